@@ -1,0 +1,63 @@
+"""`python -m benchmarks`: run the workloads, print the table, write results.md and results.json."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from . import report
+from .harness import run_workload
+from .memory import measure_peaks
+from .workloads import ORDER, load
+
+HERE = Path(__file__).parent
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="3 repeats of ~0.02 s: a smoke test, not a measurement")
+    parser.add_argument("--workloads", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}")
+    parser.add_argument("--rounds", type=int, default=None, help="timed repeats per implementation (default 21)")
+    parser.add_argument("--target", type=float, default=None, help="seconds per repeat (default 0.1)")
+    parser.add_argument("--memory", action="store_true", help="peak RSS of each row in a fresh process (slow)")
+    parser.add_argument("--out", type=Path, default=HERE, help="directory for results.md and results.json")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> None:
+    args = parse(argv)
+    repeats = args.rounds or (3 if args.quick else 21)
+    target_s = args.target or (0.02 if args.quick else 0.1)
+    names = [name.strip() for name in args.workloads.split(",") if name.strip()]
+    modules = [load(name) for name in names]  # fail fast on a typo
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    rows = []
+    started = time.perf_counter()
+    for module in modules:
+        log(f"{module.NAME}:")
+        scaled = max(3, round(repeats * getattr(module, "REPEATS_SCALE", 1.0)))
+        rows += run_workload(module, scaled, target_s, log)
+    if args.memory:
+        measure_peaks(rows, log)
+    context = {
+        "argv": " ".join(argv),
+        "repeats": repeats,
+        "target_s": target_s,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "seconds": round(time.perf_counter() - started, 1),
+        "versions": report.versions(),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(report.write(rows, context, args.out))
+    log(f"done in {context['seconds']} s; wrote {args.out / 'results.md'} and results.json")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,50 @@
+"""purify rows: `purify.jit(obj.method)` on an instance, and `jax.jit(Cls.method, donate_argnums=0)`.
+
+The classes are plain Python classes decorated with `@purify.stateful` in
+`benchmarks.workloads.classes.*`; importing that module is what a failing conversion breaks,
+so the import happens inside the builders and a failure skips just these rows.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+import jax
+
+from ..harness import Impl
+from ..runner import Runner, pure_runner
+
+
+def classes(name: str) -> Any:
+    """The module of plain classes for a workload (decorated at import)."""
+    return importlib.import_module(f"benchmarks.workloads.classes.{name}")
+
+
+def purify_impls(module: str, make: Callable[..., Any], method: str, args: tuple, observe: Callable) -> list[Impl]:
+    """`make(classes_module, **overrides)` builds an instance; `observe(state)` reads a Cls.State."""
+    qualified = f"benchmarks.workloads.classes.{module}"
+
+    def build_eager(**overrides: Any) -> Runner:
+        import purify
+
+        obj = make(classes(module), **overrides)
+        fast = purify.jit(getattr(obj, method))
+        traced = jax.jit(getattr(type(obj), method))  # the program purify.jit runs
+        return Runner(
+            step=lambda: fast(*args),
+            read=lambda: observe(purify.state_of(obj)),
+            program=lambda: jax.make_jaxpr(traced)(purify.state_of(obj), *args),
+        )
+
+    def build_pure(**overrides: Any) -> Runner:
+        import purify
+
+        obj = make(classes(module), **overrides)
+        jitted = jax.jit(getattr(type(obj), method), donate_argnums=0)
+        return pure_runner(jitted, purify.state_of(obj), args, observe)
+
+    return [
+        Impl("purify.jit(obj.m)", build_eager, decorate=qualified),
+        Impl("jax.jit(Cls.m)", build_pure, decorate=qualified),
+    ]

@@ -1,0 +1,198 @@
+"""The timing harness: build, compile, check, then time every implementation interleaved.
+
+Method (shared/research/peer-benchmarks.md): all implementations of a workload live in one
+process. Each is built, compiled by its first call and checked against the baseline. Then
+R repeats are timed with the order rotating each repeat; one repeat times N back-to-back
+calls, each followed by `block_until_ready` on the step's first output, with N calibrated
+per implementation so that a repeat takes about `target_s`. GC is off inside a repeat. The
+ratio to the baseline is the median over repeats of (impl time / baseline time in the same
+repeat): absolute times drift 2-3x on a shared machine, paired ratios do not.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import statistics
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jax
+
+from .jaxpr_stats import count_equations
+from .runner import Runner
+
+
+@dataclass
+class Impl:
+    """One implementation of a workload: `build(**overrides)` makes a fresh Runner.
+
+    Overrides (``lr=0``, ``rate=0``) are for the checker's variants; the timed Runner uses
+    none. `decorate` names a module whose import decorates this row's classes (purify rows).
+    """
+
+    name: str
+    build: Callable[..., Runner]
+    decorate: str | None = None
+
+
+@dataclass
+class Row:
+    workload: str
+    impl: str
+    note: str = ""
+    checks: str = ""  # "pass", or what failed
+    compile_s: float | None = None
+    eqns: dict[str, int] | None = None
+    decorate_ms: float | None = None
+    calls_per_repeat: int = 0
+    times_s: list[float] = field(default_factory=list)  # seconds per step, one per repeat
+    ratios: list[float] = field(default_factory=list)  # per repeat, against the baseline
+    peak_mb: float | None = None
+
+    @property
+    def timed(self) -> bool:
+        return bool(self.times_s)
+
+
+def describe(error: BaseException) -> str:
+    """One line for the table: an import failure says the peer is missing."""
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    if isinstance(error, ImportError):
+        return f"not importable: {first}"[:160]
+    return f"{type(error).__name__}: {first}"[:160]
+
+
+def time_calls(step: Callable[[], Any], n: int) -> float:
+    """Seconds per call over n back-to-back calls, each blocked on, with GC off."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(n):
+            jax.block_until_ready(step())
+        return (time.perf_counter() - start) / n
+    finally:
+        gc.enable()
+
+
+def calibrate(step: Callable[[], Any], target_s: float) -> int:
+    """Calls per repeat so that one repeat takes about target_s."""
+    n = 1
+    while True:
+        per_call = time_calls(step, n)
+        if per_call * n >= target_s / 5 or n >= 1 << 20:
+            return max(1, round(target_s / per_call))
+        n *= 4
+
+
+def prepare(workload: str, impl: Impl) -> tuple[Row, Runner | None]:
+    """Build, compile (timed first call) and count equations; a failure skips the row."""
+    row = Row(workload, impl.name)
+    try:
+        runner = impl.build()
+        start = time.perf_counter()
+        jax.block_until_ready(runner.step())
+        row.compile_s = time.perf_counter() - start
+    except Exception as error:  # a peer that is missing or cannot express the workload
+        row.note = describe(error)
+        return row, None
+    try:
+        row.eqns = count_equations(runner.program())
+    except Exception as error:
+        row.note = f"jaxpr: {describe(error)}"
+    if impl.decorate:
+        try:
+            row.decorate_ms = time_to_decorate(impl.decorate)
+        except Exception as error:
+            row.note = f"decorate: {describe(error)}"
+    return row, runner
+
+
+def check(row: Row, impl: Impl, checker: Any, reference: Any) -> None:
+    """Run the workload's checks on fresh Runners of this implementation."""
+    try:
+        failures = checker.verify(checker.observe(impl.build), reference)
+    except Exception as error:
+        failures = [f"check raised {describe(error)}"]
+        traceback.print_exc(file=sys.stderr)
+    row.checks = "pass" if not failures else "FAIL: " + "; ".join(failures)
+
+
+def run_repeats(runners: dict[str, Runner], calls: dict[str, int], repeats: int) -> dict[str, list[float]]:
+    """Interleaved repeats; the order rotates so no implementation always runs first."""
+    names = list(runners)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(time_calls(runners[name].step, calls[name]))
+    return times
+
+
+def run_workload(module: Any, repeats: int, target_s: float, log: Callable[[str], None]) -> list[Row]:
+    """All rows of one workload; the baseline must be the first implementation."""
+    name = module.NAME
+    rows: list[Row] = []
+    runners: dict[str, Runner] = {}
+    impls = list(module.IMPLS)
+    for impl in impls:
+        row, runner = prepare(name, impl)
+        rows.append(row)
+        if runner is not None:
+            runners[impl.name] = runner
+        log(f"  {name}/{impl.name}: " + (row.note or f"compiled in {row.compile_s:.2f} s"))
+    baseline = impls[0].name
+    if baseline not in runners:
+        raise RuntimeError(f"{name}: the baseline failed to build: {rows[0].note}")
+
+    reference = module.CHECK.observe(impls[0].build)
+    for row, impl in zip(rows, impls):
+        if impl.name in runners:
+            check(row, impl, module.CHECK, reference)
+            log(f"  {name}/{impl.name}: checks {row.checks}")
+
+    target_s *= getattr(module, "TARGET_SCALE", 1.0)
+    calls = {n: calibrate(r.step, target_s) for n, r in runners.items()}
+    times = run_repeats(runners, calls, repeats)
+    for row in rows:
+        if row.impl in times:
+            row.calls_per_repeat = calls[row.impl]
+            row.times_s = times[row.impl]
+            row.ratios = [t / b for t, b in zip(times[row.impl], times[baseline])]
+    return rows
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    """Median and interquartile range."""
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    q1, med, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return med, q1, q3
+
+
+# ---------------------------------------------------------------------------------------
+# HOOK: time to decorate a class (purify rows).
+#
+# A purify row names the module holding its plain classes (all decorated with
+# @purify.stateful at import). The hook loads a fresh copy of that module from its file
+# (not sys.modules) a few times and reports the median milliseconds: class-body execution
+# plus every decoration, which dominates. Replace the body here if purify grows a cheaper
+# way to re-decorate an undecorated class.
+# ---------------------------------------------------------------------------------------
+def time_to_decorate(module_name: str, repeats: int = 5) -> float | None:
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None:
+        return None
+    samples = []
+    for _ in range(repeats):
+        fresh = importlib.util.spec_from_file_location(module_name, spec.origin)
+        module = importlib.util.module_from_spec(fresh)
+        start = time.perf_counter()
+        fresh.loader.exec_module(module)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e3

@@ -1,0 +1,37 @@
+"""purify: object-oriented JAX classes, rewritten into pure functions.
+
+    @purify.stateful
+    class Counter:
+        def __init__(self):
+            self.n = 0
+        def count(self):
+            self.n += 1
+            return self.n
+
+    state = Counter.init()
+    value, state = jax.jit(Counter.count)(state)     # pure API
+    counter = Counter(); purify.jit(counter.count)()  # instances keep working
+"""
+
+from __future__ import annotations
+
+from .errors import PurifyError
+from .runtime.resolve import API as _API
+from .runtime.stateful import set_state, source, state_of, stateful
+from .runtime.transforms import jit, param, static, vmap
+
+__all__ = [
+    "PurifyError",
+    "jit",
+    "param",
+    "set_state",
+    "source",
+    "state_of",
+    "static",
+    "stateful",
+    "vmap",
+]
+__version__ = "0.1.0"
+
+for _name in ("stateful", "param", "static", "jit", "vmap"):
+    _API[id(globals()[_name])] = _name

@@ -1,0 +1,456 @@
+"""Analyse a class: which attributes are state, static config, parameters or children;
+which methods exist and which of them write state.
+
+The classification is syntactic, so the decorator and `purify convert` agree
+(the decorator then checks the values at init; see runtime/stateful.py):
+
+* a field written outside `__init__`, marked `purify.param(...)`, holding a
+  @stateful child, or assigned anything but plain configuration is *state*;
+* a field set only in `__init__` from plain configuration (constants, arguments,
+  arithmetic and tuples of those, dtypes, `optax.*(...)`) or marked
+  `purify.static(...)` is *static*: pytree metadata, never traced.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from ..errors import PurifyError, error_at
+from .model import ClassModel, Field, Method, Origin, Resolver
+from .syntax import (
+    arg_names,
+    dotted,
+    is_self,
+    is_super_call,
+    is_super_init,
+    self_chain,
+    targets_of,
+    walk_own,
+)
+
+_REFUSED_DUNDERS = {
+    "__getattr__": "purify reads attributes from the state itself",
+    "__setattr__": "purify writes attributes into the state itself",
+    "__getattribute__": "purify reads attributes from the state itself",
+    "__delattr__": "the structure of the state is fixed after __init__",
+}
+_CONFIG_CALLS = {"int", "float", "bool", "str", "len", "tuple", "min", "max", "abs", "round", "range", "sorted", "frozenset"}
+_CONFIG_ROOTS = {"optax", "functools", "jnp.dtype", "np.dtype"}
+_ARRAY_HINTS = ("Array", "ndarray", "ArrayLike")
+
+
+class _Ctx:
+    """The analysis of one class in progress."""
+
+    def __init__(self, node: ast.ClassDef, origin: Origin, resolver: Resolver) -> None:
+        self.node, self.origin, self.resolver = node, origin, resolver
+
+    def error(self, node: ast.AST, msg: str, hint: str = "") -> PurifyError:
+        return error_at(node, self.origin.filename, msg, hint, self.origin.lines)
+
+
+def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassModel:
+    """Build the ClassModel of a @stateful class, or raise a located PurifyError."""
+    ctx = _Ctx(node, origin, resolver)
+    _check_class(ctx)
+    bases, base_expr = _bases(ctx)
+    model = ClassModel(
+        name=node.name, node=node, origin=origin, fields={}, methods={},
+        class_attrs=_class_attrs(node), bases=bases, base_expr=base_expr,
+    )
+    for base in reversed(bases):
+        model.class_attrs |= base.class_attrs
+    own = _own_methods(ctx, model)
+    for base in reversed(bases):
+        # Copies: this class re-converts inherited methods with its own facts.
+        model.methods.update({k: dataclasses.replace(v) for k, v in base.methods.items()})
+    model.methods.update(own)
+    init = model.methods.get("__init__")
+    if init is not None:
+        model.fields = _init_fields(ctx, model, init)
+    _check_writes_outside_init(model)
+    _classify(model, resolver)
+    _mark_writers(model, resolver)
+    return model
+
+
+# -- class level ---------------------------------------------------------------
+
+
+def _check_class(ctx: _Ctx) -> None:
+    node = ctx.node
+    for kw in node.keywords:
+        if kw.arg == "metaclass":
+            raise ctx.error(kw, "a @stateful class cannot have a metaclass",
+                            "drop the metaclass; purify builds the class's pure API itself")
+    for dec in node.decorator_list:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        if ctx.resolver.purify_api(target) != "stateful":
+            raise ctx.error(dec, "a @stateful class cannot take other class decorators",
+                            "apply @purify.stateful alone (dataclass-generated methods have no source to rewrite)")
+    for stmt in node.body:
+        for t in targets_of(stmt):
+            if isinstance(t, ast.Name) and t.id == "__slots__":
+                raise ctx.error(stmt, "a @stateful class cannot define __slots__",
+                                "remove __slots__: instances keep their state in one State tuple")
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _REFUSED_DUNDERS:
+            raise ctx.error(stmt, f"a @stateful class cannot define {stmt.name}",
+                            f"remove it: {_REFUSED_DUNDERS[stmt.name]}")
+
+
+def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
+    models = []
+    for base in ctx.node.bases:
+        if dotted(base) in ("object", "abc.ABC", "ABC"):
+            continue
+        model = ctx.resolver.stateful(base)
+        if model is None:
+            raise ctx.error(base, f"base class {ast.unparse(base)} is not @stateful",
+                            "decorate the base class with @purify.stateful too, or make it a plain attribute")
+        models.append(model)
+    if len(models) > 1:
+        raise ctx.error(ctx.node, "a @stateful class can have at most one @stateful base",
+                        "use composition: hold the other class as an attribute")
+    first = next((b for b in ctx.node.bases if dotted(b) not in ("object", "abc.ABC", "ABC")), None)
+    return models, first
+
+
+def _class_attrs(node: ast.ClassDef) -> set[str]:
+    out = set()
+    for stmt in node.body:
+        for t in targets_of(stmt):
+            if isinstance(t, ast.Name):
+                out.add(t.id)
+        if isinstance(stmt, ast.ClassDef):
+            out.add(stmt.name)
+    return out
+
+
+def _own_methods(ctx: _Ctx, model: ClassModel) -> dict[str, Method]:
+    out: dict[str, Method] = {}
+    for stmt in ctx.node.body:
+        if isinstance(stmt, ast.AsyncFunctionDef):
+            raise ctx.error(stmt, f"async method {stmt.name} cannot be made pure",
+                            "write a plain def; JAX traces synchronous code")
+        if not isinstance(stmt, ast.FunctionDef):
+            continue
+        kind = _method_kind(ctx, stmt)
+        if kind in ("method", "property", "init") and not arg_names(stmt)[:1]:
+            raise ctx.error(stmt, f"method {stmt.name} takes no self argument",
+                            "add self as the first parameter, or mark it @staticmethod")
+        if kind in ("method", "property", "init"):
+            _check_generator(ctx, stmt)
+        if stmt.name in out and kind == "property":
+            continue
+        out[stmt.name] = Method(stmt.name, stmt, kind, ctx.origin, model)
+    return out
+
+
+def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> str:
+    kind = "init" if fn.name == "__init__" else "method"
+    for dec in fn.decorator_list:
+        name = dotted(dec)
+        if name == "staticmethod":
+            kind = "static"
+        elif name == "classmethod":
+            kind = "class"
+        elif name in ("property", "functools.cached_property", "cached_property"):
+            kind = "property"
+        elif name and name.endswith((".setter", ".deleter")):
+            raise ctx.error(dec, f"property {fn.name} has a setter or deleter",
+                            f"write a method instead, e.g. def set_{fn.name}(self, value): ...")
+        else:
+            raise ctx.error(dec, f"method {fn.name} has a decorator purify cannot see through",
+                            "apply the decorator (e.g. jax.jit) to the pure function Cls.method instead")
+    return kind
+
+
+def _check_generator(ctx: _Ctx, fn: ast.FunctionDef) -> None:
+    for n in walk_own(fn):
+        if isinstance(n, (ast.Yield, ast.YieldFrom)):
+            raise ctx.error(n, f"generator method {fn.name} cannot be made pure",
+                            "return a list or array instead of yielding")
+
+
+# -- fields --------------------------------------------------------------------
+
+
+def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]:
+    """Fields in order of first assignment in __init__; super().__init__ splices the base's."""
+    fields: dict[str, Field] = {}
+    self_name = arg_names(init.node)[0]
+    inherited = init.owner is not model
+
+    def visit(stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if is_super_init(stmt):
+                if not model.bases and not inherited:
+                    continue  # object.__init__()
+                base = init.owner.bases[0] if init.owner.bases else None
+                if base is None:
+                    continue
+                for f in base.fields.values():
+                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children))
+                continue
+            for t in targets_of(stmt):
+                chain = self_chain(t, self_name)
+                if chain and chain[0][0] == "attr":
+                    attr = chain[0][1]
+                    assert isinstance(attr, str)
+                    if attr not in fields and len(chain) == 1:
+                        fields[attr] = Field(attr, "state", stmt)
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.stmt):
+                    visit([child])
+                elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    visit(child.body)
+
+    visit(init.node.body)
+    for attr, f in fields.items():
+        if attr in model.methods:
+            raise error_at(f.node, init.origin.filename, f"attribute self.{attr} has the name of a method",
+                           "rename the attribute or the method", init.origin.lines)
+    _check_field_names(ctx, fields)
+    return fields
+
+
+def _check_field_names(ctx: _Ctx, fields: dict[str, Field]) -> None:
+    seen: dict[str, str] = {}
+    for f in fields.values():
+        if f.name in seen:
+            raise ctx.error(f.node, f"attributes self.{seen[f.name]} and self.{f.attr} map to the same state field {f.name!r}",
+                            "rename one of them (state fields move leading underscores to the end)")
+        seen[f.name] = f.attr
+
+
+def _writes(method: Method) -> list[tuple[str, ast.AST]]:
+    """(attribute, node) for each write through self in the method's own body."""
+    self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
+    out = []
+    for n in walk_own(method.node):
+        if isinstance(n, ast.stmt):
+            for t in targets_of(n):
+                chain = self_chain(t, self_name)
+                if chain and chain[0][0] == "attr":
+                    out.append((str(chain[0][1]), t))
+    return out
+
+
+def _check_writes_outside_init(model: ClassModel) -> None:
+    for m in model.methods.values():
+        if m.kind not in ("method", "property") or m.owner is not model:
+            continue
+        for attr, node in _writes(m):
+            if attr not in model.fields and attr not in model.methods:
+                raise error_at(node, m.origin.filename,
+                               f"self.{attr} is assigned in {m.name} but __init__ never creates it",
+                               f"add `self.{attr} = <initial value>` to __init__: the state's structure "
+                               "is fixed once __init__ has run", m.origin.lines)
+
+
+def _classify(model: ClassModel, resolver: Resolver) -> None:
+    init = model.methods.get("__init__")
+    written = {attr for m in model.methods.values() if m.kind != "init" for attr, _ in _writes(m)}
+    written |= _child_called(model)
+    for f in model.fields.values():
+        if init is None or init.owner is not model and f.kind != "state":
+            continue
+        values = _init_values(init, f.attr)
+        if any(_api(resolver, v) == "param" for v in values):
+            f.kind = "param"
+        elif any(_api(resolver, v) == "static" for v in values):
+            f.kind = "static"
+        elif f.attr not in written and f.kind == "state" and values and all(
+                _is_config(v, init, resolver, set()) for v in values):
+            f.kind = "static"
+        _find_children(f, values, init, resolver)
+        if f.kind == "static" and (f.child is not None or f.children):
+            f.kind = "state"
+    for f in model.fields.values():
+        if f.attr in written and f.kind == "static":
+            f.kind = "state"
+
+
+def _api(resolver: Resolver, node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        return resolver.purify_api(node.func)
+    return None
+
+
+def _init_values(init: Method, attr: str) -> list[ast.expr]:
+    """The values assigned to self.<attr> in __init__ (None-free)."""
+    self_name = arg_names(init.node)[0]
+    out = []
+    for n in walk_own(init.node):
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            for t in targets:
+                if isinstance(t, ast.Attribute) and is_self(t.value, self_name) and t.attr == attr:
+                    out.append(n.value)
+                elif isinstance(t, (ast.Tuple, ast.List)) and isinstance(n.value, (ast.Tuple, ast.List)):
+                    for sub, val in zip(t.elts, n.value.elts):
+                        if isinstance(sub, ast.Attribute) and is_self(sub.value, self_name) and sub.attr == attr:
+                            out.append(val)
+                elif isinstance(t, (ast.Tuple, ast.List)) and any(
+                        isinstance(s, ast.Attribute) and is_self(s.value, self_name) and s.attr == attr for s in t.elts):
+                    out.append(ast.Call(func=ast.Name("__unknown__", ast.Load()), args=[], keywords=[]))
+        elif isinstance(n, ast.AugAssign):
+            t = n.target
+            if isinstance(t, ast.Attribute) and is_self(t.value, self_name) and t.attr == attr:
+                out.append(ast.Call(func=ast.Name("__unknown__", ast.Load()), args=[], keywords=[]))
+    return out
+
+
+def _is_config(node: ast.expr, init: Method, resolver: Resolver, seen: set[str]) -> bool:
+    """Plain Python configuration: hashable, never an array (see the module docstring)."""
+    rec = lambda n: _is_config(n, init, resolver, seen)  # noqa: E731
+    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Lambda)):
+        return True
+    if isinstance(node, ast.Name):
+        return _name_is_config(node.id, init, resolver, seen)
+    if isinstance(node, ast.Attribute):
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id != arg_names(init.node)[0] and rec(root)
+    if isinstance(node, ast.Tuple):
+        return all(rec(e) for e in node.elts)
+    if isinstance(node, ast.BinOp):
+        return rec(node.left) and rec(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return rec(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return all(rec(v) for v in node.values)
+    if isinstance(node, ast.Compare):
+        return rec(node.left) and all(rec(c) for c in node.comparators)
+    if isinstance(node, ast.IfExp):
+        return rec(node.test) and rec(node.body) and rec(node.orelse)
+    if isinstance(node, ast.Subscript):
+        return rec(node.value) and (isinstance(node.slice, ast.Slice) or rec(node.slice))
+    if isinstance(node, ast.Call):
+        name = dotted(node.func) or ""
+        if resolver.purify_api(node.func) == "static":
+            return True
+        if name in _CONFIG_CALLS:
+            return all(rec(a) for a in node.args) and all(rec(k.value) for k in node.keywords)
+        return any(name == r or name.startswith(r + ".") for r in _CONFIG_ROOTS)
+    return False
+
+
+def _name_is_config(name: str, init: Method, resolver: Resolver, seen: set[str]) -> bool:
+    if name in seen:
+        return False
+    seen.add(name)
+    params = {a.arg: a for a in [*init.node.args.posonlyargs, *init.node.args.args, *init.node.args.kwonlyargs]}
+    if name in params:
+        ann = params[name].annotation
+        return not (ann is not None and any(h in ast.unparse(ann) for h in _ARRAY_HINTS))
+    values = [n.value for n in walk_own(init.node) if isinstance(n, ast.Assign)
+              and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+    if values:
+        return all(_is_config(v, init, resolver, seen) for v in values)
+    bound = {n.id for n in walk_own(init.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return name not in bound  # a global, builtin or closure name: configuration
+
+
+# -- children ------------------------------------------------------------------
+
+
+def _find_children(f: object, values: list[ast.expr], init: Method, resolver: Resolver) -> None:
+    """Mark fields that hold a @stateful instance, or a sequence of them."""
+    for v in values:
+        cls = _constructor(v, resolver)
+        if cls is not None:
+            f.child = cls  # type: ignore[attr-defined]
+        elif _sequence_of_children(v, init, resolver):
+            f.children = True  # type: ignore[attr-defined]
+        elif isinstance(v, ast.Call) and resolver.purify_api(v.func) in ("param", "static") and v.args:
+            _find_children(f, v.args[:1], init, resolver)
+
+
+def _constructor(v: ast.expr, resolver: Resolver) -> ast.expr | None:
+    if isinstance(v, ast.Call) and resolver.stateful(v.func) is not None:
+        return v.func
+    return None
+
+
+def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> bool:
+    if isinstance(v, (ast.List, ast.Tuple)):
+        return bool(v.elts) and all(_constructor(e, resolver) is not None for e in v.elts)
+    if isinstance(v, (ast.ListComp, ast.GeneratorExp)):
+        return _constructor(v.elt, resolver) is not None
+    if isinstance(v, ast.Call) and dotted(v.func) in ("tuple", "list") and len(v.args) == 1:
+        return _sequence_of_children(v.args[0], init, resolver)
+    if isinstance(v, ast.Name):  # a local list built with .append(Child(...))
+        appended = [n.args[0] for n in walk_own(init.node) if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == v.id and n.args]
+        return bool(appended) and all(_constructor(a, resolver) is not None for a in appended)
+    return False
+
+
+def _child_called(model: ClassModel) -> set[str]:
+    """Fields whose child methods are called outside __init__ (so their state changes)."""
+    out = set()
+    for m in model.methods.values():
+        if m.kind == "init":
+            continue
+        self_name = (arg_names(m.node) or ["self"])[0]
+        for n in walk_own(m.node):
+            if isinstance(n, ast.Call):
+                chain = self_chain(n.func, self_name)
+                if chain and len(chain) >= 2 and chain[0][0] == "attr":
+                    out.add(str(chain[0][1]))
+                elif chain and len(chain) == 1 and chain[0][1] in model.fields:
+                    out.add(str(chain[0][1]))
+    return out
+
+
+# -- which methods write state -------------------------------------------------
+
+
+def _mark_writers(model: ClassModel, resolver: Resolver) -> None:
+    """A method writes state if it assigns through self, or calls something that does."""
+    for m in model.methods.values():
+        m.writes = bool(_writes(m)) if m.kind in ("method", "init", "property") else False
+    changed = True
+    while changed:
+        changed = False
+        for m in model.methods.values():
+            if m.writes or m.kind not in ("method", "init", "property"):
+                continue
+            if any(_call_writes(model, m, call, resolver) for call in walk_own(m.node) if isinstance(call, ast.Call)):
+                m.writes = changed = True
+
+
+def _call_writes(model: ClassModel, m: Method, call: ast.Call, resolver: Resolver) -> bool:
+    self_name = arg_names(m.node)[0]
+    func = call.func
+    if is_self(func, self_name):
+        target = model.methods.get("__call__")
+        return target is not None and target.writes
+    if isinstance(func, ast.Attribute) and is_super_call(func.value):
+        base = m.owner.bases[0] if m.owner.bases else None
+        target = base.methods.get(func.attr) if base else None
+        return target is not None and target.writes
+    chain = self_chain(func, self_name)
+    if not chain:
+        return resolver.purify_api(func) in ("grad", "value_and_grad") if isinstance(func, ast.Call) else False
+    head = str(chain[0][1])
+    if len(chain) == 1:
+        if head in model.methods:
+            target = model.methods[head]
+            return target.kind in ("method",) and target.writes
+        f = model.fields.get(head)
+        return f is not None and (f.child is not None or f.children)
+    f = model.fields.get(head)
+    if f is None or (f.child is None and not f.children):
+        return False
+    if f.child is not None and len(chain) == 2 and chain[1][0] == "attr":
+        child = resolver.stateful(f.child)
+        target = child.methods.get(str(chain[1][1])) if child else None
+        return target is None or target.writes
+    return True

@@ -1,0 +1,125 @@
+"""Convert an analysed class: one pure function per method, plus `init`.
+
+Both emitters use what this returns: runtime compile (the decorator) and
+unparse (`purify convert`, `purify.source`).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+
+from . import templates
+from .model import ClassModel, Method, Resolver
+from .syntax import is_super_init
+from .passes import markers, reads, refusals, returns
+from .passes.base import MethodContext
+from .passes.calls import CallsPass
+from .passes.writes import WritesPass
+
+
+@dataclasses.dataclass
+class Converted:
+    """The pure functions of one class, as AST (positions are the user's)."""
+
+    model: ClassModel
+    init: ast.FunctionDef
+    methods: dict[str, ast.FunctionDef]  # by the attribute name the class stores them under
+    kept: dict[str, ast.FunctionDef]  # static and class methods, unchanged
+    helpers: set[str]  # runtime helpers the code calls (e.g. "_setitem")
+
+
+def convert(model: ClassModel, resolver: Resolver) -> Converted:
+    helpers: set[str] = set()
+    methods: dict[str, ast.FunctionDef] = {}
+    kept: dict[str, ast.FunctionDef] = {}
+    init = _convert_init(model, resolver, helpers)
+    for method in model.methods.values():
+        if method.kind == "init":
+            continue
+        if method.kind in ("static", "class"):
+            if method.owner is model:
+                kept[method.attr(model.name)] = copy.deepcopy(method.node)
+            continue
+        methods[method.attr(model.name)] = _convert_method(model, method, resolver, helpers)
+    return Converted(model, init, methods, kept, helpers)
+
+
+def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str]) -> None:
+    refusals.check(ctx)
+    markers.rewrite(ctx, fn, init=ctx.method.kind == "init")
+    reads.rewrite(ctx, fn)
+    fn.body = CallsPass(ctx).block(fn.body)
+    writes = WritesPass(ctx)
+    fn.body = writes.block(fn.body)
+    if writes.used_setitem:
+        helpers.add("_setitem")
+
+
+def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:
+    fn = copy.deepcopy(method.node)
+    ctx = MethodContext(model, method, resolver, fn)
+    if method.kind == "property" and method.writes:
+        raise ctx.error(method.node, f"property {method.name} changes the state",
+                        "make it a method: properties are read-only pure functions")
+    _run_passes(ctx, fn, helpers)
+    fn.decorator_list = []
+    _annotate_self(fn, model)
+    if method.kind == "property":
+        return fn
+    returns.rewrite(ctx, fn, init=False)
+    out = fn.returns if fn.returns is not None else ast.Name("Any", ast.Load())
+    fn.returns = templates.expr("tuple[out, State]", fn, out=out, State=model.state_name)
+    return fn
+
+
+def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:
+    method = model.methods.get("__init__")
+    state = model.state_name
+    empty = ", ".join(f"{f.name}=None" for f in model.fields.values())
+    if method is None:
+        fn = templates.stmts(f"def init():\n    return {state}({empty})", model.node)[0]
+        assert isinstance(fn, ast.FunctionDef)
+        return fn
+    fn = copy.deepcopy(method.node)
+    ctx = MethodContext(model, method, resolver, fn)
+    fn.body = [_super_init(ctx, s) for s in fn.body]
+    _run_passes(ctx, fn, helpers)
+    returns.rewrite(ctx, fn, init=True)
+    start = templates.stmts(f"self = {state}({empty})", method.node, self=ctx.self_name)
+    doc = fn.body[:1] if _is_docstring(fn.body[0]) else []
+    fn.body = doc + start + fn.body[len(doc):]
+    fn.name = "init"
+    fn.decorator_list = []
+    fn.args.posonlyargs, fn.args.args = _drop_first(fn.args)
+    fn.returns = ast.Name(state, ast.Load())
+    return fn
+
+
+def _super_init(ctx: MethodContext, stmt: ast.stmt) -> ast.stmt:
+    """`super().__init__(a)` -> `self = self._replace(**Base.init(a)._asdict())`."""
+    if not is_super_init(stmt):
+        return stmt
+    owner = ctx.method.owner
+    call = stmt.value  # type: ignore[attr-defined]
+    if not owner.bases or owner.base_expr is None:
+        return ast.copy_location(ast.Pass(), stmt)  # object.__init__()
+    base_init = ast.copy_location(ast.Call(templates.expr("base.init", call, base=owner.base_expr),
+                                           call.args, call.keywords), call)
+    return templates.stmts("self = self._replace(**value._asdict())", stmt, self=ctx.self_name, value=base_init)[0]
+
+
+def _annotate_self(fn: ast.FunctionDef, model: ClassModel) -> None:
+    first = (fn.args.posonlyargs or fn.args.args)[0]
+    first.annotation = ast.Name(model.state_name, ast.Load())
+
+
+def _drop_first(args: ast.arguments) -> tuple[list[ast.arg], list[ast.arg]]:
+    if args.posonlyargs:
+        return args.posonlyargs[1:], args.args
+    return [], args.args[1:]
+
+
+def _is_docstring(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)

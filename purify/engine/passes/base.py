@@ -1,0 +1,67 @@
+"""What every rewrite pass shares: the class model, the method, fresh names, errors."""
+
+from __future__ import annotations
+
+import ast
+
+from ...errors import PurifyError, error_at
+from ..model import ClassModel, Field, Method, Resolver, field_name
+from ..syntax import Link, all_names, arg_names
+
+
+class MethodContext:
+    """One method being rewritten for one class (inherited methods are rewritten per class)."""
+
+    def __init__(self, model: ClassModel, method: Method, resolver: Resolver, fn: ast.FunctionDef) -> None:
+        self.model, self.method, self.resolver, self.fn = model, method, resolver, fn
+        self.self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
+        self._used = all_names(method.node) | {model.name, model.state_name}
+        self._counter = 0
+
+    # -- names -------------------------------------------------------------------
+    def fresh(self, stem: str) -> str:
+        """A new local name that the user's code does not use."""
+        while True:
+            self._counter += 1
+            name = f"_{stem}{self._counter}"
+            if name not in self._used:
+                self._used.add(name)
+                return name
+
+    def cls_expr(self) -> ast.expr:
+        return ast.Name(self.model.name, ast.Load())
+
+    def self_load(self) -> ast.Name:
+        return ast.Name(self.self_name, ast.Load())
+
+    # -- facts -------------------------------------------------------------------
+    def field(self, attr: str) -> Field | None:
+        return self.model.fields.get(attr)
+
+    def method_named(self, name: str) -> Method | None:
+        return self.model.methods.get(name)
+
+    def load_chain(self, links: list[Link]) -> ast.expr:
+        """`self.<links>` as a load, with state field names (`self._x` -> `self.x_`)."""
+        node: ast.expr = self.self_load()
+        for i, (kind, key, _) in enumerate(links):
+            if kind == "attr":
+                attr = str(key)
+                if i == 0 or self._is_child_state(links[:i]):
+                    attr = field_name(attr)
+                node = ast.Attribute(node, attr, ast.Load())
+            else:
+                assert isinstance(key, ast.expr)
+                node = ast.Subscript(node, key, ast.Load())
+        return node
+
+    def _is_child_state(self, prefix: list[Link]) -> bool:
+        f = self.field(str(prefix[0][1]))
+        if f is None:
+            return False
+        if len(prefix) == 1:
+            return f.child is not None
+        return f.children and len(prefix) == 2 and prefix[1][0] == "item"
+
+    def error(self, node: ast.AST, msg: str, hint: str = "") -> PurifyError:
+        return error_at(node, self.method.origin.filename, msg, hint, self.method.origin.lines)

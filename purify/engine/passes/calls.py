@@ -1,0 +1,388 @@
+"""Calls that change state are hoisted into statements that thread it, in Python's
+evaluation order:
+
+    y = self.n + self.step(x)      ->   _t1 = self.n
+                                        _r2, self = Counter.step(self, x)
+                                        y = _t1 + _r2
+
+Calls that only read state are rewritten in place (`Counter.peek(self)[0]`), so
+they work anywhere, lambdas and comprehensions included. Child objects are
+called through their class (`Linear.__call__(self.l1, x)`) and their new state
+is written back (`self.l1 = _c3`, turned into `_replace` by the writes pass).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import Callable
+
+from .. import templates
+from ..syntax import Link, dotted, is_self, is_super_call, self_chain
+from .base import MethodContext
+
+_NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
+
+
+@dataclasses.dataclass
+class Plan:
+    """How to call one state-threading callee."""
+
+    func: ast.expr  # the pure function
+    state: ast.expr  # the state passed in
+    writeback: list[ast.expr]  # where the new state goes (assignment targets)
+    writes: bool  # False: inline `func(state, ...)[0]`
+
+
+class CallsPass:
+    def __init__(self, ctx: MethodContext) -> None:
+        self.ctx = ctx
+        self.loop_children: dict[str, tuple[str, list[Link]]] = {}  # loop var -> (index var, field chain)
+        self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
+
+    # -- statements --------------------------------------------------------------
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        pre: list[ast.stmt] = []
+        hoist = self.nested == 0
+        e = lambda node, h=hoist: self.expr(node, pre, h)  # noqa: E731
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            s.decorator_list = [e(d, False) for d in s.decorator_list]
+            if not isinstance(s, ast.ClassDef):
+                self._nested_args(s.args)
+            self.nested += 1
+            s.body = self.block(s.body)
+            self.nested -= 1
+        elif isinstance(s, ast.Assign):
+            s.value = e(s.value)
+            s.targets = [self._target(t) for t in s.targets]
+        elif isinstance(s, ast.AugAssign):
+            if self.threads(s.value) and hoist and self_chain(s.target, self.ctx.self_name):
+                # `self.n += self.f()` reads self.n before calling f: keep that order.
+                load = self.ctx.load_chain(self_chain(s.target, self.ctx.self_name) or [])
+                value = e(ast.copy_location(ast.BinOp(load, s.op, s.value), s))
+                return pre + [ast.copy_location(ast.Assign([s.target], value), s)]
+            s.value = e(s.value)
+            s.target = self._target(s.target)
+        elif isinstance(s, ast.AnnAssign):
+            if s.value is not None:
+                s.value = e(s.value)
+            s.target = self._target(s.target)
+        elif isinstance(s, (ast.Return, ast.Expr)):
+            if s.value is not None:
+                s.value = e(s.value)
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Name) and pre:
+                return pre  # the call was the whole statement
+        elif isinstance(s, ast.If):
+            s.test = e(s.test)
+            s.body, s.orelse = self.block(s.body), self.block(s.orelse)
+        elif isinstance(s, ast.While):
+            s.test = e(s.test, False)
+            s.body, s.orelse = self.block(s.body), self.block(s.orelse)
+        elif isinstance(s, ast.For):
+            s.iter = e(s.iter)
+            s.target = self._target(s.target)
+            self._for(s)
+        elif isinstance(s, ast.With):
+            for item in s.items:
+                item.context_expr = e(item.context_expr)
+            s.body = self.block(s.body)
+        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            s.body, s.orelse, s.finalbody = self.block(s.body), self.block(s.orelse), self.block(s.finalbody)
+            for h in s.handlers:  # type: ignore[attr-defined]
+                if h.type is not None:
+                    h.type = e(h.type, False)
+                h.body = self.block(h.body)
+        elif isinstance(s, ast.Match):
+            s.subject = e(s.subject)
+            for case in s.cases:
+                if case.guard is not None:
+                    case.guard = e(case.guard, False)
+                case.body = self.block(case.body)
+        elif isinstance(s, ast.Raise):
+            s.exc = e(s.exc) if s.exc is not None else None
+            s.cause = e(s.cause) if s.cause is not None else None
+        elif isinstance(s, ast.Assert):
+            s.test = e(s.test)
+            s.msg = e(s.msg) if s.msg is not None else None
+        elif isinstance(s, ast.Delete):
+            s.targets = [self._target(t) for t in s.targets]
+        return pre + [s]
+
+    def _nested_args(self, args: ast.arguments) -> None:
+        args.defaults = [self.expr(d, [], False) for d in args.defaults]
+        args.kw_defaults = [self.expr(d, [], False) if d is not None else None for d in args.kw_defaults]
+
+    def _target(self, t: ast.expr) -> ast.expr:
+        """Targets may hold reads (indices), never state-changing calls."""
+        if isinstance(t, (ast.Tuple, ast.List)):
+            t.elts = [self._target(x) for x in t.elts]
+            return t
+        if isinstance(t, ast.Starred):
+            t.value = self._target(t.value)
+            return t
+        if isinstance(t, ast.Subscript):
+            t.value = self._target(t.value)
+            t.slice = self.expr(t.slice, [], False)
+        elif isinstance(t, ast.Attribute):
+            t.value = self._target(t.value)
+        return t
+
+    def _for(self, s: ast.For) -> None:
+        """`for layer in self.layers:` with calls on `layer`: thread each child's state by index."""
+        chain = self_chain(s.iter, self.ctx.self_name)
+        f = self.ctx.field(str(chain[0][1])) if chain and len(chain) == 1 else None
+        var = s.target.id if isinstance(s.target, ast.Name) else None
+        if f is None or not f.children or var is None or not self._calls_name(s.body, var):
+            s.body, s.orelse = self.block(s.body), self.block(s.orelse)
+            return
+        index = self.ctx.fresh("i")
+        s.target = templates.expr("(index, var)", s.target, index=index, var=var)
+        s.target.ctx = ast.Store()
+        for elt in s.target.elts:
+            elt.ctx = ast.Store()
+        s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
+        saved = dict(self.loop_children)
+        assert chain is not None
+        self.loop_children[var] = (index, chain)
+        s.body = self.block(s.body)
+        self.loop_children = saved
+        s.orelse = self.block(s.orelse)
+
+    @staticmethod
+    def _calls_name(body: list[ast.stmt], var: str) -> bool:
+        for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(n, ast.Call):
+                f = n.func.value if isinstance(n.func, ast.Attribute) else n.func
+                if isinstance(f, ast.Name) and f.id == var:
+                    return True
+        return False
+
+    # -- expressions -------------------------------------------------------------
+    def threads(self, node: ast.AST) -> bool:
+        """Does evaluating `node` (outside nested scopes) call something that changes state?"""
+        for n in _walk_eval(node):
+            if isinstance(n, ast.Call):
+                plan = self.plan(n)
+                if plan is not None and plan.writes:
+                    return True
+        return False
+
+    def expr(self, node: ast.expr, pre: list[ast.stmt], hoist: bool) -> ast.expr:
+        if isinstance(node, ast.Call):
+            return self._call(node, pre, hoist)
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return self._children(node, pre, hoist=False, scoped=True)
+        if isinstance(node, ast.BoolOp):
+            node.values = [self.expr(v, pre, hoist and i == 0) for i, v in enumerate(node.values)]
+            return node
+        if isinstance(node, ast.IfExp):
+            node.test = self.expr(node.test, pre, hoist)
+            node.body, node.orelse = self.expr(node.body, pre, False), self.expr(node.orelse, pre, False)
+            return node
+        return self._children(node, pre, hoist)
+
+    def _children(self, node: ast.AST, pre: list[ast.stmt], hoist: bool, scoped: bool = False) -> ast.AST:
+        """Rewrite children in evaluation order; values computed before a state-changing
+        call are saved in temporaries so they keep the value Python would have seen."""
+        slots = _eval_slots(node)
+        last = max((i for i, (get, _) in enumerate(slots) if self.threads(get())), default=-1) if hoist else -1
+        if scoped:
+            self.nested += 1
+        for i, (get, put) in enumerate(slots):
+            child = get()
+            new = self.expr(child, pre, hoist) if isinstance(child, ast.expr) else self._children(child, pre, hoist)
+            if i < last and isinstance(new, ast.expr) and not _trivial(new, self.ctx.self_name):
+                tmp = self.ctx.fresh("t")
+                pre.extend(templates.stmts("tmp = value", child, tmp=tmp, value=new))
+                new = ast.copy_location(ast.Name(tmp, ast.Load()), child)
+            put(new)
+        if scoped:
+            self.nested -= 1
+        return node
+
+    def _call(self, call: ast.Call, pre: list[ast.stmt], hoist: bool) -> ast.expr:
+        plan = self.plan(call)
+        if plan is None:
+            self._plain_callee(call)
+            return self._children(call, pre, hoist)  # type: ignore[return-value]
+        # The arguments are evaluated before the callee reads its state.
+        values = ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load())
+        self._children(values, pre, hoist)
+        call.args = values.elts[: len(call.args)]
+        for k, v in zip(call.keywords, values.elts[len(call.args):]):
+            k.value = v
+        invoke = ast.copy_location(ast.Call(plan.func, [plan.state, *call.args], call.keywords), call)
+        if not plan.writes:
+            return ast.copy_location(ast.Subscript(invoke, ast.Constant(0), ast.Load()), call)
+        if not hoist:
+            where = "inside a nested function" if self.nested else "where Python may not evaluate it"
+            raise self.ctx.error(call, f"this call changes the state {where} (a lambda, comprehension, "
+                                 "`and`/`or`, conditional expression or while condition)", _NO_HOIST_HINT)
+        result = self.ctx.fresh("r")
+        to_self = _is_self_target(plan.writeback[0], self.ctx.self_name)
+        new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")
+        pre.extend(templates.stmts("result, state = value", call, result=result, state=new_state, value=invoke))
+        for target in plan.writeback:
+            if not _is_self_target(target, self.ctx.self_name):
+                pre.extend(templates.stmts("target = state", call, target=target, state=new_state))
+        return ast.copy_location(ast.Name(result, ast.Load()), call)
+
+    def _plain_callee(self, call: ast.Call) -> None:
+        """An ordinary call: a static/class method or property through self, or a call on a
+        value held in state (`self.w.sum()`), read with state field names."""
+        ctx = self.ctx
+        chain = self_chain(call.func, ctx.self_name)
+        if not chain:
+            return
+        method = ctx.method_named(str(chain[0][1])) if len(chain) == 1 else None
+        if method is not None and method.kind in ("static", "class"):
+            call.func = templates.expr("cls_.m", call.func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
+        elif method is not None and method.kind == "property":
+            call.func = templates.expr("cls_.m(self)", call.func, cls_=ctx.cls_expr(),
+                                       m=method.attr(ctx.model.name), self=ctx.self_name)
+        else:
+            call.func = ast.copy_location(ctx.load_chain(chain), call.func)
+
+    # -- what a call is --------------------------------------------------------
+    def plan(self, call: ast.Call) -> Plan | None:
+        ctx, func = self.ctx, call.func
+        if is_self(func, ctx.self_name):
+            return self._self_method(call, "__call__")
+        if isinstance(func, ast.Attribute) and is_super_call(func.value):
+            return self._super(call, func.attr)
+        if isinstance(func, ast.Name) and func.id in self.loop_children:
+            return self._loop_child(func.id, "__call__")
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.loop_children:
+            return self._loop_child(func.value.id, func.attr)
+        chain = self_chain(func, ctx.self_name)
+        if not chain:
+            return None
+        head = str(chain[0][1])
+        if len(chain) == 1 and chain[0][0] == "attr":
+            method = ctx.method_named(head)
+            if method is not None:
+                if method.kind in ("static", "class", "property"):
+                    return None  # an ordinary call, see _plain_callee
+                return self._self_method(call, head)
+        return self._child(chain)
+
+    def _self_method(self, call: ast.Call, name: str) -> Plan | None:
+        ctx = self.ctx
+        method = ctx.method_named(name)
+        if method is None:
+            raise ctx.error(call, f"{ctx.model.name} has no method {name}", "define it in the class")
+        func = templates.expr("cls_.m", call.func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
+        target = ast.Name(ctx.self_name, ast.Store())
+        return Plan(func, ctx.self_load(), [target], method.writes)
+
+    def _super(self, call: ast.Call, name: str) -> Plan:
+        ctx = self.ctx
+        owner = ctx.method.owner
+        base = owner.bases[0] if owner.bases else None
+        if base is None or owner.base_expr is None or name not in base.methods:
+            raise ctx.error(call, f"super().{name}() has no @stateful base class to call",
+                            "remove the call, or decorate the base class with @purify.stateful")
+        method = base.methods[name]
+        func = templates.expr("base.m", call.func, base=owner.base_expr, m=method.attr(base.name))
+        return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
+
+    def _child(self, chain: list[Link]) -> Plan | None:
+        """`self.c(...)`, `self.c.m(...)`, `self.cs[i](...)`, `self.cs[i].m(...)`."""
+        ctx = self.ctx
+        f = ctx.field(str(chain[0][1]))
+        if f is None or chain[0][0] != "attr":
+            return None
+        if f.child is not None and len(chain) in (1, 2):
+            name = "__call__" if len(chain) == 1 else str(chain[1][1])
+            if len(chain) == 2 and chain[1][0] != "attr":
+                return None
+            model = ctx.resolver.stateful(f.child)
+            method = model.methods.get(name) if model else None
+            if model is not None and method is None:
+                return None  # e.g. a child's callable static field: an ordinary call
+            ref = chain[:1]
+            func = templates.expr("child.m", None, child=f.child, m=method.attr(model.name) if method else name)
+            return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], method is None or method.writes)
+        if f.children and len(chain) in (2, 3) and chain[1][0] == "item":
+            name = "__call__" if len(chain) == 2 else str(chain[2][1])
+            ref = chain[:2]
+            state = ctx.load_chain(ref)
+            func = templates.expr("state._cls.m", None, state=state, m=name)
+            return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], True)
+        return None
+
+    def _loop_child(self, var: str, name: str) -> Plan:
+        index, chain = self.loop_children[var]
+        ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
+        func = templates.expr("var._cls.m", None, var=var, m=name)
+        return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _store_chain(ctx: MethodContext, chain: list[Link]) -> ast.expr:
+    """`self.<chain>` as an assignment target, attribute names as written."""
+    node: ast.expr = ctx.self_load()
+    for kind, key, _ in chain:
+        if kind == "attr":
+            node = ast.Attribute(node, str(key), ast.Load())
+        else:
+            assert isinstance(key, ast.expr)
+            node = ast.Subscript(node, key, ast.Load())
+    node.ctx = ast.Store()
+    return node
+
+
+def _is_self_target(node: ast.expr, self_name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == self_name
+
+
+def _trivial(node: ast.expr, self_name: str) -> bool:
+    """Values a method call cannot change: constants, locals, module attributes."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id != self_name
+    name = dotted(node)
+    return name is not None and not name.startswith(self_name + ".")
+
+
+def _eval_slots(node: ast.AST) -> list[tuple[Callable[[], ast.AST], Callable[[ast.AST], None]]]:
+    """(get, put) for each child, in the order Python evaluates them."""
+    slots = []
+    if isinstance(node, ast.Dict):
+        pairs = []
+        for i in range(len(node.keys)):
+            if node.keys[i] is not None:
+                pairs.append((node.keys, i))
+            pairs.append((node.values, i))
+        for lst, i in pairs:
+            slots.append((lambda lst=lst, i=i: lst[i], lambda v, lst=lst, i=i: lst.__setitem__(i, v)))
+        return slots
+    for name, value in ast.iter_fields(node):
+        if name == "ctx":
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, ast.AST):
+                    slots.append((lambda value=value, i=i: value[i], lambda v, value=value, i=i: value.__setitem__(i, v)))
+        elif isinstance(value, ast.AST):
+            slots.append((lambda name=name: getattr(node, name), lambda v, name=name: setattr(node, name, v)))
+    return slots
+
+
+def _walk_eval(node: ast.AST):
+    """Nodes evaluated as part of `node` itself (not inside nested scopes)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.Lambda, ast.FunctionDef, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(n))

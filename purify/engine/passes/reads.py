@@ -1,0 +1,96 @@
+"""Reads through self: fields become State fields, properties and class constants are
+looked up on the class, bound-method references become pure closures.
+
+Assignment targets and the callee of a call are left alone here: the writes and
+calls passes own those.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import templates
+from ..model import field_name
+from ..syntax import self_chain, targets_of
+from .base import MethodContext
+
+
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    skip: set[int] = set()
+    for n in ast.walk(fn):
+        if isinstance(n, ast.stmt):
+            for t in targets_of(n):
+                _skip_chain(t, skip)
+            if isinstance(n, ast.For):
+                _skip_chain(n.target, skip)
+        if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
+            _skip_head(n.func, ctx.self_name, skip)
+            if isinstance(n.func, ast.Attribute) and n.func.attr in ("_replace",):
+                skip.add(id(n.func))
+    _Reads(ctx, skip).visit(fn)
+
+
+def _skip_chain(target: ast.AST, skip: set[int]) -> None:
+    while isinstance(target, (ast.Attribute, ast.Subscript)):
+        skip.add(id(target))
+        target = target.value
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for e in target.elts:
+            _skip_chain(e, skip)
+    if isinstance(target, ast.Starred):
+        _skip_chain(target.value, skip)
+
+
+def _skip_head(func: ast.AST, self_name: str, skip: set[int]) -> None:
+    """Leave the callee chain itself to the calls pass, but keep rewriting its indices."""
+    while isinstance(func, (ast.Attribute, ast.Subscript)):
+        skip.add(id(func))
+        func = func.value
+
+
+class _Reads(ast.NodeTransformer):
+    def __init__(self, ctx: MethodContext, skip: set[int]) -> None:
+        self.ctx, self.skip = ctx, skip
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if id(node) in self.skip or not isinstance(node.ctx, ast.Load):
+            self.generic_visit(node)
+            return node
+        if not (isinstance(node.value, ast.Name) and node.value.id == self.ctx.self_name):
+            self.generic_visit(node)
+            return self._child_field(node)
+        return self._self_attr(node)
+
+    def _child_field(self, node: ast.Attribute) -> ast.AST:
+        """`self.layer._w` reads the child's state field `w_`."""
+        chain = self_chain(node, self.ctx.self_name)
+        if chain and len(chain) == 2 and chain[0][0] == "attr":
+            f = self.ctx.field(str(chain[0][1]))
+            if f is not None and f.child is not None:
+                node.attr = field_name(node.attr)
+        return node
+
+    def _self_attr(self, node: ast.Attribute) -> ast.AST:
+        ctx, attr = self.ctx, node.attr
+        if ctx.field(attr) is not None:
+            node.attr = field_name(attr)
+            return node
+        method = ctx.method_named(attr)
+        cls = ctx.cls_expr()
+        if method is not None and method.kind == "property":
+            return templates.expr("cls_.prop(self)", node, cls_=cls, prop=method.attr(ctx.model.name), self=ctx.self_name)
+        if method is not None and method.kind in ("static", "class"):
+            return templates.expr("cls_.m", node, cls_=cls, m=method.attr(ctx.model.name))
+        if method is not None:
+            if method.writes:
+                raise ctx.error(node, f"self.{attr} is used as a value, but {attr} changes the state, "
+                                "and a bound method that outlives the call would lose those changes",
+                                f"call it directly (self.{attr}(...)), or use purify.grad/value_and_grad(self.{attr})")
+            return templates.expr("(lambda *args, **kwargs: cls_.m(self, *args, **kwargs)[0])", node,
+                                  cls_=cls, m=method.attr(ctx.model.name), self=ctx.self_name)
+        if attr == "__class__":
+            return templates.expr("cls_", node, cls_=cls)
+        if attr in ctx.model.class_attrs:
+            return templates.expr("cls_.a", node, cls_=cls, a=attr)
+        raise ctx.error(node, f"self.{attr} is neither an attribute set in __init__ nor a method of "
+                        f"{ctx.model.name}", f"set self.{attr} in __init__ (or check the spelling)")

@@ -1,0 +1,136 @@
+"""Refuse what cannot be rewritten faithfully, with a located error saying what to write.
+
+Runs on the user's method before any rewrite, so every location is the user's.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..syntax import MUTATORS, arg_names, assigned_names, is_self, nested_scopes, self_chain, targets_of, walk_own
+from .base import MethodContext
+
+_ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
+
+
+def check(ctx: MethodContext) -> None:
+    fn = ctx.method.node
+    _check_statements(ctx, fn)
+    _check_self_uses(ctx, fn)
+    _check_nested_writes(ctx, fn)
+    _check_container_mutation(ctx, fn)
+    _check_argument_mutation(ctx, fn)
+
+
+def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    for n in ast.walk(fn):
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            word = "global" if isinstance(n, ast.Global) else "nonlocal"
+            raise ctx.error(n, f"`{word}` in a method makes it impure: purify cannot thread that variable",
+                            "keep the value in an attribute of self (set it in __init__) and assign it there")
+        if isinstance(n, ast.Delete):
+            for t in n.targets:
+                if self_chain(t, ctx.self_name):
+                    raise ctx.error(t, "`del` on an attribute of self cannot be made pure",
+                                    "the state's structure is fixed after __init__; assign a neutral value instead "
+                                    "(e.g. self.x = None, or jnp.zeros_like(self.x))")
+        if isinstance(n, (ast.AsyncFunctionDef, ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            raise ctx.error(n, "async code cannot be made pure", "write synchronous code; JAX traces it once")
+
+
+def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """`self` may only be read through an attribute, or called: anything else lets it escape."""
+    parents = {child: parent for parent in ast.walk(fn) for child in ast.iter_child_nodes(parent)}
+    for n in ast.walk(fn):
+        if not is_self(n, ctx.self_name):
+            continue
+        assert isinstance(n, ast.Name)
+        parent = parents.get(n)
+        if isinstance(n.ctx, ast.Store):
+            raise ctx.error(n, f"`{ctx.self_name}` is reassigned",
+                            f"assign to a new local name; `{ctx.self_name}` stands for the object's state")
+        if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is n):
+            continue
+        if isinstance(parent, ast.Call) and _computed_attr_call(parent, n):
+            raise _computed_attr_error(ctx, parent)
+        if isinstance(parent, ast.arguments) or isinstance(parent, ast.arg):
+            continue
+        if isinstance(parent, ast.Call):
+            raise ctx.error(n, f"`{ctx.self_name}` is passed to a function, so purify cannot track its state",
+                            "pass the attributes the function needs (self.x), or make the function a method")
+        if isinstance(parent, ast.Return):
+            raise ctx.error(n, f"`{ctx.self_name}` is returned, so its state would escape",
+                            "return the attributes you need, or use purify.state_of(obj) outside the class")
+        raise ctx.error(n, f"`{ctx.self_name}` is used as a value, so purify cannot track its state",
+                        "read attributes (self.x) instead of the object itself")
+
+
+def _computed_attr_call(call: ast.Call, n: ast.Name) -> bool:
+    name = call.func.id if isinstance(call.func, ast.Name) else ""
+    return name in ("getattr", "setattr", "hasattr", "delattr") and bool(call.args) and call.args[0] is n
+
+
+def _computed_attr_error(ctx: MethodContext, call: ast.Call) -> Exception:
+    name = call.func.id  # type: ignore[attr-defined]
+    key = call.args[1] if len(call.args) > 1 else call
+    return ctx.error(call, f"{name}(self, ...) with a computed attribute name cannot be made pure",
+                     f"write the attribute out (self.x), or keep the values in a dict field: "
+                     f"self.table[{ast.unparse(key)}]")
+
+
+def _check_nested_writes(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    for scope in nested_scopes(fn):
+        for n in ast.walk(scope):
+            for t in targets_of(n) if isinstance(n, ast.stmt) else []:
+                if self_chain(t, ctx.self_name):
+                    raise ctx.error(t, "state is written inside a nested function or lambda",
+                                    "return the new value from the nested function and assign it to self "
+                                    "in the method body")
+
+
+def _check_container_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    for n in ast.walk(fn):
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS):
+            continue
+        chain = self_chain(n.func.value, ctx.self_name)
+        if not chain or chain[0][0] != "attr":
+            continue
+        f = ctx.field(str(chain[0][1]))
+        if f is None or f.kind == "static" or f.child is not None or f.children:
+            continue
+        target = ast.unparse(n.func.value)
+        hint = {
+            "append": f"{target} = {target} + [{_args(n)}]",
+            "extend": f"{target} = {target} + list({_args(n)})",
+            "update": f"{target} = {{**{target}, **{_args(n)}}}",
+        }.get(n.func.attr, f"build a new value and assign it: {target} = ...")
+        raise ctx.error(n, f"{target}.{n.func.attr}(...) mutates an attribute in place, which purify cannot track",
+                        f"assign a new value instead: {hint}")
+
+
+def _args(call: ast.Call) -> str:
+    return ", ".join(ast.unparse(a) for a in call.args)
+
+
+def _check_argument_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    params = set(arg_names(fn)[1:]) if ctx.method.kind != "static" else set(arg_names(fn))
+    params -= assigned_names(fn)
+    for n in walk_own(fn):
+        base = None
+        if isinstance(n, ast.stmt):
+            for t in targets_of(n):
+                if isinstance(t, (ast.Subscript, ast.Attribute)):
+                    root = t
+                    while isinstance(root, (ast.Subscript, ast.Attribute)):
+                        root = root.value
+                    if isinstance(root, ast.Name) and root.id in params:
+                        base = (t, root.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _ARG_MUTATORS:
+            if isinstance(n.func.value, ast.Name) and n.func.value.id in params:
+                base = (n, n.func.value.id)
+        if base:
+            node, name = base
+            raise ctx.error(node, f"argument `{name}` is mutated in place; the caller would see a change "
+                            "that the pure function cannot make",
+                            f"copy it first (`{name} = list({name})` or `{name} = {name}.copy()`), or build and "
+                            "return a new value")

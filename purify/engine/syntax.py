@@ -1,0 +1,125 @@
+"""Small syntax queries shared by the analysis and the rewrite passes."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Union
+
+Link = tuple[str, Union[str, ast.expr], ast.expr]  # ("attr", name, node) or ("item", index, node)
+
+MUTATORS = frozenset(
+    "append extend insert pop remove clear update setdefault popitem sort reverse add discard "
+    "fill resize put itemset __setitem__ __delitem__ __iadd__".split()
+)
+
+
+def self_chain(node: ast.AST, self_name: str) -> list[Link] | None:
+    """`self.a[i].b` -> [("attr","a"), ("item", i), ("attr","b")]; None if not rooted at self."""
+    links: list[Link] = []
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Attribute):
+            links.append(("attr", node.attr, node))
+        else:
+            links.append(("item", node.slice, node))
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == self_name and links:
+        return links[::-1]
+    return None
+
+
+def is_self(node: ast.AST, self_name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == self_name
+
+
+def is_super_call(node: ast.AST) -> bool:
+    """`super()` with no arguments (or `super(Cls, self)`)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def is_super_init(stmt: ast.stmt) -> bool:
+    """A `super().__init__(...)` statement."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "__init__"
+            and is_super_call(stmt.value.func.value))
+
+
+def targets_of(stmt: ast.stmt) -> list[ast.expr]:
+    """The assignment targets of a statement, tuples flattened."""
+    if isinstance(stmt, ast.Assign):
+        raw = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        raw = [stmt.target]
+    else:
+        return []
+    out: list[ast.expr] = []
+    while raw:
+        t = raw.pop(0)
+        if isinstance(t, (ast.Tuple, ast.List)):
+            raw[:0] = t.elts
+        elif isinstance(t, ast.Starred):
+            raw.insert(0, t.value)
+        else:
+            out.append(t)
+    return out
+
+
+def walk_own(node: ast.AST) -> Iterator[ast.AST]:
+    """Like ast.walk, but does not enter nested functions, lambdas or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(n))
+
+
+def nested_scopes(node: ast.AST) -> Iterator[ast.AST]:
+    """Functions, lambdas and classes defined inside `node` (outermost first)."""
+    for n in walk_own(node):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            yield n
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def arg_names(fn: ast.FunctionDef | ast.Lambda) -> list[str]:
+    a = fn.args
+    names = [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs]]
+    names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+    return names
+
+
+def assigned_names(fn: ast.AST) -> set[str]:
+    """Names bound anywhere in fn's own scope."""
+    out: set[str] = set()
+    for n in walk_own(fn):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names)
+    return out
+
+
+def all_names(node: ast.AST) -> set[str]:
+    """Every identifier used anywhere below node (for choosing fresh names)."""
+    out: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+    return out

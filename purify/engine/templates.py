@@ -1,0 +1,138 @@
+"""Build AST from readable code templates with placeholder names (after AutoGraph's pyct).
+
+    stmts("tmp, self = cls_.method(self, args)", tmp="_r1", cls_=node, args=[...])
+
+A keyword maps a placeholder name to a string (a new name), an AST expression
+(copied), or a list of expressions (spliced where the placeholder stands as a
+call argument or a tuple element). New nodes take the position of `origin`
+(the node they replace), so errors and tracebacks point at the user's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from typing import Any
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, subs: dict[str, Any]) -> None:
+        self.subs = subs
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        if node.id not in self.subs:
+            return node
+        value = self.subs[node.id]
+        if isinstance(value, str):
+            return ast.Name(id=value, ctx=node.ctx)
+        if isinstance(value, list):
+            return node  # spliced by the parent
+        new = copy.deepcopy(value)
+        _set_ctx(new, node.ctx)
+        return new
+
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        self.generic_visit(node)
+        value = self.subs.get(node.attr)
+        if isinstance(value, str):
+            node.attr = value
+        return node
+
+    def visit_keyword(self, node: ast.keyword) -> Any:
+        self.generic_visit(node)
+        value = self.subs.get(node.arg or "")
+        if isinstance(value, str):
+            node.arg = value
+        return node
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        self.generic_visit(node)
+        node.args = self._splice(node.args)
+        node.keywords = self._splice_keywords(node.keywords)
+        return node
+
+    def visit_Tuple(self, node: ast.Tuple) -> Any:
+        self.generic_visit(node)
+        node.elts = self._splice(node.elts)
+        for elt in node.elts:
+            _set_ctx(elt, node.ctx)
+        return node
+
+    def _splice(self, items: list[ast.expr]) -> list[ast.expr]:
+        out: list[ast.expr] = []
+        for item in items:
+            value = self.subs.get(item.id) if isinstance(item, ast.Name) else None
+            if isinstance(value, list):
+                out.extend(copy.deepcopy(v) for v in value if isinstance(v, ast.expr))
+            else:
+                out.append(item)
+        return out
+
+    def _splice_keywords(self, items: list[ast.keyword]) -> list[ast.keyword]:
+        out: list[ast.keyword] = []
+        for kw in items:
+            value = self.subs.get(kw.value.id) if isinstance(kw.value, ast.Name) and kw.arg is None else None
+            if isinstance(value, list):
+                out.extend(copy.deepcopy(v) for v in value if isinstance(v, ast.keyword))
+            else:
+                out.append(kw)
+        # Keywords given in a positional splice list land here too.
+        return out
+
+
+def _set_ctx(node: ast.AST, ctx: ast.expr_context) -> None:
+    """Give a substituted target the context of the placeholder it replaces."""
+    if hasattr(node, "ctx"):
+        node.ctx = type(ctx)()
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                _set_ctx(elt, ctx)
+        elif isinstance(node, ast.Starred):
+            _set_ctx(node.value, ctx)
+
+
+def _locate(nodes: list[ast.AST], origin: ast.AST | None) -> None:
+    if origin is None:
+        return
+    for top in nodes:
+        for node in ast.walk(top):
+            if "lineno" in node._attributes and not hasattr(node, "_purify_keep"):
+                ast.copy_location(node, origin)
+
+
+def stmts(template: str, origin: ast.AST | None = None, **subs: Any) -> list[ast.stmt]:
+    """Statements from `template` with placeholders replaced, located at `origin`.
+
+    Substituted subtrees keep their own positions; only template scaffolding takes
+    `origin`'s (overwriting child positions would widen traceback carets).
+    """
+    body = ast.parse(template).body
+    _mark_keep(subs)
+    body = [_Substitute(subs).visit(s) for s in body]
+    _locate(body, origin)
+    _unmark(subs, body)
+    return body
+
+
+def expr(template: str, origin: ast.AST | None = None, **subs: Any) -> ast.expr:
+    """One expression from `template` (see `stmts`)."""
+    node = stmts(template, origin, **subs)[0]
+    assert isinstance(node, ast.Expr)
+    return node.value
+
+
+def _mark_keep(subs: dict[str, Any]) -> None:
+    for value in subs.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, ast.AST):
+                for node in ast.walk(item):
+                    if hasattr(node, "lineno"):
+                        node._purify_keep = True  # type: ignore[attr-defined]
+
+
+def _unmark(subs: dict[str, Any], body: list[ast.stmt]) -> None:
+    for top in [*body, *[v for vs in subs.values() for v in (vs if isinstance(vs, list) else [vs])]]:
+        if isinstance(top, ast.AST):
+            for node in ast.walk(top):
+                if hasattr(node, "_purify_keep"):
+                    del node._purify_keep  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""What a decorated class is at run time. Only this package imports JAX."""

@@ -1,0 +1,35 @@
+"""State types: a NamedTuple per class; static fields are pytree metadata.
+
+Classes without static fields stay plain NamedTuples (JAX flattens those in
+C++); the others are registered with `jax.tree_util.register_dataclass`, also
+flattened in C++, so a purified step costs what a hand-written one does.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import jax
+
+from ..engine.model import ClassModel
+
+
+def make_state_type(model: ClassModel, module: str, qualname: str) -> type:
+    fields = [(f.name, Any) for f in model.fields.values()]
+    state = typing.NamedTuple(model.state_name, fields)  # type: ignore[misc]
+    state.__module__ = module
+    state.__qualname__ = f"{qualname}State"
+    state.__doc__ = f"State of {model.name}: " + (", ".join(state._fields) or "no fields") + "."
+    static = [f.name for f in model.fields_of_kind("static")]
+    if static:
+        data = [f.name for f in model.fields.values() if f.kind != "static"]
+        jax.tree_util.register_dataclass(state, data_fields=data, meta_fields=static)
+    state._params = tuple(f.name for f in model.fields_of_kind("param"))  # type: ignore[attr-defined]
+    state._static = tuple(static)  # type: ignore[attr-defined]
+    return state
+
+
+def is_state(value: Any) -> bool:
+    """Is `value` the State of a @stateful class (ours or one emitted by `purify convert`)?"""
+    return isinstance(value, tuple) and hasattr(type(value), "_cls") and hasattr(type(value), "_fields")

@@ -1,0 +1,89 @@
+"""`purify.jit`, `purify.vmap`, and the field markers `param` / `static`."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Any, Callable, TypeVar
+
+import jax
+
+from ..errors import PurifyError
+from . import context
+from .stateful import STATE, BoundMethod
+
+V = TypeVar("V")
+
+
+def param(value: V) -> V:
+    """Mark a field as a trainable parameter: `self.w = purify.param(jnp.zeros(3))`.
+
+    At run time it returns `value` unchanged; the rewrite records the field as a
+    parameter, which `purify.split` separates from the other state.
+    """
+    return value
+
+
+def static(value: V) -> V:
+    """Mark a field as static configuration (pytree metadata, never traced):
+    `self.opt = purify.static(make_optimizer())`. Returns `value` unchanged."""
+    return value
+
+
+def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
+    """Compile a method of a @stateful instance, threading its state and donating the old buffers.
+
+        fast = purify.jit(counter.count)
+        fast()            # runs compiled; counter's state advances
+
+    `fn` may also be a pure function (`Cls.method`): then this is `jax.jit` with the
+    state (argument 0) donated. Keyword arguments go to `jax.jit`;
+    `static_argnums` count the method's own arguments, as in `obj.method(...)`.
+
+    The instance's previous state buffers are donated: arrays taken from
+    `purify.state_of(obj)` before a call are invalid after it.
+    """
+    if not isinstance(fn, BoundMethod):
+        jit_kwargs.setdefault("donate_argnums", 0)
+        return jax.jit(fn, **jit_kwargs)
+    obj, pure = fn.__self__, fn.__func__
+    if "static_argnums" in jit_kwargs:
+        nums = jit_kwargs["static_argnums"]
+        nums = (nums,) if isinstance(nums, int) else nums
+        jit_kwargs["static_argnums"] = tuple(n + 1 for n in nums)
+    jit_kwargs.setdefault("donate_argnums", 0)
+    compiled = jax.jit(pure, **jit_kwargs)
+    slots = obj.__dict__
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        out, slots[STATE] = compiled(slots[STATE], *args, **kwargs)
+        return out
+
+    functools.update_wrapper(call, pure)
+    call.lower = lambda *a, **k: compiled.lower(slots[STATE], *a, **k)  # type: ignore[attr-defined]
+    return call
+
+
+_fresh_axis = (f"purify_lane{i}" for i in itertools.count())
+
+
+def vmap(fn: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0, *, axis_name: str | None = None,
+         **vmap_kwargs: Any) -> Callable[..., Any]:
+    """`jax.vmap` that makes `purify.Rng` draw unique randomness in each lane.
+
+    With replicated state (`in_axes=None` for it), every lane's `self.rng()` folds in
+    its lane index, while the returned state stays identical across lanes, so
+    `out_axes=None` works for it. Inside `Cls.init` no lane is folded in, so
+    parameters initialised under `purify.vmap` are the same in every lane.
+    """
+    if isinstance(fn, BoundMethod):
+        raise PurifyError("purify.vmap takes a pure function, not an instance's method",
+                          hint=f"vmap the pure API: purify.vmap(Cls.{fn.__name__}, in_axes=(None, 0))(state, xs)")
+    name = axis_name or next(_fresh_axis)
+
+    @functools.wraps(fn)
+    def in_lane(*args: Any, **kwargs: Any) -> Any:
+        with context.in_lane(name):
+            return fn(*args, **kwargs)
+
+    return jax.vmap(in_lane, in_axes=in_axes, out_axes=out_axes, axis_name=name, **vmap_kwargs)
