@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="3 repeats of ~0.02 s: a smoke test, not a measurement")
+    parser.add_argument("--quick", action="store_true", help="3 repeats of ~0.02 s and light checks: a smoke test, not a measurement")
     parser.add_argument("--workloads", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}")
     parser.add_argument("--rounds", type=int, default=None, help="timed repeats per implementation (default 21)")
     parser.add_argument("--target", type=float, default=None, help="seconds per repeat (default 0.1)")
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> None:
     for module in modules:
         log(f"{module.NAME}:")
         scaled = max(3, round(repeats * getattr(module, "REPEATS_SCALE", 1.0)))
-        rows += run_workload(module, scaled, target_s, log)
+        rows += run_workload(module, scaled, target_s, log, light=args.quick)
     if args.memory:
         measure_peaks(rows, log)
     context = {

@@ -11,6 +11,7 @@ repeat): absolute times drift 2-3x on a shared machine, paired ratios do not.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import importlib.util
 import statistics
@@ -134,9 +135,15 @@ def run_repeats(runners: dict[str, Runner], calls: dict[str, int], repeats: int)
     return times
 
 
-def run_workload(module: Any, repeats: int, target_s: float, log: Callable[[str], None]) -> list[Row]:
-    """All rows of one workload; the baseline must be the first implementation."""
+def run_workload(
+    module: Any, repeats: int, target_s: float, log: Callable[[str], None], light: bool = False
+) -> list[Row]:
+    """All rows of one workload; the baseline must be the first implementation.
+
+    `light` runs the checker's cheap subset (a smoke test), where the checker has one.
+    """
     name = module.NAME
+    checker = dataclasses.replace(module.CHECK, light=True) if light and hasattr(module.CHECK, "light") else module.CHECK
     rows: list[Row] = []
     runners: dict[str, Runner] = {}
     impls = list(module.IMPLS)
@@ -150,10 +157,10 @@ def run_workload(module: Any, repeats: int, target_s: float, log: Callable[[str]
     if baseline not in runners:
         raise RuntimeError(f"{name}: the baseline failed to build: {rows[0].note}")
 
-    reference = module.CHECK.observe(impls[0].build)
+    reference = checker.observe(impls[0].build)
     for row, impl in zip(rows, impls):
         if impl.name in runners:
-            check(row, impl, module.CHECK, reference)
+            check(row, impl, checker, reference)
             log(f"  {name}/{impl.name}: checks {row.checks}")
 
     target_s *= getattr(module, "TARGET_SCALE", 1.0)

@@ -18,10 +18,15 @@ from __future__ import annotations
 from .errors import PurifyError
 from .runtime.resolve import API as _API
 from .runtime.stateful import set_state, source, state_of, stateful
-from .runtime.transforms import jit, param, static, vmap
+from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
 
 __all__ = [
     "PurifyError",
+    "Rng",
+    "grad",
+    "merge",
+    "split",
+    "value_and_grad",
     "jit",
     "param",
     "set_state",
@@ -33,5 +38,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-for _name in ("stateful", "param", "static", "jit", "vmap"):
+for _name in ("stateful", "param", "static", "jit", "vmap", "grad", "value_and_grad", "split", "merge"):
     _API[id(globals()[_name])] = _name
+
+from .runtime.rng import Rng  # noqa: E402  (a @stateful class: needs the API registered first)

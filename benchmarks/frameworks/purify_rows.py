@@ -21,14 +21,24 @@ def classes(name: str) -> Any:
     return importlib.import_module(f"benchmarks.workloads.classes.{name}")
 
 
-def purify_impls(module: str, make: Callable[..., Any], method: str, args: tuple, observe: Callable) -> list[Impl]:
-    """`make(classes_module, **overrides)` builds an instance; `observe(state)` reads a Cls.State."""
+def purify_impls(
+    module: str, make: Callable[..., Any], method: str, args: tuple, observe: Callable, vmapped: bool = False
+) -> list[Impl]:
+    """`make(classes_module, **overrides)` builds an instance; `observe(state)` reads a Cls.State.
+
+    `vmapped`: the instance holds a batch of states (leading axis) and the method runs per
+    lane. purify.vmap takes the pure function, so the rows are then
+    `purify.jit(purify.vmap(Cls.m))` and `jax.jit(jax.vmap(Cls.m))`, both on the batched state.
+    """
     qualified = f"benchmarks.workloads.classes.{module}"
 
     def build_eager(**overrides: Any) -> Runner:
         import purify
 
         obj = make(classes(module), **overrides)
+        if vmapped:
+            fast = purify.jit(purify.vmap(getattr(type(obj), method)))
+            return pure_runner(fast, purify.state_of(obj), args, observe)
         fast = purify.jit(getattr(obj, method))
         traced = jax.jit(getattr(type(obj), method))  # the program purify.jit runs
         return Runner(
@@ -41,10 +51,10 @@ def purify_impls(module: str, make: Callable[..., Any], method: str, args: tuple
         import purify
 
         obj = make(classes(module), **overrides)
-        jitted = jax.jit(getattr(type(obj), method), donate_argnums=0)
+        pure = getattr(type(obj), method)
+        jitted = jax.jit(jax.vmap(pure) if vmapped else pure, donate_argnums=0)
         return pure_runner(jitted, purify.state_of(obj), args, observe)
 
-    return [
-        Impl("purify.jit(obj.m)", build_eager, decorate=qualified),
-        Impl("jax.jit(Cls.m)", build_pure, decorate=qualified),
-    ]
+    eager, pure = ("purify.jit(purify.vmap(Cls.m))", "jax.jit(jax.vmap(Cls.m))") if vmapped else (
+        "purify.jit(obj.m)", "jax.jit(Cls.m)")
+    return [Impl(eager, build_eager, decorate=qualified), Impl(pure, build_pure, decorate=qualified)]

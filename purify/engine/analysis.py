@@ -438,7 +438,7 @@ def _call_writes(model: ClassModel, m: Method, call: ast.Call, resolver: Resolve
         return target is not None and target.writes
     chain = self_chain(func, self_name)
     if not chain:
-        return resolver.purify_api(func) in ("grad", "value_and_grad") if isinstance(func, ast.Call) else False
+        return isinstance(func, ast.Call) and resolver.purify_api(func.func) in ("grad", "value_and_grad")
     head = str(chain[0][1])
     if len(chain) == 1:
         if head in model.methods:

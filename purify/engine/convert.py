@@ -55,6 +55,7 @@ def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str]) -> N
     fn.body = writes.block(fn.body)
     if writes.used_setitem:
         helpers.add("_setitem")
+    helpers.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in ("_grad", "_value_and_grad"))
 
 
 def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:

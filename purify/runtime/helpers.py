@@ -27,3 +27,90 @@ def _setitem(container: Any, index: Any, value: Any) -> Any:
     new = container.copy()
     new[index] = value
     return new
+
+
+def _split(state: Any) -> tuple[Any, Any]:
+    """`(params, rest)`: two states of the same type and nesting; each holds `None`
+    where the other holds the value. Parameters are the fields marked
+    `purify.param(...)`; a state with none anywhere treats every floating-point
+    array as a parameter. Static fields are kept in both."""
+    if not _has_params(state):
+        return _split_inexact(state)
+    return _split_marked(state)
+
+
+def _is_state(value: Any) -> bool:
+    return isinstance(value, tuple) and hasattr(type(value), "_cls") and hasattr(type(value), "_fields")
+
+
+def _has_params(value: Any) -> bool:
+    if _is_state(value):
+        return bool(type(value)._params) or any(_has_params(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return any(_has_params(v) for v in value)
+    return False
+
+
+def _split_marked(value: Any) -> tuple[Any, Any]:
+    if _is_state(value):
+        cls = type(value)
+        params, rest = {}, {}
+        for name, v in zip(cls._fields, value):
+            if name in cls._params:
+                params[name], rest[name] = v, None
+            elif name in getattr(cls, "_static", ()):
+                params[name] = rest[name] = v
+            else:
+                params[name], rest[name] = _split_marked(v)
+        return cls(**params), cls(**rest)
+    if isinstance(value, (tuple, list)) and any(_is_state(v) for v in value):
+        pairs = [_split_marked(v) for v in value]
+        return type(value)(p for p, _ in pairs), type(value)(r for _, r in pairs)
+    return None, value
+
+
+def _split_inexact(state: Any) -> tuple[Any, Any]:
+    import jax
+    import jax.numpy as jnp
+
+    def floating(x: Any) -> bool:
+        return hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.inexact)
+
+    leaves, tree = jax.tree_util.tree_flatten(state)
+    params = [x if floating(x) else None for x in leaves]
+    rest = [None if floating(x) else x for x in leaves]
+    return jax.tree_util.tree_unflatten(tree, params), jax.tree_util.tree_unflatten(tree, rest)
+
+
+def _merge(params: Any, rest: Any) -> Any:
+    """Inverse of `_split`: take each leaf from `params` where it is not None, else from `rest`."""
+    import jax
+
+    return jax.tree_util.tree_map(lambda p, r: r if p is None else p, params, rest,
+                                  is_leaf=lambda x: x is None)
+
+
+def _value_and_grad(fn: Any, has_aux: bool, state: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """`((value, grads), new_state)` of a pure method `fn(state, ...) -> (out, state)`,
+    differentiated with respect to the state's parameters. Updates the method
+    makes to the other state (batch statistics, RNG counters) are kept."""
+    import jax
+
+    params, rest = _split(state)
+
+    def loss(p: Any) -> Any:
+        out, new = fn(_merge(p, rest), *args, **kwargs)
+        new = jax.lax.stop_gradient(new)
+        if has_aux:
+            value, aux = out
+            return value, (aux, new)
+        return out, (None, new)
+
+    (value, (aux, new)), grads = jax.value_and_grad(loss, has_aux=True)(params)
+    return ((value, aux) if has_aux else value, grads), new
+
+
+def _grad(fn: Any, has_aux: bool, state: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """`(grads, new_state)`, or `((grads, aux), new_state)` with `has_aux`; see `_value_and_grad`."""
+    (value, grads), new = _value_and_grad(fn, has_aux, state, *args, **kwargs)
+    return ((grads, value[1]) if has_aux else grads), new

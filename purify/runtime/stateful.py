@@ -96,7 +96,8 @@ def _check_reserved(model: ClassModel) -> None:
 
 def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver) -> dict[str, Any]:
     """Names the generated code uses that the user's functions may not see."""
-    out: dict[str, Any] = {model.name: cls, model.state_name: state, "_setitem": helpers._setitem}
+    out: dict[str, Any] = {model.name: cls, model.state_name: state}
+    out.update({name: getattr(helpers, name) for name in ("_setitem", "_grad", "_value_and_grad")})
     exprs = [f.child for f in model.fields.values() if f.child is not None]
     owners = {m.owner.name: m.owner for m in model.methods.values()}
     exprs += [o.base_expr for o in owners.values() if o.base_expr is not None]

@@ -10,6 +10,7 @@ import jax
 
 from ..errors import PurifyError
 from . import context
+from . import helpers
 from .stateful import STATE, BoundMethod
 
 V = TypeVar("V")
@@ -87,3 +88,52 @@ def vmap(fn: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0, *, axis_na
             return fn(*args, **kwargs)
 
     return jax.vmap(in_lane, in_axes=in_axes, out_axes=out_axes, axis_name=name, **vmap_kwargs)
+
+
+def split(state: Any) -> tuple[Any, Any]:
+    """Split a state into `(params, rest)`: two states of the same type and nesting.
+
+    `params` holds the fields marked `purify.param(...)` (in nested states too) and
+    `None` elsewhere; `rest` holds everything else. If no field anywhere is marked,
+    every floating-point array counts as a parameter. Static fields are in both.
+    `purify.merge(params, rest)` inverts it. Works on states emitted by
+    `purify convert` too.
+    """
+    return helpers._split(state)
+
+
+def merge(params: Any, rest: Any) -> Any:
+    """Inverse of `purify.split`."""
+    return helpers._merge(params, rest)
+
+
+def value_and_grad(fn: Callable[..., Any], *, has_aux: bool = False, **kwargs: Any) -> Callable[..., Any]:
+    """Differentiate a method with respect to its object's parameters.
+
+    Inside a method, `loss, g = purify.value_and_grad(self.loss)(x, y)` (or
+    `self.model.loss`) returns the value and gradients shaped like the object's
+    State (non-parameter fields `None`); updates the method makes to other state
+    (batch statistics, RNG counters) are kept. On an instance's method outside a
+    class it does the same on the instance. On any other function it is
+    `jax.value_and_grad`.
+    """
+    if isinstance(fn, BoundMethod):
+        obj, pure = fn.__self__, fn.__func__
+
+        def eager(*args: Any, **kw: Any) -> Any:
+            out, obj.__dict__[STATE] = helpers._value_and_grad(pure, has_aux, obj.__dict__[STATE], *args, **kw)
+            return out
+        return eager
+    return jax.value_and_grad(fn, has_aux=has_aux, **kwargs)
+
+
+def grad(fn: Callable[..., Any], *, has_aux: bool = False, **kwargs: Any) -> Callable[..., Any]:
+    """Like `purify.value_and_grad`, returning only the gradients (and aux with `has_aux`)."""
+    if isinstance(fn, BoundMethod):
+        obj, pure = fn.__self__, fn.__func__
+
+        def eager(*args: Any, **kw: Any) -> Any:
+            out, obj.__dict__[STATE] = helpers._grad(pure, has_aux, obj.__dict__[STATE], *args, **kw)
+            return out
+        return eager
+    return jax.grad(fn, has_aux=has_aux, **kwargs)

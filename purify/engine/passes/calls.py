@@ -32,6 +32,7 @@ class Plan:
     state: ast.expr  # the state passed in
     writeback: list[ast.expr]  # where the new state goes (assignment targets)
     writes: bool  # False: inline `func(state, ...)[0]`
+    prefix: list[ast.expr] = dataclasses.field(default_factory=list)  # arguments before the state
 
 
 class CallsPass:
@@ -61,6 +62,8 @@ class CallsPass:
         elif isinstance(s, ast.Assign):
             s.value = e(s.value)
             s.targets = [self._target(t) for t in s.targets]
+            if _bind_directly(pre, s):
+                return pre
         elif isinstance(s, ast.AugAssign):
             if self.threads(s.value) and hoist and self_chain(s.target, self.ctx.self_name):
                 # `self.n += self.f()` reads self.n before calling f: keep that order.
@@ -217,7 +220,7 @@ class CallsPass:
         call.args = values.elts[: len(call.args)]
         for k, v in zip(call.keywords, values.elts[len(call.args):]):
             k.value = v
-        invoke = ast.copy_location(ast.Call(plan.func, [plan.state, *call.args], call.keywords), call)
+        invoke = ast.copy_location(ast.Call(plan.func, [*plan.prefix, plan.state, *call.args], call.keywords), call)
         if not plan.writes:
             return ast.copy_location(ast.Subscript(invoke, ast.Constant(0), ast.Load()), call)
         if not hoist:
@@ -254,6 +257,8 @@ class CallsPass:
         ctx, func = self.ctx, call.func
         if is_self(func, ctx.self_name):
             return self._self_method(call, "__call__")
+        if grad_form(func, ctx):
+            return self._grad(func)  # type: ignore[arg-type]
         if isinstance(func, ast.Attribute) and is_super_call(func.value):
             return self._super(call, func.attr)
         if isinstance(func, ast.Name) and func.id in self.loop_children:
@@ -317,6 +322,27 @@ class CallsPass:
             return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], True)
         return None
 
+    def _grad(self, transform: ast.Call) -> Plan:
+        """`purify.grad(self.loss)(x)` -> `_r, self = _grad(Cls.loss, False, self, x)`."""
+        ctx = self.ctx
+        api = ctx.resolver.purify_api(transform.func)
+        has_aux = ast.Constant(False)
+        for k in transform.keywords:
+            if k.arg != "has_aux":
+                raise ctx.error(k, f"purify.{api}(...) on a method takes only has_aux=",
+                                "it differentiates with respect to the object's parameters; for other "
+                                "arguments use jax.grad on a plain function")
+            has_aux = k.value
+        ref = transform.args[0]
+        chain = self_chain(ref, ctx.self_name) or []
+        callee = ast.Call(func=ref, args=[], keywords=[])
+        inner = self.plan(callee) if chain or is_self(ref, ctx.self_name) else None
+        if inner is None or inner.prefix:
+            raise ctx.error(ref, f"purify.{api}() takes a method of self or of a child, e.g. self.loss",
+                            f"write purify.{api}(self.loss)(x, y), or jax.{api} for a plain function")
+        helper = ast.Name("_" + str(api), ast.Load())
+        return Plan(helper, inner.state, inner.writeback, True, prefix=[inner.func, has_aux])
+
     def _loop_child(self, var: str, name: str) -> Plan:
         index, chain = self.loop_children[var]
         ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
@@ -325,6 +351,25 @@ class CallsPass:
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _bind_directly(pre: list[ast.stmt], s: ast.Assign) -> bool:
+    """`_r1, self = f(self); y = _r1` -> `y, self = f(self)` (readability)."""
+    if not (pre and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)):
+        return False
+    result = s.value.id
+    for stmt in pre:
+        if (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple)
+                and isinstance(stmt.targets[0].elts[0], ast.Name) and stmt.targets[0].elts[0].id == result):
+            stmt.targets[0].elts[0] = ast.copy_location(ast.Name(s.targets[0].id, ast.Store()), s.targets[0])
+            return True
+    return False
+
+
+def grad_form(func: ast.expr, ctx: MethodContext) -> bool:
+    """Is `func` `purify.grad(ref)` or `purify.value_and_grad(ref, ...)`?"""
+    return (isinstance(func, ast.Call) and len(func.args) == 1
+            and ctx.resolver.purify_api(func.func) in ("grad", "value_and_grad"))
 
 
 def _store_chain(ctx: MethodContext, chain: list[Link]) -> ast.expr:

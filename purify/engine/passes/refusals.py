@@ -51,6 +51,9 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                             f"assign to a new local name; `{ctx.self_name}` stands for the object's state")
         if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is n):
             continue
+        if isinstance(parent, ast.Call) and parents.get(parent) is not None and ctx.resolver.purify_api(parent.func) in (
+                "grad", "value_and_grad"):
+            continue  # purify.grad(self)(x): differentiates __call__
         if isinstance(parent, ast.Call) and _computed_attr_call(parent, n):
             raise _computed_attr_error(ctx, parent)
         if isinstance(parent, ast.arguments) or isinstance(parent, ast.arg):
@@ -95,6 +98,8 @@ def _check_container_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         chain = self_chain(n.func.value, ctx.self_name)
         if not chain or chain[0][0] != "attr":
             continue
+        if any(kind == "attr" and key == "at" for kind, key, _ in chain[1:]):
+            continue  # JAX's functional `self.x.at[i].add(v)` builds a new array
         f = ctx.field(str(chain[0][1]))
         if f is None or f.kind == "static" or f.child is not None or f.children:
             continue
