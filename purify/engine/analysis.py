@@ -254,7 +254,6 @@ def _check_writes_outside_init(model: ClassModel) -> None:
 def _classify(model: ClassModel, resolver: Resolver) -> None:
     init = model.methods.get("__init__")
     written = {attr for m in model.methods.values() if m.kind != "init" for attr, _ in _writes(m)}
-    written |= _child_called(model)
     for f in model.fields.values():
         if init is None or init.owner is not model and f.kind != "state":
             continue
@@ -390,23 +389,6 @@ def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> bool
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == v.id and n.args]
         return bool(appended) and all(_constructor(a, resolver) is not None for a in appended)
     return False
-
-
-def _child_called(model: ClassModel) -> set[str]:
-    """Fields whose child methods are called outside __init__ (so their state changes)."""
-    out = set()
-    for m in model.methods.values():
-        if m.kind == "init":
-            continue
-        self_name = (arg_names(m.node) or ["self"])[0]
-        for n in walk_own(m.node):
-            if isinstance(n, ast.Call):
-                chain = self_chain(n.func, self_name)
-                if chain and len(chain) >= 2 and chain[0][0] == "attr":
-                    out.add(str(chain[0][1]))
-                elif chain and len(chain) == 1 and chain[0][1] in model.fields:
-                    out.add(str(chain[0][1]))
-    return out
 
 
 # -- which methods write state -------------------------------------------------

@@ -19,6 +19,9 @@ from .passes.calls import CallsPass
 from .passes.writes import WritesPass
 
 
+RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge")  # in runtime/helpers.py
+
+
 @dataclasses.dataclass
 class Converted:
     """The pure functions of one class, as AST (positions are the user's)."""
@@ -55,7 +58,7 @@ def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str]) -> N
     fn.body = writes.block(fn.body)
     if writes.used_setitem:
         helpers.add("_setitem")
-    helpers.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in ("_grad", "_value_and_grad"))
+    helpers.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in RUNTIME_HELPERS)
 
 
 def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:

@@ -48,3 +48,10 @@ def top_level() -> bool:
     if hasattr(ctx, "is_top_level"):
         return bool(ctx.is_top_level())
     return isinstance(ctx.trace, core.EvalTrace)
+
+
+def current_trace() -> object:
+    """The innermost JAX trace (compared by identity only)."""
+    from jax._src import core
+
+    return core.trace_ctx.trace

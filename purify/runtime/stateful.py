@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
-from ..engine.convert import Converted, convert
+from ..engine.convert import RUNTIME_HELPERS, Converted, convert
 from ..engine.emit import unparse_class
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
@@ -24,6 +24,7 @@ from .state import is_state, make_state_type
 
 T = TypeVar("T", bound=type)
 STATE = "_purify_state"  # where an instance keeps its State
+_TRACE = "_purify_trace"  # the trace an instance was made in, if any
 _RESERVED = ("State", "init")
 
 
@@ -97,7 +98,7 @@ def _check_reserved(model: ClassModel) -> None:
 def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver) -> dict[str, Any]:
     """Names the generated code uses that the user's functions may not see."""
     out: dict[str, Any] = {model.name: cls, model.state_name: state}
-    out.update({name: getattr(helpers, name) for name in ("_setitem", "_grad", "_value_and_grad")})
+    out.update({name: getattr(helpers, name) for name in RUNTIME_HELPERS})
     exprs = [f.child for f in model.fields.values() if f.child is not None]
     owners = {m.owner.name: m.owner for m in model.methods.values()}
     exprs += [o.base_expr for o in owners.values() if o.base_expr is not None]
@@ -246,7 +247,7 @@ class BoundMethod:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         obj = self.__self__
-        if not context.top_level():
+        if not context.top_level() and obj.__dict__.get(_TRACE) is not context.current_trace():
             cls = type(obj).__name__
             raise PurifyError(
                 f"{cls}.{self.__name__} was called on an instance inside a JAX transformation: its state "
@@ -263,6 +264,10 @@ class BoundMethod:
 
 def _eager_init(self: Any, *args: Any, **kwargs: Any) -> None:
     self.__dict__[STATE] = type(self).init(*args, **kwargs)
+    if not context.top_level():
+        # Made inside a trace (e.g. a local Rng in __init__ under jax.jit(Model.init)):
+        # its changes live and die with that trace, so its methods may run there.
+        self.__dict__[_TRACE] = context.current_trace()
 
 
 def _getattr(self: Any, name: str) -> Any:

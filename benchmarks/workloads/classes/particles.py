@@ -1,5 +1,7 @@
 """W5 as a purify user writes it: one particle; a batch of them is a vmapped state."""
 
+import jax.numpy as jnp
+
 import purify
 
 
@@ -7,8 +9,8 @@ import purify
 class Particle:
     def __init__(self, x, v, dt):
         self.dt = dt
-        self.x = x
-        self.v = v
+        self.x = jnp.asarray(x)
+        self.v = jnp.asarray(v)  # only read later, so it must say it is an array to be state
 
     def advance(self):
         self.x += self.v * self.dt

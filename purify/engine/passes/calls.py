@@ -355,15 +355,22 @@ class CallsPass:
 
 def _bind_directly(pre: list[ast.stmt], s: ast.Assign) -> bool:
     """`_r1, self = f(self); y = _r1` -> `y, self = f(self)` (readability)."""
-    if not (pre and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)):
+    if not (pre and len(s.targets) == 1 and isinstance(s.value, ast.Name) and _plain_target(s.targets[0])):
         return False
     result = s.value.id
     for stmt in pre:
         if (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple)
                 and isinstance(stmt.targets[0].elts[0], ast.Name) and stmt.targets[0].elts[0].id == result):
-            stmt.targets[0].elts[0] = ast.copy_location(ast.Name(s.targets[0].id, ast.Store()), s.targets[0])
+            stmt.targets[0].elts[0] = s.targets[0]
             return True
     return False
+
+
+def _plain_target(t: ast.expr) -> bool:
+    """Local names only (`y`, `loss, g`): binding them early changes nothing."""
+    if isinstance(t, ast.Name):
+        return True
+    return isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
 
 
 def grad_form(func: ast.expr, ctx: MethodContext) -> bool:

@@ -1,5 +1,5 @@
 """Markers and constructors: `purify.param(x)` and `purify.static(x)` become `x` (the
-analysis has recorded them); in `__init__`, `Child(...)` of a @stateful class
+analysis has recorded them); `purify.split/merge` become the `_split/_merge` helpers; in `__init__`, `Child(...)` of a @stateful class
 becomes `Child.init(...)`, so the state holds the child's State."""
 
 from __future__ import annotations
@@ -11,12 +11,19 @@ from .base import MethodContext
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef, init: bool) -> None:
-    _Markers(ctx, init).visit(fn)
+    _Markers(ctx, init, _local_objects(fn)).visit(fn)
+
+
+def _local_objects(fn: ast.FunctionDef) -> set[int]:
+    """Constructor calls bound to a plain local (`rng = purify.Rng(0)`): such an object is
+    shared with the children it is passed to, so it stays an instance (see BoundMethod)."""
+    return {id(n.value) for n in ast.walk(fn) if isinstance(n, ast.Assign)
+            and all(isinstance(t, ast.Name) for t in n.targets) and isinstance(n.value, ast.Call)}
 
 
 class _Markers(ast.NodeTransformer):
-    def __init__(self, ctx: MethodContext, init: bool) -> None:
-        self.ctx, self.init = ctx, init
+    def __init__(self, ctx: MethodContext, init: bool, keep: set[int]) -> None:
+        self.ctx, self.init, self.keep = ctx, init, keep
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
@@ -25,6 +32,9 @@ class _Markers(ast.NodeTransformer):
             if len(node.args) != 1 or node.keywords:
                 raise self.ctx.error(node, f"purify.{api}() takes exactly one value", f"write purify.{api}(value)")
             return node.args[0]
-        if self.init and self.ctx.resolver.stateful(node.func) is not None:
+        if api in ("split", "merge"):
+            # The helper of the same behaviour, so `purify convert` output needs no purify.
+            node.func = ast.copy_location(ast.Name(f"_{api}", ast.Load()), node.func)
+        if self.init and id(node) not in self.keep and self.ctx.resolver.stateful(node.func) is not None:
             node.func = templates.expr("cls_.init", node.func, cls_=node.func)
         return node

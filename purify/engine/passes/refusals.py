@@ -108,7 +108,8 @@ def _check_container_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             "append": f"{target} = {target} + [{_args(n)}]",
             "extend": f"{target} = {target} + list({_args(n)})",
             "update": f"{target} = {{**{target}, **{_args(n)}}}",
-        }.get(n.func.attr, f"build a new value and assign it: {target} = ...")
+        }.get(n.func.attr if len(n.args) == 1 else "", f"build a new value and assign it: {target} = ...") if n.func.attr in (
+            "append", "extend", "update") else {}.get(n.func.attr, f"build a new value and assign it: {target} = ...")
         raise ctx.error(n, f"{target}.{n.func.attr}(...) mutates an attribute in place, which purify cannot track",
                         f"assign a new value instead: {hint}")
 
