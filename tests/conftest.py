@@ -5,7 +5,7 @@ Classes under test are written as *source text* and imported from a real file
 `undecorated(source)` runs the same text with every `@purify.stateful` line
 blanked (line numbers unchanged), giving the plain eager classes to compare with.
 
-Import the helpers with `from conftest import ...` (pytest puts tests/ on sys.path).
+Import the helpers with `from tests.conftest import ...` (tests/ is a package).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def snapshot(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, (int, float, complex, np.generic, np.ndarray, jax.Array)):
-        return np.asarray(value)
+        return np.array(value)  # a copy: NumPy state may be mutated by later calls
     return value
 
 
@@ -153,7 +153,7 @@ def run_plain(module: types.ModuleType, cls: str, init: Sequence[Any], calls: Se
     outs = []
     for call in calls:
         name, args, kwargs = _split_call(call)
-        outs.append(getattr(obj, name)(*args, **kwargs))
+        outs.append(snapshot(getattr(obj, name)(*args, **kwargs)))  # before later calls mutate it
     return outs, obj
 
 
@@ -185,10 +185,13 @@ def run_jit(module: types.ModuleType, cls: str, init: Sequence[Any], calls: Sequ
 
 def compare_three(source: str, cls: str, init: Sequence[Any], calls: Sequence[Call], *,
                   init_kwargs: dict | None = None, static: dict[str, tuple[int, ...]] | None = None,
-                  jit: bool = True, rtol: float = 1e-5) -> types.ModuleType:
+                  jit: bool = True, rtol: float = 1e-5, plain_source: str | None = None) -> types.ModuleType:
     """Run `calls` on the undecorated class (eager), the decorated instance (eager) and the
-    pure API under jax.jit; outputs after each call and the final state must agree."""
-    plain = undecorated(source)
+    pure API under jax.jit; outputs after each call and the final state must agree.
+
+    `plain_source` replaces `source` for the undecorated run (e.g. NumPy arrays where the
+    decorated class item-assigns into JAX arrays, which plain Python cannot do)."""
+    plain = undecorated(plain_source if plain_source is not None else source)
     module = load_module(source)
     p_outs, p_obj = run_plain(plain, cls, init, calls, init_kwargs)
     e_outs, e_obj = run_eager(module, cls, init, calls, init_kwargs)

@@ -91,8 +91,8 @@ class MLP:
 
 @purify.stateful
 class Trainer:
-    def __init__(self, model, lr):
-        self.model = model
+    def __init__(self, lr, *model_args):
+        self.model = MLP(*model_args)
         self.lr = lr
 
     def step(self, x, y):

@@ -8,8 +8,7 @@ from . import MLPConfig, weights
 
 
 def make(cfg: MLPConfig, classes: Any) -> Any:
-    model = classes.MLP(weights(cfg), cfg.rate, cfg.seed, cfg.momentum, cfg.eps)
-    return classes.Trainer(model, cfg.lr)
+    return classes.Trainer(cfg.lr, weights(cfg), cfg.rate, cfg.seed, cfg.momentum, cfg.eps)
 
 
 def observe(state: Any) -> dict:
