@@ -13,7 +13,7 @@ from ..engine.syntax import dotted
 
 API: dict[int, str] = {}  # id(purify API object) -> its name; filled by purify/__init__.py
 
-_MISSING = object()
+MISSING = object()  # lookup() found nothing
 
 
 class RuntimeResolver:
@@ -21,26 +21,26 @@ class RuntimeResolver:
         self.globals, self.cells = globals_, cells
 
     def lookup(self, node: ast.expr) -> Any:
-        """The object a Name/Attribute chain names, or _MISSING."""
+        """The object a Name/Attribute chain names, or MISSING."""
         name = dotted(node)
         if name is None:
-            return _MISSING
+            return MISSING
         root, *rest = name.split(".")
         if root in self.cells:
             try:
                 value = self.cells[root].cell_contents
             except ValueError:
-                return _MISSING
+                return MISSING
         elif root in self.globals:
             value = self.globals[root]
         elif hasattr(builtins, root):
             value = getattr(builtins, root)
         else:
-            return _MISSING
+            return MISSING
         for part in rest:
-            value = getattr(value, part, _MISSING)
-            if value is _MISSING:
-                return _MISSING
+            value = getattr(value, part, MISSING)
+            if value is MISSING:
+                return MISSING
         return value
 
     def stateful(self, node: ast.expr) -> ClassModel | None:
@@ -50,7 +50,7 @@ class RuntimeResolver:
 
     def purify_api(self, node: ast.expr) -> str | None:
         value = self.lookup(node)
-        return API.get(id(value)) if value is not _MISSING else None
+        return API.get(id(value)) if value is not MISSING else None
 
 
 def closure_cells(cls: type) -> dict[str, types.CellType]:

@@ -19,7 +19,7 @@ from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..errors import PurifyError, error_at
 from . import context, helpers
-from .resolve import RuntimeResolver, closure_cells
+from .resolve import MISSING, RuntimeResolver, closure_cells
 from .state import is_state, make_state_type
 
 T = TypeVar("T", bound=type)
@@ -96,23 +96,21 @@ def _check_reserved(model: ClassModel) -> None:
 
 
 def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver) -> dict[str, Any]:
-    """Names the generated code uses that the user's functions may not see."""
+    """Names the generated code uses that the user's functions may not see: the class, its
+    State, the helpers, and the child and base classes named in the class (which may be
+    locals of an enclosing function)."""
     out: dict[str, Any] = {model.name: cls, model.state_name: state}
     out.update({name: getattr(helpers, name) for name in RUNTIME_HELPERS})
     exprs = [f.child for f in model.fields.values() if f.child is not None]
-    owners = {m.owner.name: m.owner for m in model.methods.values()}
-    exprs += [o.base_expr for o in owners.values() if o.base_expr is not None]
-    for e in exprs:
-        root = e
+    exprs += [m.owner.base_expr for m in model.methods.values() if m.owner.base_expr is not None]
+    for expr in exprs:
+        root = expr
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name):
+        if isinstance(root, ast.Name) and root.id not in out:
             value = resolver.lookup(root)
-            if value is not None and not isinstance(value, type(resolver)) and root.id not in out:
-                from .resolve import _MISSING
-
-                if value is not _MISSING:
-                    out[root.id] = value
+            if value is not MISSING:
+                out[root.id] = value
     return out
 
 
@@ -121,12 +119,12 @@ def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolv
 
 def _install(cls: type, info: ClassInfo) -> None:
     model = info.model
+    info.state._cls = cls  # type: ignore[attr-defined]
     init = _make_init(info)
     setattr(cls, "__purify__", info)
     setattr(cls, "State", info.state)
     setattr(cls, "init", staticmethod(init))
     info.pure["init"] = init
-    info.state._cls = cls  # type: ignore[attr-defined]
     for attr, fn in info.pure.items():
         if attr == "init":
             continue
@@ -150,7 +148,7 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
         _validate(info, state)
         return state
 
-    init.__name__, init.__qualname__ = "init", f"{info.state._cls.__qualname__ if hasattr(info.state, '_cls') else ''}.init"
+    init.__name__, init.__qualname__ = "init", f"{info.state._cls.__qualname__}.init"
     init.__doc__ = pure_init.__doc__ or f"The initial State of {info.model.name} (the pure `__init__`)."
     init.__wrapped__ = pure_init  # type: ignore[attr-defined]
     return init

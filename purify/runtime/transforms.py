@@ -122,22 +122,23 @@ def value_and_grad(fn: Callable[..., Any], *, has_aux: bool = False, **kwargs: A
     `jax.value_and_grad`.
     """
     if isinstance(fn, BoundMethod):
-        obj, pure = fn.__self__, fn.__func__
-
-        def eager(*args: Any, **kw: Any) -> Any:
-            out, obj.__dict__[STATE] = helpers._value_and_grad(pure, has_aux, obj.__dict__[STATE], *args, **kw)
-            return out
-        return eager
+        return _on_instance(helpers._value_and_grad, fn, has_aux)
     return jax.value_and_grad(fn, has_aux=has_aux, **kwargs)
 
 
 def grad(fn: Callable[..., Any], *, has_aux: bool = False, **kwargs: Any) -> Callable[..., Any]:
     """Like `purify.value_and_grad`, returning only the gradients (and aux with `has_aux`)."""
     if isinstance(fn, BoundMethod):
-        obj, pure = fn.__self__, fn.__func__
-
-        def eager(*args: Any, **kw: Any) -> Any:
-            out, obj.__dict__[STATE] = helpers._grad(pure, has_aux, obj.__dict__[STATE], *args, **kw)
-            return out
-        return eager
+        return _on_instance(helpers._grad, fn, has_aux)
     return jax.grad(fn, has_aux=has_aux, **kwargs)
+
+
+def _on_instance(helper: Callable[..., Any], fn: BoundMethod, has_aux: bool) -> Callable[..., Any]:
+    """Run a gradient helper on an instance's state and keep the instance's new state."""
+    slots, pure = fn.__self__.__dict__, fn.__func__
+
+    def eager(*args: Any, **kwargs: Any) -> Any:
+        out, slots[STATE] = helper(pure, has_aux, slots[STATE], *args, **kwargs)
+        return out
+
+    return eager

@@ -65,3 +65,16 @@ class MethodContext:
 
     def error(self, node: ast.AST, msg: str, hint: str = "") -> PurifyError:
         return error_at(node, self.method.origin.filename, msg, hint, self.method.origin.lines)
+
+
+class StatementPass:
+    """A pass that maps each statement to a list of statements."""
+
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        raise NotImplementedError

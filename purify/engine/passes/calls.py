@@ -19,7 +19,7 @@ from typing import Callable
 
 from .. import templates
 from ..syntax import Link, dotted, is_self, is_super_call, self_chain
-from .base import MethodContext
+from .base import MethodContext, StatementPass
 
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
 
@@ -35,19 +35,13 @@ class Plan:
     prefix: list[ast.expr] = dataclasses.field(default_factory=list)  # arguments before the state
 
 
-class CallsPass:
+class CallsPass(StatementPass):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
         self.loop_children: dict[str, tuple[str, list[Link]]] = {}  # loop var -> (index var, field chain)
         self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
 
     # -- statements --------------------------------------------------------------
-    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
-        out: list[ast.stmt] = []
-        for s in stmts:
-            out.extend(self.stmt(s))
-        return out
-
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         pre: list[ast.stmt] = []
         hoist = self.nested == 0
@@ -423,7 +417,9 @@ def _eval_slots(node: ast.AST) -> list[tuple[Callable[[], ast.AST], Callable[[as
             continue
         if isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, ast.AST):
+                if isinstance(item, ast.keyword):  # its value is the expression (saved like an argument)
+                    slots.append((lambda k=item: k.value, lambda v, k=item: setattr(k, "value", v)))
+                elif isinstance(item, ast.AST):
                     slots.append((lambda value=value, i=i: value[i], lambda v, value=value, i=i: value.__setitem__(i, v)))
         elif isinstance(value, ast.AST):
             slots.append((lambda name=name: getattr(node, name), lambda v, name=name: setattr(node, name, v)))

@@ -17,21 +17,15 @@ import copy
 from .. import templates
 from ..model import field_name
 from ..syntax import Link, self_chain
-from .base import MethodContext
+from .base import MethodContext, StatementPass
 
 SETITEM = "_setitem"
 
 
-class WritesPass:
+class WritesPass(StatementPass):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
         self.used_setitem = False
-
-    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
-        out: list[ast.stmt] = []
-        for s in stmts:
-            out.extend(self.stmt(s))
-        return out
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
