@@ -38,18 +38,22 @@ def main(argv: list[str]) -> None:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    rows = []
+    rows, exceptions = [], []
     started = time.perf_counter()
     for module in modules:
         log(f"{module.NAME}:")
         scaled = max(3, round(repeats * getattr(module, "REPEATS_SCALE", 1.0)))
-        rows += run_workload(module, scaled, target_s, log, light=args.quick)
+        target = target_s * getattr(module, "TARGET_SCALE", 1.0)
+        if (scaled, target) != (repeats, target_s):
+            exceptions.append(f"{module.NAME}: {scaled} of ~{target:g} s")
+        rows += run_workload(module, scaled, target, log, light=args.quick)
     if args.memory:
         measure_peaks(rows, log)
     context = {
         "argv": " ".join(argv),
         "repeats": repeats,
         "target_s": target_s,
+        "exceptions": "; ".join(exceptions),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
         "seconds": round(time.perf_counter() - started, 1),
         "versions": report.versions(),

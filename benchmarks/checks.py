@@ -8,8 +8,10 @@ A checker with a `light` flag drops its costly parts when set (`--quick`: a smok
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import numpy as np
@@ -133,6 +135,6 @@ class MLPCheck:
             failures.append("BN running mean did not change at step 2")
         failures += mismatch("step-1 BN running mean", first, reference["means"][0], rtol=1e-4, atol=1e-6)
         rngs = observed["rngs"]
-        if any(np.array_equal(a, b) for a, b in zip(rngs, rngs[1:])):
+        if any(np.array_equal(a, b) for a, b in itertools.pairwise(rngs)):
             failures.append("RNG state did not change every step")
         return failures

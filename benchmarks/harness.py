@@ -12,14 +12,16 @@ repeat): absolute times drift 2-3x on a shared machine, paired ratios do not.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import importlib.util
 import statistics
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jax
 
@@ -91,38 +93,63 @@ def calibrate(step: Callable[[], Any], target_s: float) -> int:
         n *= 4
 
 
-def prepare(workload: str, impl: Impl) -> tuple[Row, Runner | None]:
-    """Build, compile (timed first call) and count equations; a failure skips the row."""
+class _FirstRunner:
+    """The builder handed to the checker. It keeps the first default-config Runner (the
+    checker's own first build) as the row's timed Runner and times its first call, the
+    compile; so a row compiles once for both, plus once per checker variant (lr=0, ...)."""
+
+    def __init__(self, impl: Impl):
+        self.impl = impl
+        self.runner: Runner | None = None
+        self.compile_s: float | None = None
+
+    def __call__(self, **overrides: Any) -> Runner:
+        runner = self.impl.build(**overrides)
+        if overrides or self.runner is not None:
+            return runner
+        self.runner, step = runner, runner.step
+
+        def first_step() -> Any:
+            start = time.perf_counter()
+            out = jax.block_until_ready(step())
+            self.compile_s = time.perf_counter() - start
+            runner.step = step  # later calls go straight through
+            return out
+
+        runner.step = first_step
+        return runner
+
+
+def prepare(workload: str, impl: Impl, checker: Any, reference: Any = None) -> tuple[Row, Runner | None, Any]:
+    """Build, compile and check one implementation, count its equations, time its decoration.
+
+    Returns the row, the Runner to time (None: the row is skipped, the reason in its note)
+    and the observations (the reference when this is the baseline, `reference` None).
+    """
     row = Row(workload, impl.name)
-    jax.clear_caches()  # rows that share a function (purify.jit and jax.jit of Cls.m) each pay a compile
+    first = _FirstRunner(impl)
+    observed = None
     try:
-        runner = impl.build()
-        start = time.perf_counter()
-        jax.block_until_ready(runner.step())
-        row.compile_s = time.perf_counter() - start
-    except Exception as error:  # a peer that is missing or cannot express the workload
-        row.note = describe(error)
-        return row, None
+        observed = checker.observe(first)
+        failures = checker.verify(observed, observed if reference is None else reference)
+    except Exception as error:  # noqa: BLE001 - any failure is reported in the row, not raised
+        if first.compile_s is None:  # never built or never ran: a missing peer, an unsupported idiom
+            row.note = describe(error)
+            return row, None, None
+        failures = [f"check raised {describe(error)}"]
+        traceback.print_exc(file=sys.stderr)
+    row.checks = "pass" if not failures else "FAIL: " + "; ".join(failures)
+    row.compile_s = first.compile_s
     try:
-        row.eqns = count_equations(runner.program())
-    except Exception as error:
+        row.eqns = count_equations(first.runner.program())
+    except Exception as error:  # noqa: BLE001
         row.note = f"jaxpr: {describe(error)}"
     if impl.decorate:
         try:
             row.decorate_ms = time_to_decorate(impl.decorate)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001
             row.note = f"decorate: {describe(error)}"
-    return row, runner
-
-
-def check(row: Row, impl: Impl, checker: Any, reference: Any) -> None:
-    """Run the workload's checks on fresh Runners of this implementation."""
-    try:
-        failures = checker.verify(checker.observe(impl.build), reference)
-    except Exception as error:
-        failures = [f"check raised {describe(error)}"]
-        traceback.print_exc(file=sys.stderr)
-    row.checks = "pass" if not failures else "FAIL: " + "; ".join(failures)
+    return row, first.runner, observed
 
 
 def run_repeats(runners: dict[str, Runner], calls: dict[str, int], repeats: int) -> dict[str, list[float]]:
@@ -148,25 +175,21 @@ def run_workload(
     rows: list[Row] = []
     runners: dict[str, Runner] = {}
     impls = list(module.IMPLS)
+    reference = None
     for impl in impls:
-        row, runner = prepare(name, impl)
+        row, runner, observed = prepare(name, impl, checker, reference)
+        if impl is impls[0]:
+            if runner is None:
+                raise RuntimeError(f"{name}: the baseline failed: {row.note}")
+            reference = observed
         rows.append(row)
         if runner is not None:
             runners[impl.name] = runner
-        log(f"  {name}/{impl.name}: " + (row.note or f"compiled in {row.compile_s:.2f} s"))
+            log(f"  {name}/{impl.name}: compiled in {row.compile_s:.2f} s; checks {row.checks}")
+        else:
+            log(f"  {name}/{impl.name}: skipped: {row.note}")
     baseline = impls[0].name
-    if baseline not in runners:
-        raise RuntimeError(f"{name}: the baseline failed to build: {rows[0].note}")
 
-    reference = checker.observe(impls[0].build)
-    for row, impl in zip(rows, impls):
-        if impl.name in runners:
-            check(row, impl, checker, reference)
-            log(f"  {name}/{impl.name}: checks {row.checks}")
-
-    for runner in runners.values():  # recompile what clear_caches evicted, outside any timing
-        jax.block_until_ready(runner.step())
-    target_s *= getattr(module, "TARGET_SCALE", 1.0)
     calls = {n: calibrate(r.step, target_s) for n, r in runners.items()}
     times = run_repeats(runners, calls, repeats)
     for row in rows:
@@ -194,6 +217,7 @@ def summary(values: list[float]) -> tuple[float, float, float]:
 # plus every decoration, which dominates. Replace the body here if purify grows a cheaper
 # way to re-decorate an undecorated class.
 # ---------------------------------------------------------------------------------------
+@functools.cache  # both purify rows of a workload share one module
 def time_to_decorate(module_name: str, repeats: int = 5) -> float | None:
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.origin is None:

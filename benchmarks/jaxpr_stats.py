@@ -9,7 +9,8 @@ work that escaped compilation (zero for every implementation so far).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 _JIT_PRIMITIVES = {"pjit", "jit"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 STEPS = 200
 
@@ -31,7 +31,7 @@ def measure_peaks(rows: list, log: Callable[[str], None]) -> None:
             continue
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.memory", row.workload, row.impl],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, check=False,
         )
         lines = done.stdout.strip().splitlines()
         row.peak_mb = float(lines[-1]) if done.returncode == 0 and lines and lines[-1] != "None" else None

@@ -7,8 +7,9 @@ calling convention stays inside its builder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import jax
 
@@ -24,11 +25,14 @@ class Runner:
     program: Callable[[], Any]
 
 
-def pure_runner(jitted: Callable, state: Any, args: tuple, observe: Callable[[Any], dict]) -> Runner:
+def pure_runner(
+    jitted: Callable, state: Any, args: tuple, observe: Callable[[Any], dict], trace: Callable = jax.make_jaxpr
+) -> Runner:
     """A Runner for a jitted pure step `jitted(state, *args) -> (out, state)`.
 
     The state lives in a one-element list so that the donated input is dropped as soon as
-    the call returns: a donated buffer must never be read again.
+    the call returns: a donated buffer must never be read again. `trace(fn)(*args)` gives
+    the ClosedJaxpr (eqx traces with filter_make_jaxpr, which skips non-array leaves).
     """
     box = [state]
 
@@ -39,5 +43,5 @@ def pure_runner(jitted: Callable, state: Any, args: tuple, observe: Callable[[An
     return Runner(
         step=step,
         read=lambda: observe(box[0]),
-        program=lambda: jax.make_jaxpr(jitted)(box[0], *args),
+        program=lambda: trace(jitted)(box[0], *args),
     )

@@ -10,29 +10,28 @@ Import the helpers with `from tests.conftest import ...` (tests/ is a package).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import itertools
 import linecache
+import shutil
 import sys
 import tempfile
 import textwrap
 import types
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
-import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # the package is importable from the repository root
-    sys.path.insert(0, str(ROOT))
-
-import purify  # noqa: E402
+import purify
 
 _counter = itertools.count()
 _LOADED: set[str] = set()  # names of the modules load_module made
-_tmp = Path(tempfile.mkdtemp(prefix="purify_tests_"))
+_tmp = Path(tempfile.mkdtemp(prefix="purify_tests_"))  # kept while the process runs (tracebacks read it)
+atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
 
 HEADER = "import jax\nimport jax.numpy as jnp\nimport numpy as np\nimport purify\n"
 
@@ -164,7 +163,7 @@ def run_eager(module: types.ModuleType, cls: str, init: Sequence[Any], calls: Se
 
 
 def run_jit(module: types.ModuleType, cls: str, init: Sequence[Any], calls: Sequence[Call],
-            init_kwargs: dict | None = None, static: dict[str, tuple[int, ...]] | None = None
+            init_kwargs: dict | None = None, static: dict[str, tuple[int | str, ...]] | None = None
             ) -> tuple[list[Any], Any]:
     """The pure API under jax.jit: `out, state = jax.jit(Cls.m)(state, *args)`."""
     C = getattr(module, cls)
@@ -175,8 +174,9 @@ def run_jit(module: types.ModuleType, cls: str, init: Sequence[Any], calls: Sequ
     for call in calls:
         name, args, kwargs = _split_call(call)
         if name not in cache:
-            nums = (static or {}).get(name, ())
-            cache[name] = jax.jit(getattr(C, name), static_argnums=tuple(n + 1 for n in nums))
+            marks = (static or {}).get(name, ())  # argument positions (of the method) or names
+            cache[name] = jax.jit(getattr(C, name), static_argnums=tuple(n + 1 for n in marks if isinstance(n, int)),
+                                  static_argnames=tuple(n for n in marks if isinstance(n, str)))
         out, state = cache[name](state, *args, **kwargs)
         assert type(state) is C.State, f"{name} returned a {type(state).__name__} as state"
         outs.append(out)
@@ -184,7 +184,7 @@ def run_jit(module: types.ModuleType, cls: str, init: Sequence[Any], calls: Sequ
 
 
 def compare_three(source: str, cls: str, init: Sequence[Any], calls: Sequence[Call], *,
-                  init_kwargs: dict | None = None, static: dict[str, tuple[int, ...]] | None = None,
+                  init_kwargs: dict | None = None, static: dict[str, tuple[int | str, ...]] | None = None,
                   jit: bool = True, rtol: float = 1e-5, plain_source: str | None = None) -> types.ModuleType:
     """Run `calls` on the undecorated class (eager), the decorated instance (eager) and the
     pure API under jax.jit; outputs after each call and the final state must agree.
@@ -204,8 +204,3 @@ def compare_three(source: str, cls: str, init: Sequence[Any], calls: Sequence[Ca
             assert_same(p, j, rtol=rtol, where=f"jit output of call {i} {calls[i][0]}")
         assert_same(p_obj, j_state, rtol=rtol, where="jit final state")
     return module
-
-
-@pytest.fixture
-def tmp_module_dir(tmp_path: Path) -> Path:
-    return tmp_path

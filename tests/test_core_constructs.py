@@ -8,9 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from tests.conftest import assert_same, compare_three, load_module, undecorated
 
-import purify
+from tests.conftest import assert_same, compare_three, load_module, undecorated
 
 # Each case: (id, source, class name, init args, calls [(method, args[, kwargs])]).
 CASES = [
@@ -383,6 +382,188 @@ CASES = [
                 return self.counts.sum()
         """, "Hist", (4,), [("add", (1,)), ("add", (3,)), ("add", (1,))]),
 
+    ("recursion_on_python_values", """
+        @purify.stateful
+        class Rec:
+            def __init__(self):
+                self.n = jnp.zeros(())
+
+            def down(self, k):
+                self.n += k
+                if k > 0:
+                    return self.down(k - 1) * 2
+                return self.n
+        """, "Rec", (), [("down", (3,)), ("down", (1,))]),
+
+    ("the_refusals_suggested_rewrites_work", """
+        @purify.stateful
+        class Log:
+            def __init__(self):
+                self.items = []
+                self.table = {"a": 1.0}
+
+            def add(self, x):
+                self.items = self.items + [x]
+                self.table = {**self.table, **{"b": x}}
+                return len(self.items) + self.table["b"]
+        """, "Log", (), [("add", (1.0,)), ("add", (2.0,))]),
+
+    ("more_targets_chained_annotated_and_item_in_tuple", """
+        @purify.stateful
+        class Targets:
+            def __init__(self):
+                self.a = {"k": 0}
+                self.b = 0
+                self.c: int = 0
+
+            def f(self, x):
+                self.a["k"], self.b = x, x + 1
+                y = self.c = self.b * 2
+                self.c: int = self.c + y
+                return self.a["k"] + self.b + self.c
+        """, "Targets", (), [("f", (1,)), ("f", (5,))]),
+
+    ("walrus_on_a_state_changing_call", """
+        @purify.stateful
+        class Walrus:
+            def __init__(self):
+                self.n = 0
+
+            def inc(self):
+                self.n += 1
+                return self.n
+
+            def f(self):
+                if (r := self.inc()) > 1:
+                    return r * 10
+                return r
+        """, "Walrus", (), [("f", ()), ("f", ())]),
+
+    ("nested_child_calls_and_explicit_dunder_call", """
+        @purify.stateful
+        class Unit:
+            def __init__(self, k):
+                self.k = k
+                self.calls = 0
+
+            def __call__(self, x):
+                self.calls += 1
+                return x * self.k + self.calls
+
+        @purify.stateful
+        class Two:
+            def __init__(self):
+                self.l1 = Unit(2.0)
+                self.l2 = Unit(3.0)
+
+            def f(self, x):
+                return self.l1(self.l2(x)) + self.l1.calls * 100 + self.l2(x)
+
+            def g(self, x):
+                return self.__call__(x)
+
+            def __call__(self, x):
+                return self.l1(x)
+        """, "Two", (), [("f", (1.0,)), ("f", (2.0,)), ("g", (1.0,))]),
+
+    ("loop_over_dict_items_writing_items", """
+        @purify.stateful
+        class Table:
+            def __init__(self):
+                self.d = {"a": 1.0, "b": 2.0}
+
+            def f(self):
+                for k, v in self.d.items():
+                    self.d[k] = v * 2 + self.d["a"]
+                return self.d["b"]
+        """, "Table", (), [("f", ()), ("f", ())]),
+
+    ("match_on_static_config", """
+        @purify.stateful
+        class Mode:
+            def __init__(self, mode):
+                self.mode = mode
+                self.n = 0
+
+            def f(self, x):
+                match self.mode:
+                    case "add":
+                        self.n += x
+                    case _:
+                        self.n -= x
+                return self.n
+        """, "Mode", ("add",), [("f", (1,)), ("f", (2,))]),
+
+    ("varargs_kwargs", """
+        @purify.stateful
+        class Var:
+            def __init__(self):
+                self.n = 0
+
+            def f(self, *args, scale=1, **kw):
+                self.n += sum(args) * scale + sum(kw.values())
+                return self.n
+
+            def g(self):
+                return self.f(1, 2, scale=3, extra=4)
+        """, "Var", (), [("f", (1, 2), {"scale": 2}), ("g", ())]),
+
+    ("list_state_items", """
+        @purify.stateful
+        class Slots:
+            def __init__(self):
+                self.xs = [0.0, 0.0, 0.0]
+
+            def f(self, i, v):
+                self.xs[i] += v
+                self.xs[0] = self.xs[0] + 1
+                return sum(self.xs)
+        """, "Slots", (), [("f", (1, 2.0)), ("f", (2, 3.0))]),
+
+    ("super_calls_inside_an_expression", """
+        @purify.stateful
+        class B:
+            def __init__(self):
+                self.n = 0
+
+            def inc(self):
+                self.n += 1
+                return self.n
+
+        @purify.stateful
+        class D(B):
+            def inc(self):
+                return super().inc() * 10 + super().inc()
+        """, "D", (), [("inc", ()), ("inc", ())]),
+
+    ("array_methods_on_state", """
+        @purify.stateful
+        class Arr:
+            def __init__(self):
+                self.w = jnp.arange(3.0)
+
+            def f(self):
+                self.w = self.w.reshape(3, 1).sum(axis=1) + 1
+                return self.w.mean()
+        """, "Arr", (), [("f", ()), ("f", ())]),
+
+    ("return_inside_with_inside_loop", """
+        import contextlib
+
+        @purify.stateful
+        class Ret:
+            def __init__(self):
+                self.n = 0
+
+            def f(self, k):
+                for i in range(5):
+                    self.n += 1
+                    if i == k:
+                        with contextlib.nullcontext():
+                            return self.n
+                return -1
+        """, "Ret", (), [("f", (2,)), ("f", (7,))]),
+
     ("try_with_and_assert", """
         import contextlib
 
@@ -417,11 +598,15 @@ STATIC = {
     "early_returns_and_python_ifs": {"step": (0,)},
     "local_lists_and_loops": {"until": (0,)},
     "try_with_and_assert": {"run": (0,)},
+    "recursion_on_python_values": {"down": (0,)},
+    "list_state_items": {"f": (0,)},
+    "return_inside_with_inside_loop": {"f": (0,)},
     "method_calls_in_evaluation_order": {},
     "nested_functions_and_lambdas_read_state": {},
-    "call_keyword_and_default_args": {},
+    "call_keyword_and_default_args": {"add": ("times",)},
 }
 NO_JIT = {
+    "walrus_on_a_state_changing_call": "`if` on a state value needs a concrete value",
     # Python-value control flow on state (`if self.inc() > 5`, f-strings of state) only runs eagerly.
     "method_calls_in_evaluation_order": "if/f-string on state values need concrete values",
 }
@@ -471,8 +656,9 @@ def test_evaluation_order_under_jit():
 CHILDREN = """
 @purify.stateful
 class Linear:
-    def __init__(self, key, n_in, n_out):
-        self.w = jax.random.normal(key, (n_in, n_out)) * 0.5
+    def __init__(self, seed, n_in, n_out):
+        # deterministic and cheap (eager jax.random compiles once per shape: slow tests)
+        self.w = jnp.cos(jnp.arange(n_in * n_out, dtype=jnp.float32).reshape(n_in, n_out) + seed) * 0.5
         self.b = jnp.zeros((n_out,))
         self.calls = 0
 
@@ -490,9 +676,8 @@ class Linear:
 
 @purify.stateful
 class MLP:
-    def __init__(self, key, sizes):
-        keys = jax.random.split(key, len(sizes) - 1)
-        self.layers = [Linear(k, a, b) for k, a, b in zip(keys, sizes[:-1], sizes[1:])]
+    def __init__(self, seed, sizes):
+        self.layers = [Linear(seed + i, a, b) for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
         self.steps = 0
 
     def __call__(self, x):
@@ -513,10 +698,10 @@ class MLP:
 
 @purify.stateful
 class Pair:
-    def __init__(self, key):
-        k1, k2 = jax.random.split(key)
-        self.enc = Linear(k1, 3, 4)
-        self.dec = Linear(k2, 4, 3)
+    def __init__(self, seed):
+        k1, k2 = seed, seed + 1
+        self.enc = Linear(k1, 3, 5)
+        self.dec = Linear(k2, 5, 3)
         self.pair = (Linear(k1, 3, 3), Linear(k2, 3, 3))
 
     def __call__(self, x):
@@ -527,28 +712,51 @@ class Pair:
 
     def count(self):
         return self.enc.calls + self.dec.calls + self.pair[0].calls
+
+
+@purify.stateful
+class Deep:
+    def __init__(self, seed, width, depth):
+        blocks = []
+        for k in range(depth):
+            blocks.append(Linear(seed + k, width, width))
+        self._blocks = tuple(blocks)
+        self.__last = Linear(seed, width, 2)
+
+    def __call__(self, x):
+        for i, block in enumerate(self._blocks):
+            x = block(x) + i
+            if i == 0:
+                x = jax.nn.relu(x)
+        for block in self._blocks:
+            x = x + block.norm()
+        return self.__last(x)
+
+    def shrink_last(self, k):
+        return self._blocks[-1].shrink(k) + self.__last.shrink(k)
 """
 
 
 def test_child_instances_and_lists_of_children():
-    key = jax.random.key(0)
+    key = 0
     x = jnp.arange(3.0)
     compare_three(CHILDREN, "MLP", (key, (3, 5, 2)),
                   [("__call__", (x,)), ("shrink_all", (0.5,)), ("__call__", (x,)), ("first", (x,))],
                   static={})
     compare_three(CHILDREN, "Pair", (key,), [("__call__", (x,)), ("both", (x,)), ("count", ()), ("__call__", (x,))])
+    compare_three(CHILDREN, "Deep", (key, 3, 3), [("__call__", (x,)), ("shrink_last", (0.5,)), ("__call__", (x,))])
 
 
 def test_children_state_nests():
     m = load_module(CHILDREN)
-    state = m.MLP.init(jax.random.key(0), (3, 5, 2))
+    state = m.MLP.init(0, (3, 5, 2))
     assert isinstance(state.layers, tuple) and len(state.layers) == 2
     assert all(type(s) is m.Linear.State for s in state.layers)
-    pair = m.Pair.init(jax.random.key(0))
+    pair = m.Pair.init(0)
     assert type(pair.enc) is m.Linear.State and type(pair.pair[1]) is m.Linear.State
     # every leaf of the nested state is an array or number: one pytree
     leaves = jax.tree_util.tree_leaves(state)
-    assert len(leaves) == 2 * 3
+    assert len(leaves) == 2 * 3 + 1  # w, b, calls per layer; steps
     _, new = jax.jit(m.MLP.__call__)(state, jnp.ones(3))
     assert [int(s.calls) for s in new.layers] == [1, 1]
     assert int(new.steps) == 1
@@ -675,7 +883,7 @@ def test_vmap_over_batch_of_states_and_over_data():
     p_out, p_new = jax.vmap(_plain_pure(plain.Model, "loss"), in_axes=(0, None, None))(
         {"w": w, "b": b, "steps": jnp.zeros(4, jnp.int32)}, x, y)
     assert_same(p_out, out)
-    assert_same(tuple(p_new.values()), tuple(new))
+    assert_same(tuple(p_new[k] for k in m.Model.State._fields), tuple(new))
     # shared state (in_axes None), batched data
     s = m.Model.init(jnp.ones(3), 0.5)
     xs = jnp.stack([x, 2 * x, -x])
@@ -691,7 +899,7 @@ def test_grad_with_respect_to_state_matches_eager_class():
     plain, m = undecorated(VG), load_module(VG)
     s = m.Model.init(jnp.asarray([0.1, -0.2, 0.3]), 0.05)
     x, y = jnp.asarray([1.0, 2.0, 3.0]), jnp.asarray(0.7)
-    g = jax.jit(jax.grad(lambda st: m.Model.loss(st, x, y)[0]))(s)
+    g = jax.jit(jax.grad(lambda st: m.Model.loss(st, x, y)[0], allow_int=True))(s)
     assert type(g) is m.Model.State
     pg = jax.grad(lambda a: _plain_pure(plain.Model, "loss")(a, x, y)[0])(
         {"w": s.w, "b": s.b, "steps": s.steps.astype(jnp.float32)})
@@ -702,13 +910,17 @@ def test_grad_with_respect_to_state_matches_eager_class():
     np.testing.assert_allclose(g.w, hand[0], rtol=1e-6)
     np.testing.assert_allclose(g.b, hand[1], rtol=1e-6)
     # has_aux threads the new state out of grad
-    (gw, (val, new)) = jax.grad(lambda st: (lambda o: (o[0], o))(m.Model.loss(st, x, y)), has_aux=True)(s)
-    assert int(new[1].steps) == 1
+    def loss_and_state(st):
+        out, new = m.Model.loss(st, x, y)
+        return out, (out, new)
+
+    _, (val, new) = jax.grad(loss_and_state, has_aux=True, allow_int=True)(s)
+    assert int(new.steps) == 1 and float(val) > 0
 
 
 def test_grad_through_children():
     m = load_module(CHILDREN)
-    s = m.MLP.init(jax.random.key(1), (3, 4, 1))
+    s = m.MLP.init(1, (3, 5, 2))
     x = jnp.asarray([0.5, -1.0, 2.0])
 
     def loss(st):
@@ -722,7 +934,7 @@ def test_grad_through_children():
         return jnp.sum(h ** 2)
 
     g = jax.jit(jax.grad(loss, allow_int=True))(s)
-    hg = jax.grad(hand)([(l.w, l.b) for l in s.layers])
+    hg = jax.grad(hand)([(layer.w, layer.b) for layer in s.layers])
     for gl, (hw, hb) in zip(g.layers, hg):
         np.testing.assert_allclose(gl.w, hw, rtol=1e-5)
         np.testing.assert_allclose(gl.b, hb, rtol=1e-5)
@@ -787,3 +999,38 @@ def test_jit_of_pure_api_with_pytree_arguments():
                 self.mom = jax.tree_util.tree_map(lambda m, g: 0.9 * m + g, self.mom, grads)
                 return jax.tree_util.tree_map(lambda p, m: p - self.lr * m, params, self.mom)
         """, "Opt", (0.1,), [("update", ({"w": jnp.ones(2), "b": 1.0}, {"w": jnp.ones(2), "b": 2.0}))] * 3)
+
+
+def test_param_and_static_markers():
+    m = load_module("""
+        class Config:
+            def __init__(self, depth):
+                self.depth = depth
+
+            def __hash__(self):
+                return hash(self.depth)
+
+            def __eq__(self, other):
+                return isinstance(other, Config) and other.depth == self.depth
+
+
+        @purify.stateful
+        class Layer:
+            def __init__(self, n, depth):
+                self.w = purify.param(jnp.ones(n))
+                self.config = purify.static(Config(depth))
+                self.seen = jnp.zeros(())
+
+            def __call__(self, x):
+                self.seen += 1
+                for _ in range(self.config.depth):
+                    x = x * self.w
+                return x.sum()
+        """)
+    s = m.Layer.init(3, 2)
+    assert m.Layer.State._params == ("w",)
+    assert len(jax.tree_util.tree_leaves(s)) == 2  # w, seen: the config is metadata
+    out, s2 = jax.jit(m.Layer.__call__)(s, jnp.full(3, 2.0))
+    assert float(out) == 6.0 and s2.config.depth == 2
+    g = jax.grad(lambda st: m.Layer.__call__(st, jnp.full(3, 2.0))[0])(s)
+    np.testing.assert_allclose(g.w, [4.0, 4.0, 4.0])  # d/dw sum(x * w * w) = 2 x w

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 
@@ -22,17 +23,11 @@ def eqx_impls(make: Callable[..., Any], args: tuple, observe: Callable[[Any], di
 
         tree, step = make(**overrides)
         jitted = eqx.filter_jit(step, donate="all-except-first")
-        box = [tree]
 
-        def call():
-            out, box[0] = jitted(args, box[0])
-            return out
+        def trace(fn: Callable) -> Callable:
+            return lambda *a: eqx.filter_make_jaxpr(fn)(*a)[0]
 
-        return Runner(
-            step=call,
-            read=lambda: observe(box[0]),
-            program=lambda: eqx.filter_make_jaxpr(lambda tree: jitted(args, tree))(box[0])[0],
-        )
+        return pure_runner(lambda tree, *args: jitted(args, tree), tree, args, observe, trace)
 
     def build_partition(**overrides: Any) -> Runner:
         import equinox as eqx

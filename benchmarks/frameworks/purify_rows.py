@@ -8,7 +8,8 @@ so the import happens inside the builders and a failure skips just these rows.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 

@@ -70,7 +70,9 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassMode
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
     _check_writes_outside_init(model)
+    _check_private_names(model)
     _classify(model, resolver)
+    _check_child_writes(model, resolver)
     _mark_writers(model, resolver)
     return model
 
@@ -136,7 +138,8 @@ def _own_methods(ctx: _Ctx, model: ClassModel) -> dict[str, Method]:
         if not isinstance(stmt, ast.FunctionDef):
             continue
         kind = _method_kind(ctx, stmt)
-        if kind in ("method", "property", "init") and not arg_names(stmt)[:1]:
+        if kind in ("method", "property", "init") and not (stmt.args.posonlyargs or stmt.args.args):
+            # (`def m(*args)` takes self in args[0]: the rewrite needs a named first parameter)
             raise ctx.error(stmt, f"method {stmt.name} takes no self argument",
                             "add self as the first parameter, or mark it @staticmethod")
         if kind in ("method", "property", "init"):
@@ -249,6 +252,65 @@ def _check_writes_outside_init(model: ClassModel) -> None:
                                f"self.{attr} is assigned in {m.name} but __init__ never creates it",
                                f"add `self.{attr} = <initial value>` to __init__: the state's structure "
                                "is fixed once __init__ has run", m.origin.lines)
+
+
+def _check_private_names(model: ClassModel) -> None:
+    """`self.__x` in a class and in its base are two attributes in Python (`_Base__x`, `_Sub__x`);
+    state fields are named as written, so purify refuses the clash rather than merge them."""
+    methods, todo = list(model.methods.values()), list(model.bases)
+    while todo:
+        base = todo.pop()
+        methods += base.methods.values()
+        todo += base.bases
+    uses: dict[str, dict[str, tuple[ast.AST, Method]]] = {}  # attr -> owner class -> (a use, its method)
+    for m in methods:
+        if m.name.startswith("__") and not m.name.endswith("__"):
+            uses.setdefault(m.name, {}).setdefault(m.owner.name, (m.node, m))
+        self_name = (arg_names(m.node) or [""])[0]
+        for n in ast.walk(m.node):
+            if (isinstance(n, ast.Attribute) and is_self(n.value, self_name) and n.attr.startswith("__")
+                    and not n.attr.endswith("__")):
+                uses.setdefault(n.attr, {}).setdefault(m.owner.name, (n, m))
+    for attr, by_owner in uses.items():
+        if len(by_owner) > 1:
+            a, b = sorted(by_owner)
+            node, m = by_owner.get(model.name) or by_owner[a]
+            raise error_at(node, m.origin.filename,
+                           f"self.{attr} is used in both {a} and {b}: Python keeps two private attributes "
+                           f"(_{a.lstrip('_')}{attr}, _{b.lstrip('_')}{attr}), which purify cannot tell apart",
+                           f"rename one of them (e.g. self._{attr.lstrip('_')} in one class)", m.origin.lines)
+
+
+def _check_child_writes(model: ClassModel, resolver: Resolver) -> None:
+    """`self.child.x = v` writes the child's state: `x` must be a state field of the child's class
+    (a static field is pytree metadata, which a traced value cannot go into)."""
+    for m in model.methods.values():
+        if m.kind not in ("method", "property") or m.owner is not model:
+            continue
+        self_name = (arg_names(m.node) or ["self"])[0]
+        stmts = sorted((n for n in walk_own(m.node) if isinstance(n, ast.stmt)), key=lambda n: (n.lineno, n.col_offset))
+        for n in stmts:
+            for t in targets_of(n):
+                chain = self_chain(t, self_name)
+                f = model.fields.get(str(chain[0][1])) if chain and chain[0][0] == "attr" else None
+                if f is None or chain is None:
+                    continue
+                rest = chain[1:] if f.child is not None else chain[2:] if f.children and len(chain) > 1 else []
+                if f.child is None and not f.children or not rest or rest[0][0] != "attr":
+                    continue
+                child = resolver.stateful(f.child) if f.child is not None else None
+                cf = child.fields.get(str(rest[0][1])) if child is not None else None
+                if child is not None and cf is None:
+                    raise error_at(t, m.origin.filename, f"{ast.unparse(t)} is assigned in {m.name}, but "
+                                   f"{child.name}.__init__ never creates self.{rest[0][1]}",
+                                   f"add `self.{rest[0][1]} = <initial value>` to {child.name}.__init__",
+                                   m.origin.lines)
+                if cf is not None and cf.kind == "static":
+                    raise error_at(t, m.origin.filename, f"{ast.unparse(t)} is assigned in {m.name}, but "
+                                   f"{child.name} keeps self.{cf.attr} as static configuration (it is only set "
+                                   f"in {child.name}.__init__, from plain Python values)",
+                                   f"make it state in {child.name}: set it with jnp.asarray(...) in __init__, "
+                                   f"or assign it in a method of {child.name}", m.origin.lines)
 
 
 def _classify(model: ClassModel, resolver: Resolver) -> None:
@@ -368,6 +430,16 @@ def _find_children(f: object, values: list[ast.expr], init: Method, resolver: Re
             f.children = True  # type: ignore[attr-defined]
         elif isinstance(v, ast.Call) and resolver.purify_api(v.func) in ("param", "static") and v.args:
             _find_children(f, v.args[:1], init, resolver)
+        elif isinstance(v, ast.Name) and _annotated_child(v.id, init, resolver) is not None:
+            f.child = _annotated_child(v.id, init, resolver)  # type: ignore[attr-defined]
+
+
+def _annotated_child(name: str, init: Method, resolver: Resolver) -> ast.expr | None:
+    """`def __init__(self, model: MLP)`: a child passed in, known by its annotation."""
+    for a in [*init.node.args.posonlyargs, *init.node.args.args, *init.node.args.kwonlyargs]:
+        if a.arg == name and a.annotation is not None and resolver.stateful(a.annotation) is not None:
+            return a.annotation
+    return None
 
 
 def _constructor(v: ast.expr, resolver: Resolver) -> ast.expr | None:

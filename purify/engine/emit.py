@@ -1,5 +1,5 @@
 """The module-level code of a converted class, as AST: what `purify convert` writes
-and `purify.source(Cls)` shows.
+and `purify.source(Cls)` shows (engine/unparse.py turns it into text).
 
     class CounterState(NamedTuple):
         n: Any
@@ -11,50 +11,235 @@ and `purify.source(Cls)` shows.
         def count(self: CounterState) -> tuple[int, CounterState]: ...
 
     CounterState._cls = Counter
+    CounterState._params = ()
+
+The class body keeps the order of the user's definitions (inherited methods,
+re-converted for this class, come after the class's own).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 
 from . import templates
 from .convert import Converted
-from .syntax import targets_of
+from .model import ClassModel, Method, Origin
+from .syntax import dotted, targets_of, walk_own
 
 
-def class_statements(conv: Converted) -> list[ast.stmt]:
+@dataclasses.dataclass
+class BodyItem:
+    """One statement of the emitted class body."""
+
+    stmt: ast.stmt  # what is emitted
+    original: ast.stmt | None = None  # the user's statement it comes from (comments, blank lines)
+    origin: Origin | None = None  # the file `original` is in
+    own: bool = False  # written in this class's own body (False: generated or inherited)
+
+
+@dataclasses.dataclass
+class ClassParts:
+    """The statements of a converted class, with where each came from."""
+
+    model: ClassModel
+    state_class: ast.ClassDef  # `class XState(NamedTuple)`
+    register: list[ast.stmt]  # `jax.tree_util.register_dataclass(...)` when there are static fields
+    cls: ast.ClassDef  # the class, its body built from `items`
+    items: list[BodyItem]
+    tail: list[ast.stmt]  # `XState._cls = X`, `XState._params = (...)`
+
+    def statements(self) -> list[ast.stmt]:
+        return [self.state_class, *self.register, self.cls, *self.tail]
+
+
+def class_parts(conv: Converted) -> ClassParts:
     model = conv.model
     state, name = model.state_name, model.name
     fields = [f"    {f.name}: Any" for f in model.fields.values()] or ["    pass"]
     doc = f'    """State of {name}."""'
-    out: list[ast.stmt] = templates.stmts("\n".join([f"class {state}(NamedTuple):", doc, *fields]), model.node)
+    state_class = templates.stmts("\n".join([f"class {state}(NamedTuple):", doc, *fields]), model.node)[0]
+    assert isinstance(state_class, ast.ClassDef)
     static = [f.name for f in model.fields_of_kind("static")]
+    register: list[ast.stmt] = []
     if static:
         data = [f.name for f in model.fields.values() if f.kind != "static"]
-        out += templates.stmts(
+        register = templates.stmts(
             f"jax.tree_util.register_dataclass({state}, data_fields={data!r}, meta_fields={static!r})", model.node)
-    body: list[ast.stmt] = []
+
+    items: list[BodyItem] = []
+    body = model.node.body
     if _docstring(model.node):
-        body.append(copy.deepcopy(model.node.body[0]))
-    body += templates.stmts(f"State = {state}", model.node)
-    body += [copy.deepcopy(s) for s in model.node.body if _is_class_attr(s)]
+        items.append(BodyItem(copy.deepcopy(body[0]), body[0], model.origin, own=True))
+    items.append(BodyItem(templates.stmts(f"State = {state}", model.node)[0]))
+
+    by_node = {id(m.node): m for m in model.methods.values()}
+    init = _init(conv)
+    init_method = model.methods.get("__init__")
+    if init_method is None or init_method.owner is not model:
+        items.append(_method_item(init, init_method, own=False))
+    own_fns = {id(m.node): fn for attr, fn in conv.methods.items()
+               for m in [_method_by_attr(model, attr)] if m is not None and m.owner is model}
+    kept_fns = {id(m.node): fn for attr, fn in conv.kept.items()
+                for m in [_method_by_attr(model, attr)] if m is not None}
+    for s in body[1:] if _docstring(model.node) else body:
+        method = by_node.get(id(s))
+        if method is not None and method.kind == "init" and method.owner is model:
+            items.append(_method_item(init, method, own=True))
+        elif id(s) in own_fns:
+            items.append(_method_item(_pure(own_fns[id(s)], method, model), method, own=True))
+        elif id(s) in kept_fns:
+            items.append(_method_item(copy.deepcopy(kept_fns[id(s)]), method, own=True))
+        elif _is_class_attr(s) or isinstance(s, ast.ClassDef):
+            items.append(BodyItem(copy.deepcopy(s), s, model.origin, own=True))
+    for attr, fn in conv.methods.items():
+        method = _method_by_attr(model, attr)
+        if method is not None and method.owner is not model:
+            items.append(_method_item(_pure(fn, method, model), method, own=False))
+
+    cls = ast.ClassDef(name=name, bases=[copy.deepcopy(b) for b in model.node.bases], keywords=[],
+                       body=[i.stmt for i in items], decorator_list=[],
+                       **({"type_params": []} if "type_params" in ast.ClassDef._fields else {}))
+    ast.copy_location(cls, model.node)
+    params = tuple(f.name for f in model.fields_of_kind("param"))
+    tail = templates.stmts(f"{state}._cls = {name}\n{state}._params = {params!r}", model.node)
+    if static:
+        tail += templates.stmts(f"{state}._static = {tuple(static)!r}", model.node)
+    return ClassParts(model, state_class, register, cls, items, tail)
+
+
+def class_statements(conv: Converted) -> list[ast.stmt]:
+    return class_parts(conv).statements()
+
+
+def _method_by_attr(model: ClassModel, attr: str) -> Method | None:
+    return next((m for m in model.methods.values() if m.attr(model.name) == attr), None)
+
+
+def _method_item(fn: ast.FunctionDef, method: Method | None, own: bool) -> BodyItem:
+    if method is None:
+        return BodyItem(fn)
+    return BodyItem(fn, method.node, method.origin, own=own)
+
+
+def _pure(fn: ast.FunctionDef, method: Method | None, model: ClassModel) -> ast.FunctionDef:
+    """A pure method, its return annotation `tuple[None, State]` when it returns nothing."""
+    fn = copy.deepcopy(fn)
+    if method is None or method.kind != "method" or method.node.returns is not None:
+        return fn
+    returns_value = any(isinstance(n, ast.Return) and n.value is not None and not _is_none(n.value)
+                        for n in walk_own(method.node))
+    ret = fn.returns
+    if (not returns_value and isinstance(ret, ast.Subscript) and isinstance(ret.slice, ast.Tuple)
+            and len(ret.slice.elts) == 2 and dotted(ret.slice.elts[0]) == "Any"):
+        ret.slice.elts[0] = ast.copy_location(ast.Constant(None), ret.slice.elts[0])
+    return fn
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+# -- init: readable and standalone ---------------------------------------------
+
+
+def _init(conv: Converted) -> ast.FunctionDef:
+    """`init` as a staticmethod, with the leading `self = S(a=None, ...)`, `self = self._replace(a=v)`
+    statements folded into one constructor call (`return S(a=v)` when that is all), and fields
+    that hold a list of child states made tuples (what the decorator's `Cls.init` returns)."""
     init = copy.deepcopy(conv.init)
     init.decorator_list = [ast.Name("staticmethod", ast.Load())]
-    body.append(init)
-    body += [copy.deepcopy(f) for f in conv.methods.values()]
-    body += [copy.deepcopy(f) for f in conv.kept.values()]
-    cls = ast.ClassDef(name=name, bases=[copy.deepcopy(b) for b in model.node.bases], keywords=[], body=body,
-                       decorator_list=[], **({"type_params": []} if "type_params" in ast.ClassDef._fields else {}))
-    out.append(ast.copy_location(cls, model.node))
-    params = tuple(f.name for f in model.fields_of_kind("param"))
-    out += templates.stmts(f"{state}._cls = {name}\n{state}._params = {params!r}", model.node)
-    return out
+    model = conv.model
+    children = {f.name for f in model.fields.values() if f.children}
+    if children:
+        _ChildTuples(children).visit(init)
+    _fold_init(init, model)
+    return init
+
+
+class _ChildTuples(ast.NodeTransformer):
+    """`self._replace(layers=[A.init(), B.init()])` -> `self._replace(layers=(A.init(), B.init()))`."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "_replace":
+            for kw in node.keywords:
+                if kw.arg in self.names:
+                    kw.value = _as_tuple(kw.value)
+        return node
+
+
+def _as_tuple(value: ast.expr) -> ast.expr:
+    if isinstance(value, ast.Tuple) or (isinstance(value, ast.Call) and dotted(value.func) == "tuple"):
+        return value
+    if isinstance(value, ast.List):
+        return ast.copy_location(ast.Tuple(value.elts, ast.Load()), value)
+    if isinstance(value, ast.Call) and dotted(value.func) == "list" and len(value.args) == 1 and not value.keywords:
+        value = value.args[0]
+    elif isinstance(value, ast.ListComp):
+        value = ast.copy_location(ast.GeneratorExp(value.elt, value.generators), value)
+    return ast.copy_location(ast.Call(ast.Name("tuple", ast.Load()), [value], []), value)
+
+
+def _fold_init(fn: ast.FunctionDef, model: ClassModel) -> None:
+    body = fn.body
+    start = 1 if body and _is_docstring(body[0]) else 0
+    if len(body) <= start or not isinstance(body[start], ast.Assign):
+        return
+    first = body[start]
+    if not (len(first.targets) == 1 and isinstance(first.targets[0], ast.Name) and isinstance(first.value, ast.Call)
+            and dotted(first.value.func) == model.state_name and not first.value.args):
+        return
+    state_var = first.targets[0].id
+    order = [f.name for f in model.fields.values()]
+    values: dict[str, ast.expr] = {}
+    pos = -1
+    i = start + 1
+    while i < len(body):
+        kws = _replace_keywords(body[i], state_var)
+        if kws is None or any(k.arg is None or k.arg in values or k.arg not in order or order.index(k.arg) <= pos
+                              or _uses(k.value, state_var) for k in kws):
+            break
+        for k in kws:
+            values[k.arg] = k.value  # type: ignore[index]
+            pos = order.index(k.arg)  # type: ignore[arg-type]
+        i += 1
+    if not values:
+        return
+    first.value.keywords = [ast.keyword(name, values.get(name, ast.Constant(None))) for name in order]
+    rest = body[i:]
+    ast.copy_location(first, body[i - 1])  # where the folded statements were: their comments go above it
+    if len(rest) == 1 and isinstance(rest[0], ast.Return) and isinstance(rest[0].value, ast.Name) \
+            and rest[0].value.id == state_var:
+        fn.body = body[:start] + [ast.copy_location(ast.Return(first.value), first)]
+    else:
+        fn.body = body[:start + 1] + rest
+
+
+def _replace_keywords(s: ast.stmt, var: str) -> list[ast.keyword] | None:
+    """The keywords of `var = var._replace(...)`, else None."""
+    if (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and s.targets[0].id == var and isinstance(s.value, ast.Call) and not s.value.args
+            and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "_replace"
+            and isinstance(s.value.func.value, ast.Name) and s.value.func.value.id == var):
+        return s.value.keywords
+    return None
+
+
+def _uses(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _docstring(node: ast.ClassDef) -> bool:
-    first = node.body[0] if node.body else None
-    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    return bool(node.body) and _is_docstring(node.body[0])
+
+
+def _is_docstring(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
 
 
 def _is_class_attr(s: ast.stmt) -> bool:
@@ -62,6 +247,6 @@ def _is_class_attr(s: ast.stmt) -> bool:
 
 
 def unparse_class(conv: Converted) -> str:
-    """Plain `ast.unparse` of the class's statements (the CLI adds comments and imports)."""
+    """Plain `ast.unparse` of the class's statements (engine/unparse.py writes the readable version)."""
     module = ast.Module(body=class_statements(conv), type_ignores=[])
     return ast.unparse(ast.fix_missing_locations(module))

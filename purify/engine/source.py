@@ -63,6 +63,8 @@ def class_source(cls: type) -> ClassSource:
     when the source cannot be found.
     """
     methods = _methods(cls)
+    if "__dataclass_fields__" in cls.__dict__:  # @dataclass-generated methods are not the class's source
+        methods = [m for m in methods if m.__code__.co_filename not in ("<string>", dataclasses.__file__)]
     filename = methods[0].__code__.co_filename if methods else None
     if filename is None:
         module = sys.modules.get(cls.__module__)
@@ -81,7 +83,8 @@ def class_source(cls: type) -> ClassSource:
     if node is None:
         raise PurifyError(
             f"cannot find class {cls.__qualname__!r} in {filename}",
-            hint="the file changed since the class was defined; reload the module",
+            hint="write the class as a `class` statement in a .py file or notebook cell (classes built with "
+            "type() or exec() have no source); if its file changed since it was imported, reload the module",
         )
     flags = (methods[0].__code__.co_flags & _FUTURE_FLAGS) if methods else 0
     return ClassSource(filename, lines, node, flags)

@@ -63,7 +63,8 @@ def _split_marked(value: Any) -> tuple[Any, Any]:
             else:
                 params[name], rest[name] = _split_marked(v)
         return cls(**params), cls(**rest)
-    if isinstance(value, (tuple, list)) and any(_is_state(v) for v in value):
+    if isinstance(value, (tuple, list)) and (not value or any(_is_state(v) for v in value)):
+        # An empty list of children splits into two empty lists, as a full one would.
         pairs = [_split_marked(v) for v in value]
         return type(value)(p for p, _ in pairs), type(value)(r for _, r in pairs)
     return None, value
@@ -100,7 +101,6 @@ def _value_and_grad(fn: Any, has_aux: bool, state: Any, *args: Any, **kwargs: An
 
     def loss(p: Any) -> Any:
         out, new = fn(_merge(p, rest), *args, **kwargs)
-        new = jax.lax.stop_gradient(new)
         if has_aux:
             value, aux = out
             return value, (aux, new)

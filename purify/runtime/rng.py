@@ -37,11 +37,12 @@ def _fold_lanes(key: jax.Array) -> jax.Array:
 class Rng:
     """A random stream: `key = self.rng()` returns a fresh key and advances the counter.
 
-    The key is `fold_in(seed, counter)`. Under `purify.vmap` each lane also folds
-    in its lane index, so replicated state still gives every lane its own
-    randomness while the counter (the returned state) stays the same in all of
-    them. Inside `Cls.init` no lane is folded in, so parameters initialised under
-    `purify.vmap` are identical across lanes.
+    The key is `fold_in(seed, counter)`. Under `purify.vmap` each lane first folds
+    its lane index into the seed (`fold_in(fold_in(seed, lane), counter)`, the
+    blox recipe, so the keys match blox's), so replicated state still gives every
+    lane its own randomness while the state (seed and counter) returned stays the
+    same in all of them. Inside `Cls.init` no lane is folded in, so parameters
+    initialised under `purify.vmap` are identical across lanes.
 
     Args:
         seed: an int, or a key (typed or raw uint32).
@@ -52,6 +53,6 @@ class Rng:
         self.counter = jnp.zeros((), jnp.uint32)
 
     def __call__(self):
-        key = _fold_lanes(jax.random.fold_in(self.seed, self.counter))
+        key = jax.random.fold_in(_fold_lanes(self.seed), self.counter)
         self.counter += 1
         return key

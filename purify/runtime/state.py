@@ -27,7 +27,18 @@ def make_state_type(model: ClassModel, module: str, qualname: str) -> type:
         jax.tree_util.register_dataclass(state, data_fields=data, meta_fields=static)
     state._params = tuple(f.name for f in model.fields_of_kind("param"))  # type: ignore[attr-defined]
     state._static = tuple(static)  # type: ignore[attr-defined]
+    state.__reduce__ = _reduce  # type: ignore[method-assign]
     return state
+
+
+def _reduce(state: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a State through its class (`Cls.State`): the State type itself is not a
+    module attribute, so pickle could not find it by name (checkpoints use pickle)."""
+    return _restore, (type(state)._cls, tuple(state))
+
+
+def _restore(cls: type, values: tuple[Any, ...]) -> Any:
+    return cls.State(*values)
 
 
 def is_state(value: Any) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
 from ..engine.convert import RUNTIME_HELPERS, Converted, convert
-from ..engine.emit import unparse_class
+from ..engine.unparse import class_source as converted_source
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..errors import PurifyError, error_at
@@ -38,7 +38,7 @@ class ClassInfo:
     pure: dict[str, Callable[..., Any]]
 
     def source(self) -> str:
-        return unparse_class(self.converted)
+        return converted_source(self.converted)  # what `purify convert` writes for the class
 
 
 def stateful(cls: T) -> T:
@@ -171,6 +171,12 @@ def _validate(info: ClassInfo, state: Any) -> None:
     model = info.model
     for f in model.fields.values():
         value = getattr(state, f.name)
+        if f.kind == "static" and is_state(value):
+            raise error_at(f.node, model.origin.filename,
+                           f"self.{f.attr} holds a {type(value)._cls.__name__} object, but purify could not tell "
+                           "at decoration time, so its methods would not thread its state",
+                           f"annotate the parameter with its class (e.g. `{f.attr}: {type(value)._cls.__name__}`), "
+                           f"or construct it in __init__", model.origin.lines)
         if f.kind == "static" and not _is_static_value(value):
             raise error_at(f.node, model.origin.filename,
                            f"self.{f.attr} is set only in __init__ from plain configuration, so purify keeps it "

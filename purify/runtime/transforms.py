@@ -37,13 +37,15 @@ def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
         fast = purify.jit(counter.count)
         fast()            # runs compiled; counter's state advances
 
-    `fn` may also be a pure function (`Cls.method`): then this is `jax.jit` with the
+    `fn` may also be a callable instance (its `__call__`), or a pure function (`Cls.method`): then this is `jax.jit` with the
     state (argument 0) donated. Keyword arguments go to `jax.jit`;
     `static_argnums` count the method's own arguments, as in `obj.method(...)`.
 
     The instance's previous state buffers are donated: arrays taken from
     `purify.state_of(obj)` before a call are invalid after it.
     """
+    if not isinstance(fn, BoundMethod) and STATE in getattr(fn, "__dict__", {}):
+        fn = fn.__call__  # purify.jit(model): its __call__
     if not isinstance(fn, BoundMethod):
         jit_kwargs.setdefault("donate_argnums", 0)
         return jax.jit(fn, **jit_kwargs)

@@ -57,6 +57,7 @@ class ClassInfo:
     consts: list[str] = dataclasses.field(default_factory=list)
     init_params: list[str] = dataclasses.field(default_factory=list)
     lines: list[str] = dataclasses.field(default_factory=list)
+    written: set[str] = dataclasses.field(default_factory=set)  # attributes its methods assign
 
     def of(self, *kinds: str) -> list[FieldInfo]:
         return [f for f in self.fields if f.kind in kinds]
@@ -133,8 +134,7 @@ class BodyGen:
     # -- expressions -------------------------------------------------------------
     def callees(self) -> list[MethodInfo]:
         """Methods this one may call: later ones (no cycles), or itself one level down when recursive."""
-        out = [m for m in self.cls.methods[self.index + 1:] if not m.recursive]
-        return out
+        return self.cls.methods[self.index + 1:]
 
     def call_args(self, m: MethodInfo, depth: int) -> str:
         parts = []
@@ -236,9 +236,11 @@ class BodyGen:
             elif f.kind == "dict":
                 out += [f'{a}["a"]', f'{a}["b"][{self.index_expr(f.size)}]', f'{a}["b"].sum()']
             elif f.kind == "child" and f.child is not None:
-                out += [f"{a}.{g.attr}" for g in f.child.of("scalar", "static")]
+                # (`self.ch.__x` inside Main would be `_Main__x`: not the child's attribute)
+                out += [f"{a}.{g.attr}" for g in f.child.of("scalar", "static") if not g.attr.startswith("__")]
             elif f.kind == "children" and f.child is not None:
-                out += [f"{a}[{i}].{g.attr}" for i in range(f.count) for g in f.child.of("scalar")]
+                out += [f"{a}[{i}].{g.attr}" for i in range(f.count) for g in f.child.of("scalar")
+                        if not g.attr.startswith("__")]
         out += [f"self.{p}" for p in self.cls.props]
         out += [f"self.{c}" for c in self.cls.consts]
         if self.cls.classmethods:
@@ -302,7 +304,9 @@ class BodyGen:
             return [f"self.{f.attr} = (self.{f.attr} * {self.draw(st.integers(0, 2))} + {self.aexpr(1)}) % {M}"]
         # a child's field written from the parent
         assert f.child is not None
-        gs = f.child.of("scalar")
+        # Only fields the child itself changes: the others are its static configuration,
+        # which purify rightly refuses to let the parent write.
+        gs = [g for g in f.child.of("scalar") if not g.attr.startswith("__") and g.attr in f.child.written]
         if not gs:
             return None
         g = self.pick(gs)
@@ -314,7 +318,10 @@ class BodyGen:
         if not fs:
             return None
         f = self.pick(fs)
-        return [f"self.{f.attr} {self.pick(['+=', '-='])} {self.bexpr()}"]
+        # `a += f()` on a NumPy array mutates it in place, so a call in f() that changes the
+        # same array changes the result; purify gives arrays value semantics (as JAX arrays
+        # have). That aliasing is out of scope (docs/fuzzing.md): no calls on such lines.
+        return [f"self.{f.attr} {self.pick(['+=', '-='])} {self.bexpr(calls=f.kind != 'arr')}"]
 
     def s_local(self, depth: int) -> list[str]:
         name = self.fresh("t")
@@ -339,7 +346,7 @@ class BodyGen:
             return None
         target, scalar = self.pick(options)
         if self.chance(0.5):
-            return [f"{target} {self.pick(['+=', '-='])} {self.bexpr()}"]
+            return [f"{target} {self.pick(['+=', '-='])} {self.bexpr(calls=scalar)}"]
         if scalar:
             return [f"{target} = ({self.aexpr()}) % {M}"]
         return [f"{target} = ({target} + {self.aexpr(1)}) % {M}"]
@@ -420,8 +427,9 @@ class BodyGen:
         x = self.fresh("x")
         call = "layer" if m.name == "__call__" else f"layer.{m.name}"
         extra = ", w=1" if "w" in m.params and self.chance(0.5) else ""
+        first = f"{x} = {self.bexpr(1)}"
         self.scope.blocks[-1].append(x)
-        return [f"{x} = {self.bexpr(1)}", f"for layer in self.{f.attr}:", f"    {x} = {call}({x}{extra})"]
+        return [first, f"for layer in self.{f.attr}:", f"    {x} = {call}({x}{extra})"]
 
 
 # -- classes -------------------------------------------------------------------
@@ -536,7 +544,25 @@ def gen_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo], 
             body = gen.body(0, final_return=True) or ["pass"]
         lines += ["        " + line for line in body]
     cls.lines = lines
+    cls.written = _written("\n".join(lines))
     return cls
+
+
+def _written(source: str) -> set[str]:
+    """Attributes of self assigned (or item-assigned) outside __init__."""
+    import ast
+
+    out: set[str] = set()
+    for fn in ast.walk(ast.parse(source)):
+        if isinstance(fn, ast.FunctionDef) and fn.name != "__init__":
+            for n in ast.walk(fn):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AugAssign) else []
+                for t in targets:
+                    for sub in ast.walk(t):
+                        if (isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name)
+                                and sub.value.id == "self"):
+                            out.add(sub.attr)
+    return out
 
 
 def _recursive_body(draw: Callable[[Any], Any], cls: ClassInfo, index: int, m: MethodInfo) -> list[str]:

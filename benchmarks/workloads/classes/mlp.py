@@ -2,7 +2,8 @@
 
 BatchNorm updates its running statistics in place, Dropout draws from a `purify.Rng`
 (fold_in(seed, counter), counter advanced per draw), and the Trainer's `step` takes the
-gradient of the model's loss with respect to its `purify.param` fields and applies SGD.
+gradient of the model's loss with respect to its `purify.param` fields and applies SGD
+to those only (the blox train_step, with purify.split / purify.merge).
 """
 
 import jax
@@ -19,10 +20,6 @@ class Linear:
 
     def __call__(self, x):
         return x @ self.w + self.b
-
-    def descend(self, grads, lr):
-        self.w -= lr * grads.w
-        self.b -= lr * grads.b
 
 
 @purify.stateful
@@ -41,10 +38,6 @@ class BatchNorm:
         self.mean = self.momentum * self.mean + (1 - self.momentum) * mean
         self.var = self.momentum * self.var + (1 - self.momentum) * var
         return (x - mean) / jnp.sqrt(var + self.eps) * self.scale + self.bias
-
-    def descend(self, grads, lr):
-        self.scale -= lr * grads.scale
-        self.bias -= lr * grads.bias
 
 
 @purify.stateful
@@ -81,13 +74,6 @@ class MLP:
     def loss(self, x, y):
         return jnp.mean((self(x) - y) ** 2)
 
-    def descend(self, grads, lr):
-        self.l1.descend(grads.l1, lr)
-        self.bn.descend(grads.bn, lr)
-        for layer, layer_grads in zip(self.hidden, grads.hidden):
-            layer.descend(layer_grads, lr)
-        self.out.descend(grads.out, lr)
-
 
 @purify.stateful
 class Trainer:
@@ -96,6 +82,9 @@ class Trainer:
         self.lr = lr
 
     def step(self, x, y):
+        # Gradients w.r.t. the model's purify.param fields; the BN statistics and the RNG
+        # counter that the loss advanced are kept in self.model.
         loss, grads = purify.value_and_grad(self.model.loss)(x, y)
-        self.model.descend(grads, self.lr)
+        params, rest = purify.split(self.model)
+        self.model = purify.merge(jax.tree.map(lambda p, g: p - self.lr * g, params, grads), rest)
         return loss

@@ -33,7 +33,7 @@ class MLPConfig:
     seed: int = 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def weights(cfg: MLPConfig) -> dict[str, Any]:
     """LeCun-normal kernels (fan_in, fan_out) and small random biases, as numpy float32.
 
@@ -52,7 +52,7 @@ def weights(cfg: MLPConfig) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def batch(cfg: MLPConfig) -> tuple[jnp.ndarray, jnp.ndarray]:
     """One fixed batch; targets from a random linear teacher through tanh (learnable)."""
     rng = np.random.default_rng(cfg.seed + 1)

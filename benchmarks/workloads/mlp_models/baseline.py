@@ -48,7 +48,7 @@ class TrainState(NamedTuple):
 
 def init(cfg: MLPConfig) -> TrainState:
     w = weights(cfg)
-    dense = lambda pair: Dense(*map(jnp.asarray, pair))  # noqa: E731
+    dense = lambda pair: Dense(*map(jnp.asarray, pair))
     params = Params(
         l1=dense(w["l1"]),
         bn=Norm(jnp.ones(cfg.n_hidden), jnp.zeros(cfg.n_hidden)),

@@ -131,25 +131,56 @@ class CallsPass(StatementPass):
         return t
 
     def _for(self, s: ast.For) -> None:
-        """`for layer in self.layers:` with calls on `layer`: thread each child's state by index."""
-        chain = self_chain(s.iter, self.ctx.self_name)
-        f = self.ctx.field(str(chain[0][1])) if chain and len(chain) == 1 else None
-        var = s.target.id if isinstance(s.target, ast.Name) else None
-        if f is None or not f.children or var is None or not self._calls_name(s.body, var):
+        """`for layer in self.layers:` (or `for i, layer in enumerate(self.layers):`) with calls
+        on `layer`: thread each child's state by index."""
+        it, index, var = s.iter, None, s.target.id if isinstance(s.target, ast.Name) else None
+        if (isinstance(it, ast.Call) and dotted(it.func) == "enumerate" and len(it.args) == 1 and not it.keywords
+                and isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2
+                and all(isinstance(e, ast.Name) for e in s.target.elts)):
+            it, index, var = it.args[0], s.target.elts[0].id, s.target.elts[1].id  # type: ignore[attr-defined]
+        chain = self._children_chain(it)
+        if chain is None or var is None or not self._calls_name(s.body, var) or (
+                index is not None and index in _bound_in(s.body)):
+            self._refuse_children_loop(s)
             s.body, s.orelse = self.block(s.body), self.block(s.orelse)
             return
-        index = self.ctx.fresh("i")
-        s.target = templates.expr("(index, var)", s.target, index=index, var=var)
-        s.target.ctx = ast.Store()
-        for elt in s.target.elts:
-            elt.ctx = ast.Store()
-        s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
+        if index is None:
+            index = self.ctx.fresh("i")
+            s.target = templates.expr("(index, var)", s.target, index=index, var=var)
+            s.target.ctx = ast.Store()
+            for elt in s.target.elts:
+                elt.ctx = ast.Store()
+            s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
         saved = dict(self.loop_children)
-        assert chain is not None
         self.loop_children[var] = (index, chain)
         s.body = self.block(s.body)
         self.loop_children = saved
         s.orelse = self.block(s.orelse)
+
+    def _children_chain(self, it: ast.expr) -> list[Link] | None:
+        """`self.layers` when it holds a sequence of children (the reads pass has already renamed
+        the attribute to its state field, e.g. `self._layers` -> `self.layers_`)."""
+        chain = self_chain(it, self.ctx.self_name)
+        if not chain or len(chain) != 1 or chain[0][0] != "attr":
+            return None
+        name = str(chain[0][1])
+        f = self.ctx.field(name) or next((f for f in self.ctx.model.fields.values() if f.name == name), None)
+        if f is None or not f.children:
+            return None
+        return [("attr", f.attr, chain[0][2])]
+
+    def _refuse_children_loop(self, s: ast.For) -> None:
+        """Calling the items of any other iteration over children would call their States."""
+        names = [n.id for n in ast.walk(s.target) if isinstance(n, ast.Name)]
+        if not any(self._calls_name(s.body, v) for v in names):
+            return
+        for n in ast.walk(s.iter):
+            if isinstance(n, (ast.Attribute, ast.Subscript)) and self._children_chain(n) is not None:
+                f = self_chain(n, self.ctx.self_name)[0][1]  # type: ignore[index]
+                raise self.ctx.error(s.iter, "purify threads the state of a list of children only through "
+                                     f"`for x in self.{f}:` or `for i, x in enumerate(self.{f}):`",
+                                     f"loop over self.{f} itself (skip items with `if`/`continue`), or call one "
+                                     f"child by index: self.{f}[i](x)")
 
     @staticmethod
     def _calls_name(body: list[ast.stmt], var: str) -> bool:
@@ -194,7 +225,13 @@ class CallsPass(StatementPass):
         for i, (get, put) in enumerate(slots):
             child = get()
             new = self.expr(child, pre, hoist) if isinstance(child, ast.expr) else self._children(child, pre, hoist)
-            if i < last and isinstance(new, ast.expr) and not _trivial(new, self.ctx.self_name):
+            if i < last and isinstance(new, ast.FormattedValue):
+                # an f-string part is no expression of its own: save the value it formats
+                if not _trivial(new.value, self.ctx.self_name):
+                    tmp = self.ctx.fresh("t")
+                    pre.extend(templates.stmts("tmp = value", new.value, tmp=tmp, value=new.value))
+                    new.value = ast.copy_location(ast.Name(tmp, ast.Load()), new.value)
+            elif i < last and isinstance(new, ast.expr) and not _trivial(new, self.ctx.self_name):
                 tmp = self.ctx.fresh("t")
                 pre.extend(templates.stmts("tmp = value", child, tmp=tmp, value=new))
                 new = ast.copy_location(ast.Name(tmp, ast.Load()), child)
@@ -237,6 +274,8 @@ class CallsPass(StatementPass):
         chain = self_chain(call.func, ctx.self_name)
         if not chain:
             return
+        if len(chain) == 1 and chain[0][1] == "_replace" and ctx.field("_replace") is None:
+            return  # the State's own `_replace` (from `super().__init__`), not a field `replace_`
         method = ctx.method_named(str(chain[0][1])) if len(chain) == 1 else None
         if method is not None and method.kind in ("static", "class"):
             call.func = templates.expr("cls_.m", call.func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
@@ -256,9 +295,9 @@ class CallsPass(StatementPass):
         if isinstance(func, ast.Attribute) and is_super_call(func.value):
             return self._super(call, func.attr)
         if isinstance(func, ast.Name) and func.id in self.loop_children:
-            return self._loop_child(func.id, "__call__")
+            return self._loop_child(func.id, "__call__", func)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.loop_children:
-            return self._loop_child(func.value.id, func.attr)
+            return self._loop_child(func.value.id, func.attr, func)
         chain = self_chain(func, ctx.self_name)
         if not chain:
             return None
@@ -306,13 +345,13 @@ class CallsPass(StatementPass):
             if model is not None and method is None:
                 return None  # e.g. a child's callable static field: an ordinary call
             ref = chain[:1]
-            func = templates.expr("child.m", None, child=f.child, m=method.attr(model.name) if method else name)
+            func = templates.expr("child.m", chain[-1][2], child=f.child, m=method.attr(model.name) if method else name)
             return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], method is None or method.writes)
         if f.children and len(chain) in (2, 3) and chain[1][0] == "item":
             name = "__call__" if len(chain) == 2 else str(chain[2][1])
             ref = chain[:2]
             state = ctx.load_chain(ref)
-            func = templates.expr("state._cls.m", None, state=state, m=name)
+            func = templates.expr("state._cls.m", chain[-1][2], state=state, m=name)
             return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], True)
         return None
 
@@ -337,10 +376,10 @@ class CallsPass(StatementPass):
         helper = ast.Name("_" + str(api), ast.Load())
         return Plan(helper, inner.state, inner.writeback, True, prefix=[inner.func, has_aux])
 
-    def _loop_child(self, var: str, name: str) -> Plan:
+    def _loop_child(self, var: str, name: str, origin: ast.expr) -> Plan:
         index, chain = self.loop_children[var]
         ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
-        func = templates.expr("var._cls.m", None, var=var, m=name)
+        func = templates.expr("var._cls.m", origin, var=var, m=name)
         return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
 
 
@@ -371,6 +410,11 @@ def grad_form(func: ast.expr, ctx: MethodContext) -> bool:
     """Is `func` `purify.grad(ref)` or `purify.value_and_grad(ref, ...)`?"""
     return (isinstance(func, ast.Call) and len(func.args) == 1
             and ctx.resolver.purify_api(func.func) in ("grad", "value_and_grad"))
+
+
+def _bound_in(body: list[ast.stmt]) -> set[str]:
+    return {n.id for n in ast.walk(ast.Module(body=body, type_ignores=[]))
+            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
 
 def _store_chain(ctx: MethodContext, chain: list[Link]) -> ast.expr:

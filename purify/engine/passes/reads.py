@@ -60,18 +60,18 @@ class _Reads(ast.NodeTransformer):
             self.generic_visit(node)
             return node
         if not (isinstance(node.value, ast.Name) and node.value.id == self.ctx.self_name):
+            # Decide before the inner chain is rewritten to state names (`self._l` -> `self.l_`).
+            child = self._reads_child_field(node)
             self.generic_visit(node)
-            return self._child_field(node)
+            if child:
+                node.attr = field_name(node.attr)
+            return node
         return self._self_attr(node)
 
-    def _child_field(self, node: ast.Attribute) -> ast.AST:
-        """`self.layer._w` reads the child's state field `w_`."""
+    def _reads_child_field(self, node: ast.Attribute) -> bool:
+        """`self.layer._w` and `self.layers[i]._w` read the child's state field `w_`."""
         chain = self_chain(node, self.ctx.self_name)
-        if chain and len(chain) == 2 and chain[0][0] == "attr":
-            f = self.ctx.field(str(chain[0][1]))
-            if f is not None and f.child is not None:
-                node.attr = field_name(node.attr)
-        return node
+        return bool(chain and len(chain) >= 2 and chain[0][0] == "attr" and self.ctx._is_child_state(chain[:-1]))
 
     def _self_attr(self, node: ast.Attribute) -> ast.AST:
         ctx, attr = self.ctx, node.attr

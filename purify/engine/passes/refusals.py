@@ -20,6 +20,44 @@ def check(ctx: MethodContext) -> None:
     _check_nested_writes(ctx, fn)
     _check_container_mutation(ctx, fn)
     _check_argument_mutation(ctx, fn)
+    _check_return_before_finally(ctx, fn)
+
+
+def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """`try: return x  finally: self.n += 1`: Python runs the finally after computing the return
+    value; the rewritten `return x, self` would hand back the state from before the finally."""
+    for t in walk_own(fn):
+        if not isinstance(t, ast.Try) and type(t).__name__ != "TryStar" or not t.finalbody:  # type: ignore[attr-defined]
+            continue
+        final = ast.Module(body=t.finalbody, type_ignores=[])  # type: ignore[attr-defined]
+        if not _may_change_state(ctx, final):
+            continue
+        guarded = [*t.body, *t.orelse, *(h for h in t.handlers)]  # type: ignore[attr-defined]
+        for stmt in guarded:
+            for n in [stmt, *walk_own(stmt)]:
+                if isinstance(n, ast.Return):
+                    raise ctx.error(n, "this return leaves a `try` whose `finally` changes the state; the state "
+                                    "handed back would miss the finally's changes",
+                                    "assign the result to a local (result = ...) and return it after the "
+                                    "try statement")
+
+
+def _may_change_state(ctx: MethodContext, node: ast.AST) -> bool:
+    for n in [node, *walk_own(node)]:
+        if isinstance(n, ast.stmt) and any(self_chain(t, ctx.self_name) for t in targets_of(n)):
+            return True
+        if isinstance(n, ast.Call):
+            f = n.func
+            if is_self(f, ctx.self_name) or isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call) \
+                    and isinstance(f.value.func, ast.Name) and f.value.func.id == "super":
+                return True
+            chain = self_chain(f, ctx.self_name)
+            if chain:
+                m = ctx.method_named(str(chain[0][1])) if len(chain) == 1 else None
+                field = ctx.field(str(chain[0][1]))
+                if m is not None and m.writes or field is not None and (field.child is not None or field.children):
+                    return True
+    return False
 
 
 def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:

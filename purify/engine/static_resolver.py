@@ -1,0 +1,303 @@
+"""The CLI's `Resolver`: answers the engine's questions about names from the source files
+alone. It never imports or executes them.
+
+It knows
+* how the file spells purify (`import purify`, `import purify as pf`,
+  `from purify import stateful as st`, `from purify import *`);
+* which classes are @stateful: decorated with purify's `stateful` in their own
+  file, or named by `--select`; in the same file, or in another file of the run
+  or next to it (`from .layers import Dense`, `from layers import Dense`,
+  `import layers` + `layers.Dense`), read and parsed, never imported;
+* `purify.Rng`, whose source it reads from purify's own package.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import PurifyError, error_at
+from .analysis import analyse
+from .model import ClassModel, Origin
+from .syntax import dotted
+
+API_NAMES = frozenset({
+    "stateful", "jit", "vmap", "grad", "value_and_grad", "param", "static", "split", "merge", "Rng",
+    "state_of", "set_state", "source", "PurifyError",
+})
+PURIFY_DIR = Path(__file__).resolve().parents[1]  # the purify package: its own files are read, not imported
+RNG_FILE = PURIFY_DIR / "runtime" / "rng.py"
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their newline, counted the way Python's tokenizer counts them (str.splitlines
+    also splits at form feeds and other separators)."""
+    return _LINE.findall(text)
+
+
+@dataclasses.dataclass
+class ModuleInfo:
+    """One parsed file and what its imports bind."""
+
+    filename: str  # as shown in messages
+    path: Path | None  # None for stdin
+    text: str
+    tree: ast.Module
+    package: str | None = None  # dotted package of the file, when it is inside purify
+    purify_modules: set[str] = dataclasses.field(default_factory=set)  # names bound to the purify module
+    purify_names: dict[str, str] = dataclasses.field(default_factory=dict)  # local name -> API name
+    imports: dict[str, tuple[str, str | None, int]] = dataclasses.field(default_factory=dict)
+    # local name -> (module, imported attribute or None for a module, relative level)
+
+    @property
+    def lines(self) -> list[str]:
+        return split_lines(self.text)
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.filename, self.lines)
+
+    def classes(self, name: str) -> list[ast.ClassDef]:
+        """Classes named `name`: module-level ones first (the last definition wins, as at run time)."""
+        top = [n for n in self.tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+        if top:
+            return top[::-1]
+        return [n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef) and n.name == name]
+
+
+def parse_module(text: str, filename: str, path: Path | None = None) -> ModuleInfo:
+    """Parse a file (a located PurifyError on a syntax error) and record its imports."""
+    try:
+        tree = ast.parse(text, filename=filename)
+    except SyntaxError as e:
+        lines = text.splitlines()
+        line = lines[e.lineno - 1] if e.lineno and 0 < e.lineno <= len(lines) else None
+        raise PurifyError(f"invalid Python: {e.msg}", filename=filename, lineno=e.lineno,
+                          col=(e.offset - 1) if e.offset else None, text=line,
+                          hint="purify convert reads the file as Python source; fix the syntax first") from None
+    info = ModuleInfo(filename, path, text, tree)
+    if path is not None:
+        try:
+            rel = path.resolve().relative_to(PURIFY_DIR.parent)
+            info.package = ".".join(rel.parent.parts)
+        except ValueError:
+            pass
+    _scan_imports(info)
+    return info
+
+
+def _absolute(info: ModuleInfo, module: str | None, level: int) -> str | None:
+    """The absolute module of a relative import inside purify (else None)."""
+    if level == 0:
+        return module
+    if info.package is None:
+        return None
+    parts = info.package.split(".")
+    if level - 1 > len(parts):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def _is_purify(module: str | None) -> bool:
+    return module is not None and (module == "purify" or module.startswith("purify."))
+
+
+def _scan_imports(info: ModuleInfo) -> None:
+    for node in ast.walk(info.tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "purify":
+                    info.purify_modules.add(a.asname or "purify")
+                elif a.asname:
+                    info.imports[a.asname] = (a.name, None, 0)
+                else:
+                    root = a.name.split(".")[0]
+                    info.imports.setdefault(root, (root, None, 0))
+        elif isinstance(node, ast.ImportFrom):
+            absolute = _absolute(info, node.module, node.level)
+            for a in node.names:
+                local = a.asname or a.name
+                if _is_purify(absolute):
+                    if a.name == "*":
+                        info.purify_names.update({n: n for n in API_NAMES})
+                    elif a.name in API_NAMES:
+                        info.purify_names[local] = a.name
+                    elif absolute == "purify" and a.name in ("runtime", "engine"):
+                        pass
+                elif a.name != "*":
+                    info.imports[local] = (node.module or "", a.name, node.level)
+
+
+class Project:
+    """The files of one `purify convert` run and the @stateful classes in them.
+
+    `select`: class names to convert even without the decorator (`--select`).
+    `roots`: directories searched for absolute imports (the run's input folders).
+    """
+
+    def __init__(self, select: Iterable[str] | None = None, roots: Iterable[Path] = ()) -> None:
+        self.select = set(select) if select else None
+        self.roots = [Path(r).resolve() for r in roots]
+        self._by_path: dict[Path, ModuleInfo | None] = {}
+        self._models: dict[int, ClassModel | None] = {}
+        self._busy: set[int] = set()
+        self.notes: list[str] = []
+
+    # -- files -------------------------------------------------------------------
+    def add(self, info: ModuleInfo) -> ModuleInfo:
+        if info.path is not None:
+            self._by_path[info.path.resolve()] = info
+        return info
+
+    def module_at(self, path: Path) -> ModuleInfo | None:
+        """The parsed file at `path` (read, never imported); None if it is missing or unreadable."""
+        key = path.resolve()
+        if key not in self._by_path:
+            try:
+                text = key.read_text(encoding="utf-8")
+                self._by_path[key] = parse_module(text, str(path), key)
+            except (OSError, UnicodeDecodeError, PurifyError):
+                self._by_path[key] = None
+        return self._by_path[key]
+
+    def find_module(self, info: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
+        """The file an import names, relative to the importing file or to the run's roots."""
+        parts = [p for p in module.split(".") if p]
+        bases: list[Path] = []
+        if level > 0:
+            if info.path is None:
+                return None
+            base = info.path.resolve().parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        elif info.path is not None:
+            # the file's folder, then its parents up to the project's root (pyproject.toml, .git, ...)
+            here = info.path.resolve().parent
+            bases = [here]
+            while here.parent != here and not any((here / m).exists() for m in _PROJECT_MARKERS):
+                here = here.parent
+                bases.append(here)
+            bases += [*self.roots, Path.cwd()]
+        else:
+            bases = [Path.cwd(), *self.roots]
+        for base in bases:
+            target = base.joinpath(*parts) if parts else base
+            for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
+                if candidate is not None and candidate.is_file():
+                    return self.module_at(candidate)
+        return None
+
+    # -- classes -----------------------------------------------------------------
+    def resolver(self, info: ModuleInfo) -> StaticResolver:
+        return StaticResolver(self, info)
+
+    def is_target(self, info: ModuleInfo, node: ast.ClassDef) -> bool:
+        """Is this a @stateful class: decorated with purify's `stateful`, or selected by name?"""
+        if self.select is not None and node.name in self.select and info.path != RNG_FILE:
+            return True
+        return is_decorated(info, node)
+
+    def converts(self, info: ModuleInfo, node: ast.ClassDef) -> bool:
+        """Does this run convert the class: the selected ones with `--select`, else the decorated?"""
+        if self.select is not None:
+            return node.name in self.select
+        return is_decorated(info, node)
+
+    def model(self, info: ModuleInfo, node: ast.ClassDef) -> ClassModel | None:
+        """The analysed class (cached); None while it is being analysed (a class that holds itself)."""
+        key = id(node)
+        if key in self._models:
+            return self._models[key]
+        if key in self._busy:
+            return None
+        self._busy.add(key)
+        try:
+            model = analyse(node, info.origin, self.resolver(info))
+        finally:
+            self._busy.discard(key)
+        self._models[key] = model
+        return model
+
+    def rng(self, at: ast.AST, info: ModuleInfo) -> ClassModel:
+        rng = self.module_at(RNG_FILE)
+        nodes = rng.classes("Rng") if rng is not None else []
+        model = self.model(rng, nodes[0]) if rng is not None and nodes else None
+        if model is None:
+            raise error_at(at, info.filename, "purify.Rng has no source that purify convert can read",
+                           "reinstall purify, or pass the random key as an argument", info.lines)
+        return model
+
+
+def is_decorated(info: ModuleInfo, node: ast.ClassDef) -> bool:
+    """Decorated with purify's `stateful`, however the file spells it."""
+    resolver = StaticResolver(None, info)
+    return any(resolver.purify_api(d) == "stateful" for d in node.decorator_list)
+
+
+class StaticResolver:
+    """The engine's `Resolver` (engine/model.py) for one file."""
+
+    def __init__(self, project: Project | None, info: ModuleInfo) -> None:
+        self.project, self.info = project, info
+
+    def purify_api(self, node: ast.expr) -> str | None:
+        name = dotted(node)
+        if name is None:
+            return None
+        root, *rest = name.split(".")
+        if root in self.info.purify_modules and len(rest) == 1 and rest[0] in API_NAMES:
+            return rest[0]
+        if root in self.info.purify_names and not rest:
+            return self.info.purify_names[root]
+        return None
+
+    def stateful(self, node: ast.expr) -> ClassModel | None:
+        project, info = self.project, self.info
+        if project is None:
+            return None
+        if self.purify_api(node) == "Rng":
+            return project.rng(node, info)
+        name = dotted(node)
+        if name is None:
+            return None
+        root, *rest = name.split(".")
+        if not rest:
+            for cls in info.classes(root):
+                return project.model(info, cls) if project.is_target(info, cls) else None
+            if root in info.imports:
+                module, attr, level = info.imports[root]
+                if attr is not None:
+                    return self._imported(node, module, attr, level)
+            return None
+        if len(rest) == 1 and root in info.imports:
+            module, attr, level = info.imports[root]
+            full = module if attr is None else (f"{module}.{attr}" if module else attr)
+            return self._imported(node, full, rest[0], level)
+        return None
+
+    def _imported(self, node: ast.expr, module: str, name: str, level: int) -> ClassModel | None:
+        project, info = self.project, self.info
+        assert project is not None
+        other = project.find_module(info, module, level)
+        if other is None:
+            # `from . import layers` + `layers.Dense`: the module may be a file of the package
+            if level > 0 or module:
+                sub = project.find_module(info, f"{module}.{name}" if module else name, level)
+                if sub is not None:
+                    return None  # a module, not a class
+            if level > 0:
+                note = (f"{info.filename}:{node.lineno}: cannot find the source of {ast.unparse(node)} "
+                        f"(from {'.' * level}{module}); purify convert treats it as a plain class")
+                if note not in project.notes:
+                    project.notes.append(note)
+            return None
+        for cls in other.classes(name):
+            return project.model(other, cls) if project.is_target(other, cls) else None
+        return None

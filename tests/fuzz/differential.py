@@ -1,0 +1,292 @@
+"""Run one generated program every way purify offers, and compare with plain Python.
+
+The reference is the *undecorated* class run eagerly. It must agree, output by output
+and on the final state, with:
+
+* `instance`: the decorated class's instance, called eagerly;
+* `jit`: the pure API, `jax.jit(Cls.method)(state, ...)` step by step;
+* `vmap`: the pure API under `jax.vmap` over a batch of identical states (every lane
+  must equal the reference);
+* `convert`: the pure API of the module `purify convert` emits (when the CLI exists).
+
+Values are compared as numbers (a Python int and an int64 array agree). The programs
+run with 64-bit types so XLA computes exactly what NumPy does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import itertools
+import os
+import sys
+import tempfile
+import types
+from typing import Any, Callable
+
+import numpy as np
+
+from .programs import Program, Step
+
+_counter = itertools.count()
+_TMP = None
+
+
+class Mismatch(AssertionError):
+    """The converted program disagrees with the original (or refused a supported program)."""
+
+
+class InvalidProgram(Exception):
+    """The generator produced a program that fails in plain Python: a generator bug."""
+
+
+def tmpdir() -> str:
+    global _TMP
+    if _TMP is None:
+        _TMP = tempfile.mkdtemp(prefix="purify-fuzz-")
+    return _TMP
+
+
+def load_module(text: str, stem: str) -> types.ModuleType:
+    """Write `text` to a fresh .py file and import it (purify reads class source via linecache)."""
+    name = f"_purify_fuzz_{stem}_{os.getpid()}_{next(_counter)}"
+    path = os.path.join(tmpdir(), name + ".py")
+    with open(path, "w") as f:
+        f.write(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def unload(module: types.ModuleType) -> None:
+    sys.modules.pop(module.__name__, None)
+    path = getattr(module, "__file__", None)
+    if path and os.path.exists(path):
+        os.remove(path)
+
+
+# -- snapshots: plain nested values ---------------------------------------------
+
+
+def _field(attr: str) -> str:
+    stripped = attr.lstrip("_")
+    return stripped + "_" * (len(attr) - len(stripped))
+
+
+def _demangle(attr: str, cls: type) -> str:
+    prefix = f"_{cls.__name__.lstrip('_')}__"
+    return "__" + attr[len(prefix):] if attr.startswith(prefix) else attr
+
+
+def snap(value: Any) -> Any:
+    """A copy of a value as plain nested data: numbers -> np arrays, objects -> dicts of fields."""
+    if value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "_fields") and isinstance(value, tuple):  # a State
+        return {"__state__": True, **{k: snap(getattr(value, k)) for k in value._fields}}
+    if isinstance(value, dict):
+        return {k: snap(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple(snap(v) for v in value)
+    if hasattr(value, "__dict__") and not hasattr(value, "dtype") and not inspect.isroutine(value):
+        return {"__state__": True,
+                **{_field(_demangle(k, type(value))): snap(v) for k, v in vars(value).items()}}
+    return np.array(value)
+
+
+def compare(expected: Any, got: Any, where: str) -> None:
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(expected) != set(got):
+            raise Mismatch(f"{where}: expected {_short(expected)}, got {_short(got)}")
+        for k in expected:
+            compare(expected[k], got[k], f"{where}.{k}")
+        return
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple) or len(expected) != len(got):
+            raise Mismatch(f"{where}: expected {_short(expected)}, got {_short(got)}")
+        for i, (e, g) in enumerate(zip(expected, got)):
+            compare(e, g, f"{where}[{i}]")
+        return
+    if expected is None or got is None or isinstance(expected, str):
+        if expected != got:
+            raise Mismatch(f"{where}: expected {_short(expected)}, got {_short(got)}")
+        return
+    e, g = np.asarray(expected), np.asarray(got)
+    if e.shape != g.shape or not np.allclose(e.astype(np.float64), g.astype(np.float64), rtol=1e-9, atol=1e-9):
+        raise Mismatch(f"{where}: expected {_short(expected)}, got {_short(got)}")
+
+
+def lane(value: Any, i: int) -> Any:
+    """Lane `i` of a snapshot of batched values."""
+    if isinstance(value, dict):
+        return {k: lane(v, i) if k != "__state__" else v for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(lane(v, i) for v in value)
+    if value is None or isinstance(value, str):
+        return value
+    return value[i] if np.ndim(value) else value
+
+
+def _tail() -> str:
+    """The innermost frames of the exception being handled, as text."""
+    import traceback
+
+    return "".join(traceback.format_exc().splitlines(keepends=True)[-8:])
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+# -- the runs --------------------------------------------------------------------
+
+
+def _call_eager(obj: Any, step: Step) -> Any:
+    if step.method.startswith("prop:"):
+        return getattr(obj, step.method[5:])
+    if step.method == "__call__":
+        return obj(*step.args, **step.kwargs)
+    return getattr(obj, step.method)(*step.args, **step.kwargs)
+
+
+def run_reference(module: types.ModuleType, prog: Program) -> tuple[list[Any], Any]:
+    try:
+        obj = getattr(module, prog.main)(**prog.init_kwargs)
+        outs = [snap(_call_eager(obj, s)) for s in prog.script]
+    except Exception as e:  # pragma: no cover - a generator bug
+        raise InvalidProgram(f"the undecorated program fails: {type(e).__name__}: {e}") from e
+    return outs, snap(obj)
+
+
+def run_instance(module: types.ModuleType, prog: Program) -> tuple[list[Any], Any]:
+    import purify
+
+    obj = getattr(module, prog.main)(**prog.init_kwargs)
+    outs = [snap(_call_eager(obj, s)) for s in prog.script]
+    return outs, snap(purify.state_of(obj))
+
+
+def _positional(prog: Program, step: Step) -> tuple[int, ...]:
+    """Keyword arguments as positional ones (jax.vmap batches keyword arguments)."""
+    if not step.kwargs:
+        return step.args
+    params = next(m.params for m in prog.info.methods if m.name == step.method)
+    args = list(step.args)
+    for p in params[len(args):]:
+        if p in step.kwargs:
+            args.append(step.kwargs[p])
+        else:
+            break
+    return tuple(args)
+
+
+def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
+    """Run the script through the pure API; returns one (outs, final state) per lane."""
+    import jax
+
+    state = cls.init(**prog.init_kwargs)
+    lanes = 2 if mode == "vmap" else 1
+    if mode == "vmap":
+        state = jax.tree_util.tree_map(lambda x: np.stack([np.asarray(x)] * lanes), state)
+    cache: dict[Any, Callable[..., Any]] = {}
+    outs: list[Any] = []
+    for step in prog.script:
+        if step.method.startswith("prop:"):
+            fn = getattr(cls, step.method[5:])
+            out = (jax.vmap(fn) if mode == "vmap" else jax.jit(fn) if mode == "jit" else fn)(state)
+            outs.append(snap(out))
+            continue
+        fn = getattr(cls, step.method)
+        if mode == "jit":
+            key = step.method
+            if key not in cache:
+                cache[key] = jax.jit(fn)
+            out, state = cache[key](state, *step.args, **step.kwargs)
+        elif mode == "vmap":
+            args = _positional(prog, step)
+            batched = tuple(i % 2 == 0 for i in range(len(args)))  # alternate batched / broadcast arguments
+            call_args = [np.array([a] * lanes) if b else a for a, b in zip(args, batched)]
+            in_axes = (0, *(0 if b else None for b in batched))
+            out, state = jax.vmap(fn, in_axes=in_axes)(state, *call_args)
+        else:
+            out, state = fn(state, *step.args, **step.kwargs)
+        outs.append(snap(out))
+    final = snap(state)
+    if mode != "vmap":
+        return [(outs, final)]
+    return [([lane(o, i) for o in outs], lane(final, i)) for i in range(lanes)]
+
+
+def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "vmap", "convert")) -> list[str]:
+    """Run `prog` every way; raise Mismatch on any disagreement. Returns the modes that ran."""
+    import jax
+
+    from purify import PurifyError
+
+    from . import cli
+
+    ran = []
+    with jax.enable_x64(True):
+        ref_mod = load_module(prog.module_text(decorated=False), "ref")
+        try:
+            expected = run_reference(ref_mod, prog)
+        finally:
+            unload(ref_mod)
+        refused = None
+        try:
+            dec_mod = load_module(prog.module_text(decorated=True), "dec")
+        except PurifyError as e:
+            refused = f"a supported program was refused:\n{e}"
+        if refused is not None:
+            raise Mismatch(refused)
+        try:
+            cls = getattr(dec_mod, prog.main)
+            runs: list[tuple[str, Callable[[], list[tuple[list[Any], Any]]]]] = []
+            if "instance" in modes:
+                runs.append(("instance", lambda: [run_instance(dec_mod, prog)]))
+            if "jit" in modes:
+                runs.append(("jit", lambda: run_pure(cls, prog, "jit")))
+            if "vmap" in modes:
+                runs.append(("vmap", lambda: run_pure(cls, prog, "vmap")))
+            if "convert" in modes and cli.available():
+                runs.append(("convert", lambda: _run_converted(dec_mod, prog)))
+            for mode, run in runs:
+                failure = None
+                try:
+                    results = run()
+                except Mismatch:
+                    raise
+                except Exception as e:
+                    failure = f"[{mode}] raised {type(e).__name__}: {e}\n{_tail()}"
+                if failure is not None:
+                    # Raised outside the handler: hypothesis tells failures apart by where they (and
+                    # their context) come from, and generated files have fresh names on every replay.
+                    raise Mismatch(failure)
+                for i, (outs, final) in enumerate(results):
+                    where = f"[{mode}{' lane %d' % i if len(results) > 1 else ''}]"
+                    for j, (e, g) in enumerate(zip(expected[0], outs)):
+                        compare(e, g, f"{where} step {j} ({prog.script[j].method}) output")
+                    compare(expected[1], final, f"{where} final state")
+                ran.append(mode)
+        finally:
+            unload(dec_mod)
+    return ran
+
+
+def _run_converted(dec_mod: types.ModuleType, prog: Program) -> list[tuple[list[Any], Any]]:
+    from . import cli
+
+    text = cli.convert_file(dec_mod.__file__)
+    conv = load_module(text, "cli")
+    try:
+        return run_pure(getattr(conv, prog.main), prog, "eager")
+    finally:
+        unload(conv)
