@@ -10,9 +10,9 @@ AutoGraph's pyct/transpiler.py).
 from __future__ import annotations
 
 import ast
-import copy
+import contextlib
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 _FACTORY = "__purify_factory__"
 
@@ -29,7 +29,6 @@ def compile_functions(
     qualname: str,
 ) -> dict[str, Callable[..., Any]]:
     """Compile each FunctionDef; returns functions by their `def` name."""
-    fns = [_strip_annotations(copy.deepcopy(f)) for f in fns]
     params = sorted(set(cells) | set(bindings))
     factory = ast.FunctionDef(
         name=_FACTORY,
@@ -42,7 +41,8 @@ def compile_functions(
     ast.copy_location(factory, origin)
     _fill_locations(factory, factory)
     module = ast.Module(body=[factory], type_ignores=[])
-    code = compile(module, filename, "exec", flags=flags, dont_inherit=True)
+    with _without_annotations(fns):
+        code = compile(module, filename, "exec", flags=flags, dont_inherit=True)
     scope: dict[str, Any] = {}
     exec(code, globals_, scope)  # defines the factory only; nothing of the user's runs
     values = [_cell_value(cells[p]) if p in cells else bindings[p] for p in params]
@@ -66,17 +66,25 @@ def _cell_value(cell: types.CellType) -> Any:
         return None
 
 
-def _strip_annotations(fn: ast.FunctionDef) -> ast.FunctionDef:
-    """Annotations are evaluated at def time, where class-body names are out of scope: drop them
-    (the CLI output keeps them)."""
-    for n in ast.walk(fn):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            n.returns = None
-            a = n.args
-            for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]:
-                if arg is not None:
-                    arg.annotation = None
-    return fn
+@contextlib.contextmanager
+def _without_annotations(fns: list[ast.FunctionDef]) -> Iterator[None]:
+    """Annotations are evaluated at def time, where class-body names are out of scope: compile
+    without them (the CLI output keeps them), then put them back."""
+    saved: list[tuple[ast.AST, str, Any]] = []
+    for fn in fns:
+        for n in ast.walk(fn):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                saved.append((n, "returns", n.returns))
+                a = n.args
+                saved += [(arg, "annotation", arg.annotation)
+                          for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if arg is not None]
+    for node, attr, _ in saved:
+        setattr(node, attr, None)
+    try:
+        yield
+    finally:
+        for node, attr, value in saved:
+            setattr(node, attr, value)
 
 
 def _fill_locations(node: ast.AST, parent: ast.AST) -> None:

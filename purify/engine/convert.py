@@ -7,12 +7,11 @@ unparse (`purify convert`, `purify.source`).
 from __future__ import annotations
 
 import ast
-import copy
 import dataclasses
 
 from . import templates
 from .model import ClassModel, Method, Resolver
-from .syntax import is_super_init
+from .syntax import clone, is_super_init
 from .passes import markers, reads, refusals, returns
 from .passes.base import MethodContext
 from .passes.calls import CallsPass
@@ -43,7 +42,7 @@ def convert(model: ClassModel, resolver: Resolver) -> Converted:
             continue
         if method.kind in ("static", "class"):
             if method.owner is model:
-                kept[method.attr(model.name)] = copy.deepcopy(method.node)
+                kept[method.attr(model.name)] = clone(method.node)
             continue
         methods[method.attr(model.name)] = _convert_method(model, method, resolver, helpers)
     return Converted(model, init, methods, kept, helpers)
@@ -62,7 +61,7 @@ def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str]) -> N
 
 
 def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:
-    fn = copy.deepcopy(method.node)
+    fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     if method.kind == "property" and method.writes:
         raise ctx.error(method.node, f"property {method.name} changes the state",
@@ -86,7 +85,7 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str]) -> a
         fn = templates.stmts(f"def init():\n    return {state}({empty})", model.node)[0]
         assert isinstance(fn, ast.FunctionDef)
         return fn
-    fn = copy.deepcopy(method.node)
+    fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     fn.body = [_super_init(ctx, s) for s in fn.body]
     _run_passes(ctx, fn, helpers)

@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import linecache
 import sys
+import weakref
 from typing import Any
 
 from ..errors import PurifyError
@@ -92,7 +93,7 @@ def class_source(cls: type) -> ClassSource:
 
 def _pick_classdef(tree: ast.Module, cls: type, methods: list[Any]) -> ast.ClassDef | None:
     """The ClassDef named like `cls` whose span holds its methods' first lines."""
-    candidates = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls.__name__]
+    candidates = _class_index(tree).get(cls.__name__, [])
     first = getattr(cls, "__firstlineno__", None)  # Python 3.13+
     if first is not None:
         exact = [n for n in candidates if _def_line(n) == first]
@@ -105,6 +106,21 @@ def _pick_classdef(tree: ast.Module, cls: type, methods: list[Any]) -> ast.Class
     if not lines and len(candidates) == 1:
         return candidates[0]
     return None
+
+
+_INDEX: "weakref.WeakKeyDictionary[ast.Module, dict[str, list[ast.ClassDef]]]" = weakref.WeakKeyDictionary()
+
+
+def _class_index(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:
+    """ClassDefs by name, built once per parsed file (a module's classes share it)."""
+    index = _INDEX.get(tree)
+    if index is None:
+        index = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ClassDef):
+                index.setdefault(n.name, []).append(n)
+        _INDEX[tree] = index
+    return index
 
 
 def _def_line(node: ast.ClassDef) -> int:

@@ -123,3 +123,19 @@ def all_names(node: ast.AST) -> set[str]:
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.add(n.name)
     return out
+
+
+def clone(node: ast.AST) -> ast.AST:
+    """A deep copy of an AST, several times faster than `copy.deepcopy`."""
+    new = type(node).__new__(type(node))
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            value = clone(value)
+        elif isinstance(value, list):
+            value = [clone(v) if isinstance(v, ast.AST) else v for v in value]
+        setattr(new, name, value)
+    for name in node._attributes:
+        if hasattr(node, name):
+            setattr(new, name, getattr(node, name))
+    return new

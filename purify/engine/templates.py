@@ -11,13 +11,16 @@ call argument or a tuple element). New nodes take the position of `origin`
 from __future__ import annotations
 
 import ast
-import copy
+import functools
 from typing import Any
+
+from .syntax import clone
 
 
 class _Substitute(ast.NodeTransformer):
     def __init__(self, subs: dict[str, Any]) -> None:
         self.subs = subs
+        self.inserted: set[int] = set()  # ids of substituted subtrees: they keep their positions
 
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id not in self.subs:
@@ -27,8 +30,9 @@ class _Substitute(ast.NodeTransformer):
             return ast.Name(id=value, ctx=node.ctx)
         if isinstance(value, list):
             return node  # spliced by the parent
-        new = copy.deepcopy(value)
+        new = clone(value)
         _set_ctx(new, node.ctx)
+        self.inserted.add(id(new))
         return new
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
@@ -63,7 +67,10 @@ class _Substitute(ast.NodeTransformer):
         for item in items:
             value = self.subs.get(item.id) if isinstance(item, ast.Name) else None
             if isinstance(value, list):
-                out.extend(copy.deepcopy(v) for v in value if isinstance(v, ast.expr))
+                for v in value:
+                    if isinstance(v, ast.expr):
+                        out.append(clone(v))
+                        self.inserted.add(id(out[-1]))
             else:
                 out.append(item)
         return out
@@ -73,7 +80,10 @@ class _Substitute(ast.NodeTransformer):
         for kw in items:
             value = self.subs.get(kw.value.id) if isinstance(kw.value, ast.Name) and kw.arg is None else None
             if isinstance(value, list):
-                out.extend(copy.deepcopy(v) for v in value if isinstance(v, ast.keyword))
+                for v in value:
+                    if isinstance(v, ast.keyword):
+                        out.append(clone(v))
+                        self.inserted.add(id(out[-1]))
             else:
                 out.append(kw)
         # Keywords given in a positional splice list land here too.
@@ -91,13 +101,19 @@ def _set_ctx(node: ast.AST, ctx: ast.expr_context) -> None:
             _set_ctx(node.value, ctx)
 
 
-def _locate(nodes: list[ast.AST], origin: ast.AST | None) -> None:
-    if origin is None:
-        return
-    for top in nodes:
-        for node in ast.walk(top):
-            if "lineno" in node._attributes and not hasattr(node, "_purify_keep"):
-                ast.copy_location(node, origin)
+@functools.lru_cache(maxsize=512)
+def _parsed(template: str) -> tuple[ast.stmt, ...]:
+    """Templates repeat: parse each once, clone it per use."""
+    return tuple(ast.parse(template).body)
+
+
+def _locate(node: ast.AST, origin: ast.AST, inserted: set[int]) -> None:
+    """Give template scaffolding `origin`'s position; substituted subtrees keep their own."""
+    if "lineno" in node._attributes:
+        ast.copy_location(node, origin)
+    for child in ast.iter_child_nodes(node):
+        if id(child) not in inserted:
+            _locate(child, origin, inserted)
 
 
 def stmts(template: str, origin: ast.AST | None = None, **subs: Any) -> list[ast.stmt]:
@@ -106,11 +122,11 @@ def stmts(template: str, origin: ast.AST | None = None, **subs: Any) -> list[ast
     Substituted subtrees keep their own positions; only template scaffolding takes
     `origin`'s (overwriting child positions would widen traceback carets).
     """
-    body = ast.parse(template).body
-    _mark_keep(subs)
-    body = [_Substitute(subs).visit(s) for s in body]
-    _locate(body, origin)
-    _unmark(subs, body)
+    sub = _Substitute(subs)
+    body = [sub.visit(clone(node)) for node in _parsed(template)]
+    if origin is not None:
+        for node in body:
+            _locate(node, origin, sub.inserted)
     return body
 
 
@@ -119,20 +135,3 @@ def expr(template: str, origin: ast.AST | None = None, **subs: Any) -> ast.expr:
     node = stmts(template, origin, **subs)[0]
     assert isinstance(node, ast.Expr)
     return node.value
-
-
-def _mark_keep(subs: dict[str, Any]) -> None:
-    for value in subs.values():
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, ast.AST):
-                for node in ast.walk(item):
-                    if hasattr(node, "lineno"):
-                        node._purify_keep = True  # type: ignore[attr-defined]
-
-
-def _unmark(subs: dict[str, Any], body: list[ast.stmt]) -> None:
-    for top in [*body, *[v for vs in subs.values() for v in (vs if isinstance(vs, list) else [vs])]]:
-        if isinstance(top, ast.AST):
-            for node in ast.walk(top):
-                if hasattr(node, "_purify_keep"):
-                    del node._purify_keep  # type: ignore[attr-defined]

@@ -38,7 +38,10 @@ class ClassInfo:
     pure: dict[str, Callable[..., Any]]
 
     def source(self) -> str:
-        return converted_source(self.converted)  # what `purify convert` writes for the class
+        """What `purify convert` writes for the class."""
+        cls = self.state._cls  # type: ignore[attr-defined]
+        module = sys.modules.get(cls.__module__)
+        return converted_source(self.converted, RuntimeResolver(vars(module) if module else {}, closure_cells(cls)))
 
 
 def stateful(cls: T) -> T:

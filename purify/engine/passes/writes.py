@@ -12,11 +12,10 @@ copy-and-set for NumPy arrays, dicts, lists and tuples.
 from __future__ import annotations
 
 import ast
-import copy
 
 from .. import templates
 from ..model import field_name
-from ..syntax import Link, self_chain
+from ..syntax import clone, Link, self_chain
 from .base import MethodContext, StatementPass
 
 SETITEM = "_setitem"
@@ -107,11 +106,11 @@ class WritesPass(StatementPass):
                 if f is None:
                     raise self.ctx.error(node, f"self.{key} is not an attribute set in __init__",
                                          f"add `self.{key} = <initial value>` to __init__")
-            inner = ast.Attribute(copy.deepcopy(base), name, ast.Load())
+            inner = ast.Attribute(clone(base), name, ast.Load())
             new = self._rebuild(inner, rest, value, origin, top=False)
             return templates.expr("base._replace(name=new)", origin, base=base, name=name, new=new)
         assert isinstance(key, ast.expr)
-        inner = ast.Subscript(copy.deepcopy(base), copy.deepcopy(key), ast.Load())
+        inner = ast.Subscript(clone(base), clone(key), ast.Load())
         new = self._rebuild(inner, rest, value, origin, top=False)
         self.used_setitem = True
         return templates.expr(f"{SETITEM}(base, key, new)", origin, base=base, key=key, new=new)
