@@ -468,4 +468,5 @@ def test_source_with_multiline_strings_at_column_zero():
         m.Holder.Doc.step(m.Holder.Doc.init())
     last = traceback.extract_tb(info.value.__traceback__)[-1]
     assert (last.lineno, last.line) == (line_of(m, "return self.n / 0"), "return self.n / 0")
-    assert last.colno == len("            return ") and last.end_colno == len("            return self.n / 0")
+    if sys.version_info >= (3, 11):  # 3.10 tracebacks carry no columns
+        assert last.colno == len("            return ") and last.end_colno == len("            return self.n / 0")
