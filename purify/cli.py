@@ -25,12 +25,13 @@ import stat
 import sys
 import tempfile
 import tokenize
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
-from .errors import PurifyError
 from .engine.static_resolver import ModuleInfo, Project, parse_module
 from .engine.unparse import convert_module
+from .errors import PurifyError
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
@@ -57,6 +58,7 @@ class Job:
     info: ModuleInfo | None = None
     result: str | None = None
     converted: list[str] = dataclasses.field(default_factory=list)
+    already: list[str] = dataclasses.field(default_factory=list)  # selected, converted before
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,15 +152,17 @@ def convert_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, std
         except RecursionError:
             errors.append(f"{job.shown}: too deeply nested for purify convert")
             continue
-        job.result, job.converted = result.text, result.converted
+        job.result, job.converted, job.already = result.text, result.converted, result.already
         notes += result.notes
+        notes += [f"{job.shown}: {name} is converted already (it has State and init); it is left as it is"
+                  for name in result.already]
     if progress:
         progress.done()
 
     for message in errors:
         print(message, file=stderr)
     if select:
-        found = {name for job in jobs for name in job.converted}
+        found = {name for job in jobs for name in job.converted + job.already}
         missing = [name for name in select if name not in found]
         if missing and not errors:
             print(f"purify convert: error: no class named {', '.join(missing)} to convert "

@@ -58,7 +58,11 @@ def snapshot(value: Any) -> Any:
 def run(module: str, cls: str, init: tuple, init_kwargs: dict, calls: list, static: dict, jit: bool = True) -> tuple:
     import jax
 
-    C = getattr(importlib.import_module(module), cls)
+    mod = importlib.import_module(module)
+    C = getattr(mod, cls)
+    # ("init of", "Child", args) in the arguments stands for that module's `Child.init(*args)`
+    init = tuple(getattr(mod, a[1]).init(*a[2]) if isinstance(a, tuple) and a[:1] == ("init of",) else a
+                 for a in init)
     state = C.init(*init, **init_kwargs)
     assert type(state) is C.State, f"{cls}.init returned a {type(state).__name__}"
     outs, cache = [], {}

@@ -38,14 +38,14 @@ def same(a, b):
 
 @pytest.fixture(scope="module")
 def batches():
-    x, y = blobs(jax.random.key(0), 6 * 32)
-    return [(x[i * 32:(i + 1) * 32], y[i * 32:(i + 1) * 32]) for i in range(6)]
+    x, y = blobs(jax.random.key(0), 1024)  # the trainer example's data and batch size
+    return [(x[i * 64:(i + 1) * 64], y[i * 64:(i + 1) * 64]) for i in range(6)]
 
 
 def test_npz_restore_continues_training_identically(tmp_path, batches):
     """Trainer (Linear, BatchNorm statistics, Dropout RNG counter, optax state): save after 3
     steps, train 3 more; restore the checkpoint and train the same 3: identical, bit for bit."""
-    trainer = Trainer(2, 8, 3, seed=0, lr=1e-2)
+    trainer = Trainer(Classifier(2, 32, 3, seed=0), lr=5e-3)
     step = purify.jit(trainer.step)
     for b in batches[:3]:
         step(b)
@@ -83,7 +83,7 @@ def test_npz_restore_into_a_fresh_template(tmp_path):
 
 
 def test_pickle_round_trip_of_nested_states():
-    state = Classifier.init(2, 8, 3, seed=0)
+    state = Classifier.init(2, 32, 3, seed=0)
     restored = pickle.loads(pickle.dumps(jax.device_get(state)))
     assert type(restored) is Classifier.State
     assert type(restored.bn) is type(state.bn) and type(restored.drop.rng) is purify.Rng.State
@@ -98,7 +98,7 @@ def test_pickle_round_trip_of_nested_states():
 def test_pickle_of_the_parameters_only():
     """Static fields holding functions (an optax optimizer) do not pickle; save the model or the
     arrays, and rebuild the rest from `init`."""
-    state = Trainer.init(2, 8, 3, seed=0)
+    state = Trainer.init(Classifier.init(2, 32, 3, seed=0))
     params, rest = purify.split(state.model)
     blob = pickle.dumps(jax.device_get(params))
     back = pickle.loads(blob)
@@ -108,7 +108,7 @@ def test_pickle_of_the_parameters_only():
 
 def test_orbax_round_trip(tmp_path, batches):
     ocp = pytest.importorskip("orbax.checkpoint")
-    trainer = Trainer(2, 8, 3, seed=0, lr=1e-2)
+    trainer = Trainer(Classifier(2, 32, 3, seed=0), lr=5e-3)
     step = purify.jit(trainer.step)
     for b in batches[:2]:
         step(b)

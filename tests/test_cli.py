@@ -17,12 +17,12 @@ from pathlib import Path
 
 import jax.numpy as jnp
 import pytest
-from tests import cli_runner
-from tests.conftest import HEADER, assert_same, load_module
-from tests.test_core_constructs import CASES, CHILDREN, INHERIT, NO_JIT, STATIC
 
 import purify
 from purify.cli import main
+from tests import cli_runner
+from tests.conftest import HEADER, assert_same, load_module
+from tests.test_core_constructs import CASES, CHILDREN, INHERIT, NO_JIT, STATIC
 
 ROOT = Path(__file__).resolve().parent.parent
 PYENV = Path("/root/.pyenv/versions")
@@ -324,7 +324,7 @@ def test_converted_modules_import_no_purify_and_pass_ruff(constructs):
                 assert all(a.name.split(".")[0] != "purify" for a in node.names), path.name
             elif isinstance(node, ast.ImportFrom):
                 assert (node.module or "").split(".")[0] != "purify", path.name
-        assert not re.search(r"^\s*@(purify|pf|st)\b", text, re.M), path.name
+        assert not re.search(r"^\s*@(purify|pf|st)\b", text, re.MULTILINE), path.name
     # The cases import jax, jnp and np whether they use them or not (F401 in the input too): the
     # conversion must add no finding, with ruff's classic default rules or its larger default set.
     for path in sorted(out_dir.glob("cli_case_*.py")):
@@ -403,7 +403,8 @@ def test_converted_modules_run_on_other_pythons(constructs):
 
 def test_source_shows_what_convert_writes(constructs):
     cases, _, out_dir = constructs
-    for name in ("counter", "comments_and_blank_lines", "children_mlp", "aliases"):
+    for name in ("counter", "comments_and_blank_lines", "children_mlp", "aliases", "rng_field_and_local",
+                 "value_and_grad_split_merge"):
         module, cls, *_ = cases[name]
         text = (out_dir / f"{module.__name__}.py").read_text()
         shown = purify.source(getattr(module, cls))
@@ -656,6 +657,11 @@ def test_select_converts_named_classes(tmp_path):
     assert "@purify.stateful\nclass Other:" in out and "\nimport purify\n" in out  # Other stays decorated
     code, _, err = convert(src, "--select", "Nope")
     assert code == 2 and "no class named Nope" in err
+    # selecting a class that was converted before: nothing to do, said so
+    converted = tmp_path / "converted.py"
+    converted.write_text(out)
+    code, again, err = convert(converted, "--select", "Counter")
+    assert code == 0 and again == out and "Counter is converted already" in err
 
 
 def test_directory_mode_mirrors_the_tree_and_resolves_classes_across_files(tmp_path):
@@ -909,7 +915,9 @@ EXAMPLE_RUNS = {
     "ml/dropout.py:Dropout": ((0.5,), {"seed": 1}, [("__call__", (jnp.ones(8),), {})] * 2, {}),
     "ml/mlp.py:MLP": (((2, 3, 1),), {}, [("__call__", (jnp.ones(2),), {})], {}),
     "ml/lstm.py:LSTM": ((2, 3), {}, [("__call__", (jnp.ones((1, 4, 2)),), {})], {}),
-    "ml/trainer.py:Trainer": ((2, 4, 3), {}, [("step", ((jnp.ones((5, 2)), jnp.zeros(5, dtype=jnp.int32)),), {})], {}),
+    "ml/trainer.py:Classifier": ((2, 4, 3), {}, [("__call__", (jnp.ones((5, 2)),), {})], {}),
+    "ml/trainer.py:Trainer": ((("init of", "Classifier", (2, 4, 3)),), {},
+                              [("step", ((jnp.ones((5, 2)), jnp.zeros(5, dtype=jnp.int32)),), {})] * 2, {}),
     "seeds/training_step.py:LinearModel": ((), {}, [], {}),
 }
 

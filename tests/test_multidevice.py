@@ -3,16 +3,20 @@
 
 XLA reads that flag once, when JAX starts its backend, and the pytest process has usually
 started it already. So the checks run in a subprocess (this file run as a script, with the
-flag set), once per session; each test reports one check's result.
+flag set), once per session; each test reports one check's result. The subprocess starts
+when pytest imports this file, so it runs alongside the other tests (XLA compiles on one
+core at a time); set PURIFY_MULTIDEVICE_LAZY=1 to start it only when its tests run.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -79,14 +83,32 @@ def _data(steps=4, batch=64):
     return x, labels
 
 
-def _reference(state, x, labels):
+_STATE0 = []
+
+
+def _initial():
+    """One initial state for every check (its optax optimizer is static metadata, compared by
+    identity: sharing it lets the checks share compiled code)."""
+    if not _STATE0:
+        _STATE0.append(DPTrainer.init(0))
+    return jax.tree.map(jnp.copy, _STATE0[0])
+
+
+@functools.cache
+def _reference_cached():
     """One device, full batches: what every data-parallel variant must reproduce."""
+    state = _initial()
+    x, labels = _data()
     step = jax.jit(DPTrainer.step)
     losses = []
     for i in range(x.shape[0]):
         loss, state = step(state, x[i], labels[i])
         losses.append(float(loss))
     return losses, state
+
+
+def _reference(state, x, labels):
+    return _reference_cached()
 
 
 def _close(a, b, atol=1e-5):
@@ -99,7 +121,7 @@ def check_devices():
 
 
 def check_pmap():
-    state = DPTrainer.init(0)
+    state = _initial()
     x, labels = _data()
     ref_losses, ref_state = _reference(state, x, labels)
     replicated = jax.tree.map(lambda a: jnp.stack([a] * N_DEVICES), state)
@@ -123,7 +145,7 @@ def check_shard_map():
     from jax.sharding import PartitionSpec as P
 
     mesh = jax.make_mesh((N_DEVICES,), ("dev",))
-    state = DPTrainer.init(0)
+    state = _initial()
     x, labels = _data()
     ref_losses, ref_state = _reference(state, x, labels)
     state = jax.device_put(state, NamedSharding(mesh, P()))
@@ -150,7 +172,7 @@ def check_jit_named_sharding():
 
     mesh = jax.make_mesh((N_DEVICES,), ("dev",))
     replicated, batch = NamedSharding(mesh, P()), NamedSharding(mesh, P("dev"))
-    state = DPTrainer.init(0)
+    state = _initial()
     x, labels = _data()
     ref_losses, ref_state = _reference(state, x, labels)
 
@@ -211,16 +233,49 @@ def _worker() -> None:
 # -- the tests (pytest process) -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def results():
+_worker_proc: list = []  # [(Popen, output file)] once started
+
+
+def _start_worker() -> None:
+    if _worker_proc:
+        return
     env = dict(os.environ)
-    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={N_DEVICES}").strip()
+    # (Optimisation level 0: XLA compiles about twice as fast; every comparison here is between
+    # programs compiled in this same process, so it changes no result.)
+    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={N_DEVICES}"
+                        " --xla_backend_optimization_level=0").strip()
     env["JAX_PLATFORMS"] = "cpu"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve())], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
-    assert lines, f"the multi-device worker failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    out = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (read by the fixture, after the worker ends)
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], cwd=ROOT, env=env,
+                            stdout=out, stderr=subprocess.STDOUT, text=True)
+    _worker_proc.append((proc, out))
+    atexit.register(_stop_worker)
+
+
+def _stop_worker() -> None:
+    for proc, _ in _worker_proc:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ != "__main__" and os.environ.get("PURIFY_MULTIDEVICE_LAZY") != "1":
+    _start_worker()
+
+
+@pytest.fixture(scope="module")
+def results():
+    _start_worker()
+    proc, out = _worker_proc[0]
+    try:
+        proc.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        _stop_worker()
+    out.seek(0)
+    text = out.read()
+    lines = [line for line in text.splitlines() if line.startswith(MARK)]
+    assert lines, f"the multi-device worker failed (exit {proc.returncode}):\n{text}"
     return json.loads(lines[-1][len(MARK):])
 
 

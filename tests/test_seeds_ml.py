@@ -133,22 +133,14 @@ def test_dropout_lanes_reproduce_the_seed_bit_for_bit(capsys):
     assert "recipe: True" in out
 
 
-def test_dropout_lanes_state_identical_across_lanes_and_under_jit():
+def test_dropout_lanes_state_identical_across_lanes():
     state = Dropout.init(0.5, seed=42)
-    xs = jnp.ones((4, 8))
-    f = purify.vmap(Dropout.__call__, in_axes=(None, 0), out_axes=(0, None), axis_name="batch")
-    out, new = jax.jit(f)(state, xs)
+    # With out_axes=0 the state comes back per lane, and every lane's copy is the same
+    # (which is why out_axes=None is allowed).
+    out, per_lane = jax.jit(purify.vmap(Dropout.__call__, in_axes=(None, 0)))(state, jnp.ones((4, 8)))
     assert [(row == 0).astype(int).tolist() for row in out] == SEED_FOLDED
-    assert int(new.rng.counter) == 1
-    # With out_axes=0 the state comes back per lane, and every lane's copy is the same.
-    _, per_lane = jax.jit(purify.vmap(Dropout.__call__, in_axes=(None, 0)))(state, xs)
     assert per_lane.rng.counter.tolist() == [1, 1, 1, 1]
     assert (per_lane.rng.seed == per_lane.rng.seed[0]).all()
-    # The seed's explicit-index approach, hand-written, gives the same masks.
-    rng = {"seed": state.rng.seed, "counter": state.rng.counter}
-    ref, _ = jax.vmap(dropout_lanes.dropout_axis_index, in_axes=(None, 0), out_axes=(0, None),
-                      axis_name="batch")(rng, xs)
-    np.testing.assert_array_equal(out, ref)
 
 
 def test_init_vs_runtime_reproduces_the_seed(capsys):
@@ -156,10 +148,7 @@ def test_init_vs_runtime_reproduces_the_seed(capsys):
     out = capsys.readouterr().out
     assert lanes(out) == SEED_RUNTIME
     assert "equals the unbatched init: True" in out
-    # Without purify's init rule, folding the lane at init would make lanes differ:
-    # out_axes=None would then fail. purify.vmap over the pure init succeeds.
-    state = purify.vmap(lambda _: init_vs_runtime.NoisyLinear.init(8, 8, 42), out_axes=None)(jnp.zeros(3))
-    assert state.w.shape == (8, 8)
+    # (main() initialises under purify.vmap with out_axes=None: that needs identical lanes.)
 
 
 def test_init_vs_runtime_lane_folding_is_per_lane_outside_init():
@@ -173,13 +162,11 @@ def test_init_vs_runtime_lane_folding_is_per_lane_outside_init():
 
 
 def test_sharded_init_with_jit_out_shardings(capsys):
-    _, state, shardings = sharded_init.sharded_init()
-    assert state.l1.w.sharding == shardings.l1.w
-    plain = sharded_init.Model.init(4, 32, 2, 42)
-    for a, b in zip(jax.tree.leaves(state), jax.tree.leaves(plain)):
-        np.testing.assert_allclose(a, b, atol=1e-6)
+    """On this process's devices (one, usually); test_multidevice runs it on eight."""
     sharded_init.main()
-    assert "values equal an unsharded Model.init: True" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "values equal an unsharded Model.init: True" in out
+    assert "l1.w: global (4, 32)" in out and "spec P(None, 'model')" in out
 
 
 def test_shared_params_across_two_model_variants(capsys):

@@ -49,12 +49,12 @@ class Classifier:
 class Trainer:
     """Holds a model and an optax optimizer; `step(batch)` is one training step.
 
-    The model is built here (a child is recognised by its constructor call in
-    `__init__`), from the model's own arguments.
+    The model is passed in; the annotation `model: Classifier` tells purify it is a
+    child, whose state nests in the Trainer's (`Trainer.init` takes its State).
     """
 
-    def __init__(self, n_in, hidden, n_classes, seed=0, lr=1e-2):
-        self.model = Classifier(n_in, hidden, n_classes, seed)
+    def __init__(self, model: Classifier, lr=1e-2):
+        self.model = model
         self.opt = optax.adam(lr)  # an optax transformation: static configuration
         self.opt_state = self.opt.init(purify.split(self.model)[0])
         self.steps = 0
@@ -89,7 +89,7 @@ def train(steps: int = 200, batch_size: int = 64, seed: int = 0, verbose: bool =
     train_x, train_y = blobs(jax.random.key(seed), 1024)
     test = blobs(jax.random.key(seed + 1), 512)
 
-    trainer = Trainer(2, 32, 3, seed=seed, lr=5e-3)
+    trainer = Trainer(Classifier(2, 32, 3, seed=seed), lr=5e-3)
     step = purify.jit(trainer.step)  # one compiled pure step; the old state's buffers are donated
     evaluate = purify.jit(trainer.evaluate)
     log(f"before training: test accuracy {float(evaluate(test)):.3f}")

@@ -44,20 +44,20 @@ def main() -> None:
     state = Dropout.init(0.5, seed=42)
     state = state._replace(rng=state.rng._replace(counter=state.rng.counter + 1))  # as after the seed's init pass
 
-    naive, _ = jax.vmap(Dropout.__call__, in_axes=(None, 0), out_axes=(0, None))(state, x_batch)
+    naive, _ = jax.jit(jax.vmap(Dropout.__call__, in_axes=(None, 0), out_axes=(0, None)))(state, x_batch)
     print("jax.vmap (naive): all lanes get the SAME mask")
     for i, m in enumerate(masks(naive)):
         print(f"  Lane {i}: {m}")
 
     state = state._replace(rng=state.rng._replace(counter=jnp.zeros((), jnp.uint32)))  # the seed resets it
-    out, new_state = purify.vmap(Dropout.__call__, in_axes=(None, 0), out_axes=(0, None), axis_name="batch")(
-        state, x_batch)
+    lanes = purify.vmap(Dropout.__call__, in_axes=(None, 0), out_axes=(0, None), axis_name="batch")
+    out, new_state = jax.jit(lanes)(state, x_batch)
     print("purify.vmap: each lane gets a UNIQUE mask, no code changes")
     for i, m in enumerate(masks(out)):
         print(f"  Lane {i}: {m}")
 
     rng = {"seed": state.rng.seed, "counter": state.rng.counter}
-    ref, ref_rng = jax.vmap(dropout_axis_index, in_axes=(None, 0), out_axes=(0, None), axis_name="batch")(
+    ref, ref_rng = jax.jit(jax.vmap(dropout_axis_index, in_axes=(None, 0), out_axes=(0, None), axis_name="batch"))(
         rng, x_batch)
     print("same masks as the seed's hand-written axis_index recipe:", bool(jnp.all(out == ref)))
     print("returned RNG state identical across lanes: counter", int(new_state.rng.counter),

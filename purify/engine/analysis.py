@@ -99,6 +99,25 @@ def _check_class(ctx: _Ctx) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _REFUSED_DUNDERS:
             raise ctx.error(stmt, f"a @stateful class cannot define {stmt.name}",
                             f"remove it: {_REFUSED_DUNDERS[stmt.name]}")
+        _check_lambda_methods(ctx, stmt)
+
+
+def _check_lambda_methods(ctx: _Ctx, stmt: ast.stmt) -> None:
+    """`f = lambda self: ...` and `p = property(lambda self: ...)` in the class body are methods
+    Python binds to the instance, which purify only rewrites when written with `def`."""
+    value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+    names = [t.id for t in targets_of(stmt) if isinstance(t, ast.Name)]
+    if value is None or not names:
+        return
+    name = names[0]
+    if isinstance(value, ast.Lambda):
+        params = ", ".join(arg_names(value)) or "self"
+        raise ctx.error(value, f"lambda assigned as method {name}: purify only rewrites methods written with def",
+                        f"write `def {name}({params}): return ...` (or wrap it: {name} = staticmethod(lambda ...))")
+    if isinstance(value, ast.Call) and dotted(value.func) in ("property", "functools.cached_property",
+                                                              "cached_property"):
+        raise ctx.error(value, f"property {name} is built with {dotted(value.func)}(...), which purify cannot rewrite",
+                        f"write it with the decorator: `@property` above `def {name}(self): return ...`")
 
 
 def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:

@@ -20,13 +20,12 @@ re-converted for this class, come after the class's own).
 from __future__ import annotations
 
 import ast
-import copy
 import dataclasses
 
 from . import templates
 from .convert import Converted
 from .model import ClassModel, Method, Origin
-from .syntax import dotted, targets_of, walk_own
+from .syntax import clone, dotted, targets_of, walk_own
 
 
 @dataclasses.dataclass
@@ -54,8 +53,11 @@ class ClassParts:
         return [self.state_class, *self.register, self.cls, *self.tail]
 
 
-def class_parts(conv: Converted) -> ClassParts:
+def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
+    """The statements of the converted class. `copy=False` reuses (and changes) the functions of
+    `conv`: for a conversion that is used once, as `purify convert`'s."""
     model = conv.model
+    own_copy = clone if copy else (lambda n: n)
     state, name = model.state_name, model.name
     fields = [f"    {f.name}: Any" for f in model.fields.values()] or ["    pass"]
     doc = f'    """State of {name}."""'
@@ -71,11 +73,11 @@ def class_parts(conv: Converted) -> ClassParts:
     items: list[BodyItem] = []
     body = model.node.body
     if _docstring(model.node):
-        items.append(BodyItem(copy.deepcopy(body[0]), body[0], model.origin, own=True))
+        items.append(BodyItem(clone(body[0]), body[0], model.origin, own=True))
     items.append(BodyItem(templates.stmts(f"State = {state}", model.node)[0]))
 
     by_node = {id(m.node): m for m in model.methods.values()}
-    init = _init(conv)
+    init = _init(conv, own_copy)
     init_method = model.methods.get("__init__")
     if init_method is None or init_method.owner is not model:
         items.append(_method_item(init, init_method, own=False))
@@ -88,17 +90,17 @@ def class_parts(conv: Converted) -> ClassParts:
         if method is not None and method.kind == "init" and method.owner is model:
             items.append(_method_item(init, method, own=True))
         elif id(s) in own_fns:
-            items.append(_method_item(_pure(own_fns[id(s)], method, model), method, own=True))
+            items.append(_method_item(_pure(own_copy(own_fns[id(s)]), method, model), method, own=True))
         elif id(s) in kept_fns:
-            items.append(_method_item(copy.deepcopy(kept_fns[id(s)]), method, own=True))
+            items.append(_method_item(own_copy(kept_fns[id(s)]), method, own=True))
         elif _is_class_attr(s) or isinstance(s, ast.ClassDef):
-            items.append(BodyItem(copy.deepcopy(s), s, model.origin, own=True))
+            items.append(BodyItem(clone(s), s, model.origin, own=True))
     for attr, fn in conv.methods.items():
         method = _method_by_attr(model, attr)
         if method is not None and method.owner is not model:
-            items.append(_method_item(_pure(fn, method, model), method, own=False))
+            items.append(_method_item(_pure(own_copy(fn), method, model), method, own=False))
 
-    cls = ast.ClassDef(name=name, bases=[copy.deepcopy(b) for b in model.node.bases], keywords=[],
+    cls = ast.ClassDef(name=name, bases=[clone(b) for b in model.node.bases], keywords=[],
                        body=[i.stmt for i in items], decorator_list=[],
                        **({"type_params": []} if "type_params" in ast.ClassDef._fields else {}))
     ast.copy_location(cls, model.node)
@@ -124,8 +126,8 @@ def _method_item(fn: ast.FunctionDef, method: Method | None, own: bool) -> BodyI
 
 
 def _pure(fn: ast.FunctionDef, method: Method | None, model: ClassModel) -> ast.FunctionDef:
-    """A pure method, its return annotation `tuple[None, State]` when it returns nothing."""
-    fn = copy.deepcopy(fn)
+    """A pure method (changed in place), its return annotation `tuple[None, State]` when it
+    returns nothing."""
     if method is None or method.kind != "method" or method.node.returns is not None:
         return fn
     returns_value = any(isinstance(n, ast.Return) and n.value is not None and not _is_none(n.value)
@@ -144,11 +146,11 @@ def _is_none(node: ast.expr) -> bool:
 # -- init: readable and standalone ---------------------------------------------
 
 
-def _init(conv: Converted) -> ast.FunctionDef:
+def _init(conv: Converted, own_copy) -> ast.FunctionDef:  # noqa: ANN001
     """`init` as a staticmethod, with the leading `self = S(a=None, ...)`, `self = self._replace(a=v)`
     statements folded into one constructor call (`return S(a=v)` when that is all), and fields
     that hold a list of child states made tuples (what the decorator's `Cls.init` returns)."""
-    init = copy.deepcopy(conv.init)
+    init = own_copy(conv.init)
     init.decorator_list = [ast.Name("staticmethod", ast.Load())]
     model = conv.model
     children = {f.name for f in model.fields.values() if f.children}

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import PurifyError, error_at
 from .analysis import analyse
@@ -53,6 +53,8 @@ class ModuleInfo:
     purify_names: dict[str, str] = dataclasses.field(default_factory=dict)  # local name -> API name
     imports: dict[str, tuple[str, str | None, int]] = dataclasses.field(default_factory=dict)
     # local name -> (module, imported attribute or None for a module, relative level)
+    _classes: dict[str, list[ast.ClassDef]] | None = dataclasses.field(default=None, repr=False)
+    _all: list[ast.ClassDef] = dataclasses.field(default_factory=list, repr=False)
 
     @property
     def lines(self) -> list[str]:
@@ -64,10 +66,20 @@ class ModuleInfo:
 
     def classes(self, name: str) -> list[ast.ClassDef]:
         """Classes named `name`: module-level ones first (the last definition wins, as at run time)."""
-        top = [n for n in self.tree.body if isinstance(n, ast.ClassDef) and n.name == name]
-        if top:
-            return top[::-1]
-        return [n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef) and n.name == name]
+        if self._classes is None:
+            top: dict[str, list[ast.ClassDef]] = {}
+            anywhere: dict[str, list[ast.ClassDef]] = {}
+            for n in self.tree.body:
+                if isinstance(n, ast.ClassDef):
+                    top.setdefault(n.name, []).insert(0, n)
+            for n in self._all:
+                anywhere.setdefault(n.name, []).append(n)
+            self._classes = {**anywhere, **top}
+        return self._classes.get(name, [])
+
+    def all_classes(self) -> list[ast.ClassDef]:
+        """Every class statement in the file."""
+        return self._all
 
 
 def parse_module(text: str, filename: str, path: Path | None = None) -> ModuleInfo:
@@ -110,7 +122,9 @@ def _is_purify(module: str | None) -> bool:
 
 def _scan_imports(info: ModuleInfo) -> None:
     for node in ast.walk(info.tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.ClassDef):
+            info._all.append(node)
+        elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.name == "purify":
                     info.purify_modules.add(a.asname or "purify")
@@ -147,6 +161,8 @@ class Project:
         self._by_path: dict[Path, ModuleInfo | None] = {}
         self._models: dict[int, ClassModel | None] = {}
         self._busy: set[int] = set()
+        self._found: dict[tuple, ModuleInfo | None] = {}
+        self._rng: ClassModel | None = None
         self.notes: list[str] = []
 
     # -- files -------------------------------------------------------------------
@@ -168,6 +184,12 @@ class Project:
 
     def find_module(self, info: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
         """The file an import names, relative to the importing file or to the run's roots."""
+        key = (info.path, module, level)
+        if key not in self._found:
+            self._found[key] = self._find_module(info, module, level)
+        return self._found[key]
+
+    def _find_module(self, info: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
         parts = [p for p in module.split(".") if p]
         bases: list[Path] = []
         if level > 0:
@@ -226,12 +248,15 @@ class Project:
         return model
 
     def rng(self, at: ast.AST, info: ModuleInfo) -> ClassModel:
+        if self._rng is not None:
+            return self._rng
         rng = self.module_at(RNG_FILE)
         nodes = rng.classes("Rng") if rng is not None else []
         model = self.model(rng, nodes[0]) if rng is not None and nodes else None
         if model is None:
             raise error_at(at, info.filename, "purify.Rng has no source that purify convert can read",
                            "reinstall purify, or pass the random key as an argument", info.lines)
+        self._rng = model
         return model
 
 

@@ -178,7 +178,7 @@ def _positional(prog: Program, step: Step) -> tuple[int, ...]:
     """Keyword arguments as positional ones (jax.vmap batches keyword arguments)."""
     if not step.kwargs:
         return step.args
-    params = next(m.params for m in prog.info.methods if m.name == step.method)
+    params = _params(prog, step.method)
     args = list(step.args)
     for p in params[len(args):]:
         if p in step.kwargs:
@@ -186,6 +186,44 @@ def _positional(prog: Program, step: Step) -> tuple[int, ...]:
         else:
             break
     return tuple(args)
+
+
+def _params(prog: Program, method: str) -> list[str]:
+    """The method's parameters after self, from the program's source."""
+    import ast
+
+    for node in ast.walk(ast.parse(prog.source)):
+        if isinstance(node, ast.ClassDef) and node.name == prog.main:
+            for fn in node.body:
+                if isinstance(fn, ast.FunctionDef) and fn.name == method:
+                    return [a.arg for a in fn.args.args[1:]]
+    raise KeyError(method)
+
+
+def parse_script(text: str) -> list[Step]:
+    """`m2(1,); m0(1,){'w': 2}; prop:total()` (as Program.describe writes it) -> steps."""
+    import ast
+    import re
+
+    steps = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        m = re.fullmatch(r"([\w:]+)(\(.*?\))(\{.*\})?", part)
+        assert m, part
+        args = ast.literal_eval(m.group(2)) if m.group(2) != "()" else ()
+        steps.append(Step(m.group(1), tuple(args) if isinstance(args, tuple) else (args,),
+                          ast.literal_eval(m.group(3)) if m.group(3) else {}))
+    return steps
+
+
+def parse_program(text: str) -> Program:
+    """A program back from the text `Program.describe()` wrote (failure files, regression tests)."""
+    import ast
+
+    source, _, rest = text.partition("\n# init: ")
+    init_line, _, rest = rest.partition("\n# script: ")
+    main, _, kwargs = init_line.partition("(**")
+    script = rest.split("\n", 1)[0]
+    return Program(source.rstrip("\n") + "\n", main, ast.literal_eval(kwargs[:-1]), parse_script(script), None)
 
 
 def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:

@@ -79,7 +79,7 @@ class Program:
     main: str
     init_kwargs: dict[str, int]
     script: list[Step]
-    info: ClassInfo
+    info: ClassInfo | None = None
 
     def module_text(self, decorated: bool) -> str:
         if decorated:
@@ -365,8 +365,9 @@ class BodyGen:
                 return [f"self.{a.attr}, self.{same[0].attr} = self.{same[0].attr}, self.{a.attr}"]
         if fs:
             name = self.fresh("t")
+            line = f"{name}, self.{fs[0].attr} = self.{fs[0].attr}, ({self.aexpr(1)}) % {M}"
             self.scope.blocks[-1].append(name)
-            return [f"{name}, self.{fs[0].attr} = self.{fs[0].attr}, ({self.aexpr(1)}) % {M}"]
+            return [line]
         return None
 
     def s_fn(self, depth: int) -> list[str] | None:

@@ -120,7 +120,9 @@ class WritesPass(StatementPass):
         chain = self_chain(base, self.ctx.self_name)
         if not chain:
             return False
-        f = self.ctx.field(_attr_of(chain[0]))
+        name = _attr_of(chain[0])
+        # `base` was built with state names (`self._c` -> `self.c_`): find the field by either name.
+        f = self.ctx.field(name) or next((g for g in self.ctx.model.fields.values() if g.name == name), None)
         if f is None:
             return False
         return (len(chain) == 1 and f.child is not None) or (len(chain) == 2 and f.children and chain[1][0] == "item")

@@ -1,0 +1,143 @@
+"""`purify convert` throughput: lines per second on a large generated file, beside a bare
+`ast.parse` + `ast.unparse` of the same file, measured in one run (DESIGN §4: "convert
+handles thousands of lines per second").
+
+    python benchmarks/convert_throughput.py [--classes 200] [--repeat 5]
+
+Prints a small markdown table. The conversion is timed in-process (read, parse, analyse,
+rewrite, emit with comments, imports, compile check), without the interpreter's start-up;
+the last row is the `purify convert FILE` command end to end, start-up and `import jax`
+included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from purify.engine.static_resolver import Project, parse_module  # noqa: E402
+from purify.engine.unparse import convert_module  # noqa: E402
+
+CLASS = '''
+
+@purify.stateful
+class Layer{i}:
+    """Layer {i}: a dense layer with a step counter and running statistics."""
+
+    SCALE = {i}.0  # a class constant
+
+    def __init__(self, n_in, n_out, seed={i}):
+        # parameters, and buffers updated in training mode
+        self.w = purify.param(jnp.cos(jnp.arange(n_in * n_out, dtype=jnp.float32) + seed).reshape(n_in, n_out))
+        self.b = purify.param(jnp.zeros((n_out,)))
+        self.mean = jnp.zeros((n_out,))
+        self.steps = 0
+        self.n_out = n_out  # static configuration
+
+    def __call__(self, x, training=True):
+        y = x @ self.w + self.b
+        if training:
+            self.mean = 0.9 * self.mean + 0.1 * y.mean(0)  # running mean
+            self.steps += 1
+        return jax.nn.relu(y) * self.SCALE
+
+    def reset(self):
+        self.steps = 0
+        self.mean = jnp.zeros((self.n_out,))
+
+    def norm(self):
+        return jnp.sum(self.w ** 2) + self.bump()
+
+    def bump(self):
+        self.steps += 1
+        return self.steps
+
+
+@purify.stateful
+class Block{i}:
+    def __init__(self, width):
+        self.first = Layer{i}(width, width)
+        self.layers = [Layer{i}(width, width, seed=k) for k in range(3)]
+        self.history = {{"loss": jnp.zeros(())}}
+
+    def __call__(self, x):
+        x = self.first(x)
+        for layer in self.layers:
+            x = layer(x) + x
+        self.history["loss"] = self.history["loss"] + x.sum()
+        return f"{{x.shape}}", x
+
+
+def helper_{i}(x):
+    """Code outside the classes is copied as it is."""
+    return [v * 2 for v in range(x)]
+'''
+
+
+def generate(classes: int) -> str:
+    head = '"""A large generated module."""\n\nimport jax\nimport jax.numpy as jnp\n\nimport purify\n'
+    return head + "".join(CLASS.format(i=i) for i in range(classes))
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--classes", type=int, default=200, help="pairs of classes in the generated file")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    text = generate(args.classes)
+    lines = text.count("\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.py"
+        path.write_text(text)
+
+        def bare() -> None:
+            ast.unparse(ast.parse(text))
+
+        def convert() -> str:
+            project = Project()
+            info = project.add(parse_module(path.read_text(), str(path), path))
+            return convert_module(info, project).text
+
+        out = convert()  # warm-up, and a check that the result is Python
+        compile(out, "out.py", "exec")
+        t_bare = best(bare, args.repeat)
+        t_convert = best(convert, args.repeat)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "purify", "convert", str(path), "-o", str(Path(tmp) / "o.py")],
+                              env=env, capture_output=True, text=True)
+        t_cli = time.perf_counter() - start
+        assert proc.returncode == 0, proc.stderr
+    print(f"`purify convert` throughput: a generated file of {lines:,} lines ({2 * args.classes} @stateful classes), "
+          f"median of {args.repeat}, Python {sys.version.split()[0]}\n")
+    print("| what | time | lines/s | vs bare parse+unparse |")
+    print("| --- | ---: | ---: | ---: |")
+    print(f"| `ast.parse` + `ast.unparse` (bare) | {t_bare * 1e3:,.0f} ms | {lines / t_bare:,.0f} | 1.0x |")
+    print(f"| purify convert, in-process | {t_convert * 1e3:,.0f} ms | {lines / t_convert:,.0f} | "
+          f"{t_convert / t_bare:.1f}x |")
+    print(f"| `purify convert FILE -o OUT` (start-up and `import jax` included) | {t_cli * 1e3:,.0f} ms | "
+          f"{lines / t_cli:,.0f} | {t_cli / t_bare:.1f}x |")
+
+
+if __name__ == "__main__":
+    main()

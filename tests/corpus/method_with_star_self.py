@@ -1,0 +1,14 @@
+# purify bad-input corpus: method_with_star_self
+# expect: method count takes no self argument
+# at: 13:5
+# hint: add self as the first parameter, or mark it @staticmethod
+import purify
+
+
+@purify.stateful
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def count(*args):
+        return len(args)

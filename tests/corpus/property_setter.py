@@ -1,0 +1,19 @@
+# purify bad-input corpus: property_setter
+# expect: property celsius has a setter or deleter
+# at: 17:6
+# hint: write a method instead, e.g. def set_celsius(self, value): ...
+import purify
+
+
+@purify.stateful
+class Temperature:
+    def __init__(self):
+        self.kelvin = 0.0
+
+    @property
+    def celsius(self):
+        return self.kelvin - 273.15
+
+    @celsius.setter
+    def celsius(self, value):
+        self.kelvin = value + 273.15

@@ -1,0 +1,56 @@
+"""The fuzzers of issue 4, bounded for CI (tests/fuzz/ has the generators; `python -m tests.fuzz`
+runs long campaigns).
+
+* Differential: random supported stateful classes and call scripts; the undecorated class run
+  eagerly must agree with the decorated instance, the pure API under `jax.jit` and `jax.vmap`,
+  and the module `purify convert` emits.
+* Crash: random odd-but-legal classes; the decorator and `convert` must either convert them or
+  raise a located `PurifyError`.
+
+Examples are derandomized (the same programs on every run) and scaled by the environment
+variable PURIFY_FUZZ_EXAMPLES (default 1.0; e.g. 10 for a longer local run).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+
+from tests.fuzz import crash, differential
+from tests.fuzz.programs import Program, programs
+
+SCALE = float(os.environ.get("PURIFY_FUZZ_EXAMPLES", "1"))
+DIFF_EXAMPLES = max(1, int(30 * SCALE))
+CRASH_EXAMPLES = max(1, int(120 * SCALE))
+
+def ci(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, database=None, derandomize=True, print_blob=False,
+                    suppress_health_check=list(HealthCheck))
+
+
+@ci(DIFF_EXAMPLES)
+@given(programs())
+def test_differential(prog: Program) -> None:
+    note(prog.describe())
+    differential.check_program(prog)
+
+
+@ci(CRASH_EXAMPLES)
+@given(crash.classes())
+def test_crash(case: crash.CrashCase) -> None:
+    note(case.source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        crash.check_class(case)
+
+
+def test_campaign_script_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fuzz.__main__ import main
+
+    assert main(["--examples", "2", "--seed", "0", "--progress", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "diff: 2 programs, 0 failures" in out
+    assert "crash: 2 programs, 0 failures" in out
