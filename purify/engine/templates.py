@@ -52,7 +52,6 @@ class _Substitute(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> Any:
         self.generic_visit(node)
         node.args = self._splice(node.args)
-        node.keywords = self._splice_keywords(node.keywords)
         return node
 
     def visit_Tuple(self, node: ast.Tuple) -> Any:
@@ -73,20 +72,6 @@ class _Substitute(ast.NodeTransformer):
                         self.inserted.add(id(out[-1]))
             else:
                 out.append(item)
-        return out
-
-    def _splice_keywords(self, items: list[ast.keyword]) -> list[ast.keyword]:
-        out: list[ast.keyword] = []
-        for kw in items:
-            value = self.subs.get(kw.value.id) if isinstance(kw.value, ast.Name) and kw.arg is None else None
-            if isinstance(value, list):
-                for v in value:
-                    if isinstance(v, ast.keyword):
-                        out.append(clone(v))
-                        self.inserted.add(id(out[-1]))
-            else:
-                out.append(kw)
-        # Keywords given in a positional splice list land here too.
         return out
 
 
