@@ -87,13 +87,28 @@ def ruff(path: Path, *rules: str) -> subprocess.CompletedProcess:
 CLASSIC = ("E4", "E7", "E9", "F")  # ruff's default rules until 0.15; later versions select more
 
 
-def ruff_findings(path: Path, *rules: str) -> dict[str, int]:
-    """Rule code -> count (ruff's own default rule set when no rules are given)."""
+def ruff_findings(path: Path, *rules: str) -> dict[str, dict[str, int]]:
+    """File name (relative to `path`) -> rule code -> count, for one ruff run over a file or a
+    folder (ruff's own default rule set when no rules are given)."""
     out = ruff(path, *rules).stdout
-    counts: dict[str, int] = {}
-    for code in re.findall(r":\d+:\d+: ([A-Z]+\d+)", out):
-        counts[code] = counts.get(code, 0) + 1
+    counts: dict[str, dict[str, int]] = {}
+    for file, code in re.findall(r"^(.*?):\d+:\d+: ([A-Z]+\d+)", out, re.M):
+        rel = Path(file).resolve().relative_to(path.resolve()).as_posix() if path.is_dir() else Path(file).name
+        per = counts.setdefault(rel, {})
+        per[code] = per.get(code, 0) + 1
     return counts
+
+
+def added_findings(original: Path, converted: Path) -> list[str]:
+    """The ruff findings a conversion added, with ruff's classic defaults and its current ones."""
+    out = []
+    for rules in (CLASSIC, ()):
+        before, after = ruff_findings(original, *rules), ruff_findings(converted, *rules)
+        for file, codes in sorted(after.items()):
+            new = {c: n for c, n in codes.items() if n > before.get(file, {}).get(c, 0)}
+            if new:
+                out.append(f"{file}: {new}\n{ruff(converted / file, *rules).stdout}")
+    return out
 
 
 def _calls(calls: list) -> list:
@@ -327,11 +342,8 @@ def test_converted_modules_import_no_purify_and_pass_ruff(constructs):
         assert not re.search(r"^\s*@(purify|pf|st)\b", text, re.MULTILINE), path.name
     # The cases import jax, jnp and np whether they use them or not (F401 in the input too): the
     # conversion must add no finding, with ruff's classic default rules or its larger default set.
-    for path in sorted(out_dir.glob("cli_case_*.py")):
-        for rules in (CLASSIC, ()):
-            before, after = ruff_findings(src_dir / path.name, *rules), ruff_findings(path, *rules)
-            new = {code: n for code, n in after.items() if n > before.get(code, 0)}
-            assert not new, f"{path.name}: ruff findings the conversion added: {new}\n{ruff(path, *rules).stdout}"
+    added = added_findings(src_dir, out_dir)
+    assert not added, "ruff findings the conversion added:\n" + "\n".join(added)
 
 
 @pytest.mark.skipif(not OTHER_PYTHONS, reason="pyenv's Pythons are not installed")
@@ -933,12 +945,8 @@ def examples(tmp_path_factory):
 def test_every_example_converts_passes_ruff_and_parses_everywhere(examples):
     files = sorted(examples.rglob("*.py"))
     assert files
-    for path in files:
-        original = ROOT / "examples" / path.relative_to(examples)
-        for rules in (CLASSIC, ()):
-            before, after = ruff_findings(original, *rules), ruff_findings(path, *rules)
-            new = {code: n for code, n in after.items() if n > before.get(code, 0)}
-            assert not new, f"{path}: ruff findings the conversion added: {new}\n{ruff(path, *rules).stdout}"
+    added = added_findings(ROOT / "examples", examples)
+    assert not added, "ruff findings the conversion added:\n" + "\n".join(added)
     script = "import ast, sys\nfor f in sys.argv[1:]:\n    compile(open(f).read(), f, 'exec', ast.PyCF_ONLY_AST)"
     for python in OTHER_PYTHONS:
         proc = subprocess.run([str(python), "-c", script, *map(str, files)], capture_output=True, text=True)

@@ -14,7 +14,6 @@ variable PURIFY_FUZZ_EXAMPLES (default 1.0; e.g. 10 for a longer local run).
 from __future__ import annotations
 
 import os
-import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
@@ -42,9 +41,7 @@ def test_differential(prog: Program) -> None:
 @given(crash.classes())
 def test_crash(case: crash.CrashCase) -> None:
     note(case.source)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)
-        crash.check_class(case)
+    crash.check_class(case)
 
 
 def test_campaign_script_runs(capsys: pytest.CaptureFixture[str]) -> None:

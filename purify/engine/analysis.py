@@ -489,6 +489,8 @@ def _mark_writers(model: ClassModel, resolver: Resolver) -> None:
     """A method writes state if it assigns through self, or calls something that does."""
     for m in model.methods.values():
         m.writes = bool(_writes(m)) if m.kind in ("method", "init", "property") else False
+        # `for layer in self.layers: layer(x)` threads each child's state (calls pass, `_for`).
+        m.writes = m.writes or (m.kind in ("method", "init", "property") and _calls_loop_children(model, m))
     changed = True
     while changed:
         changed = False
@@ -497,6 +499,27 @@ def _mark_writers(model: ClassModel, resolver: Resolver) -> None:
                 continue
             if any(_call_writes(model, m, call, resolver) for call in walk_own(m.node) if isinstance(call, ast.Call)):
                 m.writes = changed = True
+
+
+def _calls_loop_children(model: ClassModel, m: Method) -> bool:
+    """Does the method call a loop variable that runs over a field holding @stateful children?"""
+    names = arg_names(m.node)
+    if not names:
+        return False
+    for loop in walk_own(m.node):
+        if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)):
+            continue
+        chain = self_chain(loop.iter, names[0])
+        f = model.fields.get(str(chain[0][1])) if chain and len(chain) == 1 else None
+        if f is None or not f.children:
+            continue
+        var = loop.target.id
+        for n in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+            if isinstance(n, ast.Call):
+                callee = n.func.value if isinstance(n.func, ast.Attribute) else n.func
+                if isinstance(callee, ast.Name) and callee.id == var:
+                    return True
+    return False
 
 
 def _call_writes(model: ClassModel, m: Method, call: ast.Call, resolver: Resolver) -> bool:

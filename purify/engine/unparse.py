@@ -37,7 +37,7 @@ from pathlib import Path
 from ..errors import PurifyError, error_at
 from .convert import Converted, convert
 from .emit import ClassParts, class_parts
-from .model import Origin, Resolver
+from .model import ClassModel, Origin, Resolver
 from .static_resolver import API_NAMES, PURIFY_DIR, RNG_FILE, ModuleInfo, Project, StaticResolver, split_lines
 from .syntax import dotted
 
@@ -877,14 +877,10 @@ def _targets(info: ModuleInfo, project: Project) -> tuple[list[ast.ClassDef], li
 
 
 def _converted_already(node: ast.ClassDef) -> bool:
-    """The output of an earlier `purify convert` (`State = XState` and a static `init`)."""
-    has_state = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "State" for t in s.targets)
-                    for s in node.body)
-    return has_state and not is_decorated_node(node)
-
-
-def is_decorated_node(node: ast.ClassDef) -> bool:
-    return bool(node.decorator_list)
+    """The output of an earlier `purify convert`: an undecorated class with `State = XState`."""
+    return not node.decorator_list and any(
+        isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "State" for t in s.targets)
+        for s in node.body)
 
 
 def _inside(node: ast.AST, containers: list[ast.ClassDef]) -> bool:
@@ -892,7 +888,7 @@ def _inside(node: ast.AST, containers: list[ast.ClassDef]) -> bool:
                and (c.lineno, c.col_offset) <= (node.lineno, node.col_offset) for c in containers)
 
 
-def _check_reserved(info: ModuleInfo, model) -> None:
+def _check_reserved(info: ModuleInfo, model: ClassModel) -> None:
     for name in ("State", "init"):
         m = model.methods.get(name)
         if m is not None and m.owner is model:

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "diff":
             modes = tuple(args.modes.split(","))
 
-            def check(prog: object) -> str:
+            def check(prog: object, modes: tuple[str, ...] = modes) -> str:
                 ran = differential.check_program(prog, modes)  # type: ignore[arg-type]
                 return "+".join(ran)
 

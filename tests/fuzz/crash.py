@@ -19,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import traceback
-from typing import Any, Callable
+import warnings
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import reject
 from hypothesis import strategies as st
@@ -138,7 +140,7 @@ class _Gen:
         return f"{stem}{self.counter}"
 
     # -- expressions -------------------------------------------------------------
-    def expr(self, depth: int = 2, env: "_Env | None" = None) -> str:
+    def expr(self, depth: int = 2, env: _Env | None = None) -> str:
         S = self.S
         env = env or _Env()
         simple = [
@@ -152,7 +154,7 @@ class _Gen:
         ]
         if depth <= 0:
             return self.choose(simple, odd_simple)
-        e = lambda: self.expr(depth - 1, env)  # noqa: E731
+        e = lambda: self.expr(depth - 1, env)
         friendly: list[Callable[[], str]] = [
             lambda: self.choose(simple, odd_simple),
             lambda: self.choose(simple, odd_simple),
@@ -249,7 +251,7 @@ class _Gen:
     def walrus(self) -> str:
         return self.pick(["z", "w", "q"])
 
-    def args(self, depth: int, env: "_Env") -> str:
+    def args(self, depth: int, env: _Env) -> str:
         parts = [self.expr(depth - 1, env) for _ in range(self.draw(st.integers(0, 2)))]
         if self.chance(0.2):
             parts.append(f"*{self.S}.xs")
@@ -260,7 +262,7 @@ class _Gen:
         return ", ".join(parts)
 
     # -- statements --------------------------------------------------------------
-    def block(self, depth: int, env: "_Env", n: tuple[int, int] = (1, 3)) -> list[str]:
+    def block(self, depth: int, env: _Env, n: tuple[int, int] = (1, 3)) -> list[str]:
         out: list[str] = []
         for _ in range(self.draw(st.integers(*n))):
             out += self.stmt(depth, env)
@@ -269,7 +271,7 @@ class _Gen:
     def indent(self, lines: list[str]) -> list[str]:
         return ["    " + line for line in lines]
 
-    def target(self, env: "_Env") -> str:
+    def target(self, env: _Env) -> str:
         S = self.S
         t = self.choose([
             f"{S}.x", f"{S}.x", f"{S}.y[0]", f"{S}.d['k']", f"{S}.c.x", f"{S}.cs[0].x", f"{S}.__x", f"{S}._x",
@@ -280,9 +282,9 @@ class _Gen:
         ])
         return t if self.ok(t) or self.chance(self.h) else f"{S}.x"
 
-    def stmt(self, depth: int, env: "_Env") -> list[str]:
+    def stmt(self, depth: int, env: _Env) -> list[str]:
         S = self.S
-        e = lambda d=2: self.expr(d, env)  # noqa: E731
+        e = lambda d=2: self.expr(d, env)
         friendly: list[Callable[[], list[str]]] = [
             lambda: [f"{self.target(env)} = {e()}"],
             lambda: [f"{self.target(env)} = {e()}"],
@@ -333,8 +335,8 @@ class _Gen:
             + (["else:", *self.indent(self.block(depth + 1, env))] if self.chance(0.5) else []),
             lambda: [f"while {e()}:", *self.indent(self.block(depth + 1, env) + [self.pick(["break", "continue", "pass"])])]
             + (["else:", *self.indent(self.block(depth + 1, env))] if self.chance(0.3) else []),
-            lambda: [f"for {self.choose(['i', 'i, j', '(i, *j)'], [S + '.x', S + '.y[0]'])} in "
-                     f"{self.pick(['range(2)', S + '.xs', S + '.cs', 'enumerate(' + S + '.cs)', e()])}:",
+            lambda: [(f"for {self.choose(['i', 'i, j', '(i, *j)'], [S + '.x', S + '.y[0]'])} in "
+                      f"{self.pick(['range(2)', S + '.xs', S + '.cs', 'enumerate(' + S + '.cs)', e()])}:"),
                      *self.indent(self.block(depth + 1, env))],
             lambda: ["for layer in " + S + ".cs:", self.pick(["    v = layer(v)", "    layer.step()",
                                                                "    loc = layer.step(2) + layer.x"])],
@@ -356,12 +358,12 @@ class _Gen:
             return self.pick(compound)()
         return self.choose(friendly, hostile)()
 
-    def _local(self, env: "_Env", value: str) -> list[str]:
+    def _local(self, env: _Env, value: str) -> list[str]:
         name = self.fresh("t")
         env.locals.append(name)
         return [f"{name} = {value}"]
 
-    def _match(self, depth: int, env: "_Env") -> list[str]:
+    def _match(self, depth: int, env: _Env) -> list[str]:
         S = self.S
         cases = self.draw(st.lists(st.sampled_from([
             "1", "[a, *rest]", "{'k': v}", "Child(x=0)", f"{S}.x", "str() | int()", "(1 | 2) as n",
@@ -374,7 +376,7 @@ class _Gen:
             lines += ["    case _:", *["        " + x for x in self.block(depth + 2, env, (1, 1))]]
         return lines
 
-    def _nested_def(self, depth: int, env: "_Env") -> list[str]:
+    def _nested_def(self, depth: int, env: _Env) -> list[str]:
         S = self.S
         name = self.fresh("inner")
         env.locals.append(name)
@@ -496,7 +498,7 @@ class _Env:
     def __init__(self, names: list[str] | None = None) -> None:
         self.locals: list[str] = list(names or [])
 
-    def loop(self) -> "_Env":
+    def loop(self) -> _Env:
         return self
 
 
@@ -505,7 +507,9 @@ def classes(draw: Callable[[Any], Any]) -> CrashCase:
     """A module: fixed helpers (decorated Child and Base, a plain base, a metaclass) and a class A."""
     text = HEADER + CLASS_LINE + _Gen(draw).cls()
     try:
-        compile(text, "<crash-fuzz>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # `x is 0` and friends are legal, if odd
+            compile(text, "<crash-fuzz>", "exec", dont_inherit=True)
     except SyntaxError:
         reject()  # the generator wrote invalid Python: not a case for purify
     return CrashCase(text)
@@ -522,8 +526,10 @@ def check_class(case: CrashCase) -> str:
     from .differential import load_module, unload
 
     try:
-        module = load_module(case.module(decorated=False), "crash")
-    except Exception:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            module = load_module(case.module(decorated=False), "crash")
+    except Exception:  # noqa: BLE001 - any failure of the user's own class statement
         return "invalid-python"  # the class statement itself fails: nothing reaches purify
     outcome = []
     try:
@@ -537,7 +543,7 @@ def check_class(case: CrashCase) -> str:
         except PurifyError as e:
             _check_located(e, module.__file__)
             outcome.append("refused")
-        except Exception:
+        except Exception:  # noqa: BLE001 - that is the crash being looked for
             raise Crash(f"the decorator raised a non-PurifyError:\n{traceback.format_exc()}") from None
     finally:
         unload(module)
@@ -569,7 +575,7 @@ def _check_convert(case: CrashCase) -> str:
         if "Traceback" in e.stderr or ":" not in e.stderr:
             raise Crash(f"purify convert failed without a located error:\n{e.stderr}") from None
         return "convert-refused"
-    except Exception:
+    except Exception:  # noqa: BLE001 - that is the crash being looked for
         raise Crash(f"purify convert raised:\n{traceback.format_exc()}") from None
     try:
         compile(text, path, "exec", dont_inherit=True)

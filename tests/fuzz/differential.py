@@ -22,7 +22,8 @@ import os
 import sys
 import tempfile
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -302,14 +303,14 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
                     results = run()
                 except Mismatch:
                     raise
-                except Exception as e:
+                except Exception as e:  # noqa: BLE001 - any exception is a disagreement
                     failure = f"[{mode}] raised {type(e).__name__}: {e}\n{_tail()}"
                 if failure is not None:
                     # Raised outside the handler: hypothesis tells failures apart by where they (and
                     # their context) come from, and generated files have fresh names on every replay.
                     raise Mismatch(failure)
                 for i, (outs, final) in enumerate(results):
-                    where = f"[{mode}{' lane %d' % i if len(results) > 1 else ''}]"
+                    where = f"[{mode}{f' lane {i}' if len(results) > 1 else ''}]"
                     for j, (e, g) in enumerate(zip(expected[0], outs)):
                         compare(e, g, f"{where} step {j} ({prog.script[j].method}) output")
                     compare(expected[1], final, f"{where} final state")

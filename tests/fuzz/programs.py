@@ -20,7 +20,8 @@ Python values (loop counters, static configuration, constants), never traced one
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -34,7 +35,7 @@ class FieldInfo:
     attr: str  # as written after `self.`
     kind: str  # scalar | arr | dict | static | child | children
     size: int = 0  # array length (arr) or the dict's array length (dict)
-    child: "ClassInfo | None" = None
+    child: ClassInfo | None = None
     count: int = 0  # number of children (children)
 
 
@@ -227,9 +228,7 @@ class BodyGen:
         out = []
         for f in self.cls.fields:
             a = f"self.{f.attr}"
-            if f.kind == "scalar":
-                out.append(a)
-            elif f.kind == "static":
+            if f.kind == "scalar" or f.kind == "static":
                 out.append(a)
             elif f.kind == "arr":
                 out += [f"{a}[{self.index_expr(f.size)}]", f"{a}.sum()"]
@@ -346,7 +345,9 @@ class BodyGen:
             return None
         target, scalar = self.pick(options)
         if self.chance(0.5):
-            return [f"{target} {self.pick(['+=', '-='])} {self.bexpr(calls=scalar)}"]
+            # No calls: `self.a[i] += self.f()` is refused when f may change self.a (Python fetches
+            # self.a before the call; see refusals._check_aug_item_reentry).
+            return [f"{target} {self.pick(['+=', '-='])} {self.bexpr(calls=False)}"]
         if scalar:
             return [f"{target} = ({self.aexpr()}) % {M}"]
         return [f"{target} = ({target} + {self.aexpr(1)}) % {M}"]

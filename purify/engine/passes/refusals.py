@@ -22,6 +22,72 @@ def check(ctx: MethodContext) -> None:
     _check_argument_mutation(ctx, fn)
     _check_return_before_finally(ctx, fn)
     _check_escaping_closures(ctx, fn)
+    _check_aug_item_reentry(ctx, fn)
+
+
+def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """`self.d[k] += self.f()` where f changes self.d: Python fetches the container before calling
+    f, so when f replaces it the update lands in the old container and is lost (with NumPy
+    arrays f's own in-place changes show through instead). The rewrite cannot follow that."""
+    for n in walk_own(fn):
+        if not isinstance(n, ast.AugAssign):
+            continue
+        chain = self_chain(n.target, ctx.self_name)
+        if not chain or chain[0][0] != "attr" or not any(kind == "item" for kind, _, _ in chain):
+            continue
+        field = str(chain[0][1])
+        for call in walk_own(ast.Expr(n.value)):
+            if isinstance(call, ast.Call) and field in _fields_changed_by(ctx, call, set()):
+                raise ctx.error(call, f"this call changes self.{field} while `{ast.unparse(n.target)} "
+                                f"{_OPS.get(type(n.op), '?')}= ...` updates it: Python fetched self.{field} "
+                                "before the call, so the result depends on whether the call replaces it or "
+                                "changes it in place", _NO_REENTRY_HINT)
+
+
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
+        ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+_NO_REENTRY_HINT = "call it in a statement of its own first (r = self.method(...)), then update the item with r"
+
+
+def _fields_changed_by(ctx: MethodContext, call: ast.Call, seen: set[str]) -> set[str]:
+    """Attributes of self that `call` may change (own writes, children's, and callees', transitively)."""
+    chain = self_chain(call.func, ctx.self_name)
+    if is_self(call.func, ctx.self_name):
+        name = "__call__"
+    elif chain and chain[0][0] == "attr" and len(chain) == 1 and ctx.method_named(str(chain[0][1])) is not None:
+        name = str(chain[0][1])
+    elif chain and chain[0][0] == "attr":
+        return {str(chain[0][1])}  # a child's method: its state is written back into that field
+    else:
+        return set()
+    method = ctx.method_named(name)
+    if method is None or name in seen or method.kind not in ("method",):
+        return set()
+    seen.add(name)
+    self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
+    out: set[str] = set()
+    for n in walk_own(method.node):
+        if isinstance(n, ast.stmt):
+            for t in targets_of(n):
+                c = self_chain(t, self_name)
+                if c and c[0][0] == "attr":
+                    out.add(str(c[0][1]))
+        elif isinstance(n, ast.Call):
+            inner = self_chain(n.func, self_name)
+            if is_self(n.func, self_name):
+                out |= _fields_changed_by_name(ctx, "__call__", seen)
+            elif inner and inner[0][0] == "attr":
+                head = str(inner[0][1])
+                out |= (_fields_changed_by_name(ctx, head, seen) if len(inner) == 1 and ctx.method_named(head)
+                        else {head})
+            elif isinstance(n.func, (ast.Name, ast.Attribute)):
+                out |= {f.attr for f in ctx.model.fields.values() if f.children}  # loops over children
+    return out
+
+
+def _fields_changed_by_name(ctx: MethodContext, name: str, seen: set[str]) -> set[str]:
+    call = ast.Call(func=ast.Attribute(ast.Name(ctx.self_name, ast.Load()), name, ast.Load()), args=[], keywords=[])
+    return _fields_changed_by(ctx, call, seen)
 
 
 def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -65,9 +131,9 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         found, where = None, ""
         if isinstance(n, ast.Return) and n.value is not None:
             found, where = escaping(n.value), "returned"
-        elif isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
-            if any(self_chain(t, ctx.self_name) for t in targets_of(n)):
-                found, where = escaping(n.value), "stored in an attribute of self"
+        elif (isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
+              and any(self_chain(t, ctx.self_name) for t in targets_of(n))):
+            found, where = escaping(n.value), "stored in an attribute of self"
         if found is not None:
             raise ctx.error(found, f"a function that reads `{ctx.self_name}` is {where}, so it outlives the call: "
                             "it would keep seeing the state of this moment, not the object's later state",
