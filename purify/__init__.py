@@ -24,16 +24,16 @@ __all__ = [
     "PurifyError",
     "Rng",
     "grad",
-    "merge",
-    "split",
-    "value_and_grad",
     "jit",
+    "merge",
     "param",
     "set_state",
     "source",
+    "split",
     "state_of",
-    "static",
     "stateful",
+    "static",
+    "value_and_grad",
     "vmap",
 ]
 __version__ = "0.1.0"
@@ -41,4 +41,4 @@ __version__ = "0.1.0"
 for _name in ("stateful", "param", "static", "jit", "vmap", "grad", "value_and_grad", "split", "merge"):
     _API[id(globals()[_name])] = _name
 
-from .runtime.rng import Rng  # noqa: E402  (a @stateful class: needs the API registered first)
+from .runtime.rng import Rng

@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import types
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _FACTORY = "__purify_factory__"
 
@@ -44,7 +45,7 @@ def compile_functions(
     with _without_annotations(fns):
         code = compile(module, filename, "exec", flags=flags, dont_inherit=True)
     scope: dict[str, Any] = {}
-    exec(code, globals_, scope)  # defines the factory only; nothing of the user's runs
+    exec(code, globals_, scope)  # noqa: S102 - defines the factory only; nothing of the user's runs
     values = [_cell_value(cells[p]) if p in cells else bindings[p] for p in params]
     made = scope[_FACTORY](*values)
     out = {}

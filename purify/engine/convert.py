@@ -11,12 +11,11 @@ import dataclasses
 
 from . import templates
 from .model import ClassModel, Method, Resolver
-from .syntax import clone, is_super_init
 from .passes import markers, reads, refusals, returns
 from .passes.base import MethodContext
 from .passes.calls import CallsPass
 from .passes.writes import WritesPass
-
+from .syntax import clone, is_super_init
 
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge")  # in runtime/helpers.py
 

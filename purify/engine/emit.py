@@ -146,7 +146,7 @@ def _is_none(node: ast.expr) -> bool:
 # -- init: readable and standalone ---------------------------------------------
 
 
-def _init(conv: Converted, own_copy) -> ast.FunctionDef:  # noqa: ANN001
+def _init(conv: Converted, own_copy) -> ast.FunctionDef:
     """`init` as a staticmethod, with the leading `self = S(a=None, ...)`, `self = self._replace(a=v)`
     statements folded into one constructor call (`return S(a=v)` when that is all), and fields
     that hold a list of child states made tuples (what the decorator's `Cls.init` returns)."""

@@ -52,7 +52,7 @@ class Method:
     node: ast.FunctionDef
     kind: str  # "init" | "method" | "property" | "static" | "class"
     origin: Origin
-    owner: "ClassModel"  # the class whose body holds it (super() resolves from here)
+    owner: ClassModel  # the class whose body holds it (super() resolves from here)
     writes: bool = False  # writes state, directly or through calls
 
     def attr(self, class_name: str) -> str:
@@ -72,7 +72,7 @@ class ClassModel:
     fields: dict[str, Field]  # by attribute, in order of first assignment
     methods: dict[str, Method]  # by name as written, own and inherited
     class_attrs: set[str]  # names assigned in the class body (constants)
-    bases: list["ClassModel"]  # decorated bases, nearest first
+    bases: list[ClassModel]  # decorated bases, nearest first
     base_expr: ast.expr | None  # the first base as written, for super()
 
     @property

@@ -121,7 +121,7 @@ def _pick_classdef(tree: ast.Module, cls: type, methods: list[Any]) -> ast.Class
     return None
 
 
-_INDEX: "weakref.WeakKeyDictionary[ast.Module, dict[str, list[ast.ClassDef]]]" = weakref.WeakKeyDictionary()
+_INDEX: weakref.WeakKeyDictionary[ast.Module, dict[str, list[ast.ClassDef]]] = weakref.WeakKeyDictionary()
 
 
 def _class_index(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:

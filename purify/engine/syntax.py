@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ast
-from typing import Iterator, Union
+from collections.abc import Iterator
 
-Link = tuple[str, Union[str, ast.expr], ast.expr]  # ("attr", name, node) or ("item", index, node)
+Link = tuple[str, str | ast.expr, ast.expr]  # ("attr", name, node) or ("item", index, node)
 
 MUTATORS = frozenset(
-    "append extend insert pop remove clear update setdefault popitem sort reverse add discard "
-    "fill resize put itemset __setitem__ __delitem__ __iadd__".split()
+    ["append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse", "add", "discard", "fill", "resize", "put", "itemset", "__setitem__", "__delitem__", "__iadd__"]
 )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import sys
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import jax
 import numpy as np
@@ -14,9 +15,9 @@ import numpy as np
 from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
 from ..engine.convert import RUNTIME_HELPERS, Converted, convert
-from ..engine.unparse import class_source as converted_source
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
+from ..engine.unparse import class_source as converted_source
 from ..errors import PurifyError, error_at
 from . import context, helpers
 from .resolve import MISSING, RuntimeResolver, closure_cells
@@ -124,9 +125,9 @@ def _install(cls: type, info: ClassInfo) -> None:
     model = info.model
     info.state._cls = cls  # type: ignore[attr-defined]
     init = _make_init(info)
-    setattr(cls, "__purify__", info)
-    setattr(cls, "State", info.state)
-    setattr(cls, "init", staticmethod(init))
+    cls.__purify__ = info
+    cls.State = info.state
+    cls.init = staticmethod(init)
     info.pure["init"] = init
     for attr, fn in info.pure.items():
         if attr == "init":
@@ -136,9 +137,9 @@ def _install(cls: type, info: ClassInfo) -> None:
             setattr(cls, attr, _Property(fn))
         else:
             setattr(cls, attr, _Method(fn, attr))
-    setattr(cls, "__init__", _eager_init)
-    setattr(cls, "__getattr__", _getattr)
-    setattr(cls, "__setattr__", _setattr)
+    cls.__init__ = _eager_init
+    cls.__getattr__ = _getattr
+    cls.__setattr__ = _setattr
 
 
 def _make_init(info: ClassInfo) -> Callable[..., Any]:
@@ -219,7 +220,7 @@ def _describe(v: Any) -> str:
 class _Method:
     """On the class: the pure function. On an instance: the eager method."""
 
-    __slots__ = ("pure", "name")
+    __slots__ = ("name", "pure")
 
     def __init__(self, pure: Callable[..., Any], name: str) -> None:
         self.pure, self.name = pure, name
@@ -247,7 +248,7 @@ class _Property:
 class BoundMethod:
     """`obj.method`: calls the pure function on the instance's state and keeps the new state."""
 
-    __slots__ = ("__self__", "__func__", "__name__", "__weakref__")
+    __slots__ = ("__func__", "__name__", "__self__", "__weakref__")
 
     def __init__(self, obj: Any, pure: Callable[..., Any], name: str) -> None:
         self.__self__, self.__func__, self.__name__ = obj, pure, name

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import jax
 
 from ..errors import PurifyError
-from . import context
-from . import helpers
+from . import context, helpers
 from .stateful import STATE, BoundMethod
 
 V = TypeVar("V")

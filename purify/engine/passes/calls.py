@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from .. import templates
 from ..syntax import Link, dotted, is_self, is_super_call, self_chain
@@ -45,7 +45,7 @@ class CallsPass(StatementPass):
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         pre: list[ast.stmt] = []
         hoist = self.nested == 0
-        e = lambda node, h=hoist: self.expr(node, pre, h)  # noqa: E731
+        e = lambda node, h=hoist: self.expr(node, pre, h)
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             s.decorator_list = [e(d, False) for d in s.decorator_list]
             if not isinstance(s, ast.ClassDef):

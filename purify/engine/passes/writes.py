@@ -15,7 +15,7 @@ import ast
 
 from .. import templates
 from ..model import field_name
-from ..syntax import clone, Link, self_chain
+from ..syntax import Link, clone, self_chain
 from .base import MethodContext, StatementPass
 
 SETITEM = "_setitem"
