@@ -130,6 +130,53 @@ class Main:
 # init: Main(**{})
 # script: __call__(1,); __call__(2,)
 ''',
+    # Crash fuzzer: calls.py saved `*self.xs` itself in a temporary (`_t1 = *self.xs`, which does
+    # not compile) when a later argument called a state-changing method.
+    "star_args_before_state_changing_call": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.xs = np.arange(2) * 1.0
+        self.n = 0
+
+    def m1(self, v):
+        self.n += v
+        return self.n
+
+    def m2(self, *args, k=0):
+        return (sum(args) + k) % 97
+
+    def go(self, v):
+        return self.m2(*self.xs, k=self.m1(self.m1(v)))
+
+# init: Main(**{})
+# script: go(1,); go(2,)
+''',
+    # Harness: a state whose fields are all static has no leaves, so vmap needs axis_size.
+    "all_static_state_under_vmap": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.n0 = 3
+
+    @property
+    def total(self):
+        return (self.n0 * 2) % 97
+
+    def m0(self, v):
+        return (v + self.n0) % 97
+
+# init: Main(**{})
+# script: prop:total(); m0(1,)
+''',
     # Recursion between methods on a Python argument is supported: it unrolls when traced.
     "mutual_recursion_on_python_int": '''
 import numpy as np

@@ -240,7 +240,9 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
     for step in prog.script:
         if step.method.startswith("prop:"):
             fn = getattr(cls, step.method[5:])
-            out = (jax.vmap(fn) if mode == "vmap" else jax.jit(fn) if mode == "jit" else fn)(state)
+            # (axis_size: a state whose fields are all static has no leaves to read the batch size from)
+            vmapped = jax.vmap(fn, axis_size=lanes)
+            out = (vmapped if mode == "vmap" else jax.jit(fn) if mode == "jit" else fn)(state)
             outs.append(snap(out))
             continue
         fn = getattr(cls, step.method)
@@ -254,7 +256,7 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
             batched = tuple(i % 2 == 0 for i in range(len(args)))  # alternate batched / broadcast arguments
             call_args = [np.array([a] * lanes) if b else a for a, b in zip(args, batched)]
             in_axes = (0, *(0 if b else None for b in batched))
-            out, state = jax.vmap(fn, in_axes=in_axes)(state, *call_args)
+            out, state = jax.vmap(fn, in_axes=in_axes, axis_size=lanes)(state, *call_args)
         else:
             out, state = fn(state, *step.args, **step.kwargs)
         outs.append(snap(out))

@@ -283,7 +283,11 @@ class BodyGen:
             kinds += ["early"]
         kind = self.pick(kinds)
         out = getattr(self, f"s_{kind}")(depth)
-        return out if out else [f"self.{self._any_writable()} += {self.bexpr()}"] if self._any_writable() else ["pass"]
+        if out:
+            return out
+        fs = self.cls.of("scalar", "arr")
+        # (no calls: `a += f()` on a NumPy array aliases, see s_aug)
+        return [f"self.{self.pick(fs).attr} += {self.bexpr(calls=False)}"] if fs else ["pass"]
 
     def _writable(self) -> list[FieldInfo]:
         return self.cls.of("scalar", "arr")

@@ -225,8 +225,9 @@ class CallsPass(StatementPass):
         for i, (get, put) in enumerate(slots):
             child = get()
             new = self.expr(child, pre, hoist) if isinstance(child, ast.expr) else self._children(child, pre, hoist)
-            if i < last and isinstance(new, ast.FormattedValue):
-                # an f-string part is no expression of its own: save the value it formats
+            if i < last and isinstance(new, (ast.FormattedValue, ast.Starred)):
+                # an f-string part or a `*args` is no expression of its own: save the value it formats
+                # or unpacks (`_t = *self.xs` would not compile)
                 if not _trivial(new.value, self.ctx.self_name):
                     tmp = self.ctx.fresh("t")
                     pre.extend(templates.stmts("tmp = value", new.value, tmp=tmp, value=new.value))
