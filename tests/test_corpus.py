@@ -5,7 +5,7 @@ hints at what to write instead, from the decorator and from `purify convert` ali
 Each corpus file records its expectation in a header:
 
     # expect: <a fragment of the message>
-    # at: <line>:<column>        (1-based, as in `file:line:col`; `none` where there is no source)
+    # at: <line>:<column>        (1-based, as in `file:line:col`)
     # hint: <a fragment of the hint>
     # convert: skip (<why>)      (optional)
 
@@ -74,9 +74,6 @@ def test_decorator_refuses_with_a_located_error(path: Path) -> None:
     assert h["expect"] in e.bare_msg
     assert h["hint"] in e.hint
     text = str(e)
-    if h["at"] == "none":
-        assert e.filename is None
-        return
     line, col = (int(x) for x in h["at"].split(":"))
     assert (e.filename, e.lineno, e.offset) == (str(path), line, col)
     assert text.startswith(f"{path}:{line}:{col}: ")

@@ -397,6 +397,10 @@ def test_class_without_source_gets_a_clear_error(filename):
     e = info.value
     assert f"cannot find the source of class 'Typed' (defined in {filename})" in str(e)
     assert "define the class in a .py file or a notebook cell" in e.hint
+    # Located where the class was decorated: the first line with source, here the exec call.
+    assert e.filename == __file__
+    assert linecache.getline(__file__, e.lineno).strip().startswith("exec(compile(REPL_CLASS")
+    assert str(e).startswith(f"{__file__}:{e.lineno}:9: ")
     assert "Typed" not in ns  # nothing bound, nothing half registered
 
 
@@ -415,7 +419,20 @@ def test_builtin_and_type_built_classes_are_refused():
     with pytest.raises(purify.PurifyError, match="cannot find class 'Built'") as info:
         purify.stateful(built)
     assert "type()" in info.value.hint
+    assert (info.value.filename, linecache.getline(__file__, info.value.lineno).strip()) == (
+        __file__, "purify.stateful(built)")
     assert "__purify__" not in vars(built) and not hasattr(built, "State")
+
+
+def test_a_namespace_missing_from_sys_modules_still_resolves_names():
+    # exec into a fresh namespace (as some notebook kernels and runners do): the module name is
+    # not in sys.modules, so names resolve in the namespace the methods carry.
+    ns = {"__name__": "not_in_sys_modules"}
+    _run_cell(CELL_1 + "\n\n    def step(self):\n        self.n = self.n + STEP\n        return jnp.sin(self.n)\n",
+              "<ipython-input-9-fresh>", ns)
+    Counter = ns["Counter"]
+    out, s = jax.jit(Counter.step)(Counter.init())
+    assert int(s.n) == 1 and float(out) == pytest.approx(np.sin(1.0))
 
 
 def test_same_named_classes_in_one_file_pick_the_right_source():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 import types
 from typing import Any
 
@@ -53,12 +54,31 @@ class RuntimeResolver:
         return API.get(id(value)) if value is not MISSING else None
 
 
+def class_globals(cls: type) -> dict[str, Any]:
+    """The global namespace the class's methods run in: its module's, or, for a class whose
+    module is not in `sys.modules` (loaded by `runpy` or `exec` with a fresh namespace), the
+    `__globals__` its own functions carry."""
+    module = sys.modules.get(cls.__module__)
+    if module is not None:
+        return vars(module)
+    for fn in _functions(cls):
+        return fn.__globals__  # type: ignore[no-any-return]
+    return {}
+
+
+def _functions(cls: type) -> list[types.FunctionType]:
+    out = []
+    for value in vars(cls).values():
+        fn = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+        if isinstance(fn, types.FunctionType):
+            out.append(fn)
+    return out
+
+
 def closure_cells(cls: type) -> dict[str, types.CellType]:
     """Closure cells of the class's functions, by name (they share the enclosing scope)."""
     cells: dict[str, types.CellType] = {}
-    for value in vars(cls).values():
-        fn = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
-        code = getattr(fn, "__code__", None)
-        if code is not None and fn.__closure__:
-            cells.update(zip(code.co_freevars, fn.__closure__))
+    for fn in _functions(cls):
+        if fn.__closure__:
+            cells.update(zip(fn.__code__.co_freevars, fn.__closure__))
     return cells

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import linecache
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from ..engine.source import class_source
 from ..engine.unparse import class_source as converted_source
 from ..errors import PurifyError, error_at
 from . import context, helpers
-from .resolve import MISSING, RuntimeResolver, closure_cells
+from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
 
 T = TypeVar("T", bound=type)
@@ -41,8 +43,7 @@ class ClassInfo:
     def source(self) -> str:
         """What `purify convert` writes for the class."""
         cls = self.state._cls  # type: ignore[attr-defined]
-        module = sys.modules.get(cls.__module__)
-        return converted_source(self.converted, RuntimeResolver(vars(module) if module else {}, closure_cells(cls)))
+        return converted_source(self.converted, RuntimeResolver(class_globals(cls), closure_cells(cls)))
 
 
 def stateful(cls: T) -> T:
@@ -69,9 +70,14 @@ def stateful(cls: T) -> T:
                           hint="put @purify.stateful above a `class` statement")
     if "__purify__" in cls.__dict__:
         return cls
-    src = class_source(cls)
+    try:
+        src = class_source(cls)
+    except PurifyError as e:
+        if e.filename is not None:
+            raise
+        raise _at_caller(e) from None
     origin = Origin(src.filename, src.lines)
-    globals_ = vars(sys.modules[cls.__module__]) if cls.__module__ in sys.modules else {}
+    globals_ = class_globals(cls)
     cells = closure_cells(cls)
     resolver = RuntimeResolver(globals_, cells)
     model = analyse(src.node, origin, resolver)
@@ -88,6 +94,31 @@ def stateful(cls: T) -> T:
     info = ClassInfo(model, conv, state, pure_by_attr)
     _install(cls, info)
     return cls
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _at_caller(err: PurifyError) -> PurifyError:
+    """`err` located where the user applied `@stateful` (the first frame outside purify
+    with source): a class without source has no line of its own to point at."""
+    frame = sys._getframe(1)
+    while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep)
+                                 or not linecache.getline(frame.f_code.co_filename, frame.f_lineno)):
+        frame = frame.f_back
+    if frame is None:
+        return err
+    lineno, col, end_col = frame.f_lineno, None, None
+    positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11+
+    if positions is not None:
+        _, _, col, end_col = list(positions())[frame.f_lasti // 2]
+    return PurifyError(err.bare_msg, hint=err.hint, filename=frame.f_code.co_filename, lineno=lineno,
+                       end_lineno=lineno, col=col if col is not None else _indent(frame.f_code.co_filename, lineno), end_col=end_col)
+
+
+def _indent(filename: str, lineno: int) -> int:
+    line = linecache.getline(filename, lineno)
+    return len(line) - len(line.lstrip())
 
 
 def _check_reserved(model: ClassModel) -> None:
