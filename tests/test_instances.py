@@ -225,3 +225,126 @@ def test_seed_pattern_with_pure_api_under_jit(m):
         value, state = fast_count(state)
         values.append(int(value))
     assert values == [1, 2, 3]
+
+
+# -- children read from an instance: views that write back into the parent ---------------
+
+CHILDREN = """
+@purify.stateful
+class Dense:
+    def __init__(self, n, scale=1.0):
+        self.w = purify.param(jnp.full((n, n), scale))
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return x @ self.w
+
+    def loss(self, x):
+        return jnp.sum(self(x) ** 2)
+
+
+@purify.stateful
+class Block:
+    def __init__(self, n):
+        self.inner = Dense(n, 0.5)
+        self.steps = 0
+
+    def __call__(self, x):
+        self.steps += 1
+        return self.inner(x)
+
+
+@purify.stateful
+class Net:
+    def __init__(self, n):
+        self.first = Dense(n)
+        self.block = Block(n)
+        self.layers = [Dense(n, 0.1 * k) for k in range(3)]
+
+    def __call__(self, x):
+        x = self.block(self.first(x))
+        for layer in self.layers:
+            x = layer(x)
+        return x
+"""
+
+
+@pytest.fixture(scope="module")
+def nets():
+    from tests.conftest import undecorated
+    return load_module(CHILDREN), undecorated(CHILDREN)
+
+
+def _same_script(net, x):
+    """What a user does with the children of a model, on the original and the decorated class."""
+    out = [net(x), net.first(x), net.block.inner(x), net.layers[1](x), net.block(x), net.first(x)]
+    net.first.calls = 10
+    net.block.inner.calls += 5
+    out.append(net(x))
+    counts = [net.first.calls, net.block.steps, net.block.inner.calls, [layer.calls for layer in net.layers]]
+    return out, counts
+
+
+def test_children_of_an_instance_run_their_methods_and_write_back(nets):
+    dec, plain = nets
+    x = jnp.arange(3.0)
+    got, got_counts = _same_script(dec.Net(3), x)
+    want, want_counts = _same_script(plain.Net(3), x)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b)
+    assert got_counts == want_counts == [11, 3, 9, [2, 3, 2]]
+
+
+def test_a_child_view_reads_the_parent_state_as_it_is_now(nets):
+    dec, _ = nets
+    net = dec.Net(2)
+    inner = net.block.inner  # a view held across calls of the parent
+    net(jnp.ones(2))
+    assert inner.calls == 1
+    inner(jnp.ones(2))
+    assert purify.state_of(net).block.inner.calls == 2 and isinstance(inner, dec.Dense)
+    assert type(purify.state_of(inner)) is dec.Dense.State
+    assert purify.state_of(inner) is purify.state_of(net).block.inner
+
+
+def test_purify_jit_and_grad_of_a_child_method_update_the_parent(nets):
+    dec, _ = nets
+    net = dec.Net(2)
+    x = jnp.array([1.0, 2.0])
+    step = purify.jit(net.layers[2])
+    step(x)
+    step(x)
+    assert [layer.calls for layer in net.layers] == [0, 0, 2]
+    loss, g = purify.value_and_grad(net.first.loss)(x)
+    want = jax.grad(lambda w: jnp.sum((x @ w) ** 2))(jnp.ones((2, 2)))
+    np.testing.assert_allclose(g.w, want)
+    assert float(loss) == pytest.approx(float(jnp.sum((x @ jnp.ones((2, 2))) ** 2)))
+    assert net.first.calls == 1  # the state change made while differentiating is kept
+    purify.set_state(net.first, dec.Dense.init(2, 3.0))
+    np.testing.assert_allclose(purify.state_of(net).first.w, 3.0)
+
+
+def test_assigning_an_instance_to_a_child_field_keeps_python_aliasing(nets):
+    dec, plain = nets
+    for mod in (dec, plain):
+        net, fresh = mod.Net(2), mod.Dense(2, 2.0)
+        net.first = fresh
+        fresh(jnp.ones(2))  # the same object as net.first, in Python
+        assert (net.first.calls, fresh.calls) == (1, 1)
+        np.testing.assert_allclose(net.first.w, 2.0)
+    net = dec.Net(2)
+    with pytest.raises(purify.PurifyError, match=r"Net.first would share its Dense object with another field") as e:
+        net.first = net.layers[0]
+    assert "give it its own object" in e.value.hint
+    assert net.first.calls == 0 and type(purify.state_of(net).first) is dec.Dense.State
+
+
+def test_split_of_a_child_view_is_the_split_of_its_state(nets):
+    dec, _ = nets
+    net = dec.Net(2)
+    params, rest = purify.split(net.block)
+    want_params, want_rest = purify.split(purify.state_of(net).block)
+    assert jax.tree_util.tree_structure(params) == jax.tree_util.tree_structure(want_params)
+    np.testing.assert_allclose(params.inner.w, want_params.inner.w)
+    assert rest.steps == want_rest.steps == 0

@@ -35,7 +35,7 @@ def _split(state: Any) -> tuple[Any, Any]:
     `purify.param(...)`; a state with none anywhere treats every floating-point
     array as a parameter. Static fields are kept in both."""
     # An object of a @stateful class (e.g. a child passed to __init__) splits as its State.
-    state = getattr(state, "__dict__", {}).get("_purify_state", state)
+    state = getattr(state, "__purify_state__", state)
     if not _has_params(state):
         return _split_inexact(state)
     return _split_marked(state)

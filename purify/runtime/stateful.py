@@ -17,17 +17,16 @@ import numpy as np
 from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
 from ..engine.convert import RUNTIME_HELPERS, Converted, convert
-from ..engine.model import ClassModel, Origin, field_name
+from ..engine.model import ClassModel, Origin
 from ..engine.source import class_source
 from ..engine.unparse import class_source as converted_source
 from ..errors import PurifyError, error_at
-from . import context, helpers
+from . import context, helpers, instances
+from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
 
 T = TypeVar("T", bound=type)
-STATE = "_purify_state"  # where an instance keeps its State
-_TRACE = "_purify_trace"  # the trace an instance was made in, if any
 _RESERVED = ("State", "init")
 
 
@@ -165,12 +164,13 @@ def _install(cls: type, info: ClassInfo) -> None:
             continue
         method = next((m for m in model.methods.values() if m.attr(model.name) == attr), None)
         if method is not None and method.kind == "property":
-            setattr(cls, attr, _Property(fn))
+            setattr(cls, attr, instances.Property(fn))
         else:
-            setattr(cls, attr, _Method(fn, attr))
-    cls.__init__ = _eager_init
-    cls.__getattr__ = _getattr
-    cls.__setattr__ = _setattr
+            setattr(cls, attr, instances.Method(fn, attr))
+    cls.__init__ = instances.eager_init
+    cls.__getattr__ = instances.getattr_
+    cls.__setattr__ = instances.setattr_
+    cls.__purify_state__ = instances.StateOf()
 
 
 def _make_init(info: ClassInfo) -> Callable[..., Any]:
@@ -191,15 +191,7 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
 
 def _normalize(state: Any) -> Any:
     """Instances stored in fields become their states; lists of states become tuples."""
-    def fix(v: Any) -> Any:
-        if isinstance(type(v), type) and "__purify__" in type(v).__dict__ and STATE in getattr(v, "__dict__", {}):
-            return v.__dict__[STATE]
-        if isinstance(v, list) and v and all(is_state(fix(x)) for x in v):
-            return tuple(fix(x) for x in v)
-        if isinstance(v, tuple) and not hasattr(v, "_fields") and any(is_state(fix(x)) for x in v):
-            return tuple(fix(x) for x in v)
-        return v
-    return state._replace(**{k: fix(v) for k, v in state._asdict().items()})
+    return state._replace(**{k: as_state(v) for k, v in state._asdict().items()})
 
 
 def _validate(info: ClassInfo, state: Any) -> None:
@@ -243,107 +235,6 @@ def _is_state_value(v: Any) -> bool:
 def _describe(v: Any) -> str:
     bad = next((x for x in jax.tree_util.tree_leaves(v) if not isinstance(x, (int, float, bool, str))), v)
     return f"a {type(bad).__module__}.{type(bad).__qualname__}" if bad is not None else "None"
-
-
-# -- descriptors and eager instances -------------------------------------------
-
-
-class _Method:
-    """On the class: the pure function. On an instance: the eager method."""
-
-    __slots__ = ("name", "pure")
-
-    def __init__(self, pure: Callable[..., Any], name: str) -> None:
-        self.pure, self.name = pure, name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.pure
-        return BoundMethod(obj, self.pure, self.name)
-
-
-class _Property:
-    """On the class: the pure read-only function. On an instance: its value."""
-
-    __slots__ = ("pure",)
-
-    def __init__(self, pure: Callable[..., Any]) -> None:
-        self.pure = pure
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self.pure
-        return self.pure(obj.__dict__[STATE])
-
-
-class BoundMethod:
-    """`obj.method`: calls the pure function on the instance's state and keeps the new state."""
-
-    __slots__ = ("__func__", "__name__", "__self__", "__weakref__")
-
-    def __init__(self, obj: Any, pure: Callable[..., Any], name: str) -> None:
-        self.__self__, self.__func__, self.__name__ = obj, pure, name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        obj = self.__self__
-        if not context.top_level() and obj.__dict__.get(_TRACE) is not context.current_trace():
-            cls = type(obj).__name__
-            raise PurifyError(
-                f"{cls}.{self.__name__} was called on an instance inside a JAX transformation: its state "
-                "changes would be traced once and then lost (the counter that returns 1, 1, 1)",
-                hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
-                f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
-        out, new = self.__func__(obj.__dict__[STATE], *args, **kwargs)
-        obj.__dict__[STATE] = new
-        return out
-
-    def __repr__(self) -> str:
-        return f"<purify method {type(self.__self__).__name__}.{self.__name__} of {self.__self__!r}>"
-
-
-def _eager_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    self.__dict__[STATE] = type(self).init(*args, **kwargs)
-    if not context.top_level():
-        # Made inside a trace (e.g. a local Rng in __init__ under jax.jit(Model.init)):
-        # its changes live and die with that trace, so its methods may run there.
-        self.__dict__[_TRACE] = context.current_trace()
-
-
-def _getattr(self: Any, name: str) -> Any:
-    state = self.__dict__.get(STATE)
-    if state is None or name.startswith("__") and name.endswith("__"):
-        raise AttributeError(name)
-    try:
-        return getattr(state, field_name(name))
-    except AttributeError:
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
-
-
-def _setattr(self: Any, name: str, value: Any) -> None:
-    state = self.__dict__[STATE]
-    key = field_name(name)
-    if key not in state._fields:
-        raise PurifyError(f"{type(self).__name__} has no state field {name!r}: the state's structure is fixed "
-                          f"after __init__ (fields: {', '.join(state._fields) or 'none'})",
-                          hint=f"create self.{name} in __init__")
-    self.__dict__[STATE] = state._replace(**{key: value})
-
-
-def state_of(obj: Any) -> Any:
-    """The current State of a @stateful instance (a NamedTuple pytree)."""
-    try:
-        return obj.__dict__[STATE]
-    except (AttributeError, KeyError):
-        raise PurifyError(f"{type(obj).__name__} object is not an instance of a @purify.stateful class",
-                          hint="decorate its class with @purify.stateful") from None
-
-
-def set_state(obj: Any, state: Any) -> None:
-    """Replace a @stateful instance's state (e.g. with one restored from a checkpoint)."""
-    state_of(obj)
-    if type(state) is not type(obj).State:
-        raise PurifyError(f"expected a {type(obj).State.__name__}, got {type(state).__name__}")
-    obj.__dict__[STATE] = state
 
 
 def source(cls: type) -> str:

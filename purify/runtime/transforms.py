@@ -11,7 +11,7 @@ import jax
 
 from ..errors import PurifyError
 from . import context, helpers
-from .stateful import STATE, BoundMethod
+from .instances import STATE, BoundMethod, is_instance, load, store
 
 V = TypeVar("V")
 
@@ -44,7 +44,7 @@ def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
     The instance's previous state buffers are donated: arrays taken from
     `purify.state_of(obj)` before a call are invalid after it.
     """
-    if not isinstance(fn, BoundMethod) and STATE in getattr(fn, "__dict__", {}):
+    if not isinstance(fn, BoundMethod) and is_instance(fn):
         fn = fn.__call__  # purify.jit(model): its __call__
     if not isinstance(fn, BoundMethod):
         jit_kwargs.setdefault("donate_argnums", 0)
@@ -56,8 +56,14 @@ def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
         jit_kwargs["static_argnums"] = tuple(n + 1 for n in nums)
     jit_kwargs.setdefault("donate_argnums", 0)
     compiled = jax.jit(pure, **jit_kwargs)
-    slots = obj.__dict__
+    call = _jit_on_instance(compiled, obj.__dict__) if STATE in obj.__dict__ else _jit_on_view(compiled, obj)
+    functools.update_wrapper(call, pure)
+    call.lower = lambda *a, **k: compiled.lower(load(obj), *a, **k)  # type: ignore[attr-defined]
+    return call
 
+
+def _jit_on_instance(compiled: Callable[..., Any], slots: dict[str, Any]) -> Callable[..., Any]:
+    """The hot path of a user-made instance: its State sits in its __dict__."""
     def call(*args: Any, **kwargs: Any) -> Any:
         # Forwarding an empty **kwargs costs ~5% of a tiny step in jax.jit's C++ dispatch.
         if kwargs:
@@ -65,9 +71,15 @@ def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
         else:
             out, slots[STATE] = compiled(slots[STATE], *args)
         return out
+    return call
 
-    functools.update_wrapper(call, pure)
-    call.lower = lambda *a, **k: compiled.lower(slots[STATE], *a, **k)  # type: ignore[attr-defined]
+
+def _jit_on_view(compiled: Callable[..., Any], obj: Any) -> Callable[..., Any]:
+    """A child read from its parent (`purify.jit(model.encoder)`): its State lives in the parent's."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        out, new = compiled(load(obj), *args, **kwargs)
+        store(obj, new)
+        return out
     return call
 
 
@@ -137,10 +149,11 @@ def grad(fn: Callable[..., Any], *, has_aux: bool = False, **kwargs: Any) -> Cal
 
 def _on_instance(helper: Callable[..., Any], fn: BoundMethod, has_aux: bool) -> Callable[..., Any]:
     """Run a gradient helper on an instance's state and keep the instance's new state."""
-    slots, pure = fn.__self__.__dict__, fn.__func__
+    obj, pure = fn.__self__, fn.__func__
 
     def eager(*args: Any, **kwargs: Any) -> Any:
-        out, slots[STATE] = helper(pure, has_aux, slots[STATE], *args, **kwargs)
+        out, new = helper(pure, has_aux, load(obj), *args, **kwargs)
+        store(obj, new)
         return out
 
     return eager

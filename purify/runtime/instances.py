@@ -1,0 +1,223 @@
+"""Eager instances of @stateful classes: `obj.method(...)` runs the pure method on the
+instance's State and keeps the new one; `obj.attr` reads the State.
+
+An instance made by the user holds its State. A child read from it (`model.encoder`,
+`model.layers[0]`) is a *view*: an instance of the child's class that holds no State of
+its own but a path into its parent's, so `model.encoder(x)` runs the child's method and
+writes the child's new State back into the parent, as the original objects would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..engine.model import field_name
+from ..errors import PurifyError
+from . import context
+from .state import is_state
+
+STATE = "_purify_state"  # where a user-made instance keeps its State
+_TRACE = "_purify_trace"  # the trace an instance was made in, if any
+_PARENT = "_purify_parent"  # a view's (parent instance, field, index or None)
+
+
+# -- where an instance's State lives ---------------------------------------------
+
+
+def load(obj: Any) -> Any:
+    """The instance's current State (a view reads it from its parent's)."""
+    d = obj.__dict__
+    if STATE in d:
+        return d[STATE]
+    parent, field, index = d[_PARENT]
+    value = getattr(load(parent), field)
+    return value if index is None else value[index]
+
+
+def store(obj: Any, state: Any) -> None:
+    """Replace the instance's State (a view replaces its part of the parent's)."""
+    d = obj.__dict__
+    if STATE in d:
+        d[STATE] = state
+        return
+    parent, field, index = d[_PARENT]
+    whole = load(parent)
+    if index is not None:
+        items = list(getattr(whole, field))
+        items[index] = state
+        state = tuple(items)
+    store(parent, whole._replace(**{field: state}))
+
+
+def _root(obj: Any) -> Any:
+    while _PARENT in obj.__dict__:
+        obj = obj.__dict__[_PARENT][0]
+    return obj
+
+
+def is_instance(value: Any) -> bool:
+    """Is `value` an eager instance (user-made or a view) of a @stateful class?"""
+    return "__purify__" in type(value).__dict__ and (STATE in vars(value) or _PARENT in vars(value))
+
+
+def as_state(value: Any) -> Any:
+    """Instances become their States, lists of them tuples of States; anything else is kept."""
+    if is_instance(value):
+        return load(value)
+    if isinstance(value, list) and value and all(is_state(as_state(x)) for x in value):
+        return tuple(as_state(x) for x in value)
+    if isinstance(value, tuple) and not hasattr(value, "_fields") and any(is_state(as_state(x)) for x in value):
+        return tuple(as_state(x) for x in value)
+    return value
+
+
+def _view(parent: Any, field: str, index: int | None, state: Any) -> Any:
+    obj = object.__new__(type(state)._cls)
+    obj.__dict__[_PARENT] = (parent, field, index)
+    return obj
+
+
+# -- descriptors -------------------------------------------------------------------
+
+
+class StateOf:
+    """`obj.__purify_state__`: the instance's State, for helpers that must not import purify
+    (`purify.split(obj)` in code that `purify convert` also emits)."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            raise AttributeError("__purify_state__")
+        return load(obj)
+
+
+class Method:
+    """On the class: the pure function. On an instance: the eager method."""
+
+    __slots__ = ("name", "pure")
+
+    def __init__(self, pure: Callable[..., Any], name: str) -> None:
+        self.pure, self.name = pure, name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self.pure
+        return BoundMethod(obj, self.pure, self.name)
+
+
+class Property:
+    """On the class: the pure read-only function. On an instance: its value."""
+
+    __slots__ = ("pure",)
+
+    def __init__(self, pure: Callable[..., Any]) -> None:
+        self.pure = pure
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self.pure
+        return self.pure(load(obj))
+
+
+class BoundMethod:
+    """`obj.method`: calls the pure function on the instance's state and keeps the new state."""
+
+    __slots__ = ("__func__", "__name__", "__self__", "__weakref__")
+
+    def __init__(self, obj: Any, pure: Callable[..., Any], name: str) -> None:
+        self.__self__, self.__func__, self.__name__ = obj, pure, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        obj = self.__self__
+        if not context.top_level() and _root(obj).__dict__.get(_TRACE) is not context.current_trace():
+            cls = type(obj).__name__
+            raise PurifyError(
+                f"{cls}.{self.__name__} was called on an instance inside a JAX transformation: its state "
+                "changes would be traced once and then lost (the counter that returns 1, 1, 1)",
+                hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
+                f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
+        out, new = self.__func__(load(obj), *args, **kwargs)
+        store(obj, new)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<purify method {type(self.__self__).__name__}.{self.__name__} of {self.__self__!r}>"
+
+
+# -- the instance's __init__, __getattr__, __setattr__ -------------------------------
+
+
+def eager_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    self.__dict__[STATE] = type(self).init(*args, **kwargs)
+    if not context.top_level():
+        # Made inside a trace (e.g. a local Rng in __init__ under jax.jit(Model.init)):
+        # its changes live and die with that trace, so its methods may run there.
+        self.__dict__[_TRACE] = context.current_trace()
+
+
+def getattr_(self: Any, name: str) -> Any:
+    if name.startswith("__") and name.endswith("__") or not is_instance(self):
+        raise AttributeError(name)
+    key = field_name(name)
+    try:
+        value = getattr(load(self), key)
+    except AttributeError:
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
+    if is_state(value):  # a child: a view that writes back into this instance
+        return _view(self, key, None, value)
+    if isinstance(value, tuple) and not hasattr(value, "_fields") and value and all(map(is_state, value)):
+        return tuple(_view(self, key, i, v) for i, v in enumerate(value))
+    return value
+
+
+def setattr_(self: Any, name: str, value: Any) -> None:
+    state = load(self)
+    key = field_name(name)
+    _check_not_shared(self, name, value)
+    if key not in state._fields:
+        raise PurifyError(f"{type(self).__name__} has no state field {name!r}: the state's structure is fixed "
+                          f"after __init__ (fields: {', '.join(state._fields) or 'none'})",
+                          hint=f"create self.{name} in __init__")
+    store(self, state._replace(**{key: as_state(value)}))
+    _adopt(self, key, value)
+
+
+def _check_not_shared(obj: Any, name: str, value: Any) -> None:
+    items = value if isinstance(value, (list, tuple)) and not hasattr(value, "_fields") else [value]
+    for item in items:
+        if is_instance(item) and (_PARENT in vars(item) or _root(obj) is item):
+            raise PurifyError(
+                f"{type(obj).__name__}.{name} would share its {type(item).__name__} object with another field: "
+                "a State is a tree, so one object cannot live in two places",
+                hint=f"give it its own object (e.g. a new {type(item).__name__}(...)), or copy the state: "
+                f"purify.set_state(obj.{name}, purify.state_of(other))")
+
+
+def _adopt(parent: Any, field: str, value: Any) -> None:
+    """After `model.encoder = enc`, `enc` and `model.encoder` are one object in Python: `enc`
+    becomes a view of the field, so `enc(x)` changes the model as it did before."""
+    items = [(None, value)] if is_instance(value) else (
+        list(enumerate(value)) if isinstance(value, (list, tuple)) and not hasattr(value, "_fields") else [])
+    for index, item in items:
+        if is_instance(item):
+            del item.__dict__[STATE]
+            item.__dict__[_PARENT] = (parent, field, index)
+
+
+# -- public ------------------------------------------------------------------------
+
+
+def state_of(obj: Any) -> Any:
+    """The current State of a @stateful instance (a NamedTuple pytree)."""
+    if not is_instance(obj):
+        raise PurifyError(f"{type(obj).__name__} object is not an instance of a @purify.stateful class",
+                          hint="decorate its class with @purify.stateful")
+    return load(obj)
+
+
+def set_state(obj: Any, state: Any) -> None:
+    """Replace a @stateful instance's state (e.g. with one restored from a checkpoint)."""
+    state_of(obj)
+    if type(state) is not type(obj).State:
+        raise PurifyError(f"expected a {type(obj).State.__name__}, got {type(state).__name__}")
+    store(obj, state)
