@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 from .errors import PurifyError
-from .runtime.resolve import API as _API
 from .runtime.instances import set_state, state_of
+from .runtime.resolve import API as _API
 from .runtime.stateful import source, stateful
 from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
 

@@ -590,6 +590,73 @@ CASES = [
                     self.n += 10
                 return v
         """, "Careful", (), [("run", (1,)), ("run", (0,))]),
+
+    # Second names for parts of the state that purify accepts: nothing changes in place while
+    # they are live, or what they name is a value that an item write replaces, not changes.
+    ("local_names_for_state", """
+        @purify.stateful
+        class Leaf:
+            def __init__(self):
+                self.n = jnp.asarray(0.0)
+
+            def __call__(self, v):
+                self.n = self.n + v
+                return self.n
+
+
+        @purify.stateful
+        class Stats:
+            def __init__(self):
+                self.d = {"count": jnp.asarray(0.0), "total": jnp.asarray(0.0)}
+                self.kids = [Leaf(), Leaf()]
+                self.leaf = Leaf()
+                self.prev = jnp.zeros(2)
+                self.x = jnp.ones(2)
+
+            def entry_before_update(self, v):
+                n = self.d["count"]            # a value: the item write replaces it, as in Python
+                self.d["count"] = n + 1.0
+                return n
+
+            def read_then_write(self, v):
+                d = self.d                     # only read before the change
+                total = d["total"] + v
+                self.d["total"] = total
+                return total
+
+            def bind_after_write(self, v):
+                self.d["total"] = self.d["total"] * 2.0
+                d = self.d
+                return d["total"] + v
+
+            def loop_over_keys(self, v):
+                for k in self.d:
+                    self.d[k] = self.d[k] + v
+                return self.d["count"]
+
+            def children(self, v):
+                n = self.leaf.n                # a value read from the child before its call
+                out = self.leaf(v)
+                for kid in self.kids:
+                    out = out + kid(v)
+                return out + n
+
+            def keep_previous(self, v):
+                self.prev = self.x             # JAX arrays: one object in two fields is fine
+                self.x = self.x + v
+                return self.prev
+
+            def augmented_values(self, v):
+                old = self.x                   # `+=` on a JAX array rebinds: old keeps its value
+                self.x += v
+                x = self.x
+                x += v                         # ... and does not change self.x
+                return old + x
+
+        """, "Stats", (), [("entry_before_update", (1.0,)), ("read_then_write", (2.0,)),
+                           ("bind_after_write", (1.0,)), ("loop_over_keys", (1.0,)), ("children", (0.5,)),
+                           ("keep_previous", (3.0,)), ("entry_before_update", (1.0,)), ("children", (1.0,)),
+                           ("augmented_values", (2.0,))]),
 ]
 
 # Static Python arguments (ints used in Python control flow) for the jit runs.

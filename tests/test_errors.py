@@ -524,6 +524,242 @@ REFUSED = [
 
         C(jnp.ones(3))
         """, "self.x is set only in __init__ from plain configuration", "self.x = x", "self.x = x", "jnp.asarray"),
+
+    # -- a second name for a part of the state that changes in place (aliasing) --
+    ("alias_item_written", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.d = {"k": 0.0}
+
+            def f(self):
+                d = self.d
+                d["k"] = 1.0
+        """, "`d` is self.d: this changes self.d in place", 'd["k"] = 1.0', 'd["k"]',
+     "write through self (self.d['k'] = ...), or change a copy: d = self.d.copy()"),
+
+    ("alias_mutator_call", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.d = {"k": 0.0}
+
+            def f(self, extra):
+                d = self.d
+                d.update(extra)
+        """, "`d` is self.d: d.update(...) changes self.d in place", "d.update(extra)", "d.update(extra)",
+     "build a new value and assign it to self.d"),
+
+    ("alias_read_after_item_write", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.d = {"k": 0.0}
+
+            def f(self):
+                d = self.d
+                self.d["k"] = 1.0
+                return d["k"]
+        """, "`d` is self.d, which line 13 changes in place", 'return d["k"]', "d",
+     "read self.d again after the change, or bind a copy: d = self.d.copy()"),
+
+    ("alias_read_in_a_loop_after_item_write", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.d = {"k": 0.0}
+
+            def f(self):
+                d = self.d
+                for _ in range(3):
+                    v = d["k"]
+                    self.d["k"] = v + 1.0
+        """, "`d` is self.d, which line 15 changes in place", 'v = d["k"]', "d", "read self.d again"),
+
+    ("alias_read_after_a_method_changes_it", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.a = np.zeros(3)
+
+            def bump(self):
+                self.a[0] += 1.0
+
+            def f(self):
+                old = self.a
+                self.bump()
+                return old[0]
+        """, "`old` is self.a, which line 16 changes in place", "return old[0]", "old",
+     "bind a copy: old = self.a.copy()"),
+
+    ("child_alias_read_after_call", """
+        @purify.stateful
+        class Child:
+            def __init__(self):
+                self.n = 0
+
+            def __call__(self):
+                self.n += 1
+                return self.n
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.c = Child()
+
+            def f(self):
+                c = self.c
+                self.c()
+                return c.n
+        """, "`c` is self.c, which line 22 changes in place", "return c.n", "c", "read self.c again after the change"),
+
+    ("child_called_through_alias", """
+        @purify.stateful
+        class Child:
+            def __init__(self):
+                self.n = 0
+
+            def __call__(self):
+                self.n += 1
+                return self.n
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.c = Child()
+
+            def f(self):
+                c = self.c
+                return c()
+        """, "`c` is the child self.c: calling it through another name", "return c()", "c()",
+     "call it through self: self.c(...)"),
+
+    ("children_looped_through_alias", """
+        @purify.stateful
+        class Child:
+            def __init__(self):
+                self.n = 0
+
+            def __call__(self):
+                self.n += 1
+                return self.n
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.kids = [Child(), Child()]
+
+            def f(self):
+                kids = self.kids
+                for kid in kids:
+                    kid()
+        """, "`kid` is the child self.kids: calling it through another name", "kid()", "kid()",
+     "call it through self"),
+
+    ("two_fields_one_object", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.d = {"k": 0.0}
+                self.backup = {"k": 0.0}
+
+            def save(self):
+                self.backup = self.d
+
+            def set(self, v):
+                self.d["k"] = v
+        """, "self.backup = self.d makes two attributes one object", "self.backup = self.d", "self.backup = self.d",
+     "store a copy (self.backup = self.d.copy())"),
+
+    ("one_array_in_two_fields", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                buf = np.zeros(3)
+                self.a = buf
+                self.b = buf
+
+            def f(self):
+                self.a[0] = 1.0
+        """, "self.b = buf makes two attributes one object", "self.b = buf", "self.b = buf",
+     "store a copy (self.b = buf.copy()), or give each attribute its own object"),
+
+    ("augmented_field_changed_by_the_call", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.a = np.zeros(3)
+
+            def f(self):
+                self.a[0] = 5.0
+                return 1.0
+
+            def g(self):
+                self.a += self.f()
+        """, "this call changes self.a in place while `self.a += ...` updates it", "self.a += self.f()", "self.f()",
+     "call it in a statement of its own first (r = self.f()), then update self.a with r"),
+
+    # Augmented assignment is in place only on NumPy arrays and lists: checked at init.
+    ("augmented_numpy_field_changed_by_augmented_call", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.a = np.zeros(3)
+
+            def f(self):
+                self.a += 1.0
+                return 1.0
+
+            def g(self):
+                self.a -= self.f()
+
+        C()
+        """, "this call changes (if it holds a NumPy array or a list) self.a in place while `self.a -= ...`",
+     "self.a -= self.f()", "self.f()", "call it in a statement of its own first"),
+
+    ("alias_augmented_numpy", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.a = np.zeros(3)
+
+            def f(self, v):
+                a = self.a
+                a += v
+
+        C()
+        """, "`a` is self.a: `a += v` changes self.a in place when it holds a NumPy array or a list, which the "
+        "pure method cannot follow; self.a holds a NumPy array", "a += v", "a += v",
+     "write a = a + ... (a new value), or update self.a directly"),
+
+    ("alias_read_after_augmented_list", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.items = [1.0]
+
+            def f(self, more):
+                before = self.items
+                self.items += more
+                return len(before)
+
+        C()
+        """, "`before` is self.items, which line 13 changes in place when it holds a NumPy array or a list",
+     "return len(before)", "before", "read self.items again after the change"),
+
+    ("two_fields_augmented_numpy", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.a = np.zeros(3)
+                self.b = self.a
+
+            def f(self):
+                self.a += 1.0
+
+        C()
+        """, "self.b = self.a makes two attributes one object, which changes in place (if it holds a NumPy array "
+        "or a list) elsewhere", "self.b = self.a", "self.b = self.a", "store a copy (self.b = self.a.copy())"),
 ]
 
 

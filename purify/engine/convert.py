@@ -12,6 +12,7 @@ import dataclasses
 from . import templates
 from .model import ClassModel, Method, Resolver
 from .passes import markers, reads, refusals, returns
+from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .passes.calls import CallsPass
 from .passes.writes import WritesPass
@@ -29,13 +30,15 @@ class Converted:
     methods: dict[str, ast.FunctionDef]  # by the attribute name the class stores them under
     kept: dict[str, ast.FunctionDef]  # static and class methods, unchanged
     helpers: set[str]  # runtime helpers the code calls (e.g. "_setitem")
+    in_place: list[InPlace] = dataclasses.field(default_factory=list)  # checked by the decorator at init
 
 
 def convert(model: ClassModel, resolver: Resolver) -> Converted:
     helpers: set[str] = set()
     methods: dict[str, ast.FunctionDef] = {}
     kept: dict[str, ast.FunctionDef] = {}
-    init = _convert_init(model, resolver, helpers)
+    in_place: list[InPlace] = []
+    init = _convert_init(model, resolver, helpers, in_place)
     for method in model.methods.values():
         if method.kind == "init":
             continue
@@ -43,12 +46,13 @@ def convert(model: ClassModel, resolver: Resolver) -> Converted:
             if method.owner is model:
                 kept[method.attr(model.name)] = clone(method.node)
             continue
-        methods[method.attr(model.name)] = _convert_method(model, method, resolver, helpers)
-    return Converted(model, init, methods, kept, helpers)
+        methods[method.attr(model.name)] = _convert_method(model, method, resolver, helpers, in_place)
+    return Converted(model, init, methods, kept, helpers, in_place)
 
 
-def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str]) -> None:
+def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str], in_place: list[InPlace]) -> None:
     refusals.check(ctx)
+    in_place += ctx.in_place
     markers.rewrite(ctx, fn, init=ctx.method.kind == "init")
     reads.rewrite(ctx, fn)
     fn.body = CallsPass(ctx).block(fn.body)
@@ -59,13 +63,14 @@ def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str]) -> N
     helpers.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in RUNTIME_HELPERS)
 
 
-def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:
+def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str],
+                    in_place: list[InPlace]) -> ast.FunctionDef:
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     if method.kind == "property" and method.writes:
         raise ctx.error(method.node, f"property {method.name} changes the state",
                         "make it a method: properties are read-only pure functions")
-    _run_passes(ctx, fn, helpers)
+    _run_passes(ctx, fn, helpers, in_place)
     fn.decorator_list = []
     _annotate_self(fn, model)
     if method.kind == "property":
@@ -76,7 +81,8 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
     return fn
 
 
-def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str]) -> ast.FunctionDef:
+def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
+                  in_place: list[InPlace]) -> ast.FunctionDef:
     method = model.methods.get("__init__")
     state = model.state_name
     empty = ", ".join(f"{f.name}=None" for f in model.fields.values())
@@ -87,7 +93,7 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str]) -> a
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     fn.body = [_super_init(ctx, s) for s in fn.body]
-    _run_passes(ctx, fn, helpers)
+    _run_passes(ctx, fn, helpers, in_place)
     returns.rewrite(ctx, fn, init=True)
     start = templates.stmts(f"self = {state}({empty})", method.node, self=ctx.self_name)
     doc = fn.body[:1] if _is_docstring(fn.body[0]) else []

@@ -11,6 +11,9 @@ MUTATORS = frozenset(
     ["append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse", "add", "discard", "fill", "resize", "put", "itemset", "__setitem__", "__delitem__", "__iadd__"]
 )
 
+OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
+             ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+
 
 def self_chain(node: ast.AST, self_name: str) -> list[Link] | None:
     """`self.a[i].b` -> [("attr","a"), ("item", i), ("attr","b")]; None if not rooted at self."""

@@ -17,7 +17,7 @@ import numpy as np
 from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
 from ..engine.convert import RUNTIME_HELPERS, Converted, convert
-from ..engine.model import ClassModel, Origin
+from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..engine.unparse import class_source as converted_source
 from ..errors import PurifyError, error_at
@@ -181,6 +181,7 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
             state = pure_init(*args, **kwargs)
         state = _normalize(state)
         _validate(info, state)
+        _check_in_place(info, state)
         return state
 
     init.__name__, init.__qualname__ = "init", f"{info.state._cls.__qualname__}.init"
@@ -215,6 +216,20 @@ def _validate(info: ClassInfo, state: Any) -> None:
                            f"self.{f.attr} is state, but it holds {_describe(value)}, which JAX cannot trace",
                            f"if it is configuration, write self.{f.attr} = purify.static(...)",
                            model.origin.lines)
+
+
+def _check_in_place(info: ClassInfo, state: Any) -> None:
+    """Augmented assignments the engine could not judge: in place (and so refused) when the
+    field holds a NumPy array or a list, or a dict for `|=`."""
+    for site in info.converted.in_place:
+        mutable = (np.ndarray, list, dict) if site.dict_too else (np.ndarray, list)
+        value = getattr(state, field_name(site.field))
+        leaves = [value, *jax.tree_util.tree_leaves(value, is_leaf=lambda x, m=mutable: isinstance(x, m))]
+        found = next((x for x in leaves if isinstance(x, mutable)), None)
+        if found is not None:
+            what = "a NumPy array" if isinstance(found, np.ndarray) else f"a {type(found).__name__}"
+            raise error_at(site.node, site.filename, f"{site.msg}; self.{site.field} holds {what}", site.hint,
+                           site.lines)
 
 
 def _is_static_value(v: Any) -> bool:

@@ -276,7 +276,7 @@ class BodyGen:
         return ["return"] if self.chance(0.3) else []
 
     def statement(self, depth: int) -> list[str]:
-        kinds = ["assign", "aug", "local", "call", "item", "item", "swap", "fn"]
+        kinds = ["assign", "aug", "local", "call", "item", "item", "swap", "fn", "alias"]
         if depth < 2:
             kinds += ["for", "for", "if", "while", "layers"]
         if depth > 0:
@@ -321,10 +321,36 @@ class BodyGen:
         if not fs:
             return None
         f = self.pick(fs)
-        # `a += f()` on a NumPy array mutates it in place, so a call in f() that changes the
-        # same array changes the result; purify gives arrays value semantics (as JAX arrays
-        # have). That aliasing is out of scope (docs/fuzzing.md): no calls on such lines.
-        return [f"self.{f.attr} {self.pick(['+=', '-='])} {self.bexpr(calls=f.kind != 'arr')}"]
+        # `a += f()` on a NumPy array updates the object fetched before f ran: purify refuses it
+        # where f changes the array in place (passes/aliasing.py); the fuzzer accepts that refusal.
+        return [f"self.{f.attr} {self.pick(['+=', '-='])} {self.bexpr()}"]
+
+    def s_alias(self, depth: int) -> list[str] | None:
+        """A second name for part of the state, statements that may change it, then a read of the
+        name: where Python and the pure method could differ purify must refuse (ALIAS_REFUSALS)."""
+        fs = self.cls.of("arr", "dict", "child")
+        if not fs or not self.chance(0.4):  # rarer: most programs should run every way
+            return None
+        f = self.pick(fs)
+        x, t = self.fresh("x"), self.fresh("t")
+        if f.kind == "arr":
+            src, read = f"self.{f.attr}", f"{x}[{self.draw(st.integers(0, f.size - 1))}]"
+        elif f.kind == "dict":
+            src, read = self.pick([(f"self.{f.attr}", f'{x}["a"]'), (f'self.{f.attr}["b"]', f"{x}[0]")])
+        else:
+            assert f.child is not None
+            gs = [g for g in f.child.of("scalar") if not g.attr.startswith("__")]
+            if not gs:
+                return None
+            src, read = f"self.{f.attr}", f"{x}.{self.pick(gs).attr}"
+        lines = [f"{x} = {src}"]
+        if f.kind == "arr" and self.chance(0.3):
+            lines.append(f"{x} += {self.draw(st.integers(1, 3))}")  # in place on NumPy: refused at init
+        for _ in range(self.draw(st.integers(0, 2))):
+            lines += self.statement(depth + 1) if depth < 2 else []
+        lines.append(f"{t} = ({read} + 0) % {M}")
+        self.scope.blocks[-1].append(t)
+        return lines
 
     def s_local(self, depth: int) -> list[str]:
         name = self.fresh("t")

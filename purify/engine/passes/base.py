@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from ...errors import PurifyError, error_at
 from ..model import ClassModel, Field, Method, Resolver, field_name
@@ -17,6 +18,7 @@ class MethodContext:
         self.self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
         self._used = all_names(method.node) | {model.name, model.state_name}
         self._counter = 0
+        self.in_place: list[Any] = []  # aliasing.InPlace sites, for the decorator to check at init
 
     # -- names -------------------------------------------------------------------
     def fresh(self, stem: str) -> str:

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import ast
 
-from ..syntax import MUTATORS, arg_names, assigned_names, is_self, nested_scopes, self_chain, targets_of, walk_own
+from ..syntax import (
+    MUTATORS,
+    OPERATORS,
+    arg_names,
+    assigned_names,
+    is_self,
+    nested_scopes,
+    self_chain,
+    targets_of,
+    walk_own,
+)
+from . import aliasing
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -23,6 +34,7 @@ def check(ctx: MethodContext) -> None:
     _check_return_before_finally(ctx, fn)
     _check_escaping_closures(ctx, fn)
     _check_aug_item_reentry(ctx, fn)
+    aliasing.check(ctx, fn)
 
 
 def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -39,13 +51,11 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         for call in walk_own(ast.Expr(n.value)):
             if isinstance(call, ast.Call) and field in _fields_changed_by(ctx, call, set()):
                 raise ctx.error(call, f"this call changes self.{field} while `{ast.unparse(n.target)} "
-                                f"{_OPS.get(type(n.op), '?')}= ...` updates it: Python fetched self.{field} "
+                                f"{OPERATORS.get(type(n.op), '?')}= ...` updates it: Python fetched self.{field} "
                                 "before the call, so the result depends on whether the call replaces it or "
                                 "changes it in place", _NO_REENTRY_HINT)
 
 
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
-        ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
 _NO_REENTRY_HINT = "call it in a statement of its own first (r = self.method(...)), then update the item with r"
 
 
