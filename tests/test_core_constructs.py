@@ -657,6 +657,47 @@ CASES = [
                            ("bind_after_write", (1.0,)), ("loop_over_keys", (1.0,)), ("children", (0.5,)),
                            ("keep_previous", (3.0,)), ("entry_before_update", (1.0,)), ("children", (1.0,)),
                            ("augmented_values", (2.0,))]),
+
+    # Exceptions caught in a method: fine where nothing changed before the raise.
+    ("exceptions_raised_before_any_change", """
+        import contextlib
+
+        @purify.stateful
+        class Checked:
+            def __init__(self):
+                self.total = 0.0
+                self.errors = 0
+
+            def add(self, x):
+                if x < 0:
+                    raise ValueError("negative")   # checked first: nothing changed yet
+                self.total += x
+                return self.total
+
+            def safe_add(self, x):
+                try:
+                    out = self.add(x)
+                except ValueError:
+                    self.errors += 1               # the handler's own changes are kept
+                    out = -1.0
+                return out
+
+            def quiet_add(self, x):
+                with contextlib.suppress(ValueError):
+                    self.add(x)
+                return self.total
+
+            def changed_then_caught_here(self, x):
+                try:
+                    self.total += 1.0              # a change in the try body itself is kept
+                    if x < 0:
+                        raise ValueError(x)
+                except ValueError:
+                    pass
+                return self.total
+        """, "Checked", (), [("safe_add", (1.0,)), ("safe_add", (-1.0,)), ("quiet_add", (2.0,)),
+                             ("quiet_add", (-2.0,)), ("changed_then_caught_here", (-1.0,)),
+                             ("changed_then_caught_here", (1.0,))]),
 ]
 
 # Static Python arguments (ints used in Python control flow) for the jit runs.
@@ -673,6 +714,7 @@ STATIC = {
     "call_keyword_and_default_args": {"add": ("times",)},
 }
 NO_JIT = {
+    "exceptions_raised_before_any_change": "Python `if` on the argument",
     "walrus_on_a_state_changing_call": "`if` on a state value needs a concrete value",
     # Python-value control flow on state (`if self.inc() > 5`, f-strings of state) only runs eagerly.
     "method_calls_in_evaluation_order": "if/f-string on state values need concrete values",

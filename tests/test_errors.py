@@ -592,7 +592,7 @@ REFUSED = [
         """, "`old` is self.a, which line 16 changes in place", "return old[0]", "old",
      "bind a copy: old = self.a.copy()"),
 
-    ("child_alias_read_after_call", """
+    ("child_given_a_second_name", """
         @purify.stateful
         class Child:
             def __init__(self):
@@ -611,30 +611,10 @@ REFUSED = [
                 c = self.c
                 self.c()
                 return c.n
-        """, "`c` is self.c, which line 22 changes in place", "return c.n", "c", "read self.c again after the change"),
+        """, "`c = self.c` gives @stateful objects a second name: purify threads their state through self.c",
+     "c = self.c", "c = self.c", "use self.c directly"),
 
-    ("child_called_through_alias", """
-        @purify.stateful
-        class Child:
-            def __init__(self):
-                self.n = 0
-
-            def __call__(self):
-                self.n += 1
-                return self.n
-
-        @purify.stateful
-        class C:
-            def __init__(self):
-                self.c = Child()
-
-            def f(self):
-                c = self.c
-                return c()
-        """, "`c` is the child self.c: calling it through another name", "return c()", "c()",
-     "call it through self: self.c(...)"),
-
-    ("children_looped_through_alias", """
+    ("children_given_a_second_name", """
         @purify.stateful
         class Child:
             def __init__(self):
@@ -650,11 +630,10 @@ REFUSED = [
                 self.kids = [Child(), Child()]
 
             def f(self):
-                kids = self.kids
-                for kid in kids:
-                    kid()
-        """, "`kid` is the child self.kids: calling it through another name", "kid()", "kid()",
-     "call it through self"),
+                kids, first = self.kids, self.kids[0]
+                return first.n + len(kids)
+        """, "`kids = self.kids` gives @stateful objects a second name", "kids, first = self.kids",
+     "kids, first = self.kids, self.kids[0]", "use self.kids directly"),
 
     ("two_fields_one_object", """
         @purify.stateful
@@ -698,6 +677,51 @@ REFUSED = [
                 self.a += self.f()
         """, "this call changes self.a in place while `self.a += ...` updates it", "self.a += self.f()", "self.f()",
      "call it in a statement of its own first (r = self.f()), then update self.a with r"),
+
+    # An exception caught after the callee changed the state: Python keeps those changes.
+    ("caught_exception_after_a_change", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.seen = 0
+
+            def check(self, x):
+                self.seen += 1
+                if x < 0:
+                    raise ValueError("negative")
+                return x
+
+            def safe(self, x):
+                try:
+                    return self.check(x)
+                except ValueError:
+                    return 0
+        """, "this call may raise after changing the state (C.check can reach the `raise` at line 14 after a "
+        "change), and the handler here would catch it", "return self.check(x)", "self.check(x)",
+     "in C.check, check and raise before changing any attribute, or make this call outside the try"),
+
+    ("suppressed_assert_in_a_child_after_a_change", """
+        import contextlib
+
+        @purify.stateful
+        class Child:
+            def __init__(self):
+                self.n = 0
+
+            def step(self, x):
+                self.n += 1
+                assert x > 0
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.child = Child()
+
+            def run(self, x):
+                with contextlib.suppress(AssertionError):
+                    self.child.step(x)
+        """, "this call may raise after changing the state (Child.step can reach the `assert` at line 15",
+     "self.child.step(x)", "self.child.step(x)", "in Child.step, check and raise before changing any attribute"),
 
     # Augmented assignment is in place only on NumPy arrays and lists: checked at init.
     ("augmented_numpy_field_changed_by_augmented_call", """

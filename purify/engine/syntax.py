@@ -75,6 +75,26 @@ def walk_own(node: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(n))
 
 
+def enclosing_loops(fn: ast.AST) -> dict[ast.AST, frozenset[ast.AST]]:
+    """For each node below `fn`, the loops (for, while, comprehensions) around it."""
+    out: dict[ast.AST, frozenset[ast.AST]] = {}
+    todo: list[tuple[ast.AST, frozenset[ast.AST]]] = [(fn, frozenset())]
+    while todo:
+        node, inside = todo.pop()
+        out[node] = inside
+        if isinstance(node, (ast.For, ast.While, ast.comprehension)):
+            inside = inside | {node}
+        todo.extend((child, inside) for child in ast.iter_child_nodes(node))
+    return out
+
+
+def may_follow(first: ast.AST, then: ast.AST, loops: dict[ast.AST, frozenset[ast.AST]]) -> bool:
+    """May `then` run after `first`? Later in the text, or inside a loop around both."""
+    if (then.lineno, then.col_offset) > (first.lineno, first.col_offset):  # type: ignore[attr-defined]
+        return True
+    return bool(loops.get(first, frozenset()) & loops.get(then, frozenset()))
+
+
 def nested_scopes(node: ast.AST) -> Iterator[ast.AST]:
     """Functions, lambdas and classes defined inside `node` (outermost first)."""
     for n in walk_own(node):

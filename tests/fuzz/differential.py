@@ -330,11 +330,12 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
     return ran
 
 
-# The refusals a program with a second name for its state (BodyGen.s_alias) or with a call
-# inside `self.a += ...` may get: there Python's objects and the pure method's values can differ.
+# The refusals a program may get where Python's objects and the pure method's values differ:
+# a second name for its state (BodyGen.s_alias), or a call that changes an array in place in a
+# statement that read the array before (`self.a += self.f()`, `self.d["b"] + self(2)`).
 ALIAS_REFUSALS = ("changes self.", "changes in place: in Python", "changes in place when it holds",
                   "changes (if it holds a NumPy array or a list)", "makes two attributes one object",
-                  "calling it through another name")
+                  "after it was read in the same statement")
 
 
 def _aliasing_refusal(e: Exception) -> bool:

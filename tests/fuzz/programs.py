@@ -328,21 +328,15 @@ class BodyGen:
     def s_alias(self, depth: int) -> list[str] | None:
         """A second name for part of the state, statements that may change it, then a read of the
         name: where Python and the pure method could differ purify must refuse (ALIAS_REFUSALS)."""
-        fs = self.cls.of("arr", "dict", "child")
+        fs = self.cls.of("arr", "dict")  # (a second name for a child is always refused)
         if not fs or not self.chance(0.4):  # rarer: most programs should run every way
             return None
         f = self.pick(fs)
         x, t = self.fresh("x"), self.fresh("t")
         if f.kind == "arr":
             src, read = f"self.{f.attr}", f"{x}[{self.draw(st.integers(0, f.size - 1))}]"
-        elif f.kind == "dict":
-            src, read = self.pick([(f"self.{f.attr}", f'{x}["a"]'), (f'self.{f.attr}["b"]', f"{x}[0]")])
         else:
-            assert f.child is not None
-            gs = [g for g in f.child.of("scalar") if not g.attr.startswith("__")]
-            if not gs:
-                return None
-            src, read = f"self.{f.attr}", f"{x}.{self.pick(gs).attr}"
+            src, read = self.pick([(f"self.{f.attr}", f'{x}["a"]'), (f'self.{f.attr}["b"]', f"{x}[0]")])
         lines = [f"{x} = {src}"]
         if f.kind == "arr" and self.chance(0.3):
             lines.append(f"{x} += {self.draw(st.integers(1, 3))}")  # in place on NumPy: refused at init

@@ -25,7 +25,7 @@ import ast
 import dataclasses
 from collections.abc import Iterator
 
-from ..syntax import MUTATORS, OPERATORS, self_chain, targets_of, walk_own
+from ..syntax import MUTATORS, OPERATORS, enclosing_loops, may_follow, self_chain, targets_of, walk_own
 from .base import MethodContext
 
 Path = tuple[tuple[str, str | None], ...]
@@ -55,8 +55,10 @@ class InPlace:
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     _check_augmented_during_call(ctx, fn)
+    _check_read_then_changed(ctx, fn)
     aliases = _aliases(ctx, fn)
     for alias in aliases:
+        _check_not_an_object(ctx, alias)
         _check_changed_through(ctx, fn, alias)
     _check_read_after_change(ctx, fn, aliases)
     _check_shared_fields(ctx, fn, aliases)
@@ -104,15 +106,40 @@ def _aliases(ctx: MethodContext, fn: ast.FunctionDef) -> list[Alias]:
             path = _path(ctx, value) if isinstance(target, ast.Name) else None
             if path is not None:
                 out.append(Alias(target.id, path, value, n))  # type: ignore[attr-defined]
-    # `layers = self.layers; for layer in layers:` names each child (a loop over self.layers
-    # itself is the supported way to call children; a loop over a dict gives its keys).
-    lists = {a.name: a for a in out if len(a.path) == 1 and ctx.field(str(a.path[0][1])).children}  # type: ignore[union-attr]
-    for n in walk_own(fn):
-        if isinstance(n, ast.For) and isinstance(n.target, ast.Name) and isinstance(n.iter, ast.Name) \
-                and n.iter.id in lists:
-            whole = lists[n.iter.id]
-            out.append(Alias(n.target.id, (*whole.path, ("item", None)), whole.source, n))
     return out
+
+
+def _check_not_an_object(ctx: MethodContext, alias: Alias) -> None:
+    """A child (or a list of them) is an object with methods and properties in Python; in the pure
+    method it is a State, reachable only through self."""
+    if _names_objects(ctx, alias.path):
+        src = ast.unparse(alias.source)
+        raise ctx.error(alias.bound, f"`{alias.name} = {src}` gives @stateful objects a second name: purify "
+                        f"threads their state through {src} (methods, properties and private attributes "
+                        "work there), and a second name would hold a copy of the state",
+                        f"use {src} directly")
+
+
+def _names_objects(ctx: MethodContext, path: Path) -> bool:
+    """Does `path` end at a @stateful child, or a list or tuple of them?"""
+    model = ctx.model
+    i = 0
+    while i < len(path):
+        kind, key = path[i]
+        field = model.fields.get(str(key)) if kind == "attr" else None
+        if field is None or field.child is None and not field.children:
+            return False
+        if field.children:
+            if i + 1 == len(path):
+                return True  # the list itself
+            i += 1  # its item
+        child = ctx.resolver.stateful(field.child) if field.child is not None else None
+        if i + 1 == len(path):
+            return True
+        if child is None:
+            return False
+        model, i = child, i + 1
+    return False
 
 
 def _bindings(n: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
@@ -155,10 +182,6 @@ def _check_changed_through(ctx: MethodContext, fn: ast.FunctionDef, alias: Alias
                                     f"or change a copy: {alias.name} = {src}.copy()")
         if not isinstance(n, ast.Call) or _root_name(n.func) != alias.name:
             continue
-        if _is_child(ctx, alias.path):
-            raise ctx.error(n, f"`{alias.name}` is the child {src}: calling it through another name changes "
-                            f"{src}, which purify cannot follow",
-                            f"call it through self: {ast.unparse(n.func).replace(alias.name, src, 1)}(...)")
         if isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS:
             raise ctx.error(n, f"`{alias.name}` is {src}: {ast.unparse(n.func)}(...) changes {src} in place, "
                             "which the pure method cannot follow through another name",
@@ -170,6 +193,62 @@ def _root_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+# -- `self.d["b"] + self.f()` where f changes self.d["b"] in place -----------------------------------
+
+
+def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """Python evaluates `self.d["b"] + self.f()` left to right: the left operand is the array
+    object itself, so when f changes it in place the sum sees the change. The pure method's
+    operand is the value from before the call."""
+    parents = {child: parent for parent in walk_own(fn) for child in ast.iter_child_nodes(parent)}
+    for stmt in (n for n in walk_own(fn) if isinstance(n, ast.stmt)):
+        calls = [n for n in _own_expressions(stmt) if isinstance(n, ast.Call)]
+        if not calls:
+            continue
+        for read in _own_expressions(stmt):
+            path = _path(ctx, read) if _held(read, parents) else None
+            if path is None:
+                continue
+            for call in calls:
+                if (call.lineno, call.col_offset) < (read.end_lineno, read.end_col_offset):  # type: ignore[operator]
+                    continue  # evaluated before the read
+                for site, changed, certain in _mutations(ctx, ast.Expr(call), ctx.self_name, set()):
+                    if not _reaches(path, changed):
+                        continue
+                    src = ast.unparse(read)
+                    msg = (f"this call changes {src} in place after it was read in the same statement: in Python "
+                           f"the value read is the object itself and shows the change, in the pure method it is "
+                           "the value from before")
+                    hint = f"call it in a statement of its own first (r = {ast.unparse(call)}), then use r"
+                    if certain:
+                        raise ctx.error(call, msg, hint)
+                    _in_place(ctx, path, call, msg.replace("changes", "changes (if it holds a NumPy array or a "
+                                                           "list)", 1), hint)
+
+
+def _own_expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The expressions of `stmt` itself (not of the statements nested in it)."""
+    todo = [c for c in ast.iter_child_nodes(stmt) if not isinstance(c, ast.stmt)]
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def _held(read: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Is `read` a whole state path whose object is kept as an operand while more is evaluated?"""
+    if not isinstance(read, (ast.Attribute, ast.Subscript)) or not isinstance(getattr(read, "ctx", None), ast.Load):
+        return False
+    parent = parents.get(read)
+    if isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is read:
+        return False  # `self.d["b"][1]`, `self.a.sum()`: used at once, not kept
+    if isinstance(parent, ast.Call) and parent.func is read:
+        return False
+    return isinstance(parent, (ast.BinOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Tuple, ast.List,
+                               ast.Set, ast.Dict, ast.Starred, ast.IfExp, ast.FormattedValue, ast.JoinedStr))
 
 
 # -- `self.a += self.f()` where f changes self.a in place ---------------------------------------
@@ -202,45 +281,24 @@ def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> Non
 def _check_read_after_change(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[Alias]) -> None:
     if not aliases:
         return
-    loops = _enclosing_loops(fn)
+    loops = enclosing_loops(fn)
     changes = list(_mutations(ctx, fn, ctx.self_name, set()))
     for alias in aliases:
         for site, path, certain in changes:
-            if not _reaches(alias.path, path) or not _after(alias.bound, site, loops):
+            if not _reaches(alias.path, path) or not may_follow(alias.bound, site, loops):
                 continue
             use = next((u for u in ast.walk(fn) if isinstance(u, ast.Name) and u.id == alias.name
-                        and isinstance(u.ctx, ast.Load) and _after(site, u, loops)), None)
+                        and isinstance(u.ctx, ast.Load) and may_follow(site, u, loops)), None)
             if use is None:
                 continue
             src = ast.unparse(alias.source)
-            copy = "" if _is_child(ctx, alias.path) else f", or bind a copy: {alias.name} = {src}.copy()"
+            copy = f", or bind a copy: {alias.name} = {src}.copy()"
             msg = (f"`{alias.name}` is {src}, which line {site.lineno} changes in place: in Python "  # type: ignore[attr-defined]
                    f"`{alias.name}` sees that change, in the pure method it keeps the value from before")
             if certain:
                 raise ctx.error(use, msg, f"read {src} again after the change{copy}")
             _in_place(ctx, path, use, msg.replace("changes in place", "changes in place when it holds a NumPy "
                                                   "array or a list"), f"read {src} again after the change{copy}")
-
-
-def _after(first: ast.AST, then: ast.AST, loops: dict[ast.AST, set[ast.AST]]) -> bool:
-    """May `then` run after `first`? Later in the text, or in a loop around both."""
-    if (then.lineno, then.col_offset) > (first.lineno, first.col_offset):  # type: ignore[attr-defined]
-        return True
-    return bool(loops.get(first, set()) & loops.get(then, set()))
-
-
-def _enclosing_loops(fn: ast.FunctionDef) -> dict[ast.AST, set[ast.AST]]:
-    out: dict[ast.AST, set[ast.AST]] = {}
-
-    def visit(node: ast.AST, inside: frozenset[ast.AST]) -> None:
-        out[node] = set(inside)
-        if isinstance(node, (ast.For, ast.While, ast.comprehension)):
-            inside = inside | {node}
-        for child in ast.iter_child_nodes(node):
-            visit(child, inside)
-
-    visit(fn, frozenset())
-    return out
 
 
 def _mutations(ctx: MethodContext, fn: ast.FunctionDef, self_name: str,

@@ -18,7 +18,7 @@ from ..syntax import (
     targets_of,
     walk_own,
 )
-from . import aliasing
+from . import aliasing, exceptions
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -35,6 +35,7 @@ def check(ctx: MethodContext) -> None:
     _check_escaping_closures(ctx, fn)
     _check_aug_item_reentry(ctx, fn)
     aliasing.check(ctx, fn)
+    exceptions.check(ctx, fn)
 
 
 def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:

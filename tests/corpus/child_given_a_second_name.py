@@ -1,7 +1,7 @@
-# purify bad-input corpus: child_called_through_alias
-# expect: `enc` is the child self.encoder: calling it through another name changes self.encoder
-# at: 26:16
-# hint: call it through self: self.encoder(...)
+# purify bad-input corpus: child_given_a_second_name
+# expect: `enc = self.encoder` gives @stateful objects a second name: purify threads their state through self.encoder
+# at: 25:9
+# hint: use self.encoder directly
 import jax.numpy as jnp
 import purify
 
