@@ -678,6 +678,32 @@ REFUSED = [
         """, "this call changes self.a in place while `self.a += ...` updates it", "self.a += self.f()", "self.f()",
      "call it in a statement of its own first (r = self.f()), then update self.a with r"),
 
+    ("class_attribute_written_through_dunder", """
+        @purify.stateful
+        class C:
+            total = 0
+
+            def __init__(self):
+                self.n = 0
+
+            def f(self):
+                self.__class__.total = self.n
+        """, "self.__class__ is Python's own attribute", "self.__class__.total = self.n", "self.__class__.total",
+     "keep the value in an attribute of self created in __init__"),
+
+    ("class_attribute_through_type_of_self", """
+        @purify.stateful
+        class C:
+            total = 0
+
+            def __init__(self):
+                self.n = 0
+
+            def f(self):
+                type(self).total += 1
+        """, "type(self) reaches the class's attributes, which every instance shares", "type(self).total += 1",
+     "type(self)", "read class constants as self.NAME"),
+
     # An exception caught after the callee changed the state: Python keeps those changes.
     ("caught_exception_after_a_change", """
         @purify.stateful

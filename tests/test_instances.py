@@ -348,3 +348,21 @@ def test_split_of_a_child_view_is_the_split_of_its_state(nets):
     assert jax.tree_util.tree_structure(params) == jax.tree_util.tree_structure(want_params)
     np.testing.assert_allclose(params.inner.w, want_params.inner.w)
     assert rest.steps == want_rest.steps == 0
+
+
+def test_copies_of_instances_and_children_are_independent(nets):
+    import copy
+
+    dec, plain = nets
+    for mod in (dec, plain):
+        net = mod.Net(2)
+        first = copy.copy(net.first)  # a copy of a child leaves its parent
+        first(jnp.ones(2))
+        first(jnp.ones(2))
+        deep = copy.deepcopy(net)
+        deep.block(jnp.ones(2))
+        shallow = copy.copy(net)
+        shallow.first = mod.Dense(2, 5.0)
+        assert (net.first.calls, first.calls, net.block.steps, deep.block.steps) == (0, 2, 0, 1)
+        np.testing.assert_allclose(net.first.w, 1.0)
+        np.testing.assert_allclose(shallow.first.w, 5.0)

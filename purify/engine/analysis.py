@@ -266,6 +266,12 @@ def _check_writes_outside_init(model: ClassModel) -> None:
         if m.kind not in ("method", "property") or m.owner is not model:
             continue
         for attr, node in _writes(m):
+            if attr.startswith("__") and attr.endswith("__"):
+                raise error_at(node, m.origin.filename,
+                               f"self.{attr} is Python's own attribute: writing through it changes the class or "
+                               "the object's machinery, which purify cannot thread",
+                               "keep the value in an attribute of self created in __init__ (class attributes are "
+                               "shared by every instance)", m.origin.lines)
             if attr not in model.fields and attr not in model.methods:
                 raise error_at(node, m.origin.filename,
                                f"self.{attr} is assigned in {m.name} but __init__ never creates it",

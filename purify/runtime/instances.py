@@ -9,6 +9,7 @@ writes the child's new State back into the parent, as the original objects would
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -202,6 +203,21 @@ def _adopt(parent: Any, field: str, value: Any) -> None:
         if is_instance(item):
             del item.__dict__[STATE]
             item.__dict__[_PARENT] = (parent, field, index)
+
+
+def copy_(self: Any) -> Any:
+    """`copy.copy(obj)`: a new object with the same State (a child's copy leaves its parent)."""
+    new = object.__new__(type(self))
+    new.__dict__[STATE] = load(self)
+    return new
+
+
+def deepcopy_(self: Any, memo: dict[int, Any]) -> Any:
+    """`copy.deepcopy(obj)`: a new object with a deep copy of the State."""
+    new = object.__new__(type(self))
+    memo[id(self)] = new
+    new.__dict__[STATE] = copy.deepcopy(load(self), memo)
+    return new
 
 
 # -- public ------------------------------------------------------------------------

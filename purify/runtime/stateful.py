@@ -171,6 +171,9 @@ def _install(cls: type, info: ClassInfo) -> None:
     cls.__getattr__ = instances.getattr_
     cls.__setattr__ = instances.setattr_
     cls.__purify_state__ = instances.StateOf()
+    for name, fn in (("__copy__", instances.copy_), ("__deepcopy__", instances.deepcopy_)):
+        if name not in cls.__dict__:
+            setattr(cls, name, fn)
 
 
 def _make_init(info: ClassInfo) -> Callable[..., Any]:

@@ -225,6 +225,11 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             raise _computed_attr_error(ctx, parent)
         if isinstance(parent, ast.arguments) or isinstance(parent, ast.arg):
             continue
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "type":
+            raise ctx.error(parent, f"type({ctx.self_name}) reaches the class's attributes, which every instance "
+                            "shares, so purify cannot thread them",
+                            f"read class constants as {ctx.self_name}.NAME; keep values that change in attributes "
+                            "of self set in __init__")
         if isinstance(parent, ast.Call):
             raise ctx.error(n, f"`{ctx.self_name}` is passed to a function, so purify cannot track its state",
                             "pass the attributes the function needs (self.x), or make the function a method")
