@@ -275,7 +275,7 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
     from . import cli
 
     ran = []
-    with jax.enable_x64(True):
+    with _enable_x64():
         ref_mod = load_module(prog.module_text(decorated=False), "ref")
         try:
             expected = run_reference(ref_mod, prog)
@@ -328,6 +328,17 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
         finally:
             unload(dec_mod)
     return ran
+
+
+def _enable_x64() -> Any:
+    """64-bit types for exact comparisons (`jax.enable_x64` since JAX 0.7, experimental before)."""
+    import jax
+
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64
+
+    return enable_x64(True)
 
 
 # The refusals a program may get where Python's objects and the pure method's values differ:
