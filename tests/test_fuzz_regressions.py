@@ -225,6 +225,29 @@ class Main:
 # init: Main(**{})
 # script: m0(5,); m0(7,)
 ''',
+    # The crash fuzzer: `if c: self.x: int` (an annotation without a value) was dropped by the
+    # rewrite, leaving an `if` with an empty body that compile() rejected (ValueError).
+    "annotation_only_in_a_branch": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.x = 1.5
+
+    def bump(self, v):
+        for i in range(2):
+            if i == 0:
+                self.x: float
+            else:
+                self.x = self.x + v
+        return self.x
+
+# init: Main(**{})
+# script: bump(1,); bump(2,)
+''',
 }
 
 

@@ -76,6 +76,8 @@ class StatementPass:
         out: list[ast.stmt] = []
         for s in stmts:
             out.extend(self.stmt(s))
+        if stmts and not out:  # every statement dropped (`if c: self.x: int`): a body cannot be empty
+            out = [ast.copy_location(ast.Pass(), stmts[0])]
         return out
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
