@@ -68,7 +68,7 @@ def run_without_purify(runs: list, paths: list[Path], block: str = "none", impor
                                    "imports": list(imports)}))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "cli_runner.py"), str(plan), str(results)],
-                          cwd=tmp, env=env, capture_output=True, text=True, timeout=900)
+                          cwd=tmp, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stderr
     return pickle.loads(results.read_bytes())
 
@@ -81,7 +81,7 @@ def decorated(module, cls: str, init: tuple, kwargs: dict, calls: list, static: 
 def ruff(path: Path, *rules: str) -> subprocess.CompletedProcess:
     select = ["--select", ",".join(rules)] if rules else []
     return subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", *select,
-                           "--output-format", "concise", str(path)], capture_output=True, text=True)
+                           "--output-format", "concise", str(path)], capture_output=True, text=True, check=False)
 
 
 CLASSIC = ("E4", "E7", "E9", "F")  # ruff's default rules until 0.15; later versions select more
@@ -92,7 +92,7 @@ def ruff_findings(path: Path, *rules: str) -> dict[str, dict[str, int]]:
     folder (ruff's own default rule set when no rules are given)."""
     out = ruff(path, *rules).stdout
     counts: dict[str, dict[str, int]] = {}
-    for file, code in re.findall(r"^(.*?):\d+:\d+: ([A-Z]+\d+)", out, re.M):
+    for file, code in re.findall(r"^(.*?):\d+:\d+: ([A-Z]+\d+)", out, re.MULTILINE):
         rel = Path(file).resolve().relative_to(path.resolve()).as_posix() if path.is_dir() else Path(file).name
         per = counts.setdefault(rel, {})
         per[code] = per.get(code, 0) + 1
@@ -352,13 +352,13 @@ def test_output_parses_on_every_supported_python(constructs):
     files = [str(p) for p in sorted(out_dir.glob("*.py"))]
     script = "import ast, sys\nfor f in sys.argv[1:]:\n    compile(open(f).read(), f, 'exec', ast.PyCF_ONLY_AST)"
     for python in OTHER_PYTHONS:
-        proc = subprocess.run([str(python), "-c", script, *files], capture_output=True, text=True)
+        proc = subprocess.run([str(python), "-c", script, *files], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, f"{python}:\n{proc.stderr}"
 
 
 def _pythons_with_jax() -> list[Path]:
     return [p for p in OTHER_PYTHONS
-            if subprocess.run([str(p), "-c", "import jax"], capture_output=True).returncode == 0]
+            if subprocess.run([str(p), "-c", "import jax"], capture_output=True, check=False).returncode == 0]
 
 
 @pytest.mark.skipif(not OTHER_PYTHONS, reason="pyenv's Pythons are not installed")
@@ -373,7 +373,7 @@ def test_convert_writes_the_same_bytes_whichever_python_runs_it(constructs, tmp_
     for python in pythons:
         dest = tmp_path / python.parent.parent.name
         proc = subprocess.run([str(python), "-m", "purify", "convert", *sorted(map(str, src_dir.glob("cli_case_*.py"))),
-                               "-o", str(dest), "-q"], capture_output=True, text=True, env=env, cwd=tmp_path)
+                               "-o", str(dest), "-q"], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
         assert proc.returncode == 0, f"{python}:\n{proc.stderr}"
         for path in sorted(out_dir.glob("cli_case_*.py")):
             assert (dest / path.name).read_text() == path.read_text(), f"{python} wrote {path.name} differently"
@@ -409,7 +409,7 @@ def test_converted_modules_run_on_other_pythons(constructs):
     names = [m.__name__ for m, *_ in cases.values()]
     for python in pythons:
         proc = subprocess.run([str(python), "-c", script, str(out_dir), *names], capture_output=True, text=True,
-                              env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, timeout=600)
+                              env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, timeout=600, check=False)
         assert proc.returncode == 0 and "ok" in proc.stdout, f"{python}:\n{proc.stderr[-3000:]}"
 
 
@@ -556,7 +556,7 @@ def test_check_exit_status(tmp_path):
 def test_diff(tmp_path):
     src = tmp_path / "counter.py"
     src.write_text(COUNTER)
-    code, out, err = convert(src, "--diff")
+    code, out, _err = convert(src, "--diff")
     assert code == 0
     assert out.startswith(f"--- {src}\n+++ {src} (converted)\n")
     assert "-@purify.stateful\n" in out and "+class CounterState(NamedTuple):\n" in out
@@ -707,7 +707,7 @@ def test_directory_mode_mirrors_the_tree_and_resolves_classes_across_files(tmp_p
     write(tmp_path / "src" / "notes.py", "# nothing to convert here\nX = 1\n", header=False)
     write(tmp_path / "src" / ".hidden" / "skip.py", "x = 1\n", header=False)
     out = tmp_path / "out"
-    code, stdout, err = convert(tmp_path / "src", "-o", out)
+    code, _stdout, err = convert(tmp_path / "src", "-o", out)
     assert code == 0, err
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.py")) == [
         "notes.py", "pkg/__init__.py", "pkg/layers.py", "pkg/model.py"]
@@ -847,15 +847,15 @@ def test_python_dash_m_and_console_script(tmp_path):
     src.write_text(COUNTER)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "purify", "convert", str(src)], capture_output=True, text=True,
-                          env=env, cwd=tmp_path)
+                          env=env, cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == COUNTER_OUT
     proc = subprocess.run([sys.executable, "-m", "purify", "convert", str(src), "--check"], capture_output=True,
-                          text=True, env=env, cwd=tmp_path)
+                          text=True, env=env, cwd=tmp_path, check=False)
     assert proc.returncode == 1
     script = shutil.which("purify")
     if script is not None:  # installed with pip install -e .
-        proc = subprocess.run([script, "convert", str(src)], capture_output=True, text=True, cwd=tmp_path)
+        proc = subprocess.run([script, "convert", str(src)], capture_output=True, text=True, cwd=tmp_path, check=False)
         assert proc.returncode == 0 and proc.stdout == COUNTER_OUT
 
 
@@ -949,7 +949,7 @@ def test_every_example_converts_passes_ruff_and_parses_everywhere(examples):
     assert not added, "ruff findings the conversion added:\n" + "\n".join(added)
     script = "import ast, sys\nfor f in sys.argv[1:]:\n    compile(open(f).read(), f, 'exec', ast.PyCF_ONLY_AST)"
     for python in OTHER_PYTHONS:
-        proc = subprocess.run([str(python), "-c", script, *map(str, files)], capture_output=True, text=True)
+        proc = subprocess.run([str(python), "-c", script, *map(str, files)], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, f"{python}:\n{proc.stderr}"
 
 

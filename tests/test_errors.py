@@ -722,8 +722,8 @@ REFUSED = [
                     return self.check(x)
                 except ValueError:
                     return 0
-        """, "this call may raise after changing the state (C.check can reach the `raise` at line 14 after a "
-        "change), and the handler here would catch it", "return self.check(x)", "self.check(x)",
+        """, ("this call may raise after changing the state (C.check can reach the `raise` at line 14 after a "
+        "change), and the handler here would catch it"), "return self.check(x)", "self.check(x)",
      "in C.check, check and raise before changing any attribute, or make this call outside the try"),
 
     ("suppressed_assert_in_a_child_after_a_change", """
@@ -778,8 +778,8 @@ REFUSED = [
                 a += v
 
         C()
-        """, "`a` is self.a: `a += v` changes self.a in place when it holds a NumPy array or a list, which the "
-        "pure method cannot follow; self.a holds a NumPy array", "a += v", "a += v",
+        """, ("`a` is self.a: `a += v` changes self.a in place when it holds a NumPy array or a list, which the "
+        "pure method cannot follow; self.a holds a NumPy array"), "a += v", "a += v",
      "write a = a + ... (a new value), or update self.a directly"),
 
     ("alias_read_after_augmented_list", """
@@ -808,8 +808,8 @@ REFUSED = [
                 self.a += 1.0
 
         C()
-        """, "self.b = self.a makes two attributes one object, which changes in place (if it holds a NumPy array "
-        "or a list) elsewhere", "self.b = self.a", "self.b = self.a", "store a copy (self.b = self.a.copy())"),
+        """, ("self.b = self.a makes two attributes one object, which changes in place (if it holds a NumPy array "
+        "or a list) elsewhere"), "self.b = self.a", "self.b = self.a", "store a copy (self.b = self.a.copy())"),
 ]
 
 

@@ -268,8 +268,6 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
 
 def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "vmap", "convert")) -> list[str]:
     """Run `prog` every way; raise Mismatch on any disagreement. Returns the modes that ran."""
-    import jax
-
     from purify import PurifyError
 
     from . import cli
