@@ -207,6 +207,7 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         calls = [n for n in _own_expressions(stmt) if isinstance(n, ast.Call)]
         if not calls:
             continue
+        changed_by: dict[ast.AST, list[tuple[ast.AST, Path, bool]]] = {}  # each call's mutations, walked once
         for read in _own_expressions(stmt):
             path = _path(ctx, read) if _held(read, parents) else None
             if path is None:
@@ -214,7 +215,9 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             for call in calls:
                 if (call.lineno, call.col_offset) < (read.end_lineno, read.end_col_offset):  # type: ignore[operator]
                     continue  # evaluated before the read
-                for site, changed, certain in _mutations(ctx, ast.Expr(call), ctx.self_name, set()):
+                if call not in changed_by:
+                    changed_by[call] = list(_mutations(ctx, ast.Expr(call), ctx.self_name, set()))
+                for _, changed, certain in changed_by[call]:
                     if not _reaches(path, changed):
                         continue
                     src = ast.unparse(read)
@@ -346,6 +349,7 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
     """`self.prev = self.buf`, or one local stored in two attributes: one object in Python."""
     by_name = {a.name: a for a in aliases}
     stored: dict[str, tuple[Path, ast.AST]] = {}  # local name -> the first attribute it was stored in
+    mutations: list[tuple[ast.AST, Path, bool]] | None = None  # the class's, walked once when first needed
     for n in sorted((n for n in walk_own(fn) if isinstance(n, (ast.stmt, ast.NamedExpr))),
                     key=lambda n: (n.lineno, n.col_offset)):
         for target, value in _bindings(n):
@@ -367,7 +371,9 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
                    "elsewhere in the class; in Python both would see the change, in purify's state (a tree of "
                    "values) only one does")
             hint = f"store a copy ({ast.unparse(target)} = {what}.copy()), or give each attribute its own object"
-            reached = [certain for _, p, certain in _class_mutations(ctx) if _reaches(source, p) or _reaches(dest, p)]
+            if mutations is None:
+                mutations = _class_mutations(ctx)
+            reached = [certain for _, p, certain in mutations if _reaches(source, p) or _reaches(dest, p)]
             if any(reached):
                 raise ctx.error(n, msg, hint)
             if reached:
