@@ -1,4 +1,9 @@
-"""`python -m benchmarks`: run the workloads, print the table, write results.md and results.json."""
+"""`python -m benchmarks`: run the workloads and print the table.
+
+    python -m benchmarks               # print the table only
+    python -m benchmarks --write       # also update the tracked benchmarks/results.md and results.json
+    python -m benchmarks --out DIR     # also write results.md and results.json into DIR
+"""
 
 from __future__ import annotations
 
@@ -18,13 +23,14 @@ HERE = Path(__file__).parent
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats of ~0.02 s and light checks: a smoke test, not a measurement")
     parser.add_argument("--workloads", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}")
     parser.add_argument("--rounds", type=int, default=None, help="timed repeats per implementation (default 21)")
     parser.add_argument("--target", type=float, default=None, help="seconds per repeat (default 0.1)")
     parser.add_argument("--memory", action="store_true", help="peak RSS of each row in a fresh process (slow)")
-    parser.add_argument("--out", type=Path, default=HERE, help="directory for results.md and results.json")
+    parser.add_argument("--write", action="store_true", help="update the tracked benchmarks/results.md and results.json")
+    parser.add_argument("--out", type=Path, default=None, help="write results.md and results.json into this directory")
     return parser.parse_args(argv)
 
 
@@ -58,9 +64,14 @@ def main(argv: list[str]) -> None:
         "seconds": round(time.perf_counter() - started, 1),
         "versions": report.versions(),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    print(report.write(rows, context, args.out))
-    log(f"done in {context['seconds']} s; wrote {args.out / 'results.md'} and results.json")
+    print(report.markdown(rows, context))
+    out = args.out or (HERE if args.write else None)
+    if out is None:
+        log(f"done in {context['seconds']} s (nothing written: --write updates benchmarks/results.md)")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    report.write(rows, context, out)
+    log(f"done in {context['seconds']} s; wrote {out / 'results.md'} and results.json")
 
 
 if __name__ == "__main__":

@@ -85,9 +85,8 @@ def markdown(rows: Iterable[Row], context: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(rows: list[Row], context: dict[str, Any], directory: Path) -> str:
-    table = markdown(rows, context)
-    (directory / "results.md").write_text(table)
+def write(rows: list[Row], context: dict[str, Any], directory: Path) -> None:
+    """results.md (the table) and results.json (every number) in `directory`."""
+    (directory / "results.md").write_text(markdown(rows, context))
     raw = {"context": context, "rows": [row.__dict__ for row in rows]}
     (directory / "results.json").write_text(json.dumps(raw, indent=1, default=str))
-    return table

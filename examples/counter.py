@@ -14,7 +14,6 @@ Run (after `pip install -e .`, or with PYTHONPATH=. from the repository root):
 """
 
 import jax
-
 import purify
 
 

@@ -11,7 +11,6 @@ Run (after `pip install -e .`, or with PYTHONPATH=. from the repository root):
 
 import jax
 import jax.numpy as jnp
-
 import purify
 
 LEARNING_RATE = 0.005

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from ._version import __version__
 from .errors import PurifyError
 from .runtime.instances import set_state, state_of
 from .runtime.resolve import API as _API
@@ -37,7 +38,6 @@ __all__ = [
     "value_and_grad",
     "vmap",
 ]
-__version__ = "0.1.0"
 
 for _name in ("stateful", "param", "static", "jit", "vmap", "grad", "value_and_grad", "split", "merge"):
     _API[id(globals()[_name])] = _name

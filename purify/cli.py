@@ -32,6 +32,7 @@ from typing import TextIO
 
 from .engine.static_resolver import ModuleInfo, Project, parse_module
 from .engine.unparse import convert_module
+from ._version import __version__
 from .errors import PurifyError
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -65,7 +66,7 @@ class Job:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="purify", description="purify: object-oriented JAX classes, rewritten "
                                      "into pure functions.")
-    parser.add_argument("--version", action="version", version=f"purify {_version()}")
+    parser.add_argument("--version", action="version", version=f"purify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     conv = sub.add_parser(
         "convert", help="rewrite @purify.stateful classes into standalone pure JAX code",
@@ -88,22 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--stdin-filename", metavar="NAME",
                       help="the file name to report (and to resolve imports from) for input read from stdin")
     conv.add_argument("-q", "--quiet", action="store_true", help="no notes or summary on stderr, only errors")
+    conv.set_defaults(parser=conv)  # so a bad option is reported with convert's usage, not the top level's
     return parser
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("purify")
-    except Exception:  # noqa: BLE001 - not installed: the source tree's version
-        return "0.1.0"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The `purify` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command != "convert":
         parser.print_help(sys.stderr)
         return EXIT_ERROR

@@ -6,19 +6,33 @@ import ast
 import linecache
 
 
-class PurifyError(SyntaxError):
+class PurifyError(Exception):
     """Raised when purify cannot rewrite a class faithfully, or it is misused.
 
-    It is a `SyntaxError` subclass so that Python's traceback machinery prints
-    the user's file, line, the source line and a caret under the construct.
-    `hint` says what to write instead.
+    An error about a place in the user's code is a `LocatedPurifyError`, which is also a
+    `SyntaxError`, so that Python's and IPython's traceback machinery print the user's file,
+    line, the source line and a caret under the construct. An error with no place in the
+    source (a misuse at run time) prints as a plain exception. Catch `PurifyError` for both.
 
     Attributes:
-        msg: what is wrong.
+        msg: what is wrong, with the hint.
+        bare_msg: what is wrong.
         hint: what to write instead (may be empty).
         filename, lineno, offset, text, end_lineno, end_offset: the location,
-            1-based like `SyntaxError` (offset is the column + 1).
+            1-based like `SyntaxError` (offset is the column + 1); None when unlocated.
     """
+
+    filename: str | None
+    lineno: int | None
+    offset: int | None
+    text: str | None
+    end_lineno: int | None
+    end_offset: int | None
+
+    def __new__(cls, msg: str, **location: object) -> PurifyError:
+        if cls is PurifyError and location.get("filename") is not None:
+            cls = LocatedPurifyError
+        return super().__new__(cls, msg)
 
     def __init__(
         self,
@@ -35,8 +49,10 @@ class PurifyError(SyntaxError):
         self.hint = hint
         self.bare_msg = msg
         full = f"{msg}\n  hint: {hint}" if hint else msg
-        if filename is None:
+        if not isinstance(self, SyntaxError):
             super().__init__(full)
+            self.msg = full
+            self.filename = self.lineno = self.offset = self.text = self.end_lineno = self.end_offset = None
             return
         if text is None and lineno is not None:
             text = linecache.getline(filename, lineno) or None
@@ -45,11 +61,20 @@ class PurifyError(SyntaxError):
         if end_lineno is not None and end_lineno != lineno:
             # A multi-line node: underline to the end of the first line only.
             end_lineno, end_offset = lineno, (len(text.rstrip("\n")) + 1 if text else None)
-        super().__init__(full, (filename, lineno, offset, text, end_lineno, end_offset))
+        SyntaxError.__init__(self, full, (filename, lineno, offset, text, end_lineno, end_offset))
+
+    def __reduce__(self) -> tuple:
+        # Exceptions pickle as type(*args); these take their location as keywords.
+        col = None if self.offset is None else self.offset - 1
+        end_col = None if self.end_offset is None else self.end_offset - 1
+        return (_rebuild, (self.bare_msg, self.hint, self.filename, self.lineno, col, self.end_lineno, end_col,
+                           self.text))
 
     def __str__(self) -> str:
         if self.filename is None:
             return self.msg
+        if self.lineno is None:
+            return f"{self.filename}: {self.msg}"
         where = f"{self.filename}:{self.lineno}:{(self.offset or 1)}"
         lines = [f"{where}: {self.bare_msg}"]
         if self.text:
@@ -64,6 +89,16 @@ class PurifyError(SyntaxError):
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
+
+
+class LocatedPurifyError(PurifyError, SyntaxError):
+    """A `PurifyError` at a place in the user's source (`PurifyError(..., filename=...)` makes one)."""
+
+
+def _rebuild(msg: str, hint: str, filename: str | None, lineno: int | None, col: int | None,
+             end_lineno: int | None, end_col: int | None, text: str | None) -> PurifyError:
+    return PurifyError(msg, hint=hint, filename=filename, lineno=lineno, col=col, end_lineno=end_lineno,
+                       end_col=end_col, text=text)
 
 
 def error_at(node: ast.AST, filename: str, msg: str, hint: str = "", lines: list[str] | None = None) -> PurifyError:

@@ -942,11 +942,20 @@ def examples(tmp_path_factory):
     return out
 
 
+# Import sorting as in a user's project, where purify is an installed (third-party) package.
+ISORT = ("--config", 'lint.isort.known-third-party=["purify"]', "--config", 'lint.isort.known-first-party=["examples"]')
+
+
 def test_every_example_converts_passes_ruff_and_parses_everywhere(examples):
     files = sorted(examples.rglob("*.py"))
     assert files
     added = added_findings(ROOT / "examples", examples)
     assert not added, "ruff findings the conversion added:\n" + "\n".join(added)
+    for path in (ROOT / "examples", examples):  # sorted imports (I001), before and after conversion
+        proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", "I001",
+                               *ISORT, "--output-format", "concise", str(path)], capture_output=True, text=True,
+                              check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
     script = "import ast, sys\nfor f in sys.argv[1:]:\n    compile(open(f).read(), f, 'exec', ast.PyCF_ONLY_AST)"
     for python in OTHER_PYTHONS:
         proc = subprocess.run([str(python), "-c", script, *map(str, files)], capture_output=True, text=True, check=False)
@@ -979,3 +988,30 @@ def test_examples_run_without_purify_and_match_the_decorator(examples):
     for key, want in wanted.items():
         assert_same(want[0], results[key][1], where=f"{key} outputs")
         assert_same(want[1], results[key][2], where=f"{key} final state")
+
+
+@pytest.mark.parametrize("imports", ["import jax, jax.numpy as jnp, purify", "import numpy as np, purify, jax.numpy as jnp",
+                                     "import purify, jax.numpy as jnp; import numpy as np"])
+def test_an_import_line_naming_purify_with_other_modules_keeps_them(tmp_path, imports):
+    src = write(tmp_path / "multi.py", f"""\
+        {imports}
+
+
+        @purify.stateful
+        class Acc:
+            def __init__(self):
+                self.total = jnp.zeros(())
+
+            def add(self, x):
+                self.total += x
+                return self.total
+        """, header=False)
+    code, out, err = convert(src, "-o", tmp_path / "out" / "multi.py")
+    assert code == 0, err
+    text = (tmp_path / "out" / "multi.py").read_text()
+    assert "purify" not in text.split("class AccState")[0].split("\n", 2)[2]  # the header comments aside
+    assert "jax.numpy as jnp" in text
+    got = run_without_purify([("m", "multi", "Acc", (), {}, [("add", (2.0,), {})] * 2, {}, True)],
+                             [tmp_path / "out"])["m"]
+    assert got[0] == "ok", got[1]
+    assert [float(v) for v in got[1]] == [2.0, 4.0]

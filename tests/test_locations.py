@@ -218,6 +218,63 @@ def test_jupyter_traceback_points_at_the_cell(notebook):
     assert last.line == 'raise RuntimeError(f"bad {y}")'
 
 
+CHILD_CELL = """\
+import purify
+import jax.numpy as jnp
+
+@purify.stateful
+class Layer:
+    def __init__(self):
+        self.w = jnp.zeros(2)
+"""
+
+PARENT_CELL = """\
+@purify.stateful
+class Model:
+    def __init__(self):
+        self.a = Layer()
+        self.more = [Layer() for _ in range(2)]
+
+    def total(self):
+        return self.a.w.sum()
+"""
+
+CHILD_CELL_CHANGED = CHILD_CELL.replace("self.w = jnp.zeros(2)", "self.w = jnp.zeros(2)\n        self.b = jnp.ones(3)")
+
+
+def test_jupyter_child_redefined_after_its_parent_is_refused(notebook):
+    notebook(CHILD_CELL, 7)
+    ns = notebook(PARENT_CELL, 8)
+    kept = ns["Model"]()  # made before the redefinition: keeps the old children, as in Python
+    ns = notebook(CHILD_CELL_CHANGED, 9)
+    model = ns["Model"]
+    for make in (model, model.init):
+        with pytest.raises(purify.PurifyError, match="Layer was redefined after Model was decorated") as info:
+            make()
+        e = info.value
+        assert e.filename.startswith("<ipython-input-8-") and e.lineno == 4
+        assert "re-run the cell that defines Model" in e.hint
+    assert float(kept.total()) == 0.0
+    ns = notebook(PARENT_CELL, 10)  # re-running the parent's cell picks up the new Layer
+    assert ns["Model"].init().a._fields == ("w", "b")
+    assert all(s._fields == ("w", "b") for s in ns["Model"].init().more)
+
+
+def test_unlocated_errors_print_as_plain_exceptions(notebook):
+    ns = notebook(CELL_1, 11)
+    counter = ns["Counter"]()
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(counter.count)()
+    e = info.value
+    assert not isinstance(e, SyntaxError) and e.filename is None and e.lineno is None
+    shown = "".join(traceback.format_exception_only(type(e), e))
+    assert shown.startswith("purify.errors.PurifyError: ") and "File " not in shown and "None" not in shown
+    # IPython sets a missing filename of a SyntaxError to "<string>"; an unlocated error is none
+    located = purify.PurifyError("bad", filename="f.py", lineno=2, col=0, text="x = 1\n")
+    assert isinstance(located, SyntaxError) and isinstance(located, purify.PurifyError)
+    assert str(located).startswith("f.py:2:1: bad")
+
+
 # -- future annotations, super(), private names -------------------------------------------
 
 FUTURE = """\

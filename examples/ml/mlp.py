@@ -13,8 +13,8 @@ import itertools
 
 import jax
 import jax.numpy as jnp
-
 import purify
+
 from examples.ml.adam import Adam
 from examples.ml.linear import Linear
 

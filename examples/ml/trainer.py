@@ -15,8 +15,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import optax
-
 import purify
+
 from examples.ml.batchnorm import BatchNorm
 from examples.ml.dropout import Dropout
 from examples.ml.linear import Linear

@@ -13,8 +13,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 import purify
+
 from examples.seeds.training_step import LinearModel, X, Y
 
 

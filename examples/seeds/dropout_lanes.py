@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-
 import purify
+
 from examples.ml.dropout import Dropout
 
 # -- the seed's recipe, hand-written in pure JAX on a {seed, counter} dict ------------------

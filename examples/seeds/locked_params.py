@@ -14,8 +14,8 @@ from __future__ import annotations
 import textwrap
 
 import jax.numpy as jnp
-
 import purify
+
 from examples.ml.linear import Linear
 
 TYPO = textwrap.dedent('''

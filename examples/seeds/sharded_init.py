@@ -14,10 +14,10 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import purify
 from jax.sharding import AxisType, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-import purify
 from examples.ml.linear import Linear
 
 
@@ -46,7 +46,7 @@ def shardings(mesh, shapes):
 
 def sharded_init(n_devices=None, hidden=32):
     devices = jax.devices()[: n_devices or len(jax.devices())]
-    mesh = jax.make_mesh((len(devices),), ("model",), (AxisType.Auto,), devices=devices)
+    mesh = jax.make_mesh((len(devices),), ("model",), axis_types=(AxisType.Auto,), devices=devices)
     init = functools.partial(Model.init, 4, hidden, 2, 42)
     out_shardings = shardings(mesh, jax.eval_shape(init))
     state = jax.jit(init, out_shardings=out_shardings)()

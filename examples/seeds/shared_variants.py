@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-
 import purify
+
 from examples.ml.lstm import LSTM
 
 

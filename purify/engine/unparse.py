@@ -794,8 +794,9 @@ def convert_module(info: ModuleInfo, project: Project, name: str | None = None) 
     removed: set[str] = set()
     dropped: set[int] = set()  # import statements that go entirely
     for imp in imports:
-        keep = [a for a in imp.names if (a.asname or a.name).split(".")[0] in used
-                or a.name == "*" and used & API_NAMES]
+        # `import jax, jax.numpy as jnp, purify` keeps the names that are not purify's
+        keep = [a for a in imp.names if isinstance(imp, ast.Import) and a.name.split(".")[0] != "purify"
+                or (a.asname or a.name).split(".")[0] in used or a.name == "*" and used & API_NAMES]
         removed |= {(a.asname or a.name).split(".")[0] for a in imp.names if a not in keep}
         if len(keep) == len(imp.names):
             continue

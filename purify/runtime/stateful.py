@@ -38,6 +38,10 @@ class ClassInfo:
     converted: Converted
     state: type
     pure: dict[str, Callable[..., Any]]
+    resolver: RuntimeResolver
+    # The @stateful classes that __init__ constructs, as found at decoration: the conversion
+    # depends on their models, so a later redefinition (a notebook cell run again) is an error.
+    children: dict[str, tuple[ast.expr, type]] = dataclasses.field(default_factory=dict)
 
     def source(self) -> str:
         """What `purify convert` writes for the class."""
@@ -90,7 +94,7 @@ def stateful(cls: T) -> T:
     pure_by_attr = {"init": pure["init"]}
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
-    info = ClassInfo(model, conv, state, pure_by_attr)
+    info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver))
     _install(cls, info)
     return cls
 
@@ -148,6 +152,31 @@ def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolv
     return out
 
 
+def _child_classes(model: ClassModel, resolver: RuntimeResolver) -> dict[str, tuple[ast.expr, type]]:
+    out: dict[str, tuple[ast.expr, type]] = {}
+    for method in model.methods.values():
+        if method.kind != "init":
+            continue
+        for node in ast.walk(method.node):
+            if isinstance(node, ast.Call) and resolver.stateful(node.func) is not None:
+                out.setdefault(ast.unparse(node.func), (node.func, resolver.lookup(node.func)))
+    return out
+
+
+def _check_children_current(info: ClassInfo) -> None:
+    """A child class redefined after its parent was decorated (a notebook cell run again):
+    the parent was converted for the old class, so refuse rather than mix the two."""
+    for name, (node, cls) in info.children.items():
+        now = info.resolver.lookup(node)
+        if now is not cls and isinstance(now, type):
+            model = info.model
+            raise error_at(node, model.origin.filename,
+                           f"{name} was redefined after {model.name} was decorated, and {model.name} was "
+                           f"converted for the old {name}",
+                           f"run the definition of {model.name} again after redefining {name} (in a notebook, "
+                           f"re-run the cell that defines {model.name})", model.origin.lines)
+
+
 # -- installing the API --------------------------------------------------------
 
 
@@ -180,6 +209,7 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
     pure_init = info.pure["init"]
 
     def init(*args: Any, **kwargs: Any) -> Any:
+        _check_children_current(info)
         with context.in_init():
             state = pure_init(*args, **kwargs)
         state = _normalize(state)
