@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from purify.engine.static_resolver import Project, parse_module  # noqa: E402
-from purify.engine.unparse import convert_module  # noqa: E402
+from purify.engine.text.module import convert_module  # noqa: E402
 
 CLASS = '''
 

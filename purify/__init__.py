@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from ._version import __version__
+from ._version import __version__ as __version__
 from .errors import PurifyError
 from .runtime.instances import set_state, state_of
 from .runtime.resolve import API as _API

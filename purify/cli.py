@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .engine.static_resolver import ModuleInfo, Project, parse_module
-from .engine.unparse import convert_module
 from ._version import __version__
+from .engine.static_resolver import ModuleInfo, Project, parse_module
+from .engine.text.module import convert_module
 from .errors import PurifyError
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2

@@ -29,10 +29,9 @@ class PurifyError(Exception):
     end_lineno: int | None
     end_offset: int | None
 
-    def __new__(cls, msg: str, **location: object) -> PurifyError:
-        if cls is PurifyError and location.get("filename") is not None:
-            cls = LocatedPurifyError
-        return super().__new__(cls, msg)
+    def __new__(cls, msg: str, **location: object) -> PurifyError:  # noqa: PYI034 - may make the subclass
+        located = cls is PurifyError and location.get("filename") is not None
+        return super().__new__(LocatedPurifyError if located else cls, msg)
 
     def __init__(
         self,
@@ -48,6 +47,7 @@ class PurifyError(Exception):
     ) -> None:
         self.hint = hint
         self.bare_msg = msg
+        self.errors: list[PurifyError] = [self]  # more when one error reports several (`combined`)
         full = f"{msg}\n  hint: {hint}" if hint else msg
         if not isinstance(self, SyntaxError):
             super().__init__(full)
@@ -71,6 +71,13 @@ class PurifyError(Exception):
                            self.text))
 
     def __str__(self) -> str:
+        if len(self.errors) > 1:
+            parts = [e.describe() for e in self.errors]
+            return "\n\n".join(parts) + f"\n({len(parts)} problems; purify reports every one it finds)"
+        return self.describe()
+
+    def describe(self) -> str:
+        """This error alone: `file:line:col: message`, the line, a caret under the construct, the hint."""
         if self.filename is None:
             return self.msg
         if self.lineno is None:
@@ -117,3 +124,23 @@ def error_at(node: ast.AST, filename: str, msg: str, hint: str = "", lines: list
         end_col=getattr(node, "end_col_offset", None),
         text=text,
     )
+
+
+def combined(errors: list[PurifyError]) -> PurifyError:
+    """One error that reports all of `errors` in the order of the source; it is located at the
+    first of them, and `.errors` lists them all. Of several at one place only the first found is
+    kept: a later step of the rewrite fails again on what an earlier refusal is about."""
+    at: dict[tuple, PurifyError] = {}
+    for e in errors:
+        at.setdefault((e.filename, e.lineno, e.offset) if e.filename is not None else (e.describe(),), e)
+    unique = list(at.values())
+    unique.sort(key=lambda e: (e.filename or "", e.lineno or 0, e.offset or 0))
+    if len(unique) == 1:
+        return unique[0]
+    first = unique[0]
+    out = _rebuild(first.bare_msg, first.hint, first.filename, first.lineno,
+                   None if first.offset is None else first.offset - 1, first.end_lineno,
+                   None if first.end_offset is None else first.end_offset - 1, first.text)
+    out.errors = unique
+    return out
+

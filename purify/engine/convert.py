@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
 
+from ..errors import PurifyError, combined
 from . import templates
 from .model import ClassModel, Method, Resolver
 from .passes import markers, reads, refusals, returns
@@ -18,6 +21,7 @@ from .passes.calls import CallsPass
 from .passes.writes import WritesPass
 from .syntax import clone, is_super_init
 
+T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge")  # in runtime/helpers.py
 
 
@@ -34,11 +38,14 @@ class Converted:
 
 
 def convert(model: ClassModel, resolver: Resolver) -> Converted:
+    """The pure functions of the class, or a PurifyError reporting every refusal of the class
+    (the analysis's and each method's), in the order of the source."""
     helpers: set[str] = set()
     methods: dict[str, ast.FunctionDef] = {}
     kept: dict[str, ast.FunctionDef] = {}
     in_place: list[InPlace] = []
-    init = _convert_init(model, resolver, helpers, in_place)
+    errors = list(model.refusals)
+    init = _collecting(errors, lambda: _convert_init(model, resolver, helpers, in_place))
     for method in model.methods.values():
         if method.kind == "init":
             continue
@@ -46,12 +53,32 @@ def convert(model: ClassModel, resolver: Resolver) -> Converted:
             if method.owner is model:
                 kept[method.attr(model.name)] = clone(method.node)
             continue
-        methods[method.attr(model.name)] = _convert_method(model, method, resolver, helpers, in_place)
+        fn = _collecting(errors, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
+        if fn is not None:
+            methods[method.attr(model.name)] = fn
+    if errors:
+        raise combined(errors)
+    assert init is not None
     return Converted(model, init, methods, kept, helpers, in_place)
 
 
+def _collecting(errors: list[PurifyError], make: Callable[[], T]) -> T | None:
+    """`make()`, or None with its refusals added to `errors`. After a refusal elsewhere in the
+    class, a later step may fail on what that refusal is about: only the refusals count then."""
+    try:
+        return make()
+    except PurifyError as e:
+        errors.extend(e.errors)
+    except Exception:
+        if not errors:
+            raise
+    return None
+
+
 def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str], in_place: list[InPlace]) -> None:
-    refusals.check(ctx)
+    found = refusals.check(ctx)
+    if found:
+        raise combined(found)
     in_place += ctx.in_place
     markers.rewrite(ctx, fn, init=ctx.method.kind == "init")
     reads.rewrite(ctx, fn)

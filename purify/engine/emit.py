@@ -1,5 +1,5 @@
 """The module-level code of a converted class, as AST: what `purify convert` writes
-and `purify.source(Cls)` shows (engine/unparse.py turns it into text).
+and `purify.source(Cls)` shows (engine/text/ turns it into text).
 
     class CounterState(NamedTuple):
         n: Any
@@ -246,9 +246,3 @@ def _is_docstring(s: ast.stmt) -> bool:
 
 def _is_class_attr(s: ast.stmt) -> bool:
     return isinstance(s, (ast.Assign, ast.AnnAssign)) and bool(targets_of(s))
-
-
-def unparse_class(conv: Converted) -> str:
-    """Plain `ast.unparse` of the class's statements (engine/unparse.py writes the readable version)."""
-    module = ast.Module(body=class_statements(conv), type_ignores=[])
-    return ast.unparse(ast.fix_missing_locations(module))

@@ -8,7 +8,36 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import Protocol
+import enum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..errors import PurifyError
+    from .analysis.calls import Callee
+    from .analysis.effects import Summary
+
+
+class FieldKind(str, enum.Enum):
+    """What a field is in the State (a `str` enum: compares equal to its value)."""
+
+    STATE = "state"  # a pytree leaf
+    STATIC = "static"  # pytree metadata: hashable configuration, never traced
+    PARAM = "param"  # a trainable leaf (`purify.param`)
+
+
+class MethodKind(str, enum.Enum):
+    """How the class defines a function (a `str` enum: compares equal to its value)."""
+
+    INIT = "init"
+    METHOD = "method"
+    PROPERTY = "property"
+    STATIC = "static"
+    CLASS = "class"
+
+    @property
+    def has_self(self) -> bool:
+        """Takes the object (its state, in the pure API) as first argument."""
+        return self in (MethodKind.INIT, MethodKind.METHOD, MethodKind.PROPERTY)
 
 
 def field_name(attr: str) -> str:
@@ -34,10 +63,11 @@ class Field:
     """One state attribute."""
 
     attr: str  # as written after `self.`
-    kind: str  # "state" | "static" | "param"
+    kind: FieldKind
     node: ast.AST  # its first assignment in __init__, for error locations
     child: ast.expr | None = None  # the @stateful class expression when it holds one instance
     children: bool = False  # holds a tuple of @stateful instances
+    items: tuple[ast.expr, ...] = ()  # their classes as written, when __init__ shows every one
 
     @property
     def name(self) -> str:
@@ -50,10 +80,17 @@ class Method:
 
     name: str  # as written in the class body
     node: ast.FunctionDef
-    kind: str  # "init" | "method" | "property" | "static" | "class"
+    kind: MethodKind
     origin: Origin
     owner: ClassModel  # the class whose body holds it (super() resolves from here)
-    writes: bool = False  # writes state, directly or through calls
+    # Computed once per class by the analysis (inherited methods get their own, for this class):
+    callees: dict[int, Callee] = dataclasses.field(default_factory=dict)  # id(call node) -> what it runs
+    summary: Summary | None = None  # what running it does to the state
+
+    @property
+    def writes(self) -> bool:
+        """Does it change the state, directly or through what it calls?"""
+        return self.summary is not None and self.summary.writes
 
     def attr(self, class_name: str) -> str:
         """The name the class stores it under (private names are mangled)."""
@@ -74,6 +111,7 @@ class ClassModel:
     class_attrs: set[str]  # names assigned in the class body (constants)
     bases: list[ClassModel]  # decorated bases, nearest first
     base_expr: ast.expr | None  # the first base as written, for super()
+    refusals: list[PurifyError] = dataclasses.field(default_factory=list)  # what analysis could not accept
 
     @property
     def state_name(self) -> str:

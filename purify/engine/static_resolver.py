@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import PurifyError, error_at
+from ..errors import PurifyError, combined, error_at
 from .analysis import analyse
 from .model import ClassModel, Origin
 from .syntax import dotted
@@ -247,6 +247,14 @@ class Project:
         self._models[key] = model
         return model
 
+    def accepted(self, info: ModuleInfo, node: ast.ClassDef) -> ClassModel | None:
+        """The model of a class another one uses (a child, a base): its refusals are errors now,
+        as the decorator's would be when that class is decorated."""
+        model = self.model(info, node)
+        if model is not None and model.refusals:
+            raise combined(model.refusals)
+        return model
+
     def rng(self, at: ast.AST, info: ModuleInfo) -> ClassModel:
         if self._rng is not None:
             return self._rng
@@ -295,7 +303,7 @@ class StaticResolver:
         root, *rest = name.split(".")
         if not rest:
             for cls in info.classes(root):
-                return project.model(info, cls) if project.is_target(info, cls) else None
+                return project.accepted(info, cls) if project.is_target(info, cls) else None
             if root in info.imports:
                 module, attr, level = info.imports[root]
                 if attr is not None:
@@ -324,5 +332,5 @@ class StaticResolver:
                     project.notes.append(note)
             return None
         for cls in other.classes(name):
-            return project.model(other, cls) if project.is_target(other, cls) else None
+            return project.accepted(other, cls) if project.is_target(other, cls) else None
         return None

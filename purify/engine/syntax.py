@@ -176,4 +176,11 @@ def clone(node: ast.AST) -> ast.AST:
     for name in node._attributes:
         if hasattr(node, name):
             setattr(new, name, getattr(node, name))
+    if node.__class__ is ast.Call:  # the analysis knows calls by their node in the user's method
+        new.origin = getattr(node, "origin", node)  # type: ignore[attr-defined]
     return new
+
+
+def origin(call: ast.Call) -> ast.Call:
+    """The call of the user's method that `call` is a copy of (itself if it is none)."""
+    return getattr(call, "origin", call)  # type: ignore[no-any-return]

@@ -224,7 +224,14 @@ def deepcopy_(self: Any, memo: dict[int, Any]) -> Any:
 
 
 def state_of(obj: Any) -> Any:
-    """The current State of a @stateful instance (a NamedTuple pytree)."""
+    """The current State of a @stateful instance (a NamedTuple pytree).
+
+    For a child read from its parent (`purify.state_of(model.encoder)`), the child's part of
+    the parent's State.
+
+    Raises:
+        PurifyError: `obj` is not an instance of a `@purify.stateful` class.
+    """
     if not is_instance(obj):
         raise PurifyError(f"{type(obj).__name__} object is not an instance of a @purify.stateful class",
                           hint="decorate its class with @purify.stateful")
@@ -232,7 +239,12 @@ def state_of(obj: Any) -> Any:
 
 
 def set_state(obj: Any, state: Any) -> None:
-    """Replace a @stateful instance's state (e.g. with one restored from a checkpoint)."""
+    """Replace a @stateful instance's state (e.g. with one restored from a checkpoint).
+
+    Raises:
+        PurifyError: `obj` is not an instance of a `@purify.stateful` class, or `state` is
+            not a State of its class.
+    """
     state_of(obj)
     if type(state) is not type(obj).State:
         raise PurifyError(f"expected a {type(obj).State.__name__}, got {type(state).__name__}")

@@ -1,7 +1,8 @@
 """`purify.Rng`: randomness as state, a seed and a counter (the blox design).
 
 It is itself a plain class made @stateful, so it nests in any model and its
-state threads like any other.
+state threads like any other. `purify convert` copies the class, docstring included, into
+the modules that use it: keep its docstring about Rng alone.
 """
 
 from __future__ import annotations
@@ -37,15 +38,18 @@ def _fold_lanes(key: jax.Array) -> jax.Array:
 class Rng:
     """A random stream: `key = self.rng()` returns a fresh key and advances the counter.
 
+    `purify.Rng(seed)` takes an int, or a JAX key (typed, or raw `uint32` key data).
+    It is itself a `@purify.stateful` class: its State holds the seed, as raw
+    `uint32` key data (which saves with `np.savez`, pickle and orbax), and a
+    counter. Hold one in an attribute (`self.rng = purify.Rng(seed)`), or make one
+    as a local in `__init__` and pass it to the children's constructors.
+
     The key is `fold_in(seed, counter)`. Under `purify.vmap` each lane first folds
     its lane index into the seed (`fold_in(fold_in(seed, lane), counter)`, the
-    blox recipe, so the keys match blox's), so replicated state still gives every
-    lane its own randomness while the state (seed and counter) returned stays the
+    scheme of the JAX library blox), so replicated state still gives every lane
+    its own randomness while the state (seed and counter) returned stays the
     same in all of them. Inside `Cls.init` no lane is folded in, so parameters
     initialised under `purify.vmap` are identical across lanes.
-
-    Args:
-        seed: an int, or a key (typed or raw uint32).
     """
 
     def __init__(self, seed):

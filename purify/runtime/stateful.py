@@ -19,7 +19,7 @@ from ..engine.compile import compile_functions
 from ..engine.convert import RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
-from ..engine.unparse import class_source as converted_source
+from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, error_at
 from . import context, helpers, instances
 from .instances import as_state
@@ -27,7 +27,6 @@ from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
 
 T = TypeVar("T", bound=type)
-_RESERVED = ("State", "init")
 
 
 @dataclasses.dataclass
@@ -84,7 +83,6 @@ def stateful(cls: T) -> T:
     cells = closure_cells(cls)
     resolver = RuntimeResolver(globals_, cells)
     model = analyse(src.node, origin, resolver)
-    _check_reserved(model)
     conv = convert(model, resolver)
     state = make_state_type(model, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver)
@@ -122,15 +120,6 @@ def _at_caller(err: PurifyError) -> PurifyError:
 def _indent(filename: str, lineno: int) -> int:
     line = linecache.getline(filename, lineno)
     return len(line) - len(line.lstrip())
-
-
-def _check_reserved(model: ClassModel) -> None:
-    for name in _RESERVED:
-        m = model.methods.get(name)
-        if m is not None and m.owner is model:
-            raise error_at(m.node, model.origin.filename, f"a @stateful class cannot define `{name}`: "
-                           f"Cls.{name} is part of its pure API", f"rename the method (e.g. {name}_)",
-                           model.origin.lines)
 
 
 def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver) -> dict[str, Any]:
@@ -286,7 +275,15 @@ def _describe(v: Any) -> str:
 
 
 def source(cls: type) -> str:
-    """The generated source of a @stateful class: what `purify convert` emits for it."""
+    """The generated source of a @stateful class: what `purify convert` emits for it.
+
+    The State `NamedTuple`, the class with `init` and the pure methods, and the lines that
+    register the State's static fields, as text (the helpers the methods call, such as
+    `_setitem`, are not included; `purify convert` copies them into the module).
+
+    Raises:
+        PurifyError: `cls` is not a `@purify.stateful` class.
+    """
     info = cls.__dict__.get("__purify__") if isinstance(cls, type) else None
     if info is None:
         raise PurifyError(f"{getattr(cls, '__name__', cls)!r} is not a @purify.stateful class",

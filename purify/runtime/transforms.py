@@ -121,7 +121,8 @@ def split(state: Any) -> tuple[Any, Any]:
 
 
 def merge(params: Any, rest: Any) -> Any:
-    """Inverse of `purify.split`."""
+    """Inverse of `purify.split`: one State from `(params, rest)`, taking each field from
+    the half where it is not `None`. `purify.merge(*purify.split(state))` equals `state`."""
     return helpers._merge(params, rest)
 
 

@@ -10,11 +10,13 @@ and on the final state, with:
 * `convert`: the pure API of the module `purify convert` emits (when the CLI exists).
 
 Values are compared as numbers (a Python int and an int64 array agree). The programs
-run with 64-bit types so XLA computes exactly what NumPy does.
+run with 64-bit types so XLA computes exactly what NumPy does. The argument `r` (the Python
+int that methods raise on) is static: bound with functools.partial under jit and vmap.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import itertools
@@ -190,14 +192,17 @@ def _positional(prog: Program, step: Step) -> tuple[int, ...]:
 
 
 def _params(prog: Program, method: str) -> list[str]:
-    """The method's parameters after self, from the program's source."""
+    """The method's parameters after self, from the program's source (the main class or a base)."""
     import ast
 
-    for node in ast.walk(ast.parse(prog.source)):
-        if isinstance(node, ast.ClassDef) and node.name == prog.main:
-            for fn in node.body:
-                if isinstance(fn, ast.FunctionDef) and fn.name == method:
-                    return [a.arg for a in fn.args.args[1:]]
+    classes = {n.name: n for n in ast.walk(ast.parse(prog.source)) if isinstance(n, ast.ClassDef)}
+    name: str | None = prog.main
+    while name in classes:
+        node = classes[name]
+        for fn in node.body:
+            if isinstance(fn, ast.FunctionDef) and fn.name == method:
+                return [a.arg for a in fn.args.args[1:]]
+        name = next((b.id for b in node.bases if isinstance(b, ast.Name)), None)
     raise KeyError(method)
 
 
@@ -238,6 +243,10 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
     cache: dict[Any, Callable[..., Any]] = {}
     outs: list[Any] = []
     for step in prog.script:
+        if "r" in step.kwargs and mode in ("jit", "vmap"):
+            # `r` is a Python int the methods branch (and raise) on: static, as a bound argument
+            kwargs = {k: v for k, v in step.kwargs.items() if k != "r"}
+            step = Step(step.method, step.args, kwargs, step.kwargs["r"])
         if step.method.startswith("prop:"):
             fn = getattr(cls, step.method[5:])
             # (axis_size: a state whose fields are all static has no leaves to read the batch size from)
@@ -246,8 +255,10 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
             outs.append(snap(out))
             continue
         fn = getattr(cls, step.method)
+        if step.static is not None:
+            fn = functools.partial(fn, r=step.static)
         if mode == "jit":
-            key = step.method
+            key = (step.method, step.static)
             if key not in cache:
                 cache[key] = jax.jit(fn)
             out, state = cache[key](state, *step.args, **step.kwargs)
@@ -283,8 +294,9 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
         try:
             dec_mod = load_module(prog.module_text(decorated=True), "dec")
         except PurifyError as e:
-            if _aliasing_refusal(e):
-                return ["refused (aliasing)"]
+            kind = refusal_kind(e)
+            if kind is not None:
+                return [f"refused ({kind})"]
             refused = f"a supported program was refused:\n{e}"
         if refused is not None:
             raise Mismatch(refused)
@@ -306,11 +318,12 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
                 except Mismatch:
                     raise
                 except PurifyError as e:
-                    if not _aliasing_refusal(e):
+                    kind = refusal_kind(e)
+                    if kind is None:
                         raise Mismatch(f"[{mode}] raised PurifyError: {e}") from None
                     if ran:
                         raise Mismatch(f"[{mode}] refused what {ran} ran: {e}") from None
-                    return ["refused at init (aliasing)"]
+                    return [f"refused at init ({kind})"]
                 except Exception as e:  # noqa: BLE001 - any exception is a disagreement
                     failure = f"[{mode}] raised {type(e).__name__}: {e}\n{_tail()}"
                 if failure is not None:
@@ -347,8 +360,22 @@ ALIAS_REFUSALS = ("changes self.", "changes in place: in Python", "changes in pl
                   "after it was read in the same statement")
 
 
+# A call that may raise after changing the state, inside a try with handlers or
+# contextlib.suppress (the pure method would lose the changes made before the exception).
+EXCEPTION_REFUSALS = ("this call may raise after changing the state",)
+# `try: return x finally: <changes>` (the state handed back would miss the finally's changes).
+FINALLY_REFUSALS = ("this return leaves a `try` whose `finally` changes the state",)
+REFUSALS = {"aliasing": ALIAS_REFUSALS, "exception": EXCEPTION_REFUSALS, "finally": FINALLY_REFUSALS}
+
+
+def refusal_kind(e: Exception) -> str | None:
+    """Which of the refusals the engine is meant to make `e` is (None: none of them)."""
+    text = str(e)
+    return next((kind for kind, fragments in REFUSALS.items() if any(f in text for f in fragments)), None)
+
+
 def _aliasing_refusal(e: Exception) -> bool:
-    return any(fragment in str(e) for fragment in ALIAS_REFUSALS)
+    return refusal_kind(e) == "aliasing"
 
 
 def _run_converted(dec_mod: types.ModuleType, prog: Program) -> list[tuple[list[Any], Any]]:

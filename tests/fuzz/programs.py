@@ -10,6 +10,18 @@ lambdas and comprehensions, properties, static and class methods, class constant
 private and name-mangled attributes, `__call__`, keyword arguments and bounded
 recursion on a Python argument.
 
+Exceptions and inheritance (issue 11): methods may take a Python-int argument `r` (passed
+static: bound with functools.partial under jit and vmap) and raise on a condition of it
+(`if r % 3 == 0: raise ValueError(r)`, `assert r != 2`), before or after changing the state.
+Calls of own methods, `super()` methods, a child, items of a list of children and loops over
+one (`for kid in self.cs:`, `for i, kid in enumerate(self.cs):`) run inside
+`try`/`except ValueError`/`except Exception`/`except (ValueError, KeyError)`,
+`with contextlib.suppress(ValueError)` and `try`/`finally` (a `return` inside the try, state
+changes and child calls in the finally), with raising arguments only where a handler catches
+them: the plain class never lets an exception escape a script call. The main class may have a
+decorated base (and a grand-base) whose methods it overrides and calls through `super()`, and
+second names (`x = self.d`) are held across such calls.
+
 Numbers stay small integers (possibly as floats): every value written to a plain
 assignment, returned or passed is reduced `% M`, and augmented assignments only add
 bounded values, so eager Python, NumPy and XLA (with 64-bit types) compute exactly
@@ -27,7 +39,20 @@ from hypothesis import strategies as st
 
 M = 97  # every unbounded value is reduced modulo M
 DECORATOR = "@purify.stateful"
-HEADER = "import numpy as np\nimport purify\n\n\n"
+HEADER = "import contextlib\n\nimport numpy as np\nimport purify\n\n\n"
+# Conditions on the Python int `r` under which a method raises, with the negation `assert` uses.
+RAISE_CONDS = [("r < 0", "r >= 0"), ("r % 3 == 0", "r % 3 != 0"), ("r == 2", "r != 2"),
+               ("r > 3", "r <= 3"), ("r % 2 == 1", "r % 2 == 0")]
+# What each catching construct catches.
+CATCHERS = {"ValueError": {"ValueError"}, "ValueError as e": {"ValueError"},
+            "Exception": {"ValueError", "KeyError", "AssertionError"},
+            "(ValueError, KeyError)": {"ValueError", "KeyError"}, "suppress": {"ValueError"}}
+R_VALUES = list(range(-1, 6))  # the values of `r` literals and script arguments
+
+
+def holds(cond: str, r: int) -> bool:
+    return bool(eval(cond, {}, {"r": r}))  # noqa: S307 - one of RAISE_CONDS
+
 
 
 @dataclasses.dataclass
@@ -37,6 +62,7 @@ class FieldInfo:
     size: int = 0  # array length (arr) or the dict's array length (dict)
     child: ClassInfo | None = None
     count: int = 0  # number of children (children)
+    inherited: bool = False  # created by a base class's __init__
 
 
 @dataclasses.dataclass
@@ -45,6 +71,12 @@ class MethodInfo:
     params: list[str]  # after self; "w" and "d" have defaults
     returns: bool
     recursive: bool = False
+    # (condition on `r`, exception) for each raise that may escape the method, its callees' included
+    raises: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+    def raise_types(self, r: int | None) -> set[str]:
+        """The exceptions a call may raise with `r` (None: any value)."""
+        return {exc for cond, exc in self.raises if r is None or holds(cond, r)}
 
 
 @dataclasses.dataclass
@@ -59,6 +91,15 @@ class ClassInfo:
     init_params: list[str] = dataclasses.field(default_factory=list)
     lines: list[str] = dataclasses.field(default_factory=list)
     written: set[str] = dataclasses.field(default_factory=set)  # attributes its methods assign
+    base: ClassInfo | None = None  # a decorated base class (methods called through super())
+    below: set[str] = dataclasses.field(default_factory=set)  # method names subclasses override
+    is_base: bool = False
+
+    def eff(self) -> dict[str, MethodInfo]:
+        """The methods an instance has: its own and those it inherits."""
+        out = dict(self.base.eff()) if self.base is not None else {}
+        out.update({m.name: m for m in self.methods})
+        return out
 
     def of(self, *kinds: str) -> list[FieldInfo]:
         return [f for f in self.fields if f.kind in kinds]
@@ -72,6 +113,7 @@ class Step:
     method: str  # a method name, "__call__", or "prop:<name>"
     args: tuple[int, ...]
     kwargs: dict[str, int]
+    static: int | None = None  # (differential.run_pure: `r` taken out of kwargs, bound static)
 
 
 @dataclasses.dataclass
@@ -103,15 +145,18 @@ class _Scope:
         self.blocks: list[list[str]] = [list(params)]
         self.loops: list[str] = []  # Python-int loop counters in scope
         self.fns: list[str] = []  # nested functions that read state
+        self.saved_fns: list[list[str]] = []
 
     def names(self) -> list[str]:
         return [n for b in self.blocks for n in b]
 
     def push(self) -> None:
         self.blocks.append([])
+        self.saved_fns.append(list(self.fns))
 
     def pop(self) -> None:
         self.blocks.pop()
+        self.fns = self.saved_fns.pop()
 
 
 class BodyGen:
@@ -121,6 +166,11 @@ class BodyGen:
         self.draw, self.cls, self.index, self.method = draw, cls, index, method
         self.counter = 0
         self.scope = _Scope(method.params)
+        self.caught: list[set[str]] = []  # what the enclosing handlers catch
+        self.in_finally_try = 0  # inside a try (or its handlers) that has a finally: no early returns
+
+    def caught_now(self) -> set[str]:
+        return set().union(*self.caught)
 
     def fresh(self, stem: str) -> str:
         self.counter += 1
@@ -132,30 +182,73 @@ class BodyGen:
     def chance(self, p: float) -> bool:
         return self.draw(st.integers(0, 99)) < int(p * 100)
 
+    def rare(self, p: float) -> bool:
+        """Like chance, but false at the draw hypothesis favours (and shrinks to): 0."""
+        return self.draw(st.integers(0, 99)) >= 100 - int(p * 100)
+
     # -- expressions -------------------------------------------------------------
     def callees(self) -> list[MethodInfo]:
-        """Methods this one may call: later ones (no cycles), or itself one level down when recursive."""
-        return self.cls.methods[self.index + 1:]
+        """Methods this one may call through self: later ones of its class (no cycles), and inherited
+        ones; never a name a subclass overrides (that would dispatch down, maybe in a cycle)."""
+        own = [m for m in self.cls.methods[self.index + 1:] if m.name not in self.cls.below]
+        names = {m.name for m in self.cls.methods}
+        inherited = [m for n, m in (self.cls.base.eff() if self.cls.base else {}).items()
+                     if n not in names and n not in self.cls.below and not m.recursive]
+        return own + inherited
 
-    def call_args(self, m: MethodInfo, depth: int) -> str:
+    def super_callees(self) -> list[MethodInfo]:
+        """Methods `super()` reaches (their bodies only call methods at their level or above)."""
+        return [m for m in self.cls.base.eff().values() if not m.recursive] if self.cls.base else []
+
+    def r_arg(self, m: MethodInfo) -> str | None:
+        """The Python int `r` for a call of m: raising values only where a handler catches them, or
+        the caller's own `r` (then the caller may raise what m raises); None if no value is safe."""
+        caught = self.caught_now()
+        options: list[tuple[str, int | None]] = [(str(v), v) for v in R_VALUES]
+        if "r" in self.method.params:
+            options += [("r", None)] * 3
+        options += [(i, None) for i in self.scope.loops]
+        expr, value = self.pick(options)
+        types = m.raise_types(value)
+        if types <= caught:
+            return expr
+        if expr == "r":
+            self.method.raises += [x for x in m.raises if x not in self.method.raises]
+            return expr
+        safe = [str(v) for v in [*R_VALUES, *range(6, 40)] if not m.raise_types(v) - caught]
+        return self.pick(safe[:4]) if safe else None
+
+    def call_args(self, m: MethodInfo, depth: int) -> str | None:
         parts = []
+        with_w = False
         for p in m.params:
             if p == "v":
                 parts.append(self.bexpr(depth - 1))
             elif p == "w" and self.chance(0.5):
                 value = self.bexpr(depth - 1)
+                with_w = True
                 parts.append(f"w={value}" if self.chance(0.5) else value)
+            elif p == "r":
+                r = self.r_arg(m)
+                if r is None:
+                    return None
+                keyword = "w" in m.params and not with_w or parts and parts[-1].startswith("w=") or self.chance(0.5)
+                parts.append(f"r={r}" if keyword else r)
         return ", ".join(parts)
 
+    def fmt_call(self, ref: str, m: MethodInfo, args: str) -> str:
+        if m.name == "__call__" and ref != "super()":
+            return f"{ref}({args})"
+        return f"{ref}.{m.name}({args})"
+
     def method_call(self, depth: int, need_value: bool) -> str | None:
-        options = [m for m in self.callees() if m.returns or not need_value]
+        options = [("self", m) for m in self.callees() if m.returns or not need_value]
+        options += [("super()", m) for m in self.super_callees() if m.returns or not need_value]
         if not options:
             return None
-        m = self.pick(options)
+        ref, m = self.pick(options)
         args = self.call_args(m, depth)
-        if m.name == "__call__":
-            return f"self({args})"
-        return f"self.{m.name}({args})"
+        return None if args is None else self.fmt_call(ref, m, args)
 
     def child_call(self, depth: int, need_value: bool) -> str | None:
         options = []
@@ -173,7 +266,7 @@ class BodyGen:
             return None
         ref, m = self.pick(options)
         args = self.call_args(m, depth)
-        return f"{ref}({args})" if m.name == "__call__" else f"{ref}.{m.name}({args})"
+        return None if args is None else self.fmt_call(ref, m, args)
 
     def bexpr(self, depth: int = 2, calls: bool = True) -> str:
         """A bounded number: no state reads except through calls that return `% M`."""
@@ -259,6 +352,8 @@ class BodyGen:
             options += [f"{i} > 0", f"{i} % 2 == 0", f"{i} == 1"]
         for f in self.cls.of("static"):
             options += [f"self.{f.attr} > 1", f"self.{f.attr} == 2"]
+        if "r" in self.method.params:
+            options += ["r > 1", "r % 2 == 0"]
         return self.pick(options)
 
     # -- statements --------------------------------------------------------------
@@ -275,11 +370,174 @@ class BodyGen:
             return [f"return ({self.aexpr()}) % {M}"]
         return ["return"] if self.chance(0.3) else []
 
+    def method_body(self) -> list[str]:
+        """A top-level body: statements, maybe a raise on `r` (first, before any change, or after
+        some), and a final return, maybe inside a try (with a finally, or handlers)."""
+        chunks = [self.statement(0) for _ in range(self.draw(st.integers(1, 4)))]
+        if "r" in self.method.params and self.chance(0.6):
+            at = 0 if self.chance(0.5) else self.draw(st.integers(1, len(chunks)))
+            chunks.insert(at, self.raise_stmt())
+        lines = [line for c in chunks for line in c]
+        roll = self.draw(st.integers(0, 99))
+        if roll >= 94:
+            lines += self.return_in_finally()
+        elif roll >= 84 and self.method.returns:
+            lines += self.return_in_handler()
+        else:
+            lines += self.ret()
+        return lines
+
+    def raise_stmt(self) -> list[str]:
+        cond, ok = self.pick(RAISE_CONDS)
+        form = self.pick(["ValueError", "ValueError", "KeyError", "assert"])
+        exc = "AssertionError" if form == "assert" else form
+        self.method.raises.append((cond, exc))
+        if form == "assert":
+            return [f"assert {ok}, r"]
+        return [f"if {cond}:", f"    raise {form}(r)"]
+
+    def return_in_finally(self) -> list[str]:
+        """`try: ... return x finally: <changes>`: Python runs the finally after computing x."""
+        self.in_finally_try += 1
+        inner = self.body(1, final_return=False) if self.chance(0.4) else []
+        self.in_finally_try -= 1
+        ret = self.ret() or ["return"]
+        if self.chance(0.5):
+            final = self.finally_body(1)
+        else:  # a finally that changes nothing: accepted
+            reads = self.state_reads()
+            final = [f"{self.fresh('t')} = ({self.pick(reads) if reads else 1} + 1) % {M}"]
+        return ["try:", *["    " + line for line in [*inner, *ret]], "finally:", *["    " + line for line in final]]
+
+    def return_in_handler(self) -> list[str]:
+        """`try: return f(...) except E: return 0`: the handler's return is the value then."""
+        catcher = self.pick(["ValueError", "Exception", "(ValueError, KeyError)"])
+        self.caught.append(CATCHERS[catcher])
+        call = self.call_form(1, value=True)
+        self.caught.pop()
+        head = [f"return ({call[0]} + {self.aexpr(1)}) % {M}"] if call else self.ret()
+        return ["try:", *["    " + line for line in head], f"except {catcher}:",
+                f"    return {self.draw(st.integers(0, 3))}"]
+
+    def finally_body(self, depth: int) -> list[str]:
+        """A finally's statements: a state change, a call of a child (or of every child), anything."""
+        roll = self.draw(st.integers(0, 3))
+        if roll == 0:
+            fs = self.cls.of("scalar", "arr")
+            if fs:
+                return [f"self.{self.pick(fs).attr} += {self.bexpr(calls=False)}"]
+        if roll <= 2:
+            saved, self.caught = self.caught, []  # (nothing catches what a finally raises)
+            call = self.call_form(depth, children=roll == 1)
+            self.caught = saved
+            if call:
+                return call
+        return self.statement(depth)
+
+    def call_form(self, depth: int, value: bool = False, children: bool = False,
+                  wrap: Callable[[list[str]], list[str]] | None = None) -> list[str] | None:
+        """A call of an own method, a `super()` method, a child, an item of a list of children, or
+        of each child in a loop (`wrap`, when given, wraps the call inside the loop): its lines, or
+        with `value` one expression. Methods that may raise are preferred."""
+        options: list[tuple[str, str, MethodInfo, FieldInfo | None]] = []
+        if not children:
+            options += [("own", "self", m, None) for m in self.callees() if m.returns or not value]
+            options += [("super", "super()", m, None) for m in self.super_callees() if m.returns or not value]
+        for f in self.cls.of("child", "children"):
+            assert f.child is not None
+            for m in f.child.methods:
+                if m.recursive or value and not m.returns:
+                    continue
+                if f.kind == "child":
+                    options.append(("child", f"self.{f.attr}", m, f))
+                else:
+                    options.append(("item", "", m, f))
+                    if not value:
+                        options += [("loop", "", m, f)] * 2
+        if not options:
+            return None
+        raisers = [o for o in options if o[2].raises]
+        form, ref, m, f = self.pick(raisers if raisers and self.chance(0.75) else options)
+        if form == "item":
+            assert f is not None
+            ref = f"self.{f.attr}[{self.draw(st.integers(-f.count, f.count - 1))}]"
+        if form != "loop":
+            args = self.call_args(m, 1)
+            return None if args is None else [self.fmt_call(ref, m, args)]
+        assert f is not None
+        kid, i = self.fresh("kid"), self.fresh("i")
+        numbered = self.chance(0.5)
+        head = f"for {i}, {kid} in enumerate(self.{f.attr}):" if numbered else f"for {kid} in self.{f.attr}:"
+        if numbered:
+            self.scope.loops.append(i)
+        args = self.call_args(m, 1)
+        if numbered:
+            self.scope.loops.pop()
+        if args is None:
+            return None
+        call = [self.fmt_call(kid, m, args)]
+        return [head, *["    " + line for line in (wrap(call) if wrap else call)]]
+
+    def catching(self, body: list[str], catcher: str, handler: list[str], final: list[str]) -> list[str]:
+        if catcher == "suppress":
+            return ["with contextlib.suppress(ValueError):", *["    " + line for line in body]]
+        lines = ["try:", *["    " + line for line in body], f"except {catcher}:",
+                 *["    " + line for line in handler]]
+        if final:
+            lines += ["finally:", *["    " + line for line in final]]
+        return lines
+
+    def s_guard(self, depth: int) -> list[str] | None:
+        """A call inside try/except or contextlib.suppress (inside or around a loop over children)."""
+        catcher = self.pick(list(CATCHERS))
+        roll = self.draw(st.integers(0, 9))
+        fs = self.cls.of("scalar", "arr")
+        # (each part in a scope of its own: what it defines may not have run after the try)
+        self.scope.push()
+        final = self.finally_body(depth + 1) if catcher != "suppress" and self.rare(0.15) else []
+        self.scope.pop()
+        self.in_finally_try += bool(final)
+        self.scope.push()
+        if roll < 5 or not fs:
+            handler = ["pass"]
+        elif roll < 8:
+            handler = [f"self.{self.pick(fs).attr} += {self.bexpr(calls=False)}"]
+        else:
+            handler = self.statement(depth + 1)
+        self.scope.pop()
+        inside = self.chance(0.5)
+        self.caught.append(CATCHERS[catcher])
+        self.scope.push()
+        try:
+            call = self.call_form(depth, wrap=(lambda c: self.catching(c, catcher, handler, final)) if inside
+                                  else None)
+            if call is None or inside and call[0].startswith("for "):
+                return call
+            more = self.statement(depth + 1) if depth < 1 and self.rare(0.25) else []
+            return self.catching([*call, *more], catcher, handler, final)
+        finally:
+            self.in_finally_try -= bool(final)
+            self.caught.pop()
+            self.scope.pop()
+
+    def s_finally(self, depth: int) -> list[str] | None:
+        """try/finally (without handlers: nothing in it may raise) with changes or calls in the finally."""
+        self.scope.push()
+        self.in_finally_try += 1
+        body = self.body(depth + 1, final_return=False)
+        self.in_finally_try -= 1
+        self.scope.pop()
+        self.scope.push()
+        final = self.finally_body(depth + 1)
+        self.scope.pop()
+        return ["try:", *["    " + line for line in body], "finally:", *["    " + line for line in final]]
+
     def statement(self, depth: int) -> list[str]:
-        kinds = ["assign", "aug", "local", "call", "item", "item", "swap", "fn", "alias"]
+        kinds = ["assign", "aug", "local", "call", "call", "item", "item", "swap", "fn", "alias"]
         if depth < 2:
-            kinds += ["for", "for", "if", "while", "layers"]
-        if depth > 0:
+            kinds += ["for", "for", "if", "while", "layers", "guard", "guard", "guard", "finally"]
+        if depth > 0 and not self.in_finally_try:
+            # (a return in a try whose finally changes the state is refused: return_in_finally only)
             kinds += ["early"]
         kind = self.pick(kinds)
         out = getattr(self, f"s_{kind}")(depth)
@@ -340,6 +598,9 @@ class BodyGen:
         lines = [f"{x} = {src}"]
         if f.kind == "arr" and self.chance(0.3):
             lines.append(f"{x} += {self.draw(st.integers(1, 3))}")  # in place on NumPy: refused at init
+        if depth < 2 and self.chance(0.6):
+            # held across a call (of an own method, super(), a child...), maybe in a try
+            lines += (self.s_guard(depth + 1) if self.chance(0.5) else self.call_form(depth + 1)) or []
         for _ in range(self.draw(st.integers(0, 2))):
             lines += self.statement(depth + 1) if depth < 2 else []
         lines.append(f"{t} = ({read} + 0) % {M}")
@@ -353,7 +614,10 @@ class BodyGen:
         return [line]
 
     def s_call(self, depth: int) -> list[str] | None:
-        call = self.method_call(2, False) if self.chance(0.5) else self.child_call(2, False)
+        roll = self.draw(st.integers(0, 3))
+        if roll == 0:
+            return self.call_form(depth)
+        call = self.method_call(2, False) if roll == 1 else self.child_call(2, False)
         return [call] if call else None
 
     def s_item(self, depth: int) -> list[str] | None:
@@ -453,6 +717,11 @@ class BodyGen:
         x = self.fresh("x")
         call = "layer" if m.name == "__call__" else f"layer.{m.name}"
         extra = ", w=1" if "w" in m.params and self.chance(0.5) else ""
+        if "r" in m.params:
+            r = self.r_arg(m)
+            if r is None:
+                return None
+            extra += f", r={r}"
         first = f"{x} = {self.bexpr(1)}"
         self.scope.blocks[-1].append(x)
         return [first, f"for layer in self.{f.attr}:", f"    {x} = {call}({x}{extra})"]
@@ -461,12 +730,15 @@ class BodyGen:
 # -- classes -------------------------------------------------------------------
 
 
-def _gen_fields(draw: Callable[[Any], Any], children: list[ClassInfo], small: bool) -> list[FieldInfo]:
+def _gen_fields(draw: Callable[[Any], Any], children: list[ClassInfo], small: bool, stem_prefix: str = "",
+                base: bool = False) -> list[FieldInfo]:
+    """Fields of a class; a base class (`base`) has no static or name-mangled ones."""
     fields: list[FieldInfo] = []
     used: set[str] = set()
 
     def name(stem: str) -> str:
-        prefix = draw(st.sampled_from(["", "", "_", "__"]))
+        prefix = draw(st.sampled_from(["", "", "_"] if base else ["", "", "_", "__"]))
+        stem = stem_prefix + stem
         i = 0
         while f"{prefix}{stem}{i}" in used:
             i += 1
@@ -477,9 +749,9 @@ def _gen_fields(draw: Callable[[Any], Any], children: list[ClassInfo], small: bo
         fields.append(FieldInfo(name("n"), "scalar"))
     for _ in range(draw(st.integers(0, 1 if small else 2))):
         fields.append(FieldInfo(name("a"), "arr", size=draw(st.integers(1, 4))))
-    if not small and draw(st.booleans()):
+    if (not small or base) and draw(st.booleans()):
         fields.append(FieldInfo(name("d"), "dict", size=draw(st.integers(1, 3))))
-    if draw(st.booleans()):
+    if not base and draw(st.booleans()):
         fields.append(FieldInfo(name("k"), "static"))
     if children:
         if draw(st.booleans()):
@@ -491,9 +763,11 @@ def _gen_fields(draw: Callable[[Any], Any], children: list[ClassInfo], small: bo
 
 
 def _init_lines(draw: Callable[[Any], Any], cls: ClassInfo) -> list[str]:
-    body = []
+    body = ["super().__init__()"] if cls.base is not None else []
     for f in cls.fields:
         a = f"self.{f.attr}"
+        if f.inherited:
+            continue
         if f.kind == "scalar":
             body.append(f"{a} = {draw(st.sampled_from(['0', '1', '3', '2.0', '-1']))}")
         elif f.kind == "arr":
@@ -517,58 +791,98 @@ def _init_lines(draw: Callable[[Any], Any], cls: ClassInfo) -> list[str]:
                 body.append(f"{a} = tuple({f.child.name}() for _ in range({f.count}))")
     params = ", k=2" if cls.of("static") else ""
     cls.init_params = ["k"] if cls.of("static") else []
-    return [f"def __init__(self{params}):", *["    " + line for line in body]]
+    return [f"def __init__(self{params}):", *["    " + line for line in body or ["pass"]]]
 
 
-def gen_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo], small: bool) -> ClassInfo:
-    fields = _gen_fields(draw, children, small)
-    cls = ClassInfo(name, fields, [])
-    n = draw(st.integers(1, 2 if small else 4))
-    names = [f"m{i}" for i in range(n)]
+def _signature(draw: Callable[[Any], Any], name: str, small: bool) -> MethodInfo:
+    params = ["v"] + (["w"] if draw(st.booleans()) else []) + (["r"] if draw(st.integers(0, 9)) < 5 else [])
+    return MethodInfo(name, params, returns=draw(st.integers(0, 3)) > 0)
+
+
+def plan_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo], small: bool,
+               base: ClassInfo | None = None, kind: str = "main") -> ClassInfo:
+    """A class's fields and method signatures (bodies come from gen_class, once the subclasses'
+    method names are known). `kind`: "main", "child", or "base"/"gbase" (a decorated base)."""
+    stem = {"base": "b", "gbase": "g"}.get(kind, "")
+    own = _gen_fields(draw, children, small, stem, base=kind in ("base", "gbase"))
+    inherited = [dataclasses.replace(f, inherited=True) for f in base.fields] if base is not None else []
+    cls = ClassInfo(name, [*inherited, *own], [], base=base, is_base=kind in ("base", "gbase"))
+    n = draw(st.integers(1, 2 if small else 4 if kind == "main" else 3))
+    names = [f"{stem or 'm'}{i}" for i in range(n)]
     if draw(st.booleans()):
         names[draw(st.integers(0, n - 1))] = "__call__"
-    if not small and n > 1 and draw(st.booleans()):
+    if kind != "child" and n > 1 and draw(st.booleans()):
         j = draw(st.integers(1, n - 1))
         if names[j] != "__call__":
-            names[j] = draw(st.sampled_from(["_", "__"])) + names[j]
-    for nm in names:
-        params = ["v"] + (["w"] if draw(st.booleans()) else [])
-        cls.methods.append(MethodInfo(nm, params, returns=draw(st.integers(0, 3)) > 0))
-    recursive = not small and draw(st.integers(0, 3)) == 0
-    if recursive:
+            names[j] = draw(st.sampled_from(["_", "__"] if kind == "main" else ["_"])) + names[j]
+    methods = [_signature(draw, nm, small) for nm in names]
+    if base is not None:
+        # override some of the inherited methods (same signature), usually calling super() in them
+        inherited_methods = [m for m in base.eff().values() if not m.recursive and m.name not in names]
+        for m in draw(st.lists(st.sampled_from(inherited_methods), unique_by=lambda m: m.name, max_size=2)) \
+                if inherited_methods else []:
+            methods.insert(draw(st.integers(0, len(methods))), MethodInfo(m.name, list(m.params), m.returns))
+    cls.methods = methods
+    if kind == "main" and not small and draw(st.integers(0, 3)) == 0:
         cls.methods.append(MethodInfo("rec", ["v", "d"], returns=True, recursive=True))
-    if draw(st.booleans()):
-        cls.consts.append("C")
-    if draw(st.booleans()):
-        cls.statics.append("sh")
-    if draw(st.integers(0, 3)) == 0:
-        cls.classmethods.append("cm")
-    lines = [f"class {name}:"]
+    if kind in ("main", "child"):
+        if draw(st.booleans()):
+            cls.consts.append("C")
+        if draw(st.booleans()):
+            cls.statics.append("sh")
+        if draw(st.integers(0, 3)) == 0:
+            cls.classmethods.append("cm")
+    return cls
+
+
+def gen_class(draw: Callable[[Any], Any], cls: ClassInfo) -> ClassInfo:
+    """The source of a planned class; `cls.below` must hold the names its subclasses define."""
+    name = cls.name
+    lines = [f"class {name}({cls.base.name}):" if cls.base is not None else f"class {name}:"]
     if draw(st.booleans()):
         lines.append(f'    """Generated class {name}."""')
     if cls.consts:
         lines.append(f"    C = {draw(st.integers(1, 4))}")
     lines += ["    " + line for line in _init_lines(draw, cls)]
-    if cls.of("scalar", "arr") and draw(st.booleans()):
-        prop = "total"
-        reads = BodyGen(draw, cls, len(cls.methods), MethodInfo(prop, [], True)).state_reads()
-        lines += ["", "    @property", f"    def {prop}(self):", f"        return ({' + '.join(draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3)))}) % {M}"]
-        cls.props.append(prop)
+    if not cls.is_base:
+        if cls.of("scalar", "arr") and draw(st.booleans()):
+            prop = "total"
+            reads = BodyGen(draw, cls, len(cls.methods), MethodInfo(prop, [], True)).state_reads()
+            lines += ["", "    @property", f"    def {prop}(self):", f"        return ({' + '.join(draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3)))}) % {M}"]
+            cls.props.append(prop)
     if cls.statics:
         lines += ["", "    @staticmethod", "    def sh(z):", f"        return (z * 3 + 1) % {M}"]
     if cls.classmethods:
         lines += ["", "    @classmethod", "    def cm(cls, z):",
                   f"        return (z + {'cls.C' if cls.consts else '1'}) % {M}"]
-    # Bodies after all signatures are known (method i calls methods j > i).
-    for i, m in enumerate(cls.methods):
-        sig = ", ".join(["self", *("w=1" if p == "w" else "d=2" if p == "d" else p for p in m.params)])
-        lines += ["", f"    def {m.name}({sig}):"]
+    # Bodies after all signatures are known (method i calls methods j > i), the callees' first,
+    # so a caller knows what they may raise.
+    bodies: dict[int, list[str]] = {}
+    for i in reversed(range(len(cls.methods))):
+        m = cls.methods[i]
         if m.recursive:
-            body = _recursive_body(draw, cls, i, m)
+            bodies[i] = _recursive_body(draw, cls, i, m)
         else:
             gen = BodyGen(draw, cls, i, m)
-            body = gen.body(0, final_return=True) or ["pass"]
-        lines += ["        " + line for line in body]
+            body = gen.method_body()
+            inherited = cls.base.eff().get(m.name) if cls.base is not None else None
+            if inherited is not None and draw(st.integers(0, 3)) > 0:
+                # an override calling the method it overrides, maybe inside a try
+                gen.scope = _Scope(m.params)
+                call = gen.s_guard(0) if draw(st.booleans()) else None
+                if call is None:
+                    args = gen.call_args(inherited, 1)
+                    call = [] if args is None else [gen.fmt_call("super()", inherited, args)]
+                starts = [k for k, line in enumerate(body) if not line.startswith((" ", "else", "elif", "except",
+                                                                                   "finally"))]
+                at = draw(st.sampled_from(starts)) if starts else 0
+                body[at:at] = call
+            bodies[i] = body or ["pass"]
+    for i, m in enumerate(cls.methods):
+        sig = ", ".join(["self", *("w=1" if p == "w" else "d=2" if p == "d" else "r=1" if p == "r" else p
+                                   for p in m.params)])
+        lines += ["", f"    def {m.name}({sig}):"]
+        lines += ["        " + line for line in bodies[i]]
     cls.lines = lines
     cls.written = _written("\n".join(lines))
     return cls
@@ -601,7 +915,7 @@ def _recursive_body(draw: Callable[[Any], Any], cls: ClassInfo, index: int, m: M
 
 
 def _script(draw: Callable[[Any], Any], cls: ClassInfo) -> list[Step]:
-    public = [m for m in cls.methods if not m.name.startswith("_") or m.name == "__call__"]
+    public = [m for m in cls.eff().values() if not m.name.startswith("_") or m.name == "__call__"]
     steps = []
     for _ in range(draw(st.integers(1, 6))):
         if cls.props and draw(st.integers(0, 5)) == 0:
@@ -617,19 +931,37 @@ def _script(draw: Callable[[Any], Any], cls: ClassInfo) -> list[Step]:
                 kwargs["w"] = draw(st.integers(0, 4))
             else:
                 args.append(draw(st.integers(0, 4)))
+        if "r" in m.params:
+            # (static: bound with functools.partial under jit and vmap); never a value that escapes
+            safe = [v for v in R_VALUES if not m.raise_types(v)]
+            if not safe:
+                continue
+            kwargs["r"] = draw(st.sampled_from(safe))
         steps.append(Step(m.name, tuple(args), kwargs))
     return steps
 
 
 @st.composite
 def programs(draw: Callable[[Any], Any]) -> Program:
-    """A module with 0-2 child classes and a main class, and a script of calls on the main class."""
+    """A module with 0-2 child classes, maybe a decorated base (and grand-base), and a main class,
+    and a script of calls on the main class."""
     children: list[ClassInfo] = []
     for i in range(draw(st.integers(0, 2))):
-        children.append(gen_class(draw, f"Child{i}", [], small=True))
-    main = gen_class(draw, "Main", children, small=False)
+        child = plan_class(draw, f"Child{i}", [], small=True, kind="child")
+        children.append(gen_class(draw, child))
+    chain: list[ClassInfo] = []  # grand-base, base
+    roll = draw(st.integers(0, 9))
+    if roll >= 6:
+        if roll >= 8:
+            chain.append(plan_class(draw, "GBase", children, small=True, kind="gbase"))
+        chain.append(plan_class(draw, "Base", children, small=True, base=chain[-1] if chain else None, kind="base"))
+    main = plan_class(draw, "Main", children, small=False, base=chain[-1] if chain else None)
+    for k, c in enumerate(chain):
+        c.below = {m.name for sub in [*chain[k + 1:], main] for m in sub.methods}
+        gen_class(draw, c)
+    gen_class(draw, main)
     parts = [HEADER]
-    for c in [*children, main]:
+    for c in [*children, *chain, main]:
         parts.append(DECORATOR + "\n" + "\n".join(c.lines) + "\n\n\n")
     init_kwargs = {"k": draw(st.integers(1, 3))} if main.init_params else {}
     return Program("".join(parts), "Main", init_kwargs, _script(draw, main), main)

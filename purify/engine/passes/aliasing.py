@@ -6,12 +6,11 @@ child itself. The pure method works on values: `self.d["k"] = 1` builds a new di
 keeps the old one. Wherever that difference could show, purify refuses, pointing at the
 line, rather than be silently wrong.
 
-A part of the state is named by its *path* from self: `self.d["k"].x` is
-`(("attr", "d"), ("item", "'k'"), ("attr", "x"))`; an item key that is not a constant is
-`None` and may equal any key. A change in place *mutates* the object at a path: an item or
-attribute write mutates its container (`self.d["k"] = v` mutates `self.d`), a call of a
-child mutates the child. A name bound to path P sees a mutation of path C in Python when P
-is C or leads to it.
+A part of the state is named by its *path* from self (`analysis.paths.StatePath`). Which
+paths a method and the methods it calls change in place is the analysis's
+(`analysis.effects`): an item or attribute write mutates its container (`self.d["k"] = v`
+mutates `self.d`), a call of a child mutates the child. A name bound to path P sees a mutation
+of path C in Python when P reaches C.
 
 An augmented assignment (`x += v`, `self.a += v`) changes its target in place only when it
 holds a NumPy array or a list (`|=` on a dict too); on JAX arrays and numbers it rebinds. The
@@ -25,10 +24,13 @@ import ast
 import dataclasses
 from collections.abc import Iterator
 
-from ..syntax import MUTATORS, OPERATORS, enclosing_loops, may_follow, self_chain, targets_of, walk_own
+from ..analysis.effects import sites
+from ..analysis.paths import LinkKind, StatePath
+from ..model import ClassModel
+from ..syntax import MUTATORS, OPERATORS, enclosing_loops, may_follow, targets_of, walk_own
 from .base import MethodContext
 
-Path = tuple[tuple[str, str | None], ...]
+Path = StatePath
 
 
 @dataclasses.dataclass
@@ -53,9 +55,7 @@ class InPlace:
     hint: str
 
 
-def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    _check_augmented_during_call(ctx, fn)
-    _check_read_then_changed(ctx, fn)
+def _check_aliases(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     aliases = _aliases(ctx, fn)
     for alias in aliases:
         _check_not_an_object(ctx, alias)
@@ -67,33 +67,9 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 # -- paths -------------------------------------------------------------------------------
 
 
-def _path(ctx: MethodContext, node: ast.AST, self_name: str | None = None) -> Path | None:
+def _path(ctx: MethodContext, node: ast.AST) -> Path | None:
     """The state path `node` names (`self.<field>...`), or None."""
-    chain = self_chain(node, self_name or ctx.self_name)
-    if not chain or chain[0][0] != "attr":
-        return None
-    field = ctx.field(str(chain[0][1]))
-    if field is None or field.kind == "static":
-        return None
-    return tuple((kind, str(key) if kind == "attr" else _key(key)) for kind, key, _ in chain)
-
-
-def _key(key: object) -> str | None:
-    return ast.dump(key) if isinstance(key, ast.Constant) else None
-
-
-def _reaches(alias: Path, mutated: Path) -> bool:
-    """Does the object at `alias` see a change in place of the object at `mutated`?"""
-    if len(alias) > len(mutated):
-        return False
-    return all(a[0] == m[0] and (a[1] == m[1] or a[0] == "item" and None in (a[1], m[1]))
-               for a, m in zip(alias, mutated))
-
-
-def _is_child(ctx: MethodContext, path: Path) -> bool:
-    field = ctx.field(str(path[0][1]))
-    assert field is not None
-    return field.child is not None and len(path) == 1 or field.children and len(path) == 2 and path[1][0] == "item"
+    return StatePath.of(node, ctx.self_name, ctx.model)
 
 
 # -- the names bound to state --------------------------------------------------------------
@@ -122,11 +98,11 @@ def _check_not_an_object(ctx: MethodContext, alias: Alias) -> None:
 
 def _names_objects(ctx: MethodContext, path: Path) -> bool:
     """Does `path` end at a @stateful child, or a list or tuple of them?"""
-    model = ctx.model
+    model: ClassModel | None = ctx.model
     i = 0
-    while i < len(path):
-        kind, key = path[i]
-        field = model.fields.get(str(key)) if kind == "attr" else None
+    while i < len(path) and model is not None:
+        link = path.links[i]
+        field = model.fields.get(str(link.key)) if link.kind is LinkKind.ATTR else None
         if field is None or field.child is None and not field.children:
             return False
         if field.children:
@@ -216,9 +192,9 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                 if (call.lineno, call.col_offset) < (read.end_lineno, read.end_col_offset):  # type: ignore[operator]
                     continue  # evaluated before the read
                 if call not in changed_by:
-                    changed_by[call] = list(_mutations(ctx, ast.Expr(call), ctx.self_name, set()))
+                    changed_by[call] = list(_mutations(ctx, ast.Expr(call)))
                 for _, changed, certain in changed_by[call]:
-                    if not _reaches(path, changed):
+                    if not path.reaches(changed):
                         continue
                     src = ast.unparse(read)
                     msg = (f"this call changes {src} in place after it was read in the same statement: in Python "
@@ -264,8 +240,8 @@ def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> Non
         target = _path(ctx, n.target) if isinstance(n, ast.AugAssign) else None
         if target is None or len(target) != 1:
             continue  # `self.d[k] += self.f()`: refusals._check_aug_item_reentry
-        for site, path, certain in _mutations(ctx, ast.Expr(n.value), ctx.self_name, set()):  # type: ignore[attr-defined]
-            if not _reaches(target, path):
+        for site, path, certain in _mutations(ctx, ast.Expr(n.value)):  # type: ignore[attr-defined]
+            if not target.reaches(path):
                 continue
             src = ast.unparse(n.target)  # type: ignore[attr-defined]
             msg = (f"this call changes {src} in place while `{src} {OPERATORS.get(type(n.op), '?')}= ...` "  # type: ignore[attr-defined]
@@ -285,10 +261,10 @@ def _check_read_after_change(ctx: MethodContext, fn: ast.FunctionDef, aliases: l
     if not aliases:
         return
     loops = enclosing_loops(fn)
-    changes = list(_mutations(ctx, fn, ctx.self_name, set()))
+    changes = list(_mutations(ctx, fn))
     for alias in aliases:
         for site, path, certain in changes:
-            if not _reaches(alias.path, path) or not may_follow(alias.bound, site, loops):
+            if not alias.path.reaches(path) or not may_follow(alias.bound, site, loops):
                 continue
             use = next((u for u in ast.walk(fn) if isinstance(u, ast.Name) and u.id == alias.name
                         and isinstance(u.ctx, ast.Load) and may_follow(site, u, loops)), None)
@@ -304,42 +280,12 @@ def _check_read_after_change(ctx: MethodContext, fn: ast.FunctionDef, aliases: l
                                                   "array or a list"), f"read {src} again after the change{copy}")
 
 
-def _mutations(ctx: MethodContext, fn: ast.FunctionDef, self_name: str,
-               seen: set[str]) -> Iterator[tuple[ast.AST, Path, bool]]:
+def _mutations(ctx: MethodContext, node: ast.AST) -> Iterator[tuple[ast.AST, Path, bool]]:
     """(where, path mutated in place, certainly or only if it holds a NumPy array or list) in
-    `fn`, through the methods it calls too (located at the call)."""
-    for n in walk_own(fn):
-        if isinstance(n, ast.stmt):
-            for t in targets_of(n):
-                path = _path(ctx, t, self_name)
-                if path is not None and len(path) > 1:
-                    yield n, path[:-1], True
-                if path is not None and isinstance(n, ast.AugAssign):
-                    yield n, path, False  # `self.a += v`: in place on a NumPy array or a list
-        if isinstance(n, ast.For):
-            path = _path(ctx, n.iter, self_name)
-            if path is not None and len(path) == 1 and ctx.field(str(path[0][1])).children:  # type: ignore[union-attr]
-                yield n, (*path, ("item", None)), True  # a loop over children may call each of them
-        if not isinstance(n, ast.Call):
-            continue
-        if isinstance(n.func, ast.Name) and n.func.id == self_name:
-            name: str | None = "__call__"
-        else:
-            chain = self_chain(n.func, self_name)
-            path = _path(ctx, n.func, self_name)
-            name = str(chain[0][1]) if chain and len(chain) == 1 and path is None else None
-            if path is not None:
-                child = next((path[:k] for k in (1, 2) if len(path) >= k and _is_child(ctx, path[:k])), None)
-                if child is not None:
-                    yield n, child, True
-                continue
-        method = ctx.method_named(name) if name is not None else None
-        if method is None or name in seen or method.kind != "method":
-            continue
-        seen.add(name)  # type: ignore[arg-type]
-        callee_self = (method.node.args.posonlyargs or method.node.args.args or [ast.arg("self")])[0].arg
-        for _, path, certain in _mutations(ctx, method.node, callee_self, seen):
-            yield n, path, certain
+    `node`, through the methods it calls too (located at the call)."""
+    for site in sites(ctx.model, ctx.method, node):
+        for m in site.mutations:
+            yield site.node, m.path, m.certain
 
 
 # -- two attributes, one object -----------------------------------------------------------------
@@ -373,7 +319,7 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
             hint = f"store a copy ({ast.unparse(target)} = {what}.copy()), or give each attribute its own object"
             if mutations is None:
                 mutations = _class_mutations(ctx)
-            reached = [certain for _, p, certain in mutations if _reaches(source, p) or _reaches(dest, p)]
+            reached = [certain for _, p, certain in mutations if source.reaches(p) or dest.reaches(p)]
             if any(reached):
                 raise ctx.error(n, msg, hint)
             if reached:
@@ -382,15 +328,16 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
 
 
 def _class_mutations(ctx: MethodContext) -> list[tuple[ast.AST, Path, bool]]:
-    out: list[tuple[ast.AST, Path, bool]] = []
-    for method in ctx.model.methods.values():
-        if method.kind in ("method", "init"):
-            self_name = (method.node.args.posonlyargs or method.node.args.args or [ast.arg("self")])[0].arg
-            out += _mutations(ctx, method.node, self_name, {"__call__", *ctx.model.methods})
-    return out
+    """Every change in place the class's methods make (each method's summary covers its callees)."""
+    return [(m.node, mu.path, mu.certain) for m in ctx.model.methods.values() if m.summary is not None
+            for mu in m.summary.mutations]
 
 
 def _in_place(ctx: MethodContext, path: Path, node: ast.AST, msg: str, hint: str) -> None:
     dict_too = isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitOr)
     origin = ctx.method.origin
-    ctx.in_place.append(InPlace(str(path[0][1]), node, origin.filename, origin.lines, dict_too, msg, hint))
+    ctx.in_place.append(InPlace(path.field, node, origin.filename, origin.lines, dict_too, msg, hint))
+
+
+# In the order refusals.check runs them.
+CHECKS = (_check_augmented_during_call, _check_read_then_changed, _check_aliases)

@@ -6,8 +6,9 @@ import ast
 from typing import Any
 
 from ...errors import PurifyError, error_at
+from ..analysis.calls import OTHER, Callee
 from ..model import ClassModel, Field, Method, Resolver, field_name
-from ..syntax import Link, all_names, arg_names
+from ..syntax import Link, all_names, arg_names, origin
 
 
 class MethodContext:
@@ -42,6 +43,10 @@ class MethodContext:
 
     def method_named(self, name: str) -> Method | None:
         return self.model.methods.get(name)
+
+    def callee(self, call: ast.Call) -> Callee:
+        """What `call` (of the user's method, or of its rewritten copy) runs: the analysis's answer."""
+        return self.method.callees.get(id(origin(call)), OTHER)
 
     def load_chain(self, links: list[Link]) -> ast.expr:
         """`self.<links>` as a load, with state field names (`self._x` -> `self.x_`)."""

@@ -18,7 +18,8 @@ import dataclasses
 from collections.abc import Callable
 
 from .. import templates
-from ..syntax import Link, dotted, is_self, is_super_call, self_chain
+from ..analysis.calls import Callee, CallKind
+from ..syntax import Link, dotted, self_chain
 from .base import MethodContext, StatementPass
 
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
@@ -288,75 +289,60 @@ class CallsPass(StatementPass):
 
     # -- what a call is --------------------------------------------------------
     def plan(self, call: ast.Call) -> Plan | None:
-        ctx, func = self.ctx, call.func
-        if is_self(func, ctx.self_name):
-            return self._self_method(call, "__call__")
-        if grad_form(func, ctx):
-            return self._grad(func)  # type: ignore[arg-type]
-        if isinstance(func, ast.Attribute) and is_super_call(func.value):
-            return self._super(call, func.attr)
-        if isinstance(func, ast.Name) and func.id in self.loop_children:
-            return self._loop_child(func.id, "__call__", func)
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.loop_children:
-            return self._loop_child(func.value.id, func.attr, func)
+        """How to thread the state through `call`, from what the analysis says it runs."""
+        callee = self.ctx.callee(call)
+        return self._plan(callee, call.func, call) if callee.threads else None
+
+    def _plan(self, callee: Callee, func: ast.expr, at: ast.expr) -> Plan | None:
+        """`at`: where an error points (the call)."""
+        ctx = self.ctx
+        if callee.kind is CallKind.OWN:
+            return self._self_method(func, callee, at)
+        if callee.kind is CallKind.GRAD:
+            return self._grad(func, callee)  # type: ignore[arg-type]
+        if callee.kind is CallKind.SUPER:
+            return self._super(func, callee, at)
+        var = func.value if isinstance(func, ast.Attribute) else func
+        if callee.kind is CallKind.ITEM and isinstance(var, ast.Name) and var.id in self.loop_children:
+            return self._loop_child(var.id, callee.name, func)
         chain = self_chain(func, ctx.self_name)
-        if not chain:
-            return None
-        head = str(chain[0][1])
-        if len(chain) == 1 and chain[0][0] == "attr":
-            method = ctx.method_named(head)
-            if method is not None:
-                if method.kind in ("static", "class", "property"):
-                    return None  # an ordinary call, see _plain_callee
-                return self._self_method(call, head)
-        return self._child(chain)
+        return self._child(chain, callee) if chain else None
 
-    def _self_method(self, call: ast.Call, name: str) -> Plan | None:
+    def _self_method(self, func: ast.expr, callee: Callee, at: ast.expr) -> Plan:
         ctx = self.ctx
-        method = ctx.method_named(name)
-        if method is None:
-            raise ctx.error(call, f"{ctx.model.name} has no method {name}", "define it in the class")
-        func = templates.expr("cls_.m", call.func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
-        target = ast.Name(ctx.self_name, ast.Store())
-        return Plan(func, ctx.self_load(), [target], method.writes)
-
-    def _super(self, call: ast.Call, name: str) -> Plan:
-        ctx = self.ctx
-        owner = ctx.method.owner
-        base = owner.bases[0] if owner.bases else None
-        if base is None or owner.base_expr is None or name not in base.methods:
-            raise ctx.error(call, f"super().{name}() has no @stateful base class to call",
-                            "remove the call, or decorate the base class with @purify.stateful")
-        method = base.methods[name]
-        func = templates.expr("base.m", call.func, base=owner.base_expr, m=method.attr(base.name))
+        if not callee.targets:
+            raise ctx.error(at, f"{ctx.model.name} has no method {callee.name}", "define it in the class")
+        method = callee.targets[0][1]
+        func = templates.expr("cls_.m", func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
         return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
 
-    def _child(self, chain: list[Link]) -> Plan | None:
+    def _super(self, func: ast.expr, callee: Callee, at: ast.expr) -> Plan:
+        ctx = self.ctx
+        owner = ctx.method.owner
+        if not callee.targets or owner.base_expr is None:
+            raise ctx.error(at, f"super().{callee.name}() has no @stateful base class to call",
+                            "remove the call, or decorate the base class with @purify.stateful")
+        base, method = callee.targets[0]
+        func = templates.expr("base.m", func, base=owner.base_expr, m=method.attr(base.name))
+        return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
+
+    def _child(self, chain: list[Link], callee: Callee) -> Plan:
         """`self.c(...)`, `self.c.m(...)`, `self.cs[i](...)`, `self.cs[i].m(...)`."""
         ctx = self.ctx
-        f = ctx.field(str(chain[0][1]))
-        if f is None or chain[0][0] != "attr":
-            return None
-        if f.child is not None and len(chain) in (1, 2):
-            name = "__call__" if len(chain) == 1 else str(chain[1][1])
-            if len(chain) == 2 and chain[1][0] != "attr":
-                return None
-            model = ctx.resolver.stateful(f.child)
-            method = model.methods.get(name) if model else None
-            if model is not None and method is None:
-                return None  # e.g. a child's callable static field: an ordinary call
+        field = callee.field
+        assert field is not None
+        if callee.kind is CallKind.CHILD:
+            assert field.child is not None
+            method = callee.targets[0][1] if callee.targets else None
+            name = method.attr(callee.targets[0][0].name) if method is not None else callee.name
             ref = chain[:1]
-            func = templates.expr("child.m", chain[-1][2], child=f.child, m=method.attr(model.name) if method else name)
+            func = templates.expr("child.m", chain[-1][2], child=field.child, m=name)
             return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], method is None or method.writes)
-        if f.children and len(chain) in (2, 3) and chain[1][0] == "item":
-            name = "__call__" if len(chain) == 2 else str(chain[2][1])
-            ref = chain[:2]
-            state = ctx.load_chain(ref)
-            func = templates.expr("state._cls.m", chain[-1][2], state=state, m=name)
-            return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], True)
-        return None
+        ref = chain[:2]
+        func = templates.expr("state._cls.m", chain[-1][2], state=ctx.load_chain(ref), m=callee.name)
+        return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], True)
 
-    def _grad(self, transform: ast.Call) -> Plan:
+    def _grad(self, transform: ast.Call, callee: Callee) -> Plan:
         """`purify.grad(self.loss)(x)` -> `_r, self = _grad(Cls.loss, False, self, x)`."""
         ctx = self.ctx
         api = ctx.resolver.purify_api(transform.func)
@@ -368,9 +354,7 @@ class CallsPass(StatementPass):
                                 "arguments use jax.grad on a plain function")
             has_aux = k.value
         ref = transform.args[0]
-        chain = self_chain(ref, ctx.self_name) or []
-        callee = ast.Call(func=ref, args=[], keywords=[])
-        inner = self.plan(callee) if chain or is_self(ref, ctx.self_name) else None
+        inner = self._plan(callee.inner, ref, ref) if callee.inner is not None and callee.inner.threads else None
         if inner is None or inner.prefix:
             raise ctx.error(ref, f"purify.{api}() takes a method of self or of a child, e.g. self.loss",
                             f"write purify.{api}(self.loss)(x, y), or jax.{api} for a plain function")
@@ -405,12 +389,6 @@ def _plain_target(t: ast.expr) -> bool:
     if isinstance(t, ast.Name):
         return True
     return isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
-
-
-def grad_form(func: ast.expr, ctx: MethodContext) -> bool:
-    """Is `func` `purify.grad(ref)` or `purify.value_and_grad(ref, ...)`?"""
-    return (isinstance(func, ast.Call) and len(func.args) == 1
-            and ctx.resolver.purify_api(func.func) in ("grad", "value_and_grad"))
 
 
 def _bound_in(body: list[ast.stmt]) -> set[str]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..analysis.calls import CallKind
 from ..model import field_name
 from ..syntax import self_chain, targets_of
 from .base import MethodContext
-from .calls import grad_form
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -24,7 +24,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                 _skip_chain(t, skip)
             if isinstance(n, ast.For):
                 _skip_chain(n.target, skip)
-        if isinstance(n, ast.Call) and grad_form(n.func, ctx):
+        if isinstance(n, ast.Call) and ctx.callee(n).kind is CallKind.GRAD:
             _skip_head(n.func.args[0], ctx.self_name, skip)  # type: ignore[attr-defined]
         if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
             _skip_head(n.func, ctx.self_name, skip)

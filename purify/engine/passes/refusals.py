@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+from ...errors import PurifyError
+from ..analysis.effects import site_of, sites
 from ..syntax import (
     MUTATORS,
     OPERATORS,
@@ -24,18 +26,19 @@ from .base import MethodContext
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
 
 
-def check(ctx: MethodContext) -> None:
+def check(ctx: MethodContext) -> list[PurifyError]:
+    """Every refusal of the method (one per check: each stops at its first finding)."""
     fn = ctx.method.node
-    _check_statements(ctx, fn)
-    _check_self_uses(ctx, fn)
-    _check_nested_writes(ctx, fn)
-    _check_container_mutation(ctx, fn)
-    _check_argument_mutation(ctx, fn)
-    _check_return_before_finally(ctx, fn)
-    _check_escaping_closures(ctx, fn)
-    _check_aug_item_reentry(ctx, fn)
-    aliasing.check(ctx, fn)
-    exceptions.check(ctx, fn)
+    checks = (_check_statements, _check_self_uses, _check_nested_writes, _check_container_mutation,
+              _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
+              _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check)
+    found = []
+    for run in checks:
+        try:
+            run(ctx, fn)
+        except PurifyError as e:
+            found.append(e)
+    return found
 
 
 def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -50,7 +53,7 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             continue
         field = str(chain[0][1])
         for call in walk_own(ast.Expr(n.value)):
-            if isinstance(call, ast.Call) and field in _fields_changed_by(ctx, call, set()):
+            if isinstance(call, ast.Call) and field in _fields_changed_by(ctx, call):
                 raise ctx.error(call, f"this call changes self.{field} while `{ast.unparse(n.target)} "
                                 f"{OPERATORS.get(type(n.op), '?')}= ...` updates it: Python fetched self.{field} "
                                 "before the call, so the result depends on whether the call replaces it or "
@@ -60,45 +63,10 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 _NO_REENTRY_HINT = "call it in a statement of its own first (r = self.method(...)), then update the item with r"
 
 
-def _fields_changed_by(ctx: MethodContext, call: ast.Call, seen: set[str]) -> set[str]:
-    """Attributes of self that `call` may change (own writes, children's, and callees', transitively)."""
-    chain = self_chain(call.func, ctx.self_name)
-    if is_self(call.func, ctx.self_name):
-        name = "__call__"
-    elif chain and chain[0][0] == "attr" and len(chain) == 1 and ctx.method_named(str(chain[0][1])) is not None:
-        name = str(chain[0][1])
-    elif chain and chain[0][0] == "attr":
-        return {str(chain[0][1])}  # a child's method: its state is written back into that field
-    else:
-        return set()
-    method = ctx.method_named(name)
-    if method is None or name in seen or method.kind not in ("method",):
-        return set()
-    seen.add(name)
-    self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
-    out: set[str] = set()
-    for n in walk_own(method.node):
-        if isinstance(n, ast.stmt):
-            for t in targets_of(n):
-                c = self_chain(t, self_name)
-                if c and c[0][0] == "attr":
-                    out.add(str(c[0][1]))
-        elif isinstance(n, ast.Call):
-            inner = self_chain(n.func, self_name)
-            if is_self(n.func, self_name):
-                out |= _fields_changed_by_name(ctx, "__call__", seen)
-            elif inner and inner[0][0] == "attr":
-                head = str(inner[0][1])
-                out |= (_fields_changed_by_name(ctx, head, seen) if len(inner) == 1 and ctx.method_named(head)
-                        else {head})
-            elif isinstance(n.func, (ast.Name, ast.Attribute)):
-                out |= {f.attr for f in ctx.model.fields.values() if f.children}  # loops over children
-    return out
-
-
-def _fields_changed_by_name(ctx: MethodContext, name: str, seen: set[str]) -> set[str]:
-    call = ast.Call(func=ast.Attribute(ast.Name(ctx.self_name, ast.Load()), name, ast.Load()), args=[], keywords=[])
-    return _fields_changed_by(ctx, call, seen)
+def _fields_changed_by(ctx: MethodContext, call: ast.Call) -> frozenset[str]:
+    """Attributes of self that `call` may change (its callee's, transitively, or the child's)."""
+    site = site_of(ctx.model, ctx.method, call, ctx.self_name)
+    return site.fields if site is not None else frozenset()
 
 
 def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -172,21 +140,7 @@ def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> Non
 
 
 def _may_change_state(ctx: MethodContext, node: ast.AST) -> bool:
-    for n in [node, *walk_own(node)]:
-        if isinstance(n, ast.stmt) and any(self_chain(t, ctx.self_name) for t in targets_of(n)):
-            return True
-        if isinstance(n, ast.Call):
-            f = n.func
-            if is_self(f, ctx.self_name) or isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call) \
-                    and isinstance(f.value.func, ast.Name) and f.value.func.id == "super":
-                return True
-            chain = self_chain(f, ctx.self_name)
-            if chain:
-                m = ctx.method_named(str(chain[0][1])) if len(chain) == 1 else None
-                field = ctx.field(str(chain[0][1]))
-                if m is not None and m.writes or field is not None and (field.child is not None or field.children):
-                    return True
-    return False
+    return any(site.writes for site in sites(ctx.model, ctx.method, node))
 
 
 def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:

@@ -16,18 +16,18 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from ..errors import PurifyError, error_at
-from .model import ClassModel, Field, Method, Origin, Resolver
-from .syntax import (
+from ...errors import PurifyError, error_at
+from ..model import ClassModel, Field, FieldKind, Method, MethodKind, Origin, Resolver
+from ..syntax import (
     arg_names,
     dotted,
     is_self,
-    is_super_call,
     is_super_init,
     self_chain,
     targets_of,
     walk_own,
 )
+from .effects import summarise
 
 _REFUSED_DUNDERS = {
     "__getattr__": "purify reads attributes from the state itself",
@@ -35,6 +35,7 @@ _REFUSED_DUNDERS = {
     "__getattribute__": "purify reads attributes from the state itself",
     "__delattr__": "the structure of the state is fixed after __init__",
 }
+_RESERVED = ("State", "init")  # names of the pure API on the class
 _CONFIG_CALLS = {"int", "float", "bool", "str", "len", "tuple", "min", "max", "abs", "round", "range", "sorted", "frozenset"}
 _CONFIG_ROOTS = {"optax", "functools", "jnp.dtype", "np.dtype"}
 _ARRAY_HINTS = ("Array", "ndarray", "ArrayLike")
@@ -45,13 +46,18 @@ class _Ctx:
 
     def __init__(self, node: ast.ClassDef, origin: Origin, resolver: Resolver) -> None:
         self.node, self.origin, self.resolver = node, origin, resolver
+        self.refusals: list[PurifyError] = []  # every one is reported, compiler style
 
     def error(self, node: ast.AST, msg: str, hint: str = "") -> PurifyError:
         return error_at(node, self.origin.filename, msg, hint, self.origin.lines)
 
+    def refuse(self, node: ast.AST, msg: str, hint: str = "") -> None:
+        self.refusals.append(self.error(node, msg, hint))
+
 
 def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassModel:
-    """Build the ClassModel of a @stateful class, or raise a located PurifyError."""
+    """Build the ClassModel of a @stateful class. What it cannot rewrite is in `model.refusals`
+    (located errors, reported by `convert` with the methods' own)."""
     ctx = _Ctx(node, origin, resolver)
     _check_class(ctx)
     bases, base_expr = _bases(ctx)
@@ -64,16 +70,17 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassMode
     own = _own_methods(ctx, model)
     for base in reversed(bases):
         # Copies: this class re-converts inherited methods with its own facts.
-        model.methods.update({k: dataclasses.replace(v) for k, v in base.methods.items()})
+        model.methods.update({k: dataclasses.replace(v, callees={}, summary=None) for k, v in base.methods.items()})
     model.methods.update(own)
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
-    _check_writes_outside_init(model)
-    _check_private_names(model)
+    for check in (_check_writes_outside_init, _check_private_names):
+        ctx.refusals += check(model)
     _classify(model, resolver)
-    _check_child_writes(model, resolver)
-    _mark_writers(model, resolver)
+    ctx.refusals += _check_child_writes(model, resolver)
+    summarise(model, resolver)
+    model.refusals = ctx.refusals
     return model
 
 
@@ -84,21 +91,21 @@ def _check_class(ctx: _Ctx) -> None:
     node = ctx.node
     for kw in node.keywords:
         if kw.arg == "metaclass":
-            raise ctx.error(kw, "a @stateful class cannot have a metaclass",
-                            "drop the metaclass; purify builds the class's pure API itself")
+            ctx.refuse(kw, "a @stateful class cannot have a metaclass",
+                       "drop the metaclass; purify builds the class's pure API itself")
     for dec in node.decorator_list:
         target = dec.func if isinstance(dec, ast.Call) else dec
         if ctx.resolver.purify_api(target) != "stateful":
-            raise ctx.error(dec, "a @stateful class cannot take other class decorators",
-                            "apply @purify.stateful alone (dataclass-generated methods have no source to rewrite)")
+            ctx.refuse(dec, "a @stateful class cannot take other class decorators",
+                       "apply @purify.stateful alone (dataclass-generated methods have no source to rewrite)")
     for stmt in node.body:
         for t in targets_of(stmt):
             if isinstance(t, ast.Name) and t.id == "__slots__":
-                raise ctx.error(stmt, "a @stateful class cannot define __slots__",
-                                "remove __slots__: instances keep their state in one State tuple")
+                ctx.refuse(stmt, "a @stateful class cannot define __slots__",
+                           "remove __slots__: instances keep their state in one State tuple")
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _REFUSED_DUNDERS:
-            raise ctx.error(stmt, f"a @stateful class cannot define {stmt.name}",
-                            f"remove it: {_REFUSED_DUNDERS[stmt.name]}")
+            ctx.refuse(stmt, f"a @stateful class cannot define {stmt.name}",
+                       f"remove it: {_REFUSED_DUNDERS[stmt.name]}")
         _check_lambda_methods(ctx, stmt)
 
 
@@ -112,12 +119,12 @@ def _check_lambda_methods(ctx: _Ctx, stmt: ast.stmt) -> None:
     name = names[0]
     if isinstance(value, ast.Lambda):
         params = ", ".join(arg_names(value)) or "self"
-        raise ctx.error(value, f"lambda assigned as method {name}: purify only rewrites methods written with def",
-                        f"write `def {name}({params}): return ...` (or wrap it: {name} = staticmethod(lambda ...))")
+        ctx.refuse(value, f"lambda assigned as method {name}: purify only rewrites methods written with def",
+                   f"write `def {name}({params}): return ...` (or wrap it: {name} = staticmethod(lambda ...))")
     if isinstance(value, ast.Call) and dotted(value.func) in ("property", "functools.cached_property",
                                                               "cached_property"):
-        raise ctx.error(value, f"property {name} is built with {dotted(value.func)}(...), which purify cannot rewrite",
-                        f"write it with the decorator: `@property` above `def {name}(self): return ...`")
+        ctx.refuse(value, f"property {name} is built with {dotted(value.func)}(...), which purify cannot rewrite",
+                   f"write it with the decorator: `@property` above `def {name}(self): return ...`")
 
 
 def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
@@ -127,12 +134,14 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
             continue
         model = ctx.resolver.stateful(base)
         if model is None:
-            raise ctx.error(base, f"base class {ast.unparse(base)} is not @stateful",
-                            "decorate the base class with @purify.stateful too, or make it a plain attribute")
+            ctx.refuse(base, f"base class {ast.unparse(base)} is not @stateful",
+                       "decorate the base class with @purify.stateful too, or make it a plain attribute")
+            continue
         models.append(model)
     if len(models) > 1:
-        raise ctx.error(ctx.node, "a @stateful class can have at most one @stateful base",
-                        "use composition: hold the other class as an attribute")
+        ctx.refuse(ctx.node, "a @stateful class can have at most one @stateful base",
+                   "use composition: hold the other class as an attribute")
+        models = models[:1]
     first = next((b for b in ctx.node.bases if dotted(b) not in ("object", "abc.ABC", "ABC")), None)
     return models, first
 
@@ -152,47 +161,60 @@ def _own_methods(ctx: _Ctx, model: ClassModel) -> dict[str, Method]:
     out: dict[str, Method] = {}
     for stmt in ctx.node.body:
         if isinstance(stmt, ast.AsyncFunctionDef):
-            raise ctx.error(stmt, f"async method {stmt.name} cannot be made pure",
-                            "write a plain def; JAX traces synchronous code")
+            ctx.refuse(stmt, f"async method {stmt.name} cannot be made pure",
+                       "write a plain def; JAX traces synchronous code")
+            continue
         if not isinstance(stmt, ast.FunctionDef):
             continue
         kind = _method_kind(ctx, stmt)
-        if kind in ("method", "property", "init") and not (stmt.args.posonlyargs or stmt.args.args):
+        if kind is None:
+            continue
+        if kind.has_self and not (stmt.args.posonlyargs or stmt.args.args):
             # (`def m(*args)` takes self in args[0]: the rewrite needs a named first parameter)
-            raise ctx.error(stmt, f"method {stmt.name} takes no self argument",
-                            "add self as the first parameter, or mark it @staticmethod")
-        if kind in ("method", "property", "init"):
-            _check_generator(ctx, stmt)
+            ctx.refuse(stmt, f"method {stmt.name} takes no self argument",
+                       "add self as the first parameter, or mark it @staticmethod")
+            continue
+        if kind.has_self and _is_generator(ctx, stmt):
+            continue
+        if stmt.name in _RESERVED:
+            ctx.refuse(stmt, f"a @stateful class cannot define `{stmt.name}`: Cls.{stmt.name} is part of its "
+                       "pure API", f"rename the method (e.g. {stmt.name}_)")
+            continue
         if stmt.name in out and kind == "property":
             continue
         out[stmt.name] = Method(stmt.name, stmt, kind, ctx.origin, model)
     return out
 
 
-def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> str:
-    kind = "init" if fn.name == "__init__" else "method"
+def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> MethodKind | None:
+    """How the class defines `fn`, or None (refused) for a decorator purify cannot see through."""
+    kind = MethodKind.INIT if fn.name == "__init__" else MethodKind.METHOD
     for dec in fn.decorator_list:
         name = dotted(dec)
         if name == "staticmethod":
-            kind = "static"
+            kind = MethodKind.STATIC
         elif name == "classmethod":
-            kind = "class"
+            kind = MethodKind.CLASS
         elif name in ("property", "functools.cached_property", "cached_property"):
-            kind = "property"
+            kind = MethodKind.PROPERTY
         elif name and name.endswith((".setter", ".deleter")):
-            raise ctx.error(dec, f"property {fn.name} has a setter or deleter",
-                            f"write a method instead, e.g. def set_{fn.name}(self, value): ...")
+            ctx.refuse(dec, f"property {fn.name} has a setter or deleter",
+                       f"write a method instead, e.g. def set_{fn.name}(self, value): ...")
+            return None
         else:
-            raise ctx.error(dec, f"method {fn.name} has a decorator purify cannot see through",
-                            "apply the decorator (e.g. jax.jit) to the pure function Cls.method instead")
+            ctx.refuse(dec, f"method {fn.name} has a decorator purify cannot see through",
+                       "apply the decorator (e.g. jax.jit) to the pure function Cls.method instead")
+            return None
     return kind
 
 
-def _check_generator(ctx: _Ctx, fn: ast.FunctionDef) -> None:
+def _is_generator(ctx: _Ctx, fn: ast.FunctionDef) -> bool:
     for n in walk_own(fn):
         if isinstance(n, (ast.Yield, ast.YieldFrom)):
-            raise ctx.error(n, f"generator method {fn.name} cannot be made pure",
-                            "return a list or array instead of yielding")
+            ctx.refuse(n, f"generator method {fn.name} cannot be made pure",
+                       "return a list or array instead of yielding")
+            return True
+    return False
 
 
 # -- fields --------------------------------------------------------------------
@@ -213,7 +235,7 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
                 if base is None:
                     continue
                 for f in base.fields.values():
-                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children))
+                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children, f.items))
                 continue
             for t in targets_of(stmt):
                 chain = self_chain(t, self_name)
@@ -221,7 +243,7 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
                     attr = chain[0][1]
                     assert isinstance(attr, str)
                     if attr not in fields and len(chain) == 1:
-                        fields[attr] = Field(attr, "state", stmt)
+                        fields[attr] = Field(attr, FieldKind.STATE, stmt)
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             for child in ast.iter_child_nodes(stmt):
@@ -233,8 +255,8 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
     visit(init.node.body)
     for attr, f in fields.items():
         if attr in model.methods:
-            raise error_at(f.node, init.origin.filename, f"attribute self.{attr} has the name of a method",
-                           "rename the attribute or the method", init.origin.lines)
+            ctx.refusals.append(error_at(f.node, init.origin.filename, f"attribute self.{attr} has the name of a "
+                                         "method", "rename the attribute or the method", init.origin.lines))
     _check_field_names(ctx, fields)
     return fields
 
@@ -243,8 +265,8 @@ def _check_field_names(ctx: _Ctx, fields: dict[str, Field]) -> None:
     seen: dict[str, str] = {}
     for f in fields.values():
         if f.name in seen:
-            raise ctx.error(f.node, f"attributes self.{seen[f.name]} and self.{f.attr} map to the same state field {f.name!r}",
-                            "rename one of them (state fields move leading underscores to the end)")
+            ctx.refuse(f.node, f"attributes self.{seen[f.name]} and self.{f.attr} map to the same state field "
+                       f"{f.name!r}", "rename one of them (state fields move leading underscores to the end)")
         seen[f.name] = f.attr
 
 
@@ -261,27 +283,30 @@ def _writes(method: Method) -> list[tuple[str, ast.AST]]:
     return out
 
 
-def _check_writes_outside_init(model: ClassModel) -> None:
+def _check_writes_outside_init(model: ClassModel) -> list[PurifyError]:
+    out = []
     for m in model.methods.values():
         if m.kind not in ("method", "property") or m.owner is not model:
             continue
         for attr, node in _writes(m):
             if attr.startswith("__") and attr.endswith("__"):
-                raise error_at(node, m.origin.filename,
-                               f"self.{attr} is Python's own attribute: writing through it changes the class or "
-                               "the object's machinery, which purify cannot thread",
-                               "keep the value in an attribute of self created in __init__ (class attributes are "
-                               "shared by every instance)", m.origin.lines)
-            if attr not in model.fields and attr not in model.methods:
-                raise error_at(node, m.origin.filename,
-                               f"self.{attr} is assigned in {m.name} but __init__ never creates it",
-                               f"add `self.{attr} = <initial value>` to __init__: the state's structure "
-                               "is fixed once __init__ has run", m.origin.lines)
+                out.append(error_at(node, m.origin.filename,
+                                    f"self.{attr} is Python's own attribute: writing through it changes the class "
+                                    "or the object's machinery, which purify cannot thread",
+                                    "keep the value in an attribute of self created in __init__ (class attributes "
+                                    "are shared by every instance)", m.origin.lines))
+            elif attr not in model.fields and attr not in model.methods:
+                out.append(error_at(node, m.origin.filename,
+                                    f"self.{attr} is assigned in {m.name} but __init__ never creates it",
+                                    f"add `self.{attr} = <initial value>` to __init__: the state's structure "
+                                    "is fixed once __init__ has run", m.origin.lines))
+    return out
 
 
-def _check_private_names(model: ClassModel) -> None:
+def _check_private_names(model: ClassModel) -> list[PurifyError]:
     """`self.__x` in a class and in its base are two attributes in Python (`_Base__x`, `_Sub__x`);
     state fields are named as written, so purify refuses the clash rather than merge them."""
+    out = []
     methods, todo = list(model.methods.values()), list(model.bases)
     while todo:
         base = todo.pop()
@@ -300,15 +325,17 @@ def _check_private_names(model: ClassModel) -> None:
         if len(by_owner) > 1:
             a, b = sorted(by_owner)
             node, m = by_owner.get(model.name) or by_owner[a]
-            raise error_at(node, m.origin.filename,
-                           f"self.{attr} is used in both {a} and {b}: Python keeps two private attributes "
-                           f"(_{a.lstrip('_')}{attr}, _{b.lstrip('_')}{attr}), which purify cannot tell apart",
-                           f"rename one of them (e.g. self._{attr.lstrip('_')} in one class)", m.origin.lines)
+            out.append(error_at(node, m.origin.filename,
+                                f"self.{attr} is used in both {a} and {b}: Python keeps two private attributes "
+                                f"(_{a.lstrip('_')}{attr}, _{b.lstrip('_')}{attr}), which purify cannot tell apart",
+                                f"rename one of them (e.g. self._{attr.lstrip('_')} in one class)", m.origin.lines))
+    return out
 
 
-def _check_child_writes(model: ClassModel, resolver: Resolver) -> None:
+def _check_child_writes(model: ClassModel, resolver: Resolver) -> list[PurifyError]:
     """`self.child.x = v` writes the child's state: `x` must be a state field of the child's class
     (a static field is pytree metadata, which a traced value cannot go into)."""
+    out = []
     for m in model.methods.values():
         if m.kind not in ("method", "property") or m.owner is not model:
             continue
@@ -326,16 +353,17 @@ def _check_child_writes(model: ClassModel, resolver: Resolver) -> None:
                 child = resolver.stateful(f.child) if f.child is not None else None
                 cf = child.fields.get(str(rest[0][1])) if child is not None else None
                 if child is not None and cf is None:
-                    raise error_at(t, m.origin.filename, f"{ast.unparse(t)} is assigned in {m.name}, but "
-                                   f"{child.name}.__init__ never creates self.{rest[0][1]}",
-                                   f"add `self.{rest[0][1]} = <initial value>` to {child.name}.__init__",
-                                   m.origin.lines)
+                    out.append(error_at(t, m.origin.filename, f"{ast.unparse(t)} is assigned in {m.name}, but "
+                                        f"{child.name}.__init__ never creates self.{rest[0][1]}",
+                                        f"add `self.{rest[0][1]} = <initial value>` to {child.name}.__init__",
+                                        m.origin.lines))
                 if cf is not None and cf.kind == "static":
-                    raise error_at(t, m.origin.filename, f"{ast.unparse(t)} is assigned in {m.name}, but "
-                                   f"{child.name} keeps self.{cf.attr} as static configuration (it is only set "
-                                   f"in {child.name}.__init__, from plain Python values)",
-                                   f"make it state in {child.name}: set it with jnp.asarray(...) in __init__, "
-                                   f"or assign it in a method of {child.name}", m.origin.lines)
+                    out.append(error_at(t, m.origin.filename, f"{ast.unparse(t)} is assigned in {m.name}, but "
+                                        f"{child.name} keeps self.{cf.attr} as static configuration (it is only "
+                                        f"set in {child.name}.__init__, from plain Python values)",
+                                        f"make it state in {child.name}: set it with jnp.asarray(...) in "
+                                        f"__init__, or assign it in a method of {child.name}", m.origin.lines))
+    return out
 
 
 def _classify(model: ClassModel, resolver: Resolver) -> None:
@@ -346,18 +374,18 @@ def _classify(model: ClassModel, resolver: Resolver) -> None:
             continue
         values = _init_values(init, f.attr)
         if any(_api(resolver, v) == "param" for v in values):
-            f.kind = "param"
+            f.kind = FieldKind.PARAM
         elif any(_api(resolver, v) == "static" for v in values):
-            f.kind = "static"
-        elif f.attr not in written and f.kind == "state" and values and all(
+            f.kind = FieldKind.STATIC
+        elif f.attr not in written and f.kind == FieldKind.STATE and values and all(
                 _is_config(v, init, resolver, set()) for v in values):
-            f.kind = "static"
+            f.kind = FieldKind.STATIC
         _find_children(f, values, init, resolver)
-        if f.kind == "static" and (f.child is not None or f.children):
-            f.kind = "state"
+        if f.kind == FieldKind.STATIC and (f.child is not None or f.children):
+            f.kind = FieldKind.STATE
     for f in model.fields.values():
-        if f.attr in written and f.kind == "static":
-            f.kind = "state"
+        if f.attr in written and f.kind == FieldKind.STATIC:
+            f.kind = FieldKind.STATE
 
 
 def _api(resolver: Resolver, node: ast.expr) -> str | None:
@@ -445,18 +473,21 @@ def _name_is_config(name: str, init: Method, resolver: Resolver, seen: set[str])
 # -- children ------------------------------------------------------------------
 
 
-def _find_children(f: object, values: list[ast.expr], init: Method, resolver: Resolver) -> None:
-    """Mark fields that hold a @stateful instance, or a sequence of them."""
+def _find_children(f: Field, values: list[ast.expr], init: Method, resolver: Resolver) -> None:
+    """Mark fields that hold a @stateful instance, or a sequence of them (with their classes)."""
     for v in values:
         cls = _constructor(v, resolver)
+        items = _sequence_of_children(v, init, resolver)
         if cls is not None:
-            f.child = cls  # type: ignore[attr-defined]
-        elif _sequence_of_children(v, init, resolver):
-            f.children = True  # type: ignore[attr-defined]
+            f.child = cls
+        elif items is not None:
+            f.children = True
+            known = {ast.dump(e): e for e in (*f.items, *items)}
+            f.items = tuple(known.values())
         elif isinstance(v, ast.Call) and resolver.purify_api(v.func) in ("param", "static") and v.args:
             _find_children(f, v.args[:1], init, resolver)
         elif isinstance(v, ast.Name) and _annotated_child(v.id, init, resolver) is not None:
-            f.child = _annotated_child(v.id, init, resolver)  # type: ignore[attr-defined]
+            f.child = _annotated_child(v.id, init, resolver)
 
 
 def _annotated_child(name: str, init: Method, resolver: Resolver) -> ast.expr | None:
@@ -473,86 +504,19 @@ def _constructor(v: ast.expr, resolver: Resolver) -> ast.expr | None:
     return None
 
 
-def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> bool:
+def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> list[ast.expr] | None:
+    """The classes of the children in a list or tuple of them, or None if `v` is no such sequence."""
     if isinstance(v, (ast.List, ast.Tuple)):
-        return bool(v.elts) and all(_constructor(e, resolver) is not None for e in v.elts)
+        found = [_constructor(e, resolver) for e in v.elts]
+        return found if found and all(found) else None  # type: ignore[return-value]
     if isinstance(v, (ast.ListComp, ast.GeneratorExp)):
-        return _constructor(v.elt, resolver) is not None
+        cls = _constructor(v.elt, resolver)
+        return [cls] if cls is not None else None
     if isinstance(v, ast.Call) and dotted(v.func) in ("tuple", "list") and len(v.args) == 1:
         return _sequence_of_children(v.args[0], init, resolver)
     if isinstance(v, ast.Name):  # a local list built with .append(Child(...))
-        appended = [n.args[0] for n in walk_own(init.node) if isinstance(n, ast.Call)
+        appended = [_constructor(n.args[0], resolver) for n in walk_own(init.node) if isinstance(n, ast.Call)
                     and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == v.id and n.args]
-        return bool(appended) and all(_constructor(a, resolver) is not None for a in appended)
-    return False
-
-
-# -- which methods write state -------------------------------------------------
-
-
-def _mark_writers(model: ClassModel, resolver: Resolver) -> None:
-    """A method writes state if it assigns through self, or calls something that does."""
-    for m in model.methods.values():
-        m.writes = bool(_writes(m)) if m.kind in ("method", "init", "property") else False
-        # `for layer in self.layers: layer(x)` threads each child's state (calls pass, `_for`).
-        m.writes = m.writes or (m.kind in ("method", "init", "property") and _calls_loop_children(model, m))
-    changed = True
-    while changed:
-        changed = False
-        for m in model.methods.values():
-            if m.writes or m.kind not in ("method", "init", "property"):
-                continue
-            if any(_call_writes(model, m, call, resolver) for call in walk_own(m.node) if isinstance(call, ast.Call)):
-                m.writes = changed = True
-
-
-def _calls_loop_children(model: ClassModel, m: Method) -> bool:
-    """Does the method call a loop variable that runs over a field holding @stateful children?"""
-    names = arg_names(m.node)
-    if not names:
-        return False
-    for loop in walk_own(m.node):
-        if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)):
-            continue
-        chain = self_chain(loop.iter, names[0])
-        f = model.fields.get(str(chain[0][1])) if chain and len(chain) == 1 else None
-        if f is None or not f.children:
-            continue
-        var = loop.target.id
-        for n in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
-            if isinstance(n, ast.Call):
-                callee = n.func.value if isinstance(n.func, ast.Attribute) else n.func
-                if isinstance(callee, ast.Name) and callee.id == var:
-                    return True
-    return False
-
-
-def _call_writes(model: ClassModel, m: Method, call: ast.Call, resolver: Resolver) -> bool:
-    self_name = arg_names(m.node)[0]
-    func = call.func
-    if is_self(func, self_name):
-        target = model.methods.get("__call__")
-        return target is not None and target.writes
-    if isinstance(func, ast.Attribute) and is_super_call(func.value):
-        base = m.owner.bases[0] if m.owner.bases else None
-        target = base.methods.get(func.attr) if base else None
-        return target is not None and target.writes
-    chain = self_chain(func, self_name)
-    if not chain:
-        return isinstance(func, ast.Call) and resolver.purify_api(func.func) in ("grad", "value_and_grad")
-    head = str(chain[0][1])
-    if len(chain) == 1:
-        if head in model.methods:
-            target = model.methods[head]
-            return target.kind in ("method",) and target.writes
-        f = model.fields.get(head)
-        return f is not None and (f.child is not None or f.children)
-    f = model.fields.get(head)
-    if f is None or (f.child is None and not f.children):
-        return False
-    if f.child is not None and len(chain) == 2 and chain[1][0] == "attr":
-        child = resolver.stateful(f.child)
-        target = child.methods.get(str(chain[1][1])) if child else None
-        return target is None or target.writes
-    return True
+        return appended if appended and all(appended) else None  # type: ignore[return-value]
+    return None

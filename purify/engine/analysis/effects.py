@@ -1,0 +1,191 @@
+"""What running a method does to the state, summarised once per class.
+
+For every method that takes `self`, to a fixpoint over the calls between them (a method's
+summary includes what the methods it calls do, through `Method.callees`):
+
+* `writes`: it changes the state;
+* `fields`: the attributes of self it may rebind or change;
+* `mutations`: the state paths it changes in place (`self.d["k"] = v` changes `self.d`; a
+  child's call changes the child), each certainly or only if the value there is a NumPy
+  array or a list (`self.a += v`);
+* `raises`: a `raise` or `assert` it may reach;
+* `raises_after_change`: one it may reach after it changed the state, which Python keeps and
+  the pure method loses when a caller catches the exception.
+
+Child and base classes were summarised when they were analysed; `Site`s locate the changes
+and raises in the method's own body, for checks that need to know where.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from ..model import ClassModel, Method, Resolver
+from ..syntax import arg_names, enclosing_loops, self_chain, targets_of, walk_own
+from .calls import Callee, CallKind, resolve_calls
+from .paths import LinkKind, PathLink, StatePath, is_child
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutation:
+    path: StatePath
+    certain: bool  # False: only when the value there is a NumPy array or a list
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    writes: bool = False
+    fields: frozenset[str] = frozenset()
+    mutations: frozenset[Mutation] = frozenset()
+    raises: ast.stmt | None = None
+    raises_after_change: ast.stmt | None = None
+
+
+EMPTY = Summary()
+
+
+@dataclasses.dataclass
+class Site:
+    """One place in a method's own body that changes the state or may raise."""
+
+    node: ast.AST  # the statement or the call
+    fields: frozenset[str]
+    mutations: frozenset[Mutation]
+    writes: bool
+    raises: ast.stmt | None  # the raise or assert it may reach (its own, or inside the callee)
+    raises_after_change: ast.stmt | None = None  # inside the callee
+
+
+def summarise(model: ClassModel, resolver: Resolver) -> None:
+    """Fill `callees` and `summary` of every method of `model` (children and bases are done)."""
+    methods = [m for m in model.methods.values() if m.kind.has_self]
+    _UNSEEN.clear()
+    for m in methods:
+        m.callees = resolve_calls(model, m, resolver)
+        m.summary = EMPTY
+    for m in model.methods.values():
+        if not m.kind.has_self:
+            m.callees, m.summary = {}, EMPTY
+    changed = True
+    while changed:
+        changed = False
+        for m in methods:
+            new = _summary(model, m)
+            if new != m.summary:
+                m.summary, changed = new, True
+
+
+def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> list[Site]:
+    """The sites in `node` (the method's body by default), nested functions aside, in the
+    order of the walk (not of the text)."""
+    self_name = (arg_names(method.node) or [""])[0]
+    out = [site_of(model, method, n, self_name) for n in walk_own(node if node is not None else method.node)]
+    return [s for s in out if s is not None]
+
+
+def site_of(model: ClassModel, method: Method, n: ast.AST, self_name: str) -> Site | None:
+    """What `n` (a node of the method's own body) does to the state, if anything."""
+    if isinstance(n, (ast.Raise, ast.Assert)):
+        return Site(n, frozenset(), frozenset(), False, n)
+    if isinstance(n, ast.stmt):
+        return _assignment(model, n, self_name)
+    if isinstance(n, ast.Call):
+        callee = method.callees.get(id(n))
+        if callee is not None and callee.threads:
+            return _call(model, n, callee, self_name)
+    return None
+
+
+def _assignment(model: ClassModel, stmt: ast.stmt, self_name: str) -> Site | None:
+    fields: set[str] = set()
+    mutations: set[Mutation] = set()
+    for t in targets_of(stmt):
+        chain = self_chain(t, self_name)
+        if not chain or chain[0][0] != "attr":
+            continue
+        fields.add(str(chain[0][1]))
+        path = StatePath.of(t, self_name, model)
+        if path is None:
+            continue
+        if len(path) > 1:
+            mutations.add(Mutation(path.parent(), True))
+        if isinstance(stmt, ast.AugAssign):
+            mutations.add(Mutation(path, False))  # in place on a NumPy array or a list
+    if not fields:
+        return None
+    return Site(stmt, frozenset(fields), frozenset(mutations), True, None)
+
+
+def _call(model: ClassModel, call: ast.Call, callee: Callee, self_name: str) -> Site:
+    inner = callee.inner or callee
+    if not inner.threads:  # `purify.grad(f)` of no method: refused by the calls pass
+        return Site(call, frozenset(), frozenset(), True, None)
+    summaries = [t[1].summary or EMPTY for t in inner.targets]
+    unknown = not inner.known
+    if inner.kind in (CallKind.OWN, CallKind.SUPER):
+        fields = frozenset().union(*(s.fields for s in summaries))
+        mutations = frozenset().union(*(s.mutations for s in summaries))
+        writes = any(s.writes for s in summaries)
+    else:  # a child or an item of children: its state is written back into the field
+        assert inner.field is not None
+        fields = frozenset({inner.field.attr})
+        mutations = frozenset({Mutation(_child_path(model, call, inner, self_name), True)})
+        writes = inner.kind == CallKind.ITEM or unknown or any(s.writes for s in summaries)
+    writes = writes or callee.kind == CallKind.GRAD
+    raises = next((s.raises for s in summaries if s.raises is not None), None)
+    after = next((s.raises_after_change for s in summaries if s.raises_after_change is not None), None)
+    if unknown:  # purify cannot see what runs: it may change the state and then raise
+        raises = raises or _unknown(call)
+        after = after or (_unknown(call) if writes else None)
+    return Site(call, fields, mutations, writes, raises, after)
+
+
+class Unseen(ast.Raise):
+    """Stands for a raise inside code purify cannot see into, located at the call of it."""
+
+
+_UNSEEN: dict[int, tuple[ast.Call, Unseen]] = {}  # one per call while a class is summarised: a fixpoint needs equal values
+
+
+def _unknown(call: ast.Call) -> ast.stmt:
+    kept = _UNSEEN.get(id(call))
+    if kept is None or kept[0] is not call:
+        kept = _UNSEEN[id(call)] = (call, ast.copy_location(Unseen(exc=None, cause=None), call))
+    return kept[1]
+
+
+def _child_path(model: ClassModel, call: ast.Call, callee: Callee, self_name: str) -> StatePath:
+    """The child object a call runs on: `self.c`, `self.cs[0]`, or any item of `self.cs` (a loop)."""
+    func = call.func.func.args[0] if callee.kind == CallKind.GRAD else call.func  # type: ignore[attr-defined]
+    path = StatePath.of(func, self_name, model)
+    if path is not None:
+        for k in (1, 2):
+            if len(path) >= k and is_child(model, path.prefix(k)):
+                return path.prefix(k)
+    assert callee.field is not None
+    return StatePath((PathLink(LinkKind.ATTR, callee.field.attr),)).item()
+
+
+def _summary(model: ClassModel, method: Method) -> Summary:
+    found = sites(model, method)
+    changes = [s for s in found if s.writes]
+    raises = [s for s in found if s.raises is not None]
+    after = next((s.raises_after_change for s in found if s.raises_after_change is not None), None)
+    if after is None and changes and raises:
+        loops = enclosing_loops(method.node)
+        after = next((r.raises for r in raises for c in changes
+                      if _ends_before(c.node, r.node) or loops[c.node] & loops[r.node]), None)
+    return Summary(
+        writes=bool(changes),
+        fields=frozenset().union(*(s.fields for s in found)),
+        mutations=frozenset().union(*(s.mutations for s in found)),
+        raises=raises[0].raises if raises else None,
+        raises_after_change=after,
+    )
+
+
+def _ends_before(first: ast.AST, then: ast.AST) -> bool:
+    """Does `first` end before `then` ends? An assignment changes the state, and a call runs its
+    callee, once everything in it has been evaluated: at its end."""
+    return (first.end_lineno, first.end_col_offset) < (then.end_lineno, then.end_col_offset)  # type: ignore[attr-defined]

@@ -1,0 +1,196 @@
+"""The code `purify convert` copies into a converted module so that it runs without purify.
+
+Three of purify's own files are read (never imported) and copied from, definition by
+definition, with the definitions each one calls and the imports they need:
+
+* runtime/helpers.py: the helpers generated methods call (`_setitem`, `_grad`, ...);
+* runtime/rng.py: purify.Rng, converted like a user's class, and the functions it calls;
+* runtime/standalone.py: stand-ins for what needs purify's runtime: `_Eager`, and a
+  `_fold_lanes` without purify.vmap. A stand-in replaces purify's definition of its name.
+
+`copyable()` lists everything that may be copied; tests/test_copying.py copies each alone and
+checks the result is self-contained.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import dataclasses
+import functools
+from pathlib import Path
+
+from ...errors import error_at
+from ..convert import RUNTIME_HELPERS, convert
+from ..emit import class_parts
+from ..static_resolver import PURIFY_DIR, RNG_FILE, ModuleInfo, Project, split_lines
+from .classes import class_text
+
+HELPERS_FILE = PURIFY_DIR / "runtime" / "helpers.py"
+STANDALONE_FILE = PURIFY_DIR / "runtime" / "standalone.py"
+EAGER = "_Eager"  # the stand-in for an object of a converted class made in a method
+
+
+@dataclasses.dataclass
+class Copied:
+    """Code copied into a module: texts in order, their trees, the imports they need by name."""
+
+    texts: list[str] = dataclasses.field(default_factory=list)
+    trees: list[ast.AST] = dataclasses.field(default_factory=list)
+    imports: dict[str, str] = dataclasses.field(default_factory=dict)  # bound name -> import statement
+    names: set[str] = dataclasses.field(default_factory=set)  # the definitions copied
+    runtime: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # definition -> purify names it reads
+
+    def add(self, other: Copied, *, first: bool = False) -> None:
+        self.texts = other.texts + self.texts if first else self.texts + other.texts
+        self.trees += other.trees
+        self.imports.update(other.imports)
+        self.names |= other.names
+        self.runtime.update(other.runtime)
+
+    def code(self) -> str:
+        return "\n\n\n".join(t.rstrip("\n") for t in self.texts)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Library:
+    """One of purify's files, parsed for copying."""
+
+    path: Path
+    lines: list[str]
+    tree: ast.Module
+    definitions: dict[str, ast.stmt]  # top-level functions and plain classes, by name
+    imports: dict[str, str]  # bound name -> its import statement alone
+
+
+@functools.lru_cache(maxsize=8)
+def _library(path: Path) -> _Library:
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    # decorated classes (purify.Rng) are converted, never copied as they are
+    definitions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)
+                   or isinstance(s, ast.ClassDef) and not s.decorator_list}
+    imports: dict[str, str] = {}
+    for s in tree.body:
+        if isinstance(s, (ast.Import, ast.ImportFrom)) and not (isinstance(s, ast.ImportFrom) and (
+                s.level or s.module == "__future__")):
+            for a in s.names:
+                one = type(s)(**{**{f: getattr(s, f) for f in s._fields}, "names": [a]})
+                imports[(a.asname or a.name).split(".")[0]] = ast.unparse(one)
+    return _Library(path, split_lines(text), tree, definitions, imports)
+
+
+def _text(library: _Library, name: str) -> str:
+    s = library.definitions[name]
+    return "".join(library.lines[s.lineno - 1:s.end_lineno])  # type: ignore[misc]
+
+
+def copyable() -> list[tuple[Path, str]]:
+    """(file, name) of every definition `purify convert` may ask to copy: the helpers generated
+    code calls, the functions of rng.py (purify.Rng's converted methods may call each), `_Eager`.
+    What they call comes along."""
+    return [(HELPERS_FILE, name) for name in RUNTIME_HELPERS] \
+        + [(RNG_FILE, name) for name, s in _library(RNG_FILE).definitions.items() if isinstance(s, ast.FunctionDef)] \
+        + [(STANDALONE_FILE, EAGER)]
+
+
+def copy_definitions(path: Path, names: set[str]) -> Copied:
+    """The named top-level definitions of one of purify's files and those they call, in file
+    order (stand-ins in place of their namesakes), and the import statements they need."""
+    library, stand_ins = _library(path), _library(STANDALONE_FILE)
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in library.definitions:
+            continue
+        seen.add(name)
+        if name in stand_ins.definitions:
+            continue  # a stand-in calls nothing of purify's
+        todo += [n.id for n in ast.walk(library.definitions[name])
+                 if isinstance(n, ast.Name) and n.id in library.definitions]
+    out = Copied(imports=dict(library.imports), names=seen)
+    for name in (n for n in library.definitions if n in seen):
+        text = _text(stand_ins if name in stand_ins.definitions else library, name)
+        node = ast.parse(text)
+        runtime = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - set(library.imports) \
+            - set(library.definitions) - set(dir(builtins)) - bound_anywhere(node)
+        if runtime:
+            out.runtime[name] = runtime
+        out.texts.append(text)
+        out.trees.append(node)
+    return out
+
+
+def names_read(trees: list[ast.AST]) -> set[str]:
+    """Every name the trees read (a cheap over-approximation of their free names: only names
+    purify knows how to import get an import)."""
+    return {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def bound_anywhere(tree: ast.AST) -> set[str]:
+    """Every name a definition binds, in any scope (a cheap stand-in for scoping)."""
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names)
+    return out
+
+
+def _copy(path: Path, names: set[str], bound: set[str], at: ast.AST, info: ModuleInfo) -> Copied:
+    """`copy_definitions`, refused where the module already binds a copied name."""
+    copied = copy_definitions(path, names)
+    clash = sorted(copied.names & bound)
+    if clash:
+        raise error_at(at, info.filename, f"purify convert copies {clash[0]} into the module, but the module "
+                       "already defines that name", f"rename the module's {clash[0]}", info.lines)
+    if copied.runtime:  # pragma: no cover - a purify change the CLI does not know yet
+        name, runtime = next(iter(copied.runtime.items()))
+        raise error_at(at, info.filename, f"purify convert cannot copy {name} from {path.name}: it uses "
+                       f"purify's runtime ({', '.join(sorted(runtime))})",
+                       "please report this; keep the class decorated meanwhile", info.lines)
+    return copied
+
+
+def embedded(project: Project, helpers: set[str], uses_rng: bool, uses_eager: bool, bound: set[str],
+             at: ast.AST, info: ModuleInfo) -> tuple[str, list[ast.AST], dict[str, str]]:
+    """The code copied into the module: the runtime helpers the classes call, purify.Rng, and
+    `_Eager`; (its text, its trees, the imports it needs by name)."""
+    out = Copied()
+    if helpers:
+        out.add(_copy(HELPERS_FILE, helpers, bound, at, info))
+    if uses_rng:
+        if "Rng" in bound:
+            raise error_at(at, info.filename, "purify convert writes purify.Rng into the module as `Rng`, "
+                           "but the module already defines that name", "rename the module's `Rng`", info.lines)
+        _add_rng(out, project, helpers, bound, at, info)
+    code = out.code()
+    if uses_eager:
+        if EAGER in bound:
+            raise error_at(at, info.filename, f"purify convert adds a class `{EAGER}` to the module, but the "
+                           "module already defines that name", f"rename the module's `{EAGER}`", info.lines)
+        eager = copy_definitions(STANDALONE_FILE, {EAGER})
+        code = "\n\n\n".join(t for t in (code, *eager.texts) if t)  # as written: its last newline stays
+        out.trees += eager.trees
+    return code, out.trees, out.imports
+
+
+def _add_rng(out: Copied, project: Project, helpers: set[str], bound: set[str], at: ast.AST,
+             info: ModuleInfo) -> None:
+    """purify.Rng converted like a user's class, after the functions and helpers it calls."""
+    model = project.rng(at, info)
+    rng_info = project.module_at(RNG_FILE)
+    assert rng_info is not None
+    conv = convert(model, project.resolver(rng_info))
+    parts = class_parts(conv)
+    called = {n.id for s in parts.statements() for n in ast.walk(s) if isinstance(n, ast.Name)}
+    out.add(_copy(RNG_FILE, called, bound, at, info))
+    out.trees += parts.statements()
+    if conv.helpers - helpers:
+        out.add(_copy(HELPERS_FILE, conv.helpers - helpers, bound, at, info), first=True)
+    out.texts.append(class_text(parts) + "\n")

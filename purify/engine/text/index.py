@@ -1,0 +1,145 @@
+"""The user's file as the CLI emitter reads it: its lines, its nodes by position, its comments.
+
+The writer asks it whether a node of the rewritten tree is still the user's node (then the
+user's text is copied) and which comments belong where.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import dataclasses
+import hashlib
+import io
+import tokenize
+
+from ..model import Origin
+from ..static_resolver import split_lines
+
+Position = tuple[int, int, int, int]  # lineno, col_offset, end_lineno, end_col_offset
+Memo = dict[int, tuple[ast.AST, "ast.AST | None"]]  # id(node) -> (node, the user's node it still is)
+
+
+@dataclasses.dataclass
+class Comment:
+    line: int
+    col: int  # byte offset, like ast's col_offset
+    text: str
+    own_line: bool  # nothing but whitespace before it
+
+
+class SourceIndex:
+    """One file's text, its nodes by position and its comments."""
+
+    def __init__(self, text: str, filename: str = "<unknown>", tree: ast.Module | None = None) -> None:
+        self.lines = split_lines(text)
+        self.blines = [line.encode("utf-8") for line in self.lines]
+        self.nodes: dict[tuple, ast.AST] = {}
+        self.simple: set[Position] = set()  # positions of the simple statements
+        if tree is None:
+            try:
+                tree = ast.parse(text, filename=filename)
+            except SyntaxError:
+                tree = ast.Module(body=[], type_ignores=[])
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.expr, ast.stmt)):
+                self.nodes[(type(node), *pos(node))] = node
+                if isinstance(node, ast.stmt) and not compound(node):
+                    self.simple.add(pos(node))
+        self.comments = self._comments(text)  # in order
+        self.comment_lines = [c.line for c in self.comments]
+
+    def _comments(self, text: str) -> list[Comment]:
+        out = []
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+                if tok.type == tokenize.COMMENT:
+                    row, col = tok.start
+                    line = self.lines[row - 1] if row <= len(self.lines) else ""
+                    out.append(Comment(row, len(line[:col].encode("utf-8")), tok.string.rstrip(),
+                                       not line[:col].strip()))
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            pass
+        return out
+
+    def user_node(self, node: ast.AST) -> ast.AST | None:
+        """The user's node of the same type at the same place, changed or not."""
+        return self.nodes.get((type(node), *pos(node)))
+
+    def original(self, node: ast.AST, memo: Memo) -> ast.AST | None:
+        """The user's node at the same place, if `node` is still exactly it (memo: per rendering,
+        so that each node is compared once)."""
+        seen = memo.get(id(node))
+        if seen is not None and seen[0] is node:
+            return seen[1]
+        orig = None
+        if getattr(node, "end_col_offset", None) is not None:
+            orig = self.user_node(node)
+            if orig is not None and not self._equal(node, orig, memo):
+                orig = None
+        memo[id(node)] = (node, orig)
+        return orig
+
+    def _equal(self, a: object, b: object, memo: Memo) -> bool:
+        if isinstance(a, ast.AST):
+            if type(a) is not type(b):
+                return False
+            if isinstance(a, (ast.expr, ast.stmt)) and a is not b and getattr(a, "end_col_offset", None) is not None \
+                    and (type(a), *pos(a)) == (type(b), *pos(b)):  # type: ignore[arg-type]
+                seen = memo.get(id(a))  # a rewritten node compared before: the answer stands
+                if seen is not None and seen[0] is a:
+                    return seen[1] is b
+            return all(self._equal(getattr(a, f, None), getattr(b, f, None), memo) for f in a._fields)
+        if isinstance(a, list):
+            return isinstance(b, list) and len(a) == len(b) and all(self._equal(x, y, memo) for x, y in zip(a, b))
+        return a == b and type(a) is type(b)
+
+    def segment(self, node: ast.AST) -> str:
+        l1, c1, l2, c2 = pos(node)
+        if l1 == l2:
+            return self.blines[l1 - 1][c1:c2].decode("utf-8")
+        parts = [self.blines[l1 - 1][c1:]] + self.blines[l1:l2 - 1] + [self.blines[l2 - 1][:c2]]
+        return b"".join(parts).decode("utf-8")
+
+    def blank_between(self, a: int, b: int) -> bool:
+        """Is one of the lines strictly between a and b empty?"""
+        return any(not self.lines[i - 1].strip() for i in range(a + 1, min(b, len(self.lines) + 1)))
+
+
+def pos(node: ast.AST) -> Position:
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
+def compound(node: ast.AST) -> bool:
+    """A statement with a body (the writer writes its header and walks its statements)."""
+    return any(isinstance(getattr(node, f, None), list) and getattr(node, f)
+               and isinstance(getattr(node, f)[0], ast.stmt) for f in ("body", "orelse", "finalbody")) \
+        or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or type(node).__name__ in (
+            "Match", "Try", "TryStar")
+
+
+_INDEXES: dict[tuple[str, str], SourceIndex] = {}  # (filename, digest) -> index; the last few files
+
+
+def source_index(origin: Origin, tree: ast.Module | None = None) -> SourceIndex:
+    """The index of a file (cached by name and content; `tree`: its parse, when there is one)."""
+    text = "".join(origin.lines)
+    key = (origin.filename, hashlib.sha1(text.encode()).hexdigest())
+    if key not in _INDEXES:
+        if len(_INDEXES) >= 32:
+            del _INDEXES[next(iter(_INDEXES))]
+        _INDEXES[key] = SourceIndex(text, origin.filename, tree)
+    return _INDEXES[key]
+
+
+@dataclasses.dataclass
+class Context:
+    """Where the statements being written come from, and which comments they may take."""
+
+    index: SourceIndex
+    lo: int  # comments on lines lo < line <= hi
+    hi: int
+
+    def comments(self) -> list[int]:
+        lines = self.index.comment_lines
+        return list(range(bisect.bisect_right(lines, self.lo), bisect.bisect_right(lines, self.hi)))

@@ -1,0 +1,35 @@
+"""Stand-ins that `purify convert` copies into converted modules, which never import purify.
+
+purify itself never imports this module: the CLI reads it (engine/text/copying.py) and copies
+each definition it needs, by name, exactly as written here. So each is self-contained, and a
+definition here replaces purify's own of the same name (rng.py's `_fold_lanes`).
+"""
+
+
+def _fold_lanes(key):
+    """`purify.vmap` folds each lane's index into the key; without purify there is no
+    purify.vmap, and under `jax.vmap` every lane draws the same key, as with the decorator."""
+    return key
+
+
+class _Eager:
+    """An object of a converted class made inside a method (`rng = Rng(seed)`): it holds a State;
+    calling its methods runs the pure functions and keeps the new state, like purify's objects."""
+
+    def __init__(self, cls, *args, **kwargs):
+        self.__dict__.update(_cls=cls, _state=cls.init(*args, **kwargs))
+
+    def __getattr__(self, name):
+        field = name.lstrip("_") + "_" * (len(name) - len(name.lstrip("_")))
+        if field in self._state._fields:
+            return getattr(self._state, field)
+        pure = getattr(self._cls, name)
+
+        def method(*args, **kwargs):
+            out, self.__dict__["_state"] = pure(self._state, *args, **kwargs)
+            return out
+
+        return method
+
+    def __call__(self, *args, **kwargs):
+        return self.__getattr__("__call__")(*args, **kwargs)

@@ -1,0 +1,14 @@
+from typing import Callable, ClassVar, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import jax.numpy as jnp
+import purify
+
+
+@purify.stateful
+class Acc:
+    def __init__(self):
+        self.total = jnp.zeros(())
+
+    def add(self, x: Optional[float]):
+        self.total = self.total + x
+        return self.total
