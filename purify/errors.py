@@ -73,7 +73,7 @@ class PurifyError(Exception):
     def __str__(self) -> str:
         if len(self.errors) > 1:
             parts = [e.describe() for e in self.errors]
-            return "\n\n".join(parts) + f"\n({len(parts)} problems; purify reports every one it finds)"
+            return "\n\n".join(parts) + f"\n\n({len(parts)} problems; purify reports every one it finds)"
         return self.describe()
 
     def describe(self) -> str:

@@ -1017,3 +1017,24 @@ def test_an_import_line_naming_purify_with_other_modules_keeps_them(tmp_path, im
                              [tmp_path / "out"])["m"]
     assert got[0] == "ok", got[1]
     assert [float(v) for v in got[1]] == [2.0, 4.0]
+
+
+def test_convert_says_where_only_the_decorator_can_check_an_in_place_update(tmp_path):
+    src = write(tmp_path / "acc.py", """\
+        @purify.stateful
+        class Acc:
+            def __init__(self):
+                self.a = jnp.zeros(3)
+
+            def add(self, v):
+                old = self.a
+                self.a += v
+                return old
+        """)
+    code, _, err = convert(src, "-o", tmp_path / "out.py")
+    assert code == 0, err
+    line = (HEADER + "x").count("\n") + 9
+    assert f"note: {src}:{line}: `return old` is right only if self.a holds no NumPy array or list" in err, err
+    assert "the decorator checks it at Cls.init" in err
+    code, _, err = convert(src, "-o", tmp_path / "quiet.py", "-q")
+    assert code == 0 and err == ""

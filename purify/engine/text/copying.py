@@ -175,7 +175,7 @@ def embedded(project: Project, helpers: set[str], uses_rng: bool, uses_eager: bo
             raise error_at(at, info.filename, f"purify convert adds a class `{EAGER}` to the module, but the "
                            "module already defines that name", f"rename the module's `{EAGER}`", info.lines)
         eager = copy_definitions(STANDALONE_FILE, {EAGER})
-        code = "\n\n\n".join(t for t in (code, *eager.texts) if t)  # as written: its last newline stays
+        code = "\n\n\n".join(t.rstrip("\n") for t in (code, *eager.texts) if t)
         out.trees += eager.trees
     return code, out.trees, out.imports
 

@@ -168,7 +168,7 @@ def import_edits(tree: ast.Module, lines: list[str], wanted: list[Import], dropp
     if groups:
         edits += _new_groups(groups, std, block_std, block_other, -1 + order + 0.001)
     elif block_std or block_other:
-        edits.append(_new_block(tree, lines, block_std, block_other))
+        edits.append(_new_block(tree, lines, block_std, block_other, dropped))
     return edits
 
 
@@ -237,12 +237,14 @@ def _new_groups(groups: list[list[ast.stmt]], std: list[ast.stmt] | None, block_
     return edits
 
 
-def _new_block(tree: ast.Module, lines: list[str], block_std: str, block_other: str) -> Edit:
+def _new_block(tree: ast.Module, lines: list[str], block_std: str, block_other: str, dropped: set[int]) -> Edit:
     """The file has no imports left: a new block after its docstring and __future__ imports."""
     at = _after_docstring(tree)
     block = block_std + ("\n" if block_std and block_other else "") + block_other
+    gone = {i for s in tree.body if id(s) in dropped for i in range(s.lineno - 1, s.end_lineno)}  # type: ignore[arg-type]
+    following = next((i for i in range(at, len(lines)) if i not in gone), len(lines))  # what stays after the block
     before = "\n" if at > 0 and lines[at - 1].strip() else ""
-    after = "\n" if at < len(lines) and lines[at].strip() else ""
+    after = "\n" if following < len(lines) and lines[following].strip() else ""
     return (at, at, -1.5, before + block + after)
 
 

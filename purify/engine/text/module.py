@@ -16,6 +16,7 @@ from pathlib import Path
 from ...errors import PurifyError, error_at
 from ..convert import convert
 from ..emit import ClassParts, class_parts
+from ..passes.aliasing import InPlace
 from ..static_resolver import ModuleInfo, Project, StaticResolver, split_lines
 from .classes import class_end, class_start, class_text
 from .copying import embedded, names_read
@@ -46,6 +47,7 @@ class _Classes:
     helpers: set[str] = dataclasses.field(default_factory=set)  # the runtime helpers it calls
     uses_rng: bool = False  # purify.Rng, copied into the module
     uses_eager: bool = False  # an object of a @stateful class made in a method (`rng = purify.Rng(seed)`)
+    unchecked: list[str] = dataclasses.field(default_factory=list)  # notes: what only the decorator can check
 
 
 def convert_module(info: ModuleInfo, project: Project, name: str | None = None) -> ModuleResult:
@@ -62,7 +64,7 @@ def convert_module(info: ModuleInfo, project: Project, name: str | None = None) 
     uses, imports, instances = _outside(info, targets)
     dropping, removed, dropped = drop_purify_imports(info, lines, imports, set(uses))
     edits += dropping
-    notes = _still_uses_purify(info, uses)
+    notes = classes.unchecked + _still_uses_purify(info, uses)
 
     bound = _module_bindings(info.tree) - removed
     extra_code, extra_trees, extra_imports = embedded(project, classes.helpers, classes.uses_rng, classes.uses_eager,
@@ -85,6 +87,14 @@ def convert_module(info: ModuleInfo, project: Project, name: str | None = None) 
     return ModuleResult(text, [t.name for t in targets], notes, already)
 
 
+def _unchecked(site: InPlace) -> str:
+    """The note for an in-place site the decorator checks against the field's value at `Cls.init`."""
+    line = site.lines[site.node.lineno - 1].strip() if 0 < site.node.lineno <= len(site.lines) else ""
+    return (f"{site.filename}:{site.node.lineno}: `{line}` is right only if self.{site.field} holds no NumPy array "
+            "or list (Python would change those in place); purify convert cannot check the value, the decorator "
+            "checks it at Cls.init")
+
+
 def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.ClassDef],
                      lines: list[str]) -> _Classes:
     out = _Classes()
@@ -94,6 +104,7 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
         assert model is not None
         conv = convert(model, resolver)
         out.helpers |= conv.helpers
+        out.unchecked += [_unchecked(site) for site in conv.in_place]
         parts = class_parts(conv, copy=False)
         used_eager, used_rng = standalone(parts, resolver)
         out.uses_rng |= used_rng

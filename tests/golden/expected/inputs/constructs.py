@@ -200,7 +200,6 @@ class _Eager:
         return self.__getattr__("__call__")(*args, **kwargs)
 
 
-
 class CounterState(NamedTuple):
     """State of Counter."""
     n: Any

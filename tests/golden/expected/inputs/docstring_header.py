@@ -5,7 +5,6 @@
 from typing import Any, NamedTuple
 
 
-
 class TallyState(NamedTuple):
     """State of Tally."""
     n: Any

@@ -3,7 +3,6 @@
 from typing import Any, NamedTuple
 
 
-
 class TallyState(NamedTuple):
     """State of Tally."""
     n: Any

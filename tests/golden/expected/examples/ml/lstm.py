@@ -94,7 +94,6 @@ class _Eager:
         return self.__getattr__("__call__")(*args, **kwargs)
 
 
-
 class LSTMState(NamedTuple):
     """State of LSTM."""
     hidden: Any

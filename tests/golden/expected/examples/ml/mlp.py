@@ -122,7 +122,6 @@ class _Eager:
         return self.__getattr__("__call__")(*args, **kwargs)
 
 
-
 class MLPState(NamedTuple):
     """State of MLP."""
     hidden: Any

@@ -186,7 +186,6 @@ class _Eager:
         return self.__getattr__("__call__")(*args, **kwargs)
 
 
-
 class ClassifierState(NamedTuple):
     """State of Classifier."""
     l1: Any

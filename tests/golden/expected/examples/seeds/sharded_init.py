@@ -100,7 +100,6 @@ class _Eager:
         return self.__getattr__("__call__")(*args, **kwargs)
 
 
-
 class ModelState(NamedTuple):
     """State of Model."""
     l1: Any

@@ -98,7 +98,6 @@ class _Eager:
         return self.__getattr__("__call__")(*args, **kwargs)
 
 
-
 class StaticLSTMState(NamedTuple):
     """State of StaticLSTM."""
     hidden: Any

@@ -1,0 +1,249 @@
+"""The analysis layer on its own, source in, facts out: what each call runs (`Method.callees`)
+and what each method does to the state (`Method.summary`). These run the engine alone (no
+JAX, nothing imported or executed), through the resolver `purify convert` uses, in
+milliseconds; the end-to-end tests cover the same forms through the decorator."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from purify.engine.analysis.calls import CallKind
+from purify.engine.analysis.effects import Unseen
+from purify.engine.analysis.paths import StatePath
+from purify.engine.model import ClassModel
+from purify.engine.static_resolver import Project, parse_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SOURCE = '''
+import purify
+
+
+@purify.stateful
+class Child:
+    def __init__(self, act):
+        self.n = 0
+        self.act = act
+
+    def __call__(self, x):
+        self.n += 1
+        if x < 0:
+            raise ValueError(x)
+        return x
+
+    def peek(self):
+        return self.n
+
+
+@purify.stateful
+class Other:
+    def __init__(self):
+        self.m = 0
+
+    def __call__(self, x):
+        return x
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.d = {"k": 0}
+        self.n = 0
+
+    def fit(self, x):
+        self.d["k"] = x
+        assert x >= 0
+
+    def helper(self):
+        return 1
+
+
+@purify.stateful
+class Model(Base):
+    def __init__(self):
+        super().__init__()
+        self.kid = Child(abs)
+        self.kids = [Child(abs), Other()]
+        self.same = [Child(abs) for _ in range(3)]
+
+    def __call__(self, x):
+        return self.fit(x)
+
+    def fit(self, x):
+        super().fit(x)
+        return self.helper()
+
+    def calls(self, x):
+        self(x)
+        self.kid(x)
+        self.kid.peek()
+        self.kid.act(x)
+        self.kids[0](x)
+        self.same[-1].peek()
+        for k in self.same:
+            k(x)
+        for i, k in enumerate(self.kids):
+            k(x)
+        purify.grad(self.kid)(x)
+        self.helper()
+        len(x)
+
+    def reads(self):
+        return self.kid.peek() + self.helper()
+
+    def swap(self):
+        self.n, self.d = self.d, self.n
+'''
+
+
+def model(source: str, name: str) -> ClassModel:
+    project = Project()
+    info = project.add(parse_module(textwrap.dedent(source), "case.py"))
+    node = info.classes(name)[0]
+    m = project.model(info, node)
+    assert m is not None and not m.refusals, [str(e) for e in m.refusals]
+    return m
+
+
+def callees(m: ClassModel, method: str) -> dict[str, tuple[CallKind, list[str], bool]]:
+    """Each call of `method` as written -> (kind, the Class.method pairs that may run, known)."""
+    meth = m.methods[method]
+    out = {}
+    for node in ast.walk(meth.node):
+        if isinstance(node, ast.Call):
+            c = meth.callees[id(node)]
+            out[ast.unparse(node)] = (c.kind, [f"{fn.owner.name}.{fn.name}" for _, fn in c.targets], c.known)
+    return out
+
+
+def test_every_call_form_resolves_to_what_it_runs():
+    got = callees(model(SOURCE, "Model"), "calls")
+    assert got["self(x)"] == (CallKind.OWN, ["Model.__call__"], True)
+    assert got["self.kid(x)"] == (CallKind.CHILD, ["Child.__call__"], True)
+    assert got["self.kid.peek()"] == (CallKind.CHILD, ["Child.peek"], True)
+    assert got["self.kid.act(x)"][0] is CallKind.CHILD_ATTR  # a callable field of the child, no method
+    assert got["self.kids[0](x)"] == (CallKind.ITEM, ["Child.__call__", "Other.__call__"], True)
+    assert got["self.same[-1].peek()"] == (CallKind.ITEM, ["Child.peek"], True)
+    assert got["k(x)"][0] is CallKind.ITEM  # both loops: the loop variable is an item of the list
+    assert got["purify.grad(self.kid)(x)"] == (CallKind.GRAD, ["Child.__call__"], True)
+    assert got["self.helper()"] == (CallKind.OWN, ["Base.helper"], True)  # inherited
+    assert got["len(x)"][0] is CallKind.OTHER
+
+
+def test_super_resolves_from_the_class_that_holds_the_call():
+    m = model(SOURCE, "Model")
+    assert callees(m, "fit")["super().fit(x)"] == (CallKind.SUPER, ["Base.fit"], True)
+    assert callees(m, "__call__")["self.fit(x)"] == (CallKind.OWN, ["Model.fit"], True)  # the override
+
+
+def test_summaries_follow_the_calls_to_a_fixpoint():
+    m = model(SOURCE, "Model")
+    fit, call, reads = m.methods["fit"].summary, m.methods["__call__"].summary, m.methods["reads"].summary
+    assert fit is not None and call is not None and reads is not None
+    d = StatePath.of(ast.parse("self.d").body[0].value, "self", m)  # type: ignore[attr-defined]
+    assert fit.writes and fit.fields == {"d"} and any(mu.path == d and mu.certain for mu in fit.mutations)
+    assert call.writes and call.fields == fit.fields and call.mutations == fit.mutations  # through self.fit
+    assert isinstance(fit.raises_after_change, ast.Assert)  # Base.fit changes self.d, then asserts
+    assert call.raises_after_change is fit.raises_after_change
+    assert not reads.writes and reads.raises is None  # reading a child's method changes nothing
+    calls = m.methods["calls"].summary
+    assert calls is not None and {"kid", "kids", "same"} <= calls.fields
+    swap = m.methods["swap"].summary
+    assert swap is not None and swap.fields == {"n", "d"} and not swap.mutations  # rebinding, not in place
+
+
+def test_an_item_of_children_of_unknown_class_may_do_anything():
+    m = model('''
+        import purify
+
+        @purify.stateful
+        class Box:
+            def __init__(self, items: list):
+                self.items = list(items)
+
+            def run(self, x):
+                return x
+        ''', "Box")
+    summary = m.methods["run"].summary
+    assert summary is not None and not summary.writes
+    m = model('''
+        import purify
+
+        @purify.stateful
+        class Leaf:
+            def __init__(self):
+                self.n = 0
+
+        @purify.stateful
+        class Tree:
+            def __init__(self, more):
+                self.leaves = [Leaf()] + more
+
+            def poke(self):
+                self.leaves[0]()
+        ''', "Tree")
+    callee = m.methods["poke"].callees
+    assert [c.known for c in callee.values()] == [True]  # `[Leaf()] + more` is no list of children
+
+
+def test_a_callee_purify_cannot_see_into_may_raise_after_a_change():
+    m = model('''
+        import purify
+
+        @purify.stateful
+        class Leaf:
+            def __init__(self):
+                self.n = 0
+
+            def __call__(self):
+                self.n += 1
+
+        @purify.stateful
+        class Tree:
+            def __init__(self):
+                self.leaves = [Leaf(), Leaf()]
+
+            def poke(self):
+                self.leaves[0]()
+                self.leaves[0].missing()
+        ''', "Tree")
+    poke = m.methods["poke"]
+    kinds = {ast.unparse(n): (poke.callees[id(n)].kind, poke.callees[id(n)].known) for n in ast.walk(poke.node)
+             if isinstance(n, ast.Call)}
+    assert kinds["self.leaves[0]()"] == (CallKind.ITEM, True)
+    assert kinds["self.leaves[0].missing()"] == (CallKind.ITEM, False)  # no such method: purify cannot tell
+    assert isinstance(poke.summary.raises_after_change, Unseen)  # type: ignore[union-attr]
+
+
+def test_the_analysis_runs_without_jax(tmp_path):
+    """The engine alone (the package's `__init__`, which imports the runtime, stubbed out)."""
+    (tmp_path / "case.py").write_text(SOURCE)
+    code = textwrap.dedent(f"""
+        import sys, types
+        sys.modules["jax"] = None  # any import of jax fails
+        stub = types.ModuleType("purify")
+        stub.__path__ = [{str(ROOT / "purify")!r}]
+        sys.modules["purify"] = stub
+        from purify.engine.static_resolver import Project, parse_module
+        project = Project()
+        info = project.add(parse_module(open({str(tmp_path / "case.py")!r}).read(), "case.py"))
+        model = project.model(info, info.classes("Model")[0])
+        print(sorted(model.methods["fit"].summary.fields))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "['d']", proc.stderr
+
+
+@pytest.mark.parametrize("name", ["Child", "Base", "Model"])
+def test_every_method_gets_its_facts(name):
+    m = model(SOURCE, name)
+    for method in m.methods.values():
+        assert method.summary is not None
+        calls = [n for n in ast.walk(method.node) if isinstance(n, ast.Call)]
+        assert len(method.callees) == (len(calls) if method.kind.has_self else 0)
