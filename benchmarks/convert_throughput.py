@@ -1,13 +1,14 @@
-"""`purify convert` throughput: lines per second on a large generated file, beside a bare
-`ast.parse` + `ast.unparse` of the same file, measured in one run (DESIGN §4: "convert
-handles thousands of lines per second").
+"""The engine's speed, as ratios measured side by side in one run (DESIGN §4):
 
-    python benchmarks/convert_throughput.py [--classes 200] [--repeat 5]
+* `purify convert` on a large generated file, beside a bare `ast.parse` + `ast.unparse` of the
+  same file (timed in-process: read, parse, analyse, rewrite, emit with comments, imports,
+  compile check), and the `purify convert FILE` command end to end, start-up included;
+* decorating: importing a module of @purify.stateful classes, beside compiling its source;
+* the engine's node visits per node of a method (tests/test_engine_walks.py counts the same).
 
-Prints a small markdown table. The conversion is timed in-process (read, parse, analyse,
-rewrite, emit with comments, imports, compile check), without the interpreter's start-up;
-the last row is the `purify convert FILE` command end to end, start-up and `import jax`
-included.
+    python benchmarks/convert_throughput.py [--classes 200] [--decorated 50] [--repeat 5]
+
+Prints a small markdown table.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def best(fn, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--classes", type=int, default=200, help="pairs of classes in the generated file")
+    parser.add_argument("--decorated", type=int, default=50, help="pairs of classes in the decorated module")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     text = generate(args.classes)
@@ -128,15 +130,62 @@ def main() -> None:
                               env=env, capture_output=True, text=True)
         t_cli = time.perf_counter() - start
         assert proc.returncode == 0, proc.stderr
-    print(f"`purify convert` throughput: a generated file of {lines:,} lines ({2 * args.classes} @stateful classes), "
-          f"median of {args.repeat}, Python {sys.version.split()[0]}\n")
-    print("| what | time | lines/s | vs bare parse+unparse |")
+    t_compile, t_import, decorated_lines = decorate_times(args.decorated, args.repeat)
+    walks = node_visits()
+    print(f"Engine speed: a generated file of {lines:,} lines ({2 * args.classes} @stateful classes) to convert, "
+          f"a module of {decorated_lines:,} lines ({2 * args.decorated} classes) to decorate; median of "
+          f"{args.repeat}, Python {sys.version.split()[0]}\n")
+    print("| what | time | lines/s | ratio |")
     print("| --- | ---: | ---: | ---: |")
     print(f"| `ast.parse` + `ast.unparse` (bare) | {t_bare * 1e3:,.0f} ms | {lines / t_bare:,.0f} | 1.0x |")
     print(f"| purify convert, in-process | {t_convert * 1e3:,.0f} ms | {lines / t_convert:,.0f} | "
-          f"{t_convert / t_bare:.1f}x |")
+          f"{t_convert / t_bare:.1f}x bare |")
     print(f"| `purify convert FILE -o OUT` (start-up and `import jax` included) | {t_cli * 1e3:,.0f} ms | "
-          f"{lines / t_cli:,.0f} | {t_cli / t_bare:.1f}x |")
+          f"{lines / t_cli:,.0f} | {t_cli / t_bare:.1f}x bare |")
+    print(f"| `compile()` of the decorated module | {t_compile * 1e3:,.0f} ms | {decorated_lines / t_compile:,.0f} "
+          "| 1.0x |")
+    print(f"| importing it (decorating every class) | {t_import * 1e3:,.0f} ms | {decorated_lines / t_import:,.0f} | "
+          f"{t_import / t_compile:.1f}x compile |")
+    print(f"| engine node visits per node of a method | | | {walks:.1f} |")
+
+
+def decorate_times(pairs: int, repeat: int) -> tuple[float, float, int]:
+    """(compile, import) seconds for a module of `pairs` pairs of decorated classes."""
+    import importlib.util
+
+    import jax  # noqa: F401 - loaded once, outside the timings
+
+    import purify  # noqa: F401
+
+    text = generate(pairs)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "decorated.py"
+        path.write_text(text)
+        count = iter(range(10**6))
+
+        def load() -> None:
+            name = f"_decorated_{next(count)}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            del sys.modules[name]
+
+        load()  # warm-up
+        t_compile = best(lambda: compile(text, str(path), "exec"), repeat)
+        t_import = best(load, repeat)
+    return t_compile, t_import, text.count("\n")
+
+
+def node_visits() -> float:
+    """The engine's node visits per node of a method, as tests/test_engine_walks.py counts them."""
+    sys.path.insert(0, str(ROOT))
+    import pytest
+
+    from tests.test_engine_walks import visits_per_node
+
+    with pytest.MonkeyPatch.context() as patch:
+        return visits_per_node(patch)[0]
 
 
 if __name__ == "__main__":

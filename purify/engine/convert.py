@@ -83,11 +83,8 @@ def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str], in_p
     markers.rewrite(ctx, fn, init=ctx.method.kind == "init")
     reads.rewrite(ctx, fn)
     fn.body = CallsPass(ctx).block(fn.body)
-    writes = WritesPass(ctx)
-    fn.body = writes.block(fn.body)
-    if writes.used_setitem:
-        helpers.add("_setitem")
-    helpers.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in RUNTIME_HELPERS)
+    fn.body = WritesPass(ctx).block(fn.body)
+    helpers |= ctx.helpers
 
 
 def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 Link = tuple[str, str | ast.expr, ast.expr]  # ("attr", name, node) or ("item", index, node)
 
@@ -111,9 +111,9 @@ def may_follow(first: ast.AST, then: ast.AST, loops: dict[ast.AST, frozenset[ast
     return bool(loops.get(first, frozenset()) & loops.get(then, frozenset()))
 
 
-def nested_scopes(node: ast.AST) -> Iterator[ast.AST]:
-    """Functions, lambdas and classes defined inside `node` (outermost first)."""
-    for n in walk_own(node):
+def nested_scopes(own: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Functions, lambdas and classes among the nodes of a scope (`walk_own`'s): the outermost."""
+    for n in own:
         if isinstance(n, _SCOPES):
             yield n
 
@@ -137,10 +137,10 @@ def arg_names(fn: ast.FunctionDef | ast.Lambda) -> list[str]:
     return names
 
 
-def assigned_names(fn: ast.AST) -> set[str]:
-    """Names bound anywhere in fn's own scope."""
+def assigned_names(own: Iterable[ast.AST]) -> set[str]:
+    """Names bound in a scope, from its nodes (`walk_own`'s)."""
     out: set[str] = set()
-    for n in walk_own(fn):
+    for n in own:
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             out.add(n.id)
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -150,10 +150,10 @@ def assigned_names(fn: ast.AST) -> set[str]:
     return out
 
 
-def all_names(node: ast.AST) -> set[str]:
-    """Every identifier used anywhere below node (for choosing fresh names)."""
+def all_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Every identifier among `nodes` (all the nodes of a method: for choosing fresh names)."""
     out: set[str] = set()
-    for n in ast.walk(node):
+    for n in nodes:
         if isinstance(n, ast.Name):
             out.add(n.id)
         elif isinstance(n, ast.arg):
@@ -176,11 +176,10 @@ def clone(node: ast.AST) -> ast.AST:
     for name in node._attributes:
         if hasattr(node, name):
             setattr(new, name, getattr(node, name))
-    if node.__class__ is ast.Call:  # the analysis knows calls by their node in the user's method
-        new.origin = getattr(node, "origin", node)  # type: ignore[attr-defined]
+    new.origin = getattr(node, "origin", node)  # type: ignore[attr-defined]  # the analysis knows the user's nodes
     return new
 
 
-def origin(call: ast.Call) -> ast.Call:
-    """The call of the user's method that `call` is a copy of (itself if it is none)."""
-    return getattr(call, "origin", call)  # type: ignore[no-any-return]
+def origin(node: ast.AST) -> ast.AST:
+    """The node of the user's method that `node` is a copy of (itself if it is none)."""
+    return getattr(node, "origin", node)  # type: ignore[no-any-return]

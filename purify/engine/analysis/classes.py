@@ -25,9 +25,9 @@ from ..syntax import (
     is_super_init,
     self_chain,
     targets_of,
-    walk_own,
 )
 from .effects import summarise
+from .facts import facts
 
 _REFUSED_DUNDERS = {
     "__getattr__": "purify reads attributes from the state itself",
@@ -209,7 +209,7 @@ def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> MethodKind | None:
 
 
 def _is_generator(ctx: _Ctx, fn: ast.FunctionDef) -> bool:
-    for n in walk_own(fn):
+    for n in facts(fn).own:
         if isinstance(n, (ast.Yield, ast.YieldFrom)):
             ctx.refuse(n, f"generator method {fn.name} cannot be made pure",
                        "return a list or array instead of yielding")
@@ -274,7 +274,7 @@ def _writes(method: Method) -> list[tuple[str, ast.AST]]:
     """(attribute, node) for each write through self in the method's own body."""
     self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
     out = []
-    for n in walk_own(method.node):
+    for n in facts(method.node).own:
         if isinstance(n, ast.stmt):
             for t in targets_of(n):
                 chain = self_chain(t, self_name)
@@ -317,7 +317,7 @@ def _check_private_names(model: ClassModel) -> list[PurifyError]:
         if m.name.startswith("__") and not m.name.endswith("__"):
             uses.setdefault(m.name, {}).setdefault(m.owner.name, (m.node, m))
         self_name = (arg_names(m.node) or [""])[0]
-        for n in ast.walk(m.node):
+        for n in facts(m.node).every:
             if (isinstance(n, ast.Attribute) and is_self(n.value, self_name) and n.attr.startswith("__")
                     and not n.attr.endswith("__")):
                 uses.setdefault(n.attr, {}).setdefault(m.owner.name, (n, m))
@@ -340,7 +340,7 @@ def _check_child_writes(model: ClassModel, resolver: Resolver) -> list[PurifyErr
         if m.kind not in ("method", "property") or m.owner is not model:
             continue
         self_name = (arg_names(m.node) or ["self"])[0]
-        stmts = sorted((n for n in walk_own(m.node) if isinstance(n, ast.stmt)), key=lambda n: (n.lineno, n.col_offset))
+        stmts = sorted((n for n in facts(m.node).own if isinstance(n, ast.stmt)), key=lambda n: (n.lineno, n.col_offset))
         for n in stmts:
             for t in targets_of(n):
                 chain = self_chain(t, self_name)
@@ -398,7 +398,7 @@ def _init_values(init: Method, attr: str) -> list[ast.expr]:
     """The values assigned to self.<attr> in __init__ (None-free)."""
     self_name = arg_names(init.node)[0]
     out = []
-    for n in walk_own(init.node):
+    for n in facts(init.node).own:
         if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
             for t in targets:
@@ -462,11 +462,11 @@ def _name_is_config(name: str, init: Method, resolver: Resolver, seen: set[str])
     if name in params:
         ann = params[name].annotation
         return not (ann is not None and any(h in ast.unparse(ann) for h in _ARRAY_HINTS))
-    values = [n.value for n in walk_own(init.node) if isinstance(n, ast.Assign)
+    values = [n.value for n in facts(init.node).own if isinstance(n, ast.Assign)
               and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
     if values:
         return all(_is_config(v, init, resolver, seen) for v in values)
-    bound = {n.id for n in walk_own(init.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound = {n.id for n in facts(init.node).own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return name not in bound  # a global, builtin or closure name: configuration
 
 
@@ -515,7 +515,7 @@ def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> list
     if isinstance(v, ast.Call) and dotted(v.func) in ("tuple", "list") and len(v.args) == 1:
         return _sequence_of_children(v.args[0], init, resolver)
     if isinstance(v, ast.Name):  # a local list built with .append(Child(...))
-        appended = [_constructor(n.args[0], resolver) for n in walk_own(init.node) if isinstance(n, ast.Call)
+        appended = [_constructor(n.args[0], resolver) for n in facts(init.node).own if isinstance(n, ast.Call)
                     and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == v.id and n.args]
         return appended if appended and all(appended) else None  # type: ignore[return-value]

@@ -22,8 +22,9 @@ import ast
 import dataclasses
 
 from ..model import ClassModel, Method, Resolver
-from ..syntax import arg_names, enclosing_loops, self_chain, targets_of, walk_own
+from ..syntax import arg_names, self_chain, targets_of, walk_own
 from .calls import Callee, CallKind, resolve_calls
+from .facts import facts
 from .paths import LinkKind, PathLink, StatePath, is_child
 
 
@@ -80,7 +81,8 @@ def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> lis
     """The sites in `node` (the method's body by default), nested functions aside, in the
     order of the walk (not of the text)."""
     self_name = (arg_names(method.node) or [""])[0]
-    out = [site_of(model, method, n, self_name) for n in walk_own(node if node is not None else method.node)]
+    nodes = facts(method.node).own if node is None else walk_own(node)
+    out = [site_of(model, method, n, self_name) for n in nodes]
     return [s for s in out if s is not None]
 
 
@@ -173,7 +175,7 @@ def _summary(model: ClassModel, method: Method) -> Summary:
     raises = [s for s in found if s.raises is not None]
     after = next((s.raises_after_change for s in found if s.raises_after_change is not None), None)
     if after is None and changes and raises:
-        loops = enclosing_loops(method.node)
+        loops = facts(method.node).loops
         after = next((r.raises for r in raises for c in changes
                       if _ends_before(c.node, r.node) or loops[c.node] & loops[r.node]), None)
     return Summary(

@@ -25,9 +25,10 @@ import dataclasses
 from collections.abc import Iterator
 
 from ..analysis.effects import sites
+from ..analysis.facts import facts
 from ..analysis.paths import LinkKind, StatePath
 from ..model import ClassModel
-from ..syntax import MUTATORS, OPERATORS, enclosing_loops, may_follow, targets_of, walk_own
+from ..syntax import MUTATORS, OPERATORS, may_follow, targets_of
 from .base import MethodContext
 
 Path = StatePath
@@ -77,7 +78,7 @@ def _path(ctx: MethodContext, node: ast.AST) -> Path | None:
 
 def _aliases(ctx: MethodContext, fn: ast.FunctionDef) -> list[Alias]:
     out = []
-    for n in walk_own(fn):
+    for n in facts(fn).own:
         for target, value in _bindings(n):
             path = _path(ctx, value) if isinstance(target, ast.Name) else None
             if path is not None:
@@ -143,7 +144,7 @@ def _pairs(target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.expr, ast.ex
 
 def _check_changed_through(ctx: MethodContext, fn: ast.FunctionDef, alias: Alias) -> None:
     src = ast.unparse(alias.source)
-    for n in ast.walk(fn):
+    for n in facts(fn).every:
         if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == alias.name:
             _in_place(ctx, alias.path, n, f"`{alias.name}` is {src}: `{ast.unparse(n).splitlines()[0]}` changes "
                       f"{src} in place when it holds a NumPy array or a list, which the pure method cannot follow",
@@ -178,13 +179,18 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """Python evaluates `self.d["b"] + self.f()` left to right: the left operand is the array
     object itself, so when f changes it in place the sum sees the change. The pure method's
     operand is the value from before the call."""
-    parents = {child: parent for parent in walk_own(fn) for child in ast.iter_child_nodes(parent)}
-    for stmt in (n for n in walk_own(fn) if isinstance(n, ast.stmt)):
-        calls = [n for n in _own_expressions(stmt) if isinstance(n, ast.Call)]
+    known = facts(fn)
+    parents = known.parents
+    expressions: dict[ast.stmt, list[ast.AST]] = {}  # each statement's own (not its nested statements')
+    for n in known.own:
+        if not isinstance(n, ast.stmt) and n in known.statement:
+            expressions.setdefault(known.statement[n], []).append(n)
+    for own in expressions.values():
+        calls = [n for n in own if isinstance(n, ast.Call)]
         if not calls:
             continue
         changed_by: dict[ast.AST, list[tuple[ast.AST, Path, bool]]] = {}  # each call's mutations, walked once
-        for read in _own_expressions(stmt):
+        for read in own:
             path = _path(ctx, read) if _held(read, parents) else None
             if path is None:
                 continue
@@ -207,16 +213,6 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                                                            "list)", 1), hint)
 
 
-def _own_expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
-    """The expressions of `stmt` itself (not of the statements nested in it)."""
-    todo = [c for c in ast.iter_child_nodes(stmt) if not isinstance(c, ast.stmt)]
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            todo.extend(ast.iter_child_nodes(n))
-
-
 def _held(read: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """Is `read` a whole state path whose object is kept as an operand while more is evaluated?"""
     if not isinstance(read, (ast.Attribute, ast.Subscript)) or not isinstance(getattr(read, "ctx", None), ast.Load):
@@ -236,7 +232,7 @@ def _held(read: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """Python fetches `self.a` before calling f, and `+=` then updates that object: when f changed
     it in place the result includes f's change; the pure method adds to the value from before."""
-    for n in walk_own(fn):
+    for n in facts(fn).own:
         target = _path(ctx, n.target) if isinstance(n, ast.AugAssign) else None
         if target is None or len(target) != 1:
             continue  # `self.d[k] += self.f()`: refusals._check_aug_item_reentry
@@ -260,13 +256,13 @@ def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> Non
 def _check_read_after_change(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[Alias]) -> None:
     if not aliases:
         return
-    loops = enclosing_loops(fn)
+    loops = facts(fn).loops
     changes = list(_mutations(ctx, fn))
     for alias in aliases:
         for site, path, certain in changes:
             if not alias.path.reaches(path) or not may_follow(alias.bound, site, loops):
                 continue
-            use = next((u for u in ast.walk(fn) if isinstance(u, ast.Name) and u.id == alias.name
+            use = next((u for u in facts(fn).every if isinstance(u, ast.Name) and u.id == alias.name
                         and isinstance(u.ctx, ast.Load) and may_follow(site, u, loops)), None)
             if use is None:
                 continue
@@ -296,7 +292,7 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
     by_name = {a.name: a for a in aliases}
     stored: dict[str, tuple[Path, ast.AST]] = {}  # local name -> the first attribute it was stored in
     mutations: list[tuple[ast.AST, Path, bool]] | None = None  # the class's, walked once when first needed
-    for n in sorted((n for n in walk_own(fn) if isinstance(n, (ast.stmt, ast.NamedExpr))),
+    for n in sorted((n for n in facts(fn).own if isinstance(n, (ast.stmt, ast.NamedExpr))),
                     key=lambda n: (n.lineno, n.col_offset)):
         for target, value in _bindings(n):
             dest = _path(ctx, target)

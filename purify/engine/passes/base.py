@@ -7,6 +7,7 @@ from typing import Any
 
 from ...errors import PurifyError, error_at
 from ..analysis.calls import OTHER, Callee
+from ..analysis.facts import facts
 from ..model import ClassModel, Field, Method, Resolver, field_name
 from ..syntax import Link, all_names, arg_names, origin
 
@@ -17,9 +18,10 @@ class MethodContext:
     def __init__(self, model: ClassModel, method: Method, resolver: Resolver, fn: ast.FunctionDef) -> None:
         self.model, self.method, self.resolver, self.fn = model, method, resolver, fn
         self.self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
-        self._used = all_names(method.node) | {model.name, model.state_name}
+        self._used = all_names(facts(method.node).every) | {model.name, model.state_name}
         self._counter = 0
         self.in_place: list[Any] = []  # aliasing.InPlace sites, for the decorator to check at init
+        self.helpers: set[str] = set()  # the runtime helpers (runtime/helpers.py) the rewritten code calls
 
     # -- names -------------------------------------------------------------------
     def fresh(self, stem: str) -> str:

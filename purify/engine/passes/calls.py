@@ -359,6 +359,7 @@ class CallsPass(StatementPass):
             raise ctx.error(ref, f"purify.{api}() takes a method of self or of a child, e.g. self.loss",
                             f"write purify.{api}(self.loss)(x, y), or jax.{api} for a plain function")
         helper = ast.Name("_" + str(api), ast.Load())
+        ctx.helpers.add(helper.id)
         return Plan(helper, inner.state, inner.writeback, True, prefix=[inner.func, has_aux])
 
     def _loop_child(self, var: str, name: str, origin: ast.expr) -> Plan:

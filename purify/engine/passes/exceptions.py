@@ -14,12 +14,13 @@ import ast
 
 from ..analysis.calls import Callee
 from ..analysis.effects import Unseen, site_of
+from ..analysis.facts import facts
 from ..syntax import walk_own
 from .base import MethodContext
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for block in walk_own(fn):
+    for block in facts(fn).own:
         for stmt in _guarded(block):
             for n in [stmt, *walk_own(stmt)]:
                 site = site_of(ctx.model, ctx.method, n, ctx.self_name) if isinstance(n, ast.Call) else None

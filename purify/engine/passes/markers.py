@@ -7,17 +7,20 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..analysis.facts import facts
+from ..syntax import origin
 from .base import MethodContext
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef, init: bool) -> None:
-    _Markers(ctx, init, _local_objects(fn)).visit(fn)
+    _Markers(ctx, init, _local_objects(ctx)).visit(fn)
 
 
-def _local_objects(fn: ast.FunctionDef) -> set[int]:
+def _local_objects(ctx: MethodContext) -> set[int]:
     """Constructor calls bound to a plain local (`rng = purify.Rng(0)`): such an object is
-    shared with the children it is passed to, so it stays an instance (see BoundMethod)."""
-    return {id(n.value) for n in ast.walk(fn) if isinstance(n, ast.Assign)
+    shared with the children it is passed to, so it stays an instance (see BoundMethod).
+    Known by the calls of the user's method (`syntax.origin`)."""
+    return {id(n.value) for n in facts(ctx.method.node).every if isinstance(n, ast.Assign)
             and all(isinstance(t, ast.Name) for t in n.targets) and isinstance(n.value, ast.Call)}
 
 
@@ -35,6 +38,7 @@ class _Markers(ast.NodeTransformer):
         if api in ("split", "merge"):
             # The helper of the same behaviour, so `purify convert` output needs no purify.
             node.func = ast.copy_location(ast.Name(f"_{api}", ast.Load()), node.func)
-        if self.init and id(node) not in self.keep and self.ctx.resolver.stateful(node.func) is not None:
+            self.ctx.helpers.add(f"_{api}")
+        if self.init and id(origin(node)) not in self.keep and self.ctx.resolver.stateful(node.func) is not None:
             node.func = templates.expr("cls_.init", node.func, cls_=node.func)
         return node

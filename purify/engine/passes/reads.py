@@ -11,14 +11,15 @@ import ast
 
 from .. import templates
 from ..analysis.calls import CallKind
+from ..analysis.facts import facts
 from ..model import field_name
-from ..syntax import self_chain, targets_of
+from ..syntax import origin, self_chain, targets_of
 from .base import MethodContext
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    skip: set[int] = set()
-    for n in ast.walk(fn):
+    skip: set[int] = set()  # nodes of the user's method (`syntax.origin`)
+    for n in facts(ctx.method.node).every:
         if isinstance(n, ast.stmt):
             for t in targets_of(n):
                 _skip_chain(t, skip)
@@ -28,8 +29,6 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             _skip_head(n.func.args[0], ctx.self_name, skip)  # type: ignore[attr-defined]
         if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
             _skip_head(n.func, ctx.self_name, skip)
-            if isinstance(n.func, ast.Attribute) and n.func.attr in ("_replace",):
-                skip.add(id(n.func))
     _Reads(ctx, skip).visit(fn)
 
 
@@ -51,12 +50,18 @@ def _skip_head(func: ast.AST, self_name: str, skip: set[int]) -> None:
         func = func.value
 
 
+def _states_replace(node: ast.Attribute, ctx: MethodContext) -> bool:
+    """`self._replace` that `super().__init__(...)` became (convert.py): the State's, not a field's."""
+    return node.attr == "_replace" and ctx.field("_replace") is None and isinstance(node.value, ast.Name) \
+        and node.value.id == ctx.self_name
+
+
 class _Reads(ast.NodeTransformer):
     def __init__(self, ctx: MethodContext, skip: set[int]) -> None:
         self.ctx, self.skip = ctx, skip
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        if id(node) in self.skip or not isinstance(node.ctx, ast.Load):
+        if id(origin(node)) in self.skip or not isinstance(node.ctx, ast.Load) or _states_replace(node, self.ctx):
             self.generic_visit(node)
             return node
         if not (isinstance(node.value, ast.Name) and node.value.id == self.ctx.self_name):

@@ -9,6 +9,7 @@ import ast
 
 from ...errors import PurifyError
 from ..analysis.effects import site_of, sites
+from ..analysis.facts import facts
 from ..syntax import (
     MUTATORS,
     OPERATORS,
@@ -45,7 +46,7 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`self.d[k] += self.f()` where f changes self.d: Python fetches the container before calling
     f, so when f replaces it the update lands in the old container and is lost (with NumPy
     arrays f's own in-place changes show through instead). The rewrite cannot follow that."""
-    for n in walk_own(fn):
+    for n in facts(fn).own:
         if not isinstance(n, ast.AugAssign):
             continue
         chain = self_chain(n.target, ctx.self_name)
@@ -76,8 +77,8 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     def reads_self(node: ast.AST) -> bool:
         return any(is_self(n, ctx.self_name) for n in ast.walk(node))
 
-    closures = {n.name for n in walk_own(fn) if isinstance(n, ast.FunctionDef) and reads_self(n)}
-    closures |= {t.id for n in walk_own(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
+    closures = {n.name for n in facts(fn).own if isinstance(n, ast.FunctionDef) and reads_self(n)}
+    closures |= {t.id for n in facts(fn).own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
                  and reads_self(n.value) for t in n.targets if isinstance(t, ast.Name)}
 
     def escaping(value: ast.AST) -> ast.AST | None:
@@ -106,7 +107,7 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                 return found
         return None
 
-    for n in walk_own(fn):
+    for n in facts(fn).own:
         found, where = None, ""
         if isinstance(n, ast.Return) and n.value is not None:
             found, where = escaping(n.value), "returned"
@@ -123,7 +124,7 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`try: return x  finally: self.n += 1`: Python runs the finally after computing the return
     value; the rewritten `return x, self` would hand back the state from before the finally."""
-    for t in walk_own(fn):
+    for t in facts(fn).own:
         if not isinstance(t, ast.Try) and type(t).__name__ != "TryStar" or not t.finalbody:  # type: ignore[attr-defined]
             continue
         final = ast.Module(body=t.finalbody, type_ignores=[])  # type: ignore[attr-defined]
@@ -144,7 +145,7 @@ def _may_change_state(ctx: MethodContext, node: ast.AST) -> bool:
 
 
 def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in ast.walk(fn):
+    for n in facts(fn).every:
         if isinstance(n, (ast.Global, ast.Nonlocal)):
             word = "global" if isinstance(n, ast.Global) else "nonlocal"
             raise ctx.error(n, f"`{word}` in a method makes it impure: purify cannot thread that variable",
@@ -161,8 +162,8 @@ def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 
 def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`self` may only be read through an attribute, or called: anything else lets it escape."""
-    parents = {child: parent for parent in ast.walk(fn) for child in ast.iter_child_nodes(parent)}
-    for n in ast.walk(fn):
+    parents = facts(fn).parents
+    for n in facts(fn).every:
         if not is_self(n, ctx.self_name):
             continue
         assert isinstance(n, ast.Name)
@@ -208,7 +209,7 @@ def _computed_attr_error(ctx: MethodContext, call: ast.Call) -> Exception:
 
 
 def _check_nested_writes(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for scope in nested_scopes(fn):
+    for scope in nested_scopes(facts(fn).own):
         for n in ast.walk(scope):
             for t in targets_of(n) if isinstance(n, ast.stmt) else []:
                 if self_chain(t, ctx.self_name):
@@ -218,7 +219,7 @@ def _check_nested_writes(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 
 
 def _check_container_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in ast.walk(fn):
+    for n in facts(fn).every:
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS):
             continue
         chain = self_chain(n.func.value, ctx.self_name)
@@ -246,8 +247,8 @@ def _args(call: ast.Call) -> str:
 
 def _check_argument_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     params = set(arg_names(fn)[1:]) if ctx.method.kind != "static" else set(arg_names(fn))
-    params -= assigned_names(fn)
-    for n in walk_own(fn):
+    params -= assigned_names(facts(fn).own)
+    for n in facts(fn).own:
         base = None
         if isinstance(n, ast.stmt):
             for t in targets_of(n):

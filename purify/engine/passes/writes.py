@@ -24,7 +24,6 @@ SETITEM = "_setitem"
 class WritesPass(StatementPass):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
-        self.used_setitem = False
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -112,7 +111,7 @@ class WritesPass(StatementPass):
         assert isinstance(key, ast.expr)
         inner = ast.Subscript(clone(base), clone(key), ast.Load())
         new = self._rebuild(inner, rest, value, origin, top=False)
-        self.used_setitem = True
+        self.ctx.helpers.add(SETITEM)
         return templates.expr(f"{SETITEM}(base, key, new)", origin, base=base, key=key, new=new)
 
     def _is_state(self, base: ast.expr) -> bool:
