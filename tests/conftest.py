@@ -25,7 +25,6 @@ from typing import Any
 
 import jax
 import numpy as np
-
 import purify
 
 _counter = itertools.count()

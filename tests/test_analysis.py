@@ -12,7 +12,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from purify.engine.analysis.calls import CallKind
 from purify.engine.analysis.effects import Unseen
 from purify.engine.analysis.paths import StatePath

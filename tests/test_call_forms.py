@@ -5,9 +5,9 @@ silently wrong (or falsely refused) when those checks resolved calls each on the
 
 from __future__ import annotations
 
+import purify
 import pytest
 
-import purify
 from tests.conftest import compare_three, line_in, load_module
 from tests.test_cli import convert, run_without_purify, write
 
@@ -246,7 +246,7 @@ def test_every_refusal_of_a_class_is_reported_at_once(tmp_path):
     assert all(x.describe() in text for x in e.errors)
     # purify convert reports the same four, each located, and writes nothing
     src = write(tmp_path / "bag.py", MANY_PROBLEMS)
-    code, out, err = convert(src, "-o", tmp_path / "out.py")
+    code, _, err = convert(src, "-o", tmp_path / "out.py")
     assert code == 2 and not (tmp_path / "out.py").exists()
     assert [f"bag.py:{n}:" in err for n in lines] == [True] * 4, err
     assert "nothing was written" in err

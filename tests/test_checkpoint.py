@@ -8,9 +8,9 @@ import pickle
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 
-import purify
 from examples.ml.adam import Adam
 from examples.ml.mlp import MLP, train_step
 from examples.ml.trainer import Classifier, Trainer, blobs

@@ -16,10 +16,10 @@ import textwrap
 from pathlib import Path
 
 import jax.numpy as jnp
-import pytest
-
 import purify
+import pytest
 from purify.cli import main
+
 from tests import cli_runner
 from tests.conftest import HEADER, assert_same, load_module
 from tests.test_core_constructs import CASES, CHILDREN, INHERIT, NO_JIT, STATIC
@@ -1008,7 +1008,7 @@ def test_an_import_line_naming_purify_with_other_modules_keeps_them(tmp_path, im
                 self.total += x
                 return self.total
         """, header=False)
-    code, out, err = convert(src, "-o", tmp_path / "out" / "multi.py")
+    code, _, err = convert(src, "-o", tmp_path / "out" / "multi.py")
     assert code == 0, err
     text = (tmp_path / "out" / "multi.py").read_text()
     assert "purify" not in text.split("class AccState")[0].split("\n", 2)[2]  # the header comments aside

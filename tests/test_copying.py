@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-
 from purify.engine.convert import RUNTIME_HELPERS
 from purify.engine.text.copying import EAGER, STANDALONE_FILE, copy_definitions, copyable, names_read
 from purify.engine.text.imports import needed_imports

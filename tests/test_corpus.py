@@ -21,9 +21,9 @@ import re
 import sys
 from pathlib import Path
 
+import purify
 import pytest
 
-import purify
 from tests.fuzz import cli
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -8,9 +8,9 @@ import linecache
 import textwrap
 import traceback
 
+import purify
 import pytest
 
-import purify
 from tests.conftest import HEADER, load_module
 
 # (id, source, message fragment, line fragment, text under the caret, hint fragment);

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
+import purify
 import pytest
 
-import purify
 from tests.conftest import load_module
 from tests.fuzz.differential import check_program, parse_program
 

@@ -28,9 +28,8 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 import purify
+import pytest
 from purify.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

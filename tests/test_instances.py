@@ -7,9 +7,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 
-import purify
 from tests.conftest import load_module
 
 SRC = """

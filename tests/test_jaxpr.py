@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-
 import purify  # noqa: F401  (the classes below use it)
+
 from tests.conftest import load_module
 
 

@@ -13,9 +13,9 @@ import types
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 
-import purify
 from tests.conftest import line_of, load_module, strip_decorator
 
 NESTED = """

@@ -15,9 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import purify
 import pytest
 
-import purify
 from examples.ml import adam as adam_mod
 from examples.ml import batchnorm as bn_mod
 from examples.ml import dropout as dropout_mod

@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import purify
+
 from examples.ml.linear import Linear
 
 N_DEVICES = 8

@@ -12,9 +12,8 @@ import textwrap
 import venv
 from pathlib import Path
 
-import pytest
-
 import purify
+import pytest
 from purify.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

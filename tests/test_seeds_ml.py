@@ -9,9 +9,9 @@ import re
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 
-import purify
 from examples.ml.dropout import Dropout
 from examples.seeds import (
     add_constant,

@@ -3,8 +3,9 @@
     stmts("tmp, self = cls_.method(self, args)", tmp="_r1", cls_=node, args=[...])
 
 A keyword maps a placeholder name to a string (a new name), an AST expression
-(copied), or a list of expressions (spliced where the placeholder stands as a
-call argument or a tuple element). New nodes take the position of `origin`
+(copied), `moved(expression)` (put in without a copy: a subtree the caller hands over,
+copied only if the placeholder appears again), or a list of expressions (spliced where
+the placeholder stands as a call argument or a tuple element). New nodes take the position of `origin`
 (the node they replace), so errors and tracebacks point at the user's code.
 """
 
@@ -15,6 +16,15 @@ import functools
 from typing import Any
 
 from .syntax import clone
+
+
+class moved:  # lower case: reads as a function at the call site, `value=moved(node)`
+    """A placeholder value the template may take as it is (the caller keeps no other use of it)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: ast.expr) -> None:
+        self.node = node
 
 
 class _Substitute(ast.NodeTransformer):
@@ -30,7 +40,10 @@ class _Substitute(ast.NodeTransformer):
             return ast.Name(id=value, ctx=node.ctx)
         if isinstance(value, list):
             return node  # spliced by the parent
-        new = clone(value)
+        if isinstance(value, moved):
+            new, self.subs[node.id] = value.node, value.node  # a second use copies it
+        else:
+            new = clone(value)
         _set_ctx(new, node.ctx)
         self.inserted.add(id(new))
         return new

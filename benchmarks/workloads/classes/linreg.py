@@ -1,7 +1,6 @@
 """W2 as a purify user writes it: the seed's linear regression as an object."""
 
 import jax.numpy as jnp
-
 import purify
 
 

@@ -8,7 +8,6 @@ to those only (the blox train_step, with purify.split / purify.merge).
 
 import jax
 import jax.numpy as jnp
-
 import purify
 
 

@@ -1,7 +1,6 @@
 """W5 as a purify user writes it: one particle; a batch of them is a vmapped state."""
 
 import jax.numpy as jnp
-
 import purify
 
 

@@ -375,10 +375,9 @@ def _classify(model: ClassModel, resolver: Resolver) -> None:
         values = _init_values(init, f.attr)
         if any(_api(resolver, v) == "param" for v in values):
             f.kind = FieldKind.PARAM
-        elif any(_api(resolver, v) == "static" for v in values):
-            f.kind = FieldKind.STATIC
-        elif f.attr not in written and f.kind == FieldKind.STATE and values and all(
-                _is_config(v, init, resolver, set()) for v in values):
+        elif any(_api(resolver, v) == "static" for v in values) or (
+                f.attr not in written and f.kind == FieldKind.STATE and values
+                and all(_is_config(v, init, resolver, set()) for v in values)):
             f.kind = FieldKind.STATIC
         _find_children(f, values, init, resolver)
         if f.kind == FieldKind.STATIC and (f.child is not None or f.children):
@@ -420,7 +419,9 @@ def _init_values(init: Method, attr: str) -> list[ast.expr]:
 
 def _is_config(node: ast.expr, init: Method, resolver: Resolver, seen: set[str]) -> bool:
     """Plain Python configuration: hashable, never an array (see the module docstring)."""
-    rec = lambda n: _is_config(n, init, resolver, seen)  # noqa: E731
+    def rec(n: ast.expr) -> bool:
+        return _is_config(n, init, resolver, seen)
+
     if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Lambda)):
         return True
     if isinstance(node, ast.Name):

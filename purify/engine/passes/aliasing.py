@@ -124,9 +124,7 @@ def _bindings(n: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
     if isinstance(n, ast.Assign):
         for t in n.targets:
             yield from _pairs(t, n.value)
-    elif isinstance(n, ast.AnnAssign) and n.value is not None:
-        yield n.target, n.value
-    elif isinstance(n, ast.NamedExpr):
+    elif isinstance(n, ast.AnnAssign) and n.value is not None or isinstance(n, ast.NamedExpr):
         yield n.target, n.value
 
 

@@ -231,11 +231,11 @@ class CallsPass(StatementPass):
                 # or unpacks (`_t = *self.xs` would not compile)
                 if not _trivial(new.value, self.ctx.self_name):
                     tmp = self.ctx.fresh("t")
-                    pre.extend(templates.stmts("tmp = value", new.value, tmp=tmp, value=new.value))
+                    pre.extend(templates.stmts("tmp = value", new.value, tmp=tmp, value=templates.moved(new.value)))
                     new.value = ast.copy_location(ast.Name(tmp, ast.Load()), new.value)
             elif i < last and isinstance(new, ast.expr) and not _trivial(new, self.ctx.self_name):
                 tmp = self.ctx.fresh("t")
-                pre.extend(templates.stmts("tmp = value", child, tmp=tmp, value=new))
+                pre.extend(templates.stmts("tmp = value", child, tmp=tmp, value=templates.moved(new)))
                 new = ast.copy_location(ast.Name(tmp, ast.Load()), child)
             put(new)
         if scoped:
@@ -263,7 +263,8 @@ class CallsPass(StatementPass):
         result = self.ctx.fresh("r")
         to_self = _is_self_target(plan.writeback[0], self.ctx.self_name)
         new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")
-        pre.extend(templates.stmts("result, state = value", call, result=result, state=new_state, value=invoke))
+        pre.extend(templates.stmts("result, state = value", call, result=result, state=new_state,
+                                   value=templates.moved(invoke)))
         for target in plan.writeback:
             if not _is_self_target(target, self.ctx.self_name):
                 pre.extend(templates.stmts("target = state", call, target=target, state=new_state))
@@ -444,7 +445,9 @@ def _eval_slots(node: ast.AST) -> list[tuple[Callable[[], ast.AST], Callable[[as
                 if isinstance(item, ast.keyword):  # its value is the expression (saved like an argument)
                     slots.append((lambda k=item: k.value, lambda v, k=item: setattr(k, "value", v)))
                 elif isinstance(item, ast.AST):
-                    slots.append((lambda value=value, i=i: value[i], lambda v, value=value, i=i: value.__setitem__(i, v)))
+                    # reads the list when called (after earlier puts), not the item of this moment
+                    slots.append((lambda value=value, i=i: value[i],  # noqa: PLR1736
+                                  lambda v, value=value, i=i: value.__setitem__(i, v)))
         elif isinstance(value, ast.AST):
             slots.append((lambda name=name: getattr(node, name), lambda v, name=name: setattr(node, name, v)))
     return slots

@@ -178,7 +178,7 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             continue  # purify.grad(self)(x): differentiates __call__
         if isinstance(parent, ast.Call) and _computed_attr_call(parent, n):
             raise _computed_attr_error(ctx, parent)
-        if isinstance(parent, ast.arguments) or isinstance(parent, ast.arg):
+        if isinstance(parent, (ast.arguments, ast.arg)):
             continue
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "type":
             raise ctx.error(parent, f"type({ctx.self_name}) reaches the class's attributes, which every instance "
@@ -258,9 +258,9 @@ def _check_argument_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                         root = root.value
                     if isinstance(root, ast.Name) and root.id in params:
                         base = (t, root.id)
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _ARG_MUTATORS:
-            if isinstance(n.func.value, ast.Name) and n.func.value.id in params:
-                base = (n, n.func.value.id)
+        elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _ARG_MUTATORS
+              and isinstance(n.func.value, ast.Name) and n.func.value.id in params):
+            base = (n, n.func.value.id)
         if base:
             node, name = base
             raise ctx.error(node, f"argument `{name}` is mutated in place; the caller would see a change "

@@ -19,7 +19,7 @@ def _ret(ctx: MethodContext, value: ast.expr | None, origin: ast.AST, init: bool
     if init:
         return templates.stmts("return self", origin, self=ctx.self_name)[0]
     out = value if value is not None else ast.Constant(None)
-    return templates.stmts("return out, self", origin, out=out, self=ctx.self_name)[0]
+    return templates.stmts("return out, self", origin, out=templates.moved(out), self=ctx.self_name)[0]
 
 
 class _Returns(ast.NodeTransformer):

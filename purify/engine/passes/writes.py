@@ -80,11 +80,11 @@ class WritesPass(StatementPass):
         if any(kind == "item" and not _simple(key) for kind, key, _ in chain):
             # Python evaluates the value before the target's indices: keep that order.
             tmp = self.ctx.fresh("v")
-            pre += templates.stmts("tmp = value", origin, tmp=tmp, value=value)
+            pre += templates.stmts("tmp = value", origin, tmp=tmp, value=templates.moved(value))
             value = ast.Name(tmp, ast.Load())
             chain = [self._fix_index(link, pre, origin) for link in chain]
         new_state = self._rebuild(self.ctx.self_load(), chain, value, origin, top=True)
-        return pre + templates.stmts("self = new", origin, self=self.ctx.self_name, new=new_state)
+        return pre + templates.stmts("self = new", origin, self=self.ctx.self_name, new=templates.moved(new_state))
 
     def _fix_index(self, link: Link, pre: list[ast.stmt], origin: ast.stmt) -> Link:
         kind, key, node = link
@@ -107,12 +107,14 @@ class WritesPass(StatementPass):
                                          f"add `self.{key} = <initial value>` to __init__")
             inner = ast.Attribute(clone(base), name, ast.Load())
             new = self._rebuild(inner, rest, value, origin, top=False)
-            return templates.expr("base._replace(name=new)", origin, base=base, name=name, new=new)
+            return templates.expr("base._replace(name=new)", origin, base=templates.moved(base), name=name,
+                                  new=templates.moved(new))
         assert isinstance(key, ast.expr)
         inner = ast.Subscript(clone(base), clone(key), ast.Load())
         new = self._rebuild(inner, rest, value, origin, top=False)
         self.ctx.helpers.add(SETITEM)
-        return templates.expr(f"{SETITEM}(base, key, new)", origin, base=base, key=key, new=new)
+        return templates.expr(f"{SETITEM}(base, key, new)", origin, base=templates.moved(base), key=templates.moved(key),
+                              new=templates.moved(new))
 
     def _is_state(self, base: ast.expr) -> bool:
         """Is `base` (a load chain) a child's State, whose fields use state names?"""
