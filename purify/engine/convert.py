@@ -14,7 +14,7 @@ from typing import TypeVar
 from ..errors import PurifyError, combined
 from . import templates
 from .model import ClassModel, Method, Resolver
-from .passes import markers, reads, refusals, returns
+from .passes import initial, markers, reads, refusals, returns
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .passes.calls import CallsPass
@@ -122,6 +122,7 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
     start = templates.stmts(f"self = {state}({empty})", method.node, self=ctx.self_name)
     doc = fn.body[:1] if _is_docstring(fn.body[0]) else []
     fn.body = doc + start + fn.body[len(doc):]
+    initial.rewrite(fn, model)
     fn.name = "init"
     fn.decorator_list = []
     fn.args.posonlyargs, fn.args.args = _drop_first(fn.args)

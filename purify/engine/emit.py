@@ -58,17 +58,16 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     `conv`: for a conversion that is used once, as `purify convert`'s."""
     model = conv.model
     own_copy = clone if copy else (lambda n: n)
-    state, name = model.state_name, model.name
-    fields = [f"    {f.name}: Any" for f in model.fields.values()] or ["    pass"]
-    doc = f'    """State of {name}."""'
+    layout, name = model.layout, model.name
+    state = layout.name
+    fields = [f"    {f}: Any" for f in layout.fields] or ["    pass"]
+    doc = f'    """{layout.doc}"""'
     state_class = templates.stmts("\n".join([f"class {state}(NamedTuple):", doc, *fields]), model.node)[0]
     assert isinstance(state_class, ast.ClassDef)
-    static = [f.name for f in model.fields_of_kind("static")]
     register: list[ast.stmt] = []
-    if static:
-        data = [f.name for f in model.fields.values() if f.kind != "static"]
-        register = templates.stmts(
-            f"jax.tree_util.register_dataclass({state}, data_fields={data!r}, meta_fields={static!r})", model.node)
+    if layout.static:
+        register = templates.stmts(f"jax.tree_util.register_dataclass({state}, data_fields={list(layout.data)!r}, "
+                                   f"meta_fields={list(layout.static)!r})", model.node)
 
     items: list[BodyItem] = []
     body = model.node.body
@@ -104,10 +103,9 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
                        body=[i.stmt for i in items], decorator_list=[],
                        **({"type_params": []} if "type_params" in ast.ClassDef._fields else {}))
     ast.copy_location(cls, model.node)
-    params = tuple(f.name for f in model.fields_of_kind("param"))
-    tail = templates.stmts(f"{state}._cls = {name}\n{state}._params = {params!r}", model.node)
-    if static:
-        tail += templates.stmts(f"{state}._static = {tuple(static)!r}", model.node)
+    tail = templates.stmts(f"{state}._cls = {name}\n{state}._params = {layout.params!r}", model.node)
+    if layout.static:
+        tail += templates.stmts(f"{state}._static = {layout.static!r}", model.node)
     return ClassParts(model, state_class, register, cls, items, tail)
 
 
@@ -147,93 +145,10 @@ def _is_none(node: ast.expr) -> bool:
 
 
 def _init(conv: Converted, own_copy) -> ast.FunctionDef:
-    """`init` as a staticmethod, with the leading `self = S(a=None, ...)`, `self = self._replace(a=v)`
-    statements folded into one constructor call (`return S(a=v)` when that is all), and fields
-    that hold a list of child states made tuples (what the decorator's `Cls.init` returns)."""
+    """`init` as a staticmethod of the class."""
     init = own_copy(conv.init)
     init.decorator_list = [ast.Name("staticmethod", ast.Load())]
-    model = conv.model
-    children = {f.name for f in model.fields.values() if f.children}
-    if children:
-        _ChildTuples(children).visit(init)
-    _fold_init(init, model)
     return init
-
-
-class _ChildTuples(ast.NodeTransformer):
-    """`self._replace(layers=[A.init(), B.init()])` -> `self._replace(layers=(A.init(), B.init()))`."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "_replace":
-            for kw in node.keywords:
-                if kw.arg in self.names:
-                    kw.value = _as_tuple(kw.value)
-        return node
-
-
-def _as_tuple(value: ast.expr) -> ast.expr:
-    if isinstance(value, ast.Tuple) or (isinstance(value, ast.Call) and dotted(value.func) == "tuple"):
-        return value
-    if isinstance(value, ast.List):
-        return ast.copy_location(ast.Tuple(value.elts, ast.Load()), value)
-    if isinstance(value, ast.Call) and dotted(value.func) == "list" and len(value.args) == 1 and not value.keywords:
-        value = value.args[0]
-    elif isinstance(value, ast.ListComp):
-        value = ast.copy_location(ast.GeneratorExp(value.elt, value.generators), value)
-    return ast.copy_location(ast.Call(ast.Name("tuple", ast.Load()), [value], []), value)
-
-
-def _fold_init(fn: ast.FunctionDef, model: ClassModel) -> None:
-    body = fn.body
-    start = 1 if body and _is_docstring(body[0]) else 0
-    if len(body) <= start or not isinstance(body[start], ast.Assign):
-        return
-    first = body[start]
-    if not (len(first.targets) == 1 and isinstance(first.targets[0], ast.Name) and isinstance(first.value, ast.Call)
-            and dotted(first.value.func) == model.state_name and not first.value.args):
-        return
-    state_var = first.targets[0].id
-    order = [f.name for f in model.fields.values()]
-    values: dict[str, ast.expr] = {}
-    pos = -1
-    i = start + 1
-    while i < len(body):
-        kws = _replace_keywords(body[i], state_var)
-        if kws is None or any(k.arg is None or k.arg in values or k.arg not in order or order.index(k.arg) <= pos
-                              or _uses(k.value, state_var) for k in kws):
-            break
-        for k in kws:
-            values[k.arg] = k.value  # type: ignore[index]
-            pos = order.index(k.arg)  # type: ignore[arg-type]
-        i += 1
-    if not values:
-        return
-    first.value.keywords = [ast.keyword(name, values.get(name, ast.Constant(None))) for name in order]
-    rest = body[i:]
-    ast.copy_location(first, body[i - 1])  # where the folded statements were: their comments go above it
-    if len(rest) == 1 and isinstance(rest[0], ast.Return) and isinstance(rest[0].value, ast.Name) \
-            and rest[0].value.id == state_var:
-        fn.body = body[:start] + [ast.copy_location(ast.Return(first.value), first)]
-    else:
-        fn.body = body[:start + 1] + rest
-
-
-def _replace_keywords(s: ast.stmt, var: str) -> list[ast.keyword] | None:
-    """The keywords of `var = var._replace(...)`, else None."""
-    if (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-            and s.targets[0].id == var and isinstance(s.value, ast.Call) and not s.value.args
-            and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "_replace"
-            and isinstance(s.value.func.value, ast.Name) and s.value.func.value.id == var):
-        return s.value.keywords
-    return None
-
-
-def _uses(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _docstring(node: ast.ClassDef) -> bool:

@@ -117,8 +117,33 @@ class ClassModel:
     def state_name(self) -> str:
         return f"{self.name}State"
 
+    @property
+    def layout(self) -> StateLayout:
+        """The State type, as both outputs make it (the decorator at run time, `convert` as text)."""
+        return StateLayout(self.state_name, f"State of {self.name}.",
+                           tuple(f.name for f in self.fields.values()),
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC),
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.PARAM))
+
     def fields_of_kind(self, *kinds: str) -> list[Field]:
         return [f for f in self.fields.values() if f.kind in kinds]
+
+
+@dataclasses.dataclass(frozen=True)
+class StateLayout:
+    """One description of a class's State: a NamedTuple of `fields` whose `static` ones are pytree
+    metadata (registered with `jax.tree_util.register_dataclass` when there are any)."""
+
+    name: str
+    doc: str
+    fields: tuple[str, ...]
+    static: tuple[str, ...]
+    params: tuple[str, ...]
+
+    @property
+    def data(self) -> tuple[str, ...]:
+        """The fields that are pytree leaves."""
+        return tuple(f for f in self.fields if f not in self.static)
 
 
 class Resolver(Protocol):

@@ -12,21 +12,19 @@ from typing import Any
 
 import jax
 
-from ..engine.model import ClassModel
+from ..engine.model import StateLayout
 
 
-def make_state_type(model: ClassModel, module: str, qualname: str) -> type:
-    fields = [(f.name, Any) for f in model.fields.values()]
-    state = typing.NamedTuple(model.state_name, fields)  # type: ignore[misc]
+def make_state_type(layout: StateLayout, module: str, qualname: str) -> type:
+    """The State type `purify convert` writes as a class statement (engine/emit.py), made at run time."""
+    state = typing.NamedTuple(layout.name, [(f, Any) for f in layout.fields])  # type: ignore[misc]
     state.__module__ = module
     state.__qualname__ = f"{qualname}State"
-    state.__doc__ = f"State of {model.name}: " + (", ".join(state._fields) or "no fields") + "."
-    static = [f.name for f in model.fields_of_kind("static")]
-    if static:
-        data = [f.name for f in model.fields.values() if f.kind != "static"]
-        jax.tree_util.register_dataclass(state, data_fields=data, meta_fields=static)
-    state._params = tuple(f.name for f in model.fields_of_kind("param"))  # type: ignore[attr-defined]
-    state._static = tuple(static)  # type: ignore[attr-defined]
+    state.__doc__ = layout.doc
+    if layout.static:
+        jax.tree_util.register_dataclass(state, data_fields=list(layout.data), meta_fields=list(layout.static))
+    state._params = layout.params  # type: ignore[attr-defined]
+    state._static = layout.static  # type: ignore[attr-defined]
     state.__reduce__ = _reduce  # type: ignore[method-assign]
     return state
 

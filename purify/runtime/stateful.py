@@ -84,7 +84,7 @@ def stateful(cls: T) -> T:
     resolver = RuntimeResolver(globals_, cells)
     model = analyse(src.node, origin, resolver)
     conv = convert(model, resolver)
-    state = make_state_type(model, cls.__module__, cls.__qualname__)
+    state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver)
     fns = [conv.init, *conv.methods.values()]
     pure = compile_functions(fns, filename=src.filename, flags=src.future_flags, globals_=globals_,
