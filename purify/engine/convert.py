@@ -14,11 +14,10 @@ from typing import TypeVar
 from ..errors import PurifyError, combined
 from . import templates
 from .model import ClassModel, Method, Resolver
-from .passes import initial, markers, reads, refusals, returns
+from .passes import initial
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
-from .passes.calls import CallsPass
-from .passes.writes import WritesPass
+from .pipeline import rewrite_method
 from .syntax import clone, is_super_init
 
 T = TypeVar("T")
@@ -76,14 +75,8 @@ def _collecting(errors: list[PurifyError], make: Callable[[], T]) -> T | None:
 
 
 def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str], in_place: list[InPlace]) -> None:
-    found = refusals.check(ctx)
-    if found:
-        raise combined(found)
+    rewrite_method(ctx, fn)
     in_place += ctx.in_place
-    markers.rewrite(ctx, fn, init=ctx.method.kind == "init")
-    reads.rewrite(ctx, fn)
-    fn.body = CallsPass(ctx).block(fn.body)
-    fn.body = WritesPass(ctx).block(fn.body)
     helpers |= ctx.helpers
 
 
@@ -99,7 +92,6 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
     _annotate_self(fn, model)
     if method.kind == "property":
         return fn
-    returns.rewrite(ctx, fn, init=False)
     out = fn.returns if fn.returns is not None else ast.Name("Any", ast.Load())
     fn.returns = templates.expr("tuple[out, State]", fn, out=out, State=model.state_name)
     return fn
@@ -118,7 +110,6 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
     ctx = MethodContext(model, method, resolver, fn)
     fn.body = [_super_init(ctx, s) for s in fn.body]
     _run_passes(ctx, fn, helpers, in_place)
-    returns.rewrite(ctx, fn, init=True)
     start = templates.stmts(f"self = {state}({empty})", method.node, self=ctx.self_name)
     doc = fn.body[:1] if _is_docstring(fn.body[0]) else []
     fn.body = doc + start + fn.body[len(doc):]

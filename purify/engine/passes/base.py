@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import PurifyError, error_at
 from ..analysis.calls import OTHER, Callee
 from ..analysis.facts import facts
-from ..model import ClassModel, Field, Method, Resolver, field_name
+from ..model import ClassModel, Field, Method, Resolver
 from ..syntax import Link, all_names, arg_names, origin
 
 
@@ -51,14 +51,11 @@ class MethodContext:
         return self.method.callees.get(id(origin(call)), OTHER)
 
     def load_chain(self, links: list[Link]) -> ast.expr:
-        """`self.<links>` as a load, with state field names (`self._x` -> `self.x_`)."""
+        """`self.<links>` as a load, attributes as written (the names pass renames them)."""
         node: ast.expr = self.self_load()
-        for i, (kind, key, _) in enumerate(links):
+        for kind, key, _ in links:
             if kind == "attr":
-                attr = str(key)
-                if i == 0 or self._is_child_state(links[:i]):
-                    attr = field_name(attr)
-                node = ast.Attribute(node, attr, ast.Load())
+                node = ast.Attribute(node, str(key), ast.Load())
             else:
                 assert isinstance(key, ast.expr)
                 node = ast.Subscript(node, key, ast.Load())

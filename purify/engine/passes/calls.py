@@ -36,6 +36,10 @@ class Plan:
     prefix: list[ast.expr] = dataclasses.field(default_factory=list)  # arguments before the state
 
 
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    fn.body = CallsPass(ctx).block(fn.body)
+
+
 class CallsPass(StatementPass):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
@@ -159,16 +163,12 @@ class CallsPass(StatementPass):
         s.orelse = self.block(s.orelse)
 
     def _children_chain(self, it: ast.expr) -> list[Link] | None:
-        """`self.layers` when it holds a sequence of children (the reads pass has already renamed
-        the attribute to its state field, e.g. `self._layers` -> `self.layers_`)."""
+        """`self.layers` when it holds a sequence of children."""
         chain = self_chain(it, self.ctx.self_name)
         if not chain or len(chain) != 1 or chain[0][0] != "attr":
             return None
-        name = str(chain[0][1])
-        f = self.ctx.field(name) or next((f for f in self.ctx.model.fields.values() if f.name == name), None)
-        if f is None or not f.children:
-            return None
-        return [("attr", f.attr, chain[0][2])]
+        f = self.ctx.field(str(chain[0][1]))
+        return chain if f is not None and f.children else None
 
     def _refuse_children_loop(self, s: ast.For) -> None:
         """Calling the items of any other iteration over children would call their States."""

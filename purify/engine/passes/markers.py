@@ -12,8 +12,9 @@ from ..syntax import origin
 from .base import MethodContext
 
 
-def rewrite(ctx: MethodContext, fn: ast.FunctionDef, init: bool) -> None:
-    _Markers(ctx, init, _local_objects(ctx)).visit(fn)
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    init = ctx.method.kind == "init"
+    _Markers(ctx, init, _local_objects(ctx) if init else set()).visit(fn)
 
 
 def _local_objects(ctx: MethodContext) -> set[int]:

@@ -12,7 +12,6 @@ import ast
 from .. import templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
-from ..model import field_name
 from ..syntax import origin, self_chain, targets_of
 from .base import MethodContext
 
@@ -65,24 +64,14 @@ class _Reads(ast.NodeTransformer):
             self.generic_visit(node)
             return node
         if not (isinstance(node.value, ast.Name) and node.value.id == self.ctx.self_name):
-            # Decide before the inner chain is rewritten to state names (`self._l` -> `self.l_`).
-            child = self._reads_child_field(node)
             self.generic_visit(node)
-            if child:
-                node.attr = field_name(node.attr)
             return node
         return self._self_attr(node)
-
-    def _reads_child_field(self, node: ast.Attribute) -> bool:
-        """`self.layer._w` and `self.layers[i]._w` read the child's state field `w_`."""
-        chain = self_chain(node, self.ctx.self_name)
-        return bool(chain and len(chain) >= 2 and chain[0][0] == "attr" and self.ctx._is_child_state(chain[:-1]))
 
     def _self_attr(self, node: ast.Attribute) -> ast.AST:
         ctx, attr = self.ctx, node.attr
         if ctx.field(attr) is not None:
-            node.attr = field_name(attr)
-            return node
+            return node  # a field: the names pass gives it its State name
         method = ctx.method_named(attr)
         cls = ctx.cls_expr()
         if method is not None and method.kind == "property":

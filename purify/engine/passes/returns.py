@@ -9,7 +9,8 @@ from .. import templates
 from .base import MethodContext
 
 
-def rewrite(ctx: MethodContext, fn: ast.FunctionDef, init: bool) -> None:
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    init = ctx.method.kind == "init"
     _Returns(ctx, init).visit_body(fn.body)
     if not fn.body or not isinstance(fn.body[-1], (ast.Return, ast.Raise)):
         fn.body.append(_ret(ctx, None, fn.body[-1] if fn.body else fn, init))

@@ -21,6 +21,10 @@ from .base import MethodContext, StatementPass
 SETITEM = "_setitem"
 
 
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    fn.body = WritesPass(ctx).block(fn.body)
+
+
 class WritesPass(StatementPass):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
@@ -99,13 +103,13 @@ class WritesPass(StatementPass):
             return value
         (kind, key, node), rest = chain[0], chain[1:]
         if kind == "attr":
-            name = field_name(str(key)) if top or self._is_state(base) else str(key)
+            name = field_name(str(key)) if top or self._is_state(base) else str(key)  # the `_replace` keyword
             if top:
                 f = self.ctx.field(str(key))
                 if f is None:
                     raise self.ctx.error(node, f"self.{key} is not an attribute set in __init__",
                                          f"add `self.{key} = <initial value>` to __init__")
-            inner = ast.Attribute(clone(base), name, ast.Load())
+            inner = ast.Attribute(clone(base), str(key), ast.Load())  # as written: the names pass renames it
             new = self._rebuild(inner, rest, value, origin, top=False)
             return templates.expr("base._replace(name=new)", origin, base=templates.moved(base), name=name,
                                   new=templates.moved(new))
@@ -121,9 +125,7 @@ class WritesPass(StatementPass):
         chain = self_chain(base, self.ctx.self_name)
         if not chain:
             return False
-        name = _attr_of(chain[0])
-        # `base` was built with state names (`self._c` -> `self.c_`): find the field by either name.
-        f = self.ctx.field(name) or next((g for g in self.ctx.model.fields.values() if g.name == name), None)
+        f = self.ctx.field(_attr_of(chain[0]))
         if f is None:
             return False
         return (len(chain) == 1 and f.child is not None) or (len(chain) == 2 and f.children and chain[1][0] == "item")

@@ -1,0 +1,51 @@
+"""The rewrite of one method, pass by pass. Each pass is one concern (engine/passes/) with
+one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
+
+    refusals  checks only, on the user's method before any rewrite, so every location is the
+              user's; reports every refusal of the method at once
+    markers   `purify.param(x)` and `purify.static(x)` become `x`; in `__init__`, `Child(...)`
+              becomes `Child.init(...)`: the later passes see plain values
+    reads     properties, class constants and bound methods read through self become lookups
+              on the class (fields stay as written)
+    calls     calls that change the state become statements that thread it, in Python's
+              evaluation order (what a call runs is the analysis's `Method.callees`)
+    writes    writes through self become `self = self._replace(...)`
+    names     `self._x` becomes the State's field `self.x_`: the passes before it read and write
+              attributes as the user wrote them, so none looks a field up by two names
+    returns   `return x` becomes `return x, self` (`init` returns the state alone; a property
+              is a read-only function and keeps its returns)
+
+What the analysis knows (engine/analysis/) is computed once per class before any of this.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from ..errors import combined
+from .model import MethodKind
+from .passes import calls, markers, names, reads, refusals, returns, writes
+from .passes.base import MethodContext
+
+Rewrite = Callable[[MethodContext, ast.FunctionDef], None]
+
+REWRITES: tuple[tuple[str, Rewrite], ...] = (
+    ("markers", markers.rewrite),
+    ("reads", reads.rewrite),
+    ("calls", calls.rewrite),
+    ("writes", writes.rewrite),
+    ("names", names.rewrite),
+    ("returns", returns.rewrite),
+)
+
+
+def rewrite_method(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """Check the method, then rewrite `fn` (its copy) in place, pass by pass."""
+    found = refusals.check(ctx)
+    if found:
+        raise combined(found)
+    for name, rewrite in REWRITES:
+        if name == "returns" and ctx.method.kind == MethodKind.PROPERTY:
+            continue
+        rewrite(ctx, fn)

@@ -1,0 +1,133 @@
+"""Each rewrite pass alone, source in and source out: a method runs through the pipeline
+(engine/pipeline.py) up to one pass, and the text of the method after that pass is compared.
+No JAX, nothing imported or executed (the resolver `purify convert` uses), milliseconds."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from purify.engine.convert import convert
+from purify.engine.passes import refusals
+from purify.engine.passes.base import MethodContext
+from purify.engine.pipeline import REWRITES
+from purify.engine.static_resolver import Project, parse_module
+from purify.engine.syntax import clone
+
+SOURCE = '''
+import purify
+
+
+@purify.stateful
+class Child:
+    def __init__(self):
+        self._w = 1.0
+
+    def __call__(self, x):
+        self._w = self._w + x
+        return self._w
+
+
+@purify.stateful
+class Model:
+    LIMIT = 3
+
+    def __init__(self, scale):
+        self.kid = Child()
+        self._count = purify.param(0)
+        self.scale = scale
+
+    @property
+    def doubled(self):
+        return 2 * self._count
+
+    def step(self, x):
+        y = self.kid(x) + self.doubled
+        self._count += 1
+        self.kid._w = self.LIMIT
+        return y * self.scale
+'''
+
+
+def after(pass_name: str, method: str = "step", source: str = SOURCE, cls: str = "Model") -> str:
+    """The text of `cls.method` once the pipeline has run up to and including `pass_name`."""
+    project = Project()
+    info = project.add(parse_module(textwrap.dedent(source), "case.py"))
+    model = project.model(info, info.classes(cls)[0])
+    m = model.methods[method]
+    fn = clone(m.node)
+    ctx = MethodContext(model, m, project.resolver(info), fn)
+    assert not refusals.check(ctx)
+    for name, rewrite in REWRITES:
+        rewrite(ctx, fn)
+        if name == pass_name:
+            break
+    fn.decorator_list = []
+    return ast.unparse(ast.Module(fn.body, []))
+
+
+EXPECTED = {
+    "markers": """
+y = self.kid(x) + self.doubled
+self._count += 1
+self.kid._w = self.LIMIT
+return y * self.scale""",
+    "reads": """
+y = self.kid(x) + Model.doubled(self)
+self._count += 1
+self.kid._w = Model.LIMIT
+return y * self.scale""",
+    "calls": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self.kid = _c2
+y = _r1 + Model.doubled(self)
+self._count += 1
+self.kid._w = Model.LIMIT
+return y * self.scale""",
+    "writes": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self._count + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
+    "names": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
+    "returns": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return (y * self.scale, self)""",
+}
+
+
+@pytest.mark.parametrize("pass_name", list(EXPECTED))
+def test_each_pass_source_in_source_out(pass_name):
+    assert after(pass_name) == EXPECTED[pass_name].strip()
+
+
+def test_the_passes_run_in_the_order_the_pipeline_lists():
+    assert [name for name, _ in REWRITES] == list(EXPECTED)
+
+
+def test_names_pass_renames_fields_of_the_class_and_of_children_only():
+    got = after("names", "__call__", cls="Child")
+    assert got == "self = self._replace(w_=self.w_ + x)\nreturn self.w_"  # `_replace` keeps its name
+
+
+def test_markers_and_init_folding():
+    project = Project()
+    info = project.add(parse_module(textwrap.dedent(SOURCE), "case.py"))
+    model = project.model(info, info.classes("Model")[0])
+    init = convert(model, project.resolver(info)).init
+    assert ast.unparse(ast.Module(init.body, [])) == \
+        "return ModelState(kid=Child.init(), count_=0, scale=scale)"  # markers, then `initial`
