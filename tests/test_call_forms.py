@@ -250,3 +250,11 @@ def test_every_refusal_of_a_class_is_reported_at_once(tmp_path):
     assert code == 2 and not (tmp_path / "out.py").exists()
     assert [f"bag.py:{n}:" in err for n in lines] == [True] * 4, err
     assert "nothing was written" in err
+
+
+def test_convert_reports_the_refusals_of_every_class_of_a_file(tmp_path):
+    two = MANY_PROBLEMS + MANY_PROBLEMS.replace("class Bag", "class Sack")
+    src = write(tmp_path / "two.py", two)
+    code, _, err = convert(src, "-o", tmp_path / "out.py")
+    assert code == 2 and "(8 problems; purify reports every one it finds)" in err, err
+    assert err.count("self.items.append(...) mutates") == 2

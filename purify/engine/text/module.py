@@ -13,7 +13,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from ...errors import PurifyError, error_at
+from ...errors import PurifyError, combined, error_at
 from ..convert import convert
 from ..emit import ClassParts, class_parts
 from ..passes.aliasing import InPlace
@@ -99,10 +99,15 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
                      lines: list[str]) -> _Classes:
     out = _Classes()
     resolver = project.resolver(info)
+    refusals: list[PurifyError] = []  # every class's, reported together
     for node in targets:
         model = project.model(info, node)
         assert model is not None
-        conv = convert(model, resolver)
+        try:
+            conv = convert(model, resolver)
+        except PurifyError as e:
+            refusals += e.errors
+            continue
         out.helpers |= conv.helpers
         out.unchecked += [_unchecked(site) for site in conv.in_place]
         parts = class_parts(conv, copy=False)
@@ -118,6 +123,8 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
                            "other code", "put the class statement on a line of its own", info.lines)
         first = class_start(node, lines, _header_position(lines))
         out.edits.append((first - 1, class_end(node, lines), 1, class_text(parts, indent) + "\n"))
+    if refusals:
+        raise combined(refusals)
     return out
 
 
