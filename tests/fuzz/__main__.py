@@ -3,6 +3,7 @@
     python -m tests.fuzz --examples 10000                 # both fuzzers, 10,000 programs each
     python -m tests.fuzz --kind diff --examples 500 --seed 3
     python -m tests.fuzz --kind crash --examples 20000 --keep-going --out /tmp/fuzz-failures
+    python -m tests.fuzz --kind diff --target super --examples 300   # only the `super()`-in-try form
 
 Prints the number of programs tried, mismatches and crashes per fuzzer; exits 1 if
 any was found. Without --keep-going the first failure is shrunk by hypothesis to a
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import crash, differential
+from . import crash, differential, forms
 from .campaign import run
 from .programs import programs
 
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--progress", type=int, default=500, help="print a progress line every N programs")
     p.add_argument("--modes", default="instance,jit,vmap,convert",
                    help="differential modes (default: instance,jit,vmap,convert)")
+    p.add_argument("--target", choices=forms.FORMS, default=None,
+                   help="differential: run only programs holding this form and no other (tests/fuzz/forms.py)")
     args = p.parse_args(argv)
 
     failed = False
@@ -38,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "diff":
             modes = tuple(args.modes.split(","))
 
-            def check(prog: object, modes: tuple[str, ...] = modes) -> str:
+            def check(prog: object, modes: tuple[str, ...] = modes, target: str | None = args.target) -> str:
+                if target is not None and not forms.only(prog.source, target):  # type: ignore[attr-defined]
+                    return "skipped (not the target form)"
                 ran = differential.check_program(prog, modes)  # type: ignore[arg-type]
                 return "+".join(ran)
 

@@ -25,12 +25,14 @@ class Stats:
     failures: int = 0
     outcomes: dict[str, int] = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
+    first_failure_at: int | None = None  # programs tried when the first failure came
     last_failure: str | None = None  # the program and reason of the latest (after shrinking: minimal) failure
     error: BaseException | None = None  # what hypothesis raised after shrinking (None: no failure, or keep_going)
 
     def summary(self) -> str:
         extra = ", ".join(f"{k}: {v}" for k, v in sorted(self.outcomes.items()))
-        return (f"{self.kind}: {self.tried} programs, {self.failures} failures"
+        first = f", the first at program {self.first_failure_at}" if self.first_failure_at is not None else ""
+        return (f"{self.kind}: {self.tried} programs, {self.failures} failures{first}"
                 f"{' (' + extra + ')' if extra else ''} in {self.seconds:.0f} s")
 
 
@@ -55,6 +57,9 @@ def run(kind: str, strategy: st.SearchStrategy[Any], check: Callable[[Any], str]
             outcome = check(program)
         except is_failure as e:
             stats.failures += 1
+            if stats.first_failure_at is None:
+                stats.first_failure_at = stats.tried
+                print(f"  {kind}: first failure at program {stats.tried}", flush=True)
             stats.last_failure = f"{describe(program)}\n# FAILURE: {e}\n"
             if out:
                 os.makedirs(out, exist_ok=True)

@@ -376,7 +376,11 @@ class BodyGen:
         chunks = [self.statement(0) for _ in range(self.draw(st.integers(1, 4)))]
         if "r" in self.method.params and self.chance(0.6):
             at = 0 if self.chance(0.5) else self.draw(st.integers(1, len(chunks)))
-            chunks.insert(at, self.raise_stmt())
+            change = []
+            fs = self.cls.of("scalar")
+            if at > 0 and fs and self.chance(0.7):  # a change the exception would lose, never a no-op
+                change = [f"self.{self.pick(fs).attr} += {self.draw(st.integers(1, 3))}"]
+            chunks.insert(at, [*change, *self.raise_stmt()])
         lines = [line for c in chunks for line in c]
         roll = self.draw(st.integers(0, 99))
         if roll >= 94:
@@ -435,7 +439,8 @@ class BodyGen:
         return self.statement(depth)
 
     def call_form(self, depth: int, value: bool = False, children: bool = False,
-                  wrap: Callable[[list[str]], list[str]] | None = None) -> list[str] | None:
+                  wrap: Callable[[list[str]], list[str]] | None = None,
+                  forced: MethodInfo | None = None) -> list[str] | None:
         """A call of an own method, a `super()` method, a child, an item of a list of children, or
         of each child in a loop (`wrap`, when given, wraps the call inside the loop): its lines, or
         with `value` one expression. Methods that may raise are preferred."""
@@ -451,9 +456,11 @@ class BodyGen:
                 if f.kind == "child":
                     options.append(("child", f"self.{f.attr}", m, f))
                 else:
-                    options.append(("item", "", m, f))
+                    options += [("item", "", m, f)] * 2
                     if not value:
                         options += [("loop", "", m, f)] * 2
+        if forced is not None:  # super().m(...) in the override of m
+            options = [("super", "super()", forced, None)]
         if not options:
             return None
         raisers = [o for o in options if o[2].raises]
@@ -487,7 +494,7 @@ class BodyGen:
             lines += ["finally:", *["    " + line for line in final]]
         return lines
 
-    def s_guard(self, depth: int) -> list[str] | None:
+    def s_guard(self, depth: int, forced: MethodInfo | None = None) -> list[str] | None:
         """A call inside try/except or contextlib.suppress (inside or around a loop over children)."""
         catcher = self.pick(list(CATCHERS))
         roll = self.draw(st.integers(0, 9))
@@ -510,7 +517,7 @@ class BodyGen:
         self.scope.push()
         try:
             call = self.call_form(depth, wrap=(lambda c: self.catching(c, catcher, handler, final)) if inside
-                                  else None)
+                                  else None, forced=forced)
             if call is None or inside and call[0].startswith("for "):
                 return call
             more = self.statement(depth + 1) if depth < 1 and self.rare(0.25) else []
@@ -794,8 +801,10 @@ def _init_lines(draw: Callable[[Any], Any], cls: ClassInfo) -> list[str]:
     return [f"def __init__(self{params}):", *["    " + line for line in body or ["pass"]]]
 
 
-def _signature(draw: Callable[[Any], Any], name: str, small: bool) -> MethodInfo:
-    params = ["v"] + (["w"] if draw(st.booleans()) else []) + (["r"] if draw(st.integers(0, 9)) < 5 else [])
+def _signature(draw: Callable[[Any], Any], name: str, kind: str) -> MethodInfo:
+    # (children take `r`, and may raise, more often: their calls in try blocks are where bugs were)
+    with_r = draw(st.integers(0, 9)) < (7 if kind == "child" else 5)
+    params = ["v"] + (["w"] if draw(st.booleans()) else []) + (["r"] if with_r else [])
     return MethodInfo(name, params, returns=draw(st.integers(0, 3)) > 0)
 
 
@@ -815,7 +824,7 @@ def plan_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo],
         j = draw(st.integers(1, n - 1))
         if names[j] != "__call__":
             names[j] = draw(st.sampled_from(["_", "__"] if kind == "main" else ["_"])) + names[j]
-    methods = [_signature(draw, nm, small) for nm in names]
+    methods = [_signature(draw, nm, kind) for nm in names]
     if base is not None:
         # override some of the inherited methods (same signature), usually calling super() in them
         inherited_methods = [m for m in base.eff().values() if not m.recursive and m.name not in names]
@@ -869,7 +878,7 @@ def gen_class(draw: Callable[[Any], Any], cls: ClassInfo) -> ClassInfo:
             if inherited is not None and draw(st.integers(0, 3)) > 0:
                 # an override calling the method it overrides, maybe inside a try
                 gen.scope = _Scope(m.params)
-                call = gen.s_guard(0) if draw(st.booleans()) else None
+                call = gen.s_guard(0, forced=inherited) if draw(st.booleans()) else None
                 if call is None:
                     args = gen.call_args(inherited, 1)
                     call = [] if args is None else [gen.fmt_call("super()", inherited, args)]
