@@ -1,0 +1,93 @@
+"""Which of issue 11's risky forms a generated program holds (for `python -m tests.fuzz --target`).
+
+* `item`: an item of a list of children called inside a try with handlers or contextlib.suppress
+  (`self.cs[0](v, r=r)`, `self.cs[-1].m0(...)`);
+* `loop`: a loop over a list of children around or inside such a try (`for kid in self.cs:`);
+* `child`: a single child called inside one (`self.ch(...)`, `self.ch.m0(...)`);
+* `own`: an own method called inside one (`self.m1(...)`, `self(...)`);
+* `super`: a `super()` method called inside one;
+* `alias_super`: a second name (`x = self.d`) held across a `super()` call, and no try at all;
+* `return_finally`: a `return` inside a try whose finally calls a child (or loops over children).
+
+`--target FORM` counts a mismatch only in programs that hold FORM and none of the other
+exception forms (so the shrunk program shows that form's bug), and skips the other programs.
+"""
+
+from __future__ import annotations
+
+import ast
+
+FORMS = ("item", "loop", "child", "own", "super", "alias_super", "return_finally")
+_GUARDED = ("item", "loop", "child", "own", "super")
+
+
+def _catching(node: ast.AST) -> bool:
+    if isinstance(node, ast.Try):
+        return bool(node.handlers)
+    if isinstance(node, ast.With):
+        return any("suppress" in ast.unparse(item.context_expr) for item in node.items)
+    return False
+
+
+def _call_form(call: ast.Call) -> str | None:
+    func = call.func
+    text = ast.unparse(func)
+    if text.startswith("super()"):
+        return "super"
+    if text.startswith("kid"):
+        return "loop"
+    base = func.value if isinstance(func, ast.Attribute) else func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        return "own" if not text.startswith(("self.ch", "self._ch", "self.__ch", "self.bch", "self._bch",
+                                             "self.gch", "self._gch")) else "child"
+    if isinstance(func, ast.Name) and func.id == "self":
+        return "own"
+    if isinstance(base, ast.Subscript):
+        return "item"
+    if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) and base.value.id == "self":
+        return "child"
+    return None
+
+
+def forms(source: str) -> set[str]:
+    """The forms `source` (a generated module) holds."""
+    out: set[str] = set()
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if _catching(node):
+            for stmt in node.body:  # type: ignore[attr-defined]
+                for n in ast.walk(stmt):
+                    if isinstance(n, ast.Call):
+                        form = _call_form(n)
+                        if form is not None:
+                            out.add(form)
+        if isinstance(node, ast.For) and ast.unparse(node.target).split(",")[-1].strip().startswith("kid"):
+            if any(_catching(n) for n in ast.walk(node)):
+                out.add("loop")
+        if isinstance(node, ast.Try) and node.finalbody:
+            returns = any(isinstance(n, ast.Return) for s in [*node.body, *node.handlers] for n in ast.walk(s))
+            final = ast.Module(body=node.finalbody, type_ignores=[])
+            calls = {_call_form(n) for n in ast.walk(final) if isinstance(n, ast.Call)}
+            if returns and calls & {"item", "loop", "child"}:
+                out.add("return_finally")
+    if not any(_catching(n) or isinstance(n, ast.Try) for n in ast.walk(tree)):
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef):
+                text = ast.unparse(fn)
+                if "super()." in text and any(isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute,
+                                                                                                  ast.Subscript))
+                                              and ast.unparse(n.targets[0]).startswith("x")
+                                              for n in ast.walk(fn)):
+                    out.add("alias_super")
+    return out
+
+
+def only(source: str, target: str) -> bool:
+    """`source` holds `target` and no other exception form (`own` and `child` calls aside, which the
+    old engine refused anyway, unless they are the target)."""
+    found = forms(source)
+    if target not in found:
+        return False
+    others = (set(_GUARDED) | {"return_finally"}) - {target}
+    others -= {"own", "child"} - {target}
+    return not (found - {target}) & others
