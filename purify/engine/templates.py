@@ -27,65 +27,62 @@ class moved:  # lower case: reads as a function at the call site, `value=moved(n
         self.node = node
 
 
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, subs: dict[str, Any]) -> None:
-        self.subs = subs
-        self.inserted: set[int] = set()  # ids of substituted subtrees: they keep their positions
+class _Instantiate:
+    """A template's tree built anew in one pass: placeholders replaced, scaffolding located at
+    `origin`; substituted subtrees keep their own positions."""
 
-    def visit_Name(self, node: ast.Name) -> Any:
-        if node.id not in self.subs:
-            return node
-        value = self.subs[node.id]
-        if isinstance(value, str):
-            return ast.Name(id=value, ctx=node.ctx)
-        if isinstance(value, list):
-            return node  # spliced by the parent
+    def __init__(self, subs: dict[str, Any], origin: ast.AST | None) -> None:
+        self.subs, self.origin = subs, origin
+
+    def node(self, node: ast.AST) -> ast.AST:
+        if node.__class__ is ast.Name and node.id in self.subs:  # type: ignore[attr-defined]
+            value = self.subs[node.id]  # type: ignore[attr-defined]
+            if isinstance(value, str):
+                return self._located(ast.copy_location(ast.Name(id=value, ctx=node.ctx), node))  # type: ignore[attr-defined]
+            if not isinstance(value, list):
+                return self._inserted(node.id, value, node.ctx)  # type: ignore[attr-defined]
+        new = node.__class__.__new__(node.__class__)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                value = self.node(value)
+            elif isinstance(value, list):
+                value = self._items(value)
+            setattr(new, name, value)
+        for name in node._attributes:  # the template's own positions, unless `origin` gives others
+            if hasattr(node, name):
+                setattr(new, name, getattr(node, name))
+        if isinstance(new, ast.Attribute) and isinstance(self.subs.get(new.attr), str):
+            new.attr = self.subs[new.attr]
+        elif isinstance(new, ast.keyword) and isinstance(self.subs.get(new.arg or ""), str):
+            new.arg = self.subs[new.arg]  # type: ignore[index]
+        elif isinstance(new, ast.Tuple):
+            for elt in new.elts:
+                _set_ctx(elt, new.ctx)
+        return self._located(new)
+
+    def _items(self, items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            value = self.subs.get(item.id) if item.__class__ is ast.Name else None
+            if isinstance(value, list):  # spliced where the placeholder stands
+                out += [clone(v) for v in value if isinstance(v, ast.expr)]
+            else:
+                out.append(self.node(item) if isinstance(item, ast.AST) else item)
+        return out
+
+    def _inserted(self, name: str, value: Any, ctx: ast.expr_context) -> ast.AST:
         if isinstance(value, moved):
-            new, self.subs[node.id] = value.node, value.node  # a second use copies it
+            new, self.subs[name] = value.node, value.node  # a second use copies it
         else:
             new = clone(value)
-        _set_ctx(new, node.ctx)
-        self.inserted.add(id(new))
+        _set_ctx(new, ctx)
         return new
 
-    def visit_Attribute(self, node: ast.Attribute) -> Any:
-        self.generic_visit(node)
-        value = self.subs.get(node.attr)
-        if isinstance(value, str):
-            node.attr = value
+    def _located(self, node: ast.AST) -> ast.AST:
+        if self.origin is not None and "lineno" in node._attributes:
+            ast.copy_location(node, self.origin)
         return node
-
-    def visit_keyword(self, node: ast.keyword) -> Any:
-        self.generic_visit(node)
-        value = self.subs.get(node.arg or "")
-        if isinstance(value, str):
-            node.arg = value
-        return node
-
-    def visit_Call(self, node: ast.Call) -> Any:
-        self.generic_visit(node)
-        node.args = self._splice(node.args)
-        return node
-
-    def visit_Tuple(self, node: ast.Tuple) -> Any:
-        self.generic_visit(node)
-        node.elts = self._splice(node.elts)
-        for elt in node.elts:
-            _set_ctx(elt, node.ctx)
-        return node
-
-    def _splice(self, items: list[ast.expr]) -> list[ast.expr]:
-        out: list[ast.expr] = []
-        for item in items:
-            value = self.subs.get(item.id) if isinstance(item, ast.Name) else None
-            if isinstance(value, list):
-                for v in value:
-                    if isinstance(v, ast.expr):
-                        out.append(clone(v))
-                        self.inserted.add(id(out[-1]))
-            else:
-                out.append(item)
-        return out
 
 
 def _set_ctx(node: ast.AST, ctx: ast.expr_context) -> None:
@@ -105,27 +102,14 @@ def _parsed(template: str) -> tuple[ast.stmt, ...]:
     return tuple(ast.parse(template).body)
 
 
-def _locate(node: ast.AST, origin: ast.AST, inserted: set[int]) -> None:
-    """Give template scaffolding `origin`'s position; substituted subtrees keep their own."""
-    if "lineno" in node._attributes:
-        ast.copy_location(node, origin)
-    for child in ast.iter_child_nodes(node):
-        if id(child) not in inserted:
-            _locate(child, origin, inserted)
-
-
 def stmts(template: str, origin: ast.AST | None = None, **subs: Any) -> list[ast.stmt]:
     """Statements from `template` with placeholders replaced, located at `origin`.
 
     Substituted subtrees keep their own positions; only template scaffolding takes
     `origin`'s (overwriting child positions would widen traceback carets).
     """
-    sub = _Substitute(subs)
-    body = [sub.visit(clone(node)) for node in _parsed(template)]
-    if origin is not None:
-        for node in body:
-            _locate(node, origin, sub.inserted)
-    return body
+    build = _Instantiate(dict(subs), origin)
+    return [build.node(node) for node in _parsed(template)]  # type: ignore[misc]
 
 
 def expr(template: str, origin: ast.AST | None = None, **subs: Any) -> ast.expr:
