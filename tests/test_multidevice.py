@@ -145,7 +145,7 @@ def check_shard_map():
     from jax.sharding import NamedSharding
     from jax.sharding import PartitionSpec as P
 
-    mesh = jax.make_mesh((N_DEVICES,), ("dev",))
+    mesh = _mesh()
     state = _initial()
     x, labels = _data()
     ref_losses, ref_state = _reference(state, x, labels)
@@ -167,11 +167,19 @@ def check_shard_map():
     _close(state, ref_state)
 
 
+def _mesh():
+    """A 1-D mesh of Auto axes: JAX 0.12 makes Explicit ones by default, under which an item
+    update (`.at[i].set`, what `self.x[i] = v` becomes) needs an explicit out_sharding."""
+    from jax.sharding import AxisType
+
+    return jax.make_mesh((N_DEVICES,), ("dev",), axis_types=(AxisType.Auto,))
+
+
 def check_jit_named_sharding():
     from jax.sharding import NamedSharding
     from jax.sharding import PartitionSpec as P
 
-    mesh = jax.make_mesh((N_DEVICES,), ("dev",))
+    mesh = _mesh()
     replicated, batch = NamedSharding(mesh, P()), NamedSharding(mesh, P("dev"))
     state = _initial()
     x, labels = _data()
@@ -206,7 +214,7 @@ def check_vmap_lanes_inside_shard_map():
 
     from examples.ml.dropout import Dropout
 
-    mesh = jax.make_mesh((N_DEVICES,), ("dev",))
+    mesh = _mesh()
     state = jax.device_put(Dropout.init(0.5, seed=0), NamedSharding(mesh, P()))
     lanes = purify.vmap(Dropout.__call__, in_axes=(None, 0), out_axes=(0, None), axis_name="batch")
     f = jax.jit(jax.shard_map(lanes, mesh=mesh, in_specs=(P(), P("dev")), out_specs=(P("dev"), P())))

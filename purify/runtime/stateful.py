@@ -109,17 +109,15 @@ def _at_caller(err: PurifyError) -> PurifyError:
         frame = frame.f_back
     if frame is None:
         return err
-    lineno, col, end_col = frame.f_lineno, None, None
+    filename, lineno, col, end_col = frame.f_code.co_filename, frame.f_lineno, None, None
     positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11+
     if positions is not None:
         _, _, col, end_col = list(positions())[frame.f_lasti // 2]
-    return PurifyError(err.bare_msg, hint=err.hint, filename=frame.f_code.co_filename, lineno=lineno,
-                       end_lineno=lineno, col=col if col is not None else _indent(frame.f_code.co_filename, lineno), end_col=end_col)
-
-
-def _indent(filename: str, lineno: int) -> int:
-    line = linecache.getline(filename, lineno)
-    return len(line) - len(line.lstrip())
+    if col is None:  # Python 3.10 knows the line only: underline its code
+        line = linecache.getline(filename, lineno).rstrip()
+        col, end_col = len(line) - len(line.lstrip()), len(line)
+    return PurifyError(err.bare_msg, hint=err.hint, filename=filename, lineno=lineno, end_lineno=lineno, col=col,
+                       end_col=end_col)
 
 
 def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver) -> dict[str, Any]:
