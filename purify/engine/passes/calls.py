@@ -19,7 +19,9 @@ from collections.abc import Callable
 
 from .. import templates
 from ..analysis.calls import Callee, CallKind
-from ..syntax import Link, dotted, self_chain
+from ..analysis.effects import site_of
+from ..analysis.facts import facts
+from ..syntax import Link, dotted, origin, self_chain
 from .base import MethodContext, StatementPass
 
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
@@ -45,6 +47,7 @@ class CallsPass(StatementPass):
         self.ctx = ctx
         self.loop_children: dict[str, tuple[str, list[Link]]] = {}  # loop var -> (index var, field chain)
         self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
+        self._user, self._writing = _writing_subtrees(ctx)
 
     # -- statements --------------------------------------------------------------
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
@@ -194,7 +197,12 @@ class CallsPass(StatementPass):
 
     # -- expressions -------------------------------------------------------------
     def threads(self, node: ast.AST) -> bool:
-        """Does evaluating `node` (outside nested scopes) call something that changes state?"""
+        """Does evaluating `node` (outside nested scopes) call something that changes state?
+        Asked of subtrees before this pass rewrites them: for the user's nodes, the answer was
+        computed once; new nodes are walked."""
+        user = id(origin(node))
+        if user in self._user:
+            return user in self._writing
         for n in _walk_eval(node):
             if isinstance(n, ast.Call):
                 plan = self.plan(n)
@@ -371,6 +379,25 @@ class CallsPass(StatementPass):
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _writing_subtrees(ctx: MethodContext) -> tuple[set[int], set[int]]:
+    """(the user's nodes of the method, those whose evaluation calls something that changes the
+    state), by id: children before parents, nested functions and lambdas not looked into."""
+    known = facts(ctx.method.node)
+    writing: set[int] = set()
+    for node in reversed(known.every):  # every node comes after its parent in ast.walk's order
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            writing.discard(id(node))  # what a nested scope calls does not run here
+            continue
+        if id(node) not in writing and isinstance(node, ast.Call):
+            site = site_of(ctx.model, ctx.method, node, ctx.self_name)
+            if site is None or not site.writes:
+                continue
+            writing.add(id(node))
+        if id(node) in writing and node in known.parents:
+            writing.add(id(known.parents[node]))
+    return {id(n) for n in known.every}, writing
 
 
 def _bind_directly(pre: list[ast.stmt], s: ast.Assign) -> bool:
