@@ -24,6 +24,7 @@ import enum
 
 from ..model import ClassModel, Field, Method, MethodKind, Resolver
 from ..syntax import arg_names, dotted, is_self, is_super_call, self_chain
+from .facts import MethodFacts, facts
 
 
 class CallKind(enum.Enum):
@@ -62,18 +63,22 @@ OTHER = Callee(CallKind.OTHER)
 def resolve_calls(model: ClassModel, method: Method, resolver: Resolver) -> dict[int, Callee]:
     """Every call in `method` (nested functions and lambdas included) -> what it runs."""
     self_name = (arg_names(method.node) or [""])[0] if method.kind.has_self else ""
-    out: dict[int, Callee] = {}
-    todo: list[tuple[ast.AST, dict[str, Field]]] = [(method.node, {})]
-    while todo:
-        node, loops = todo.pop()
-        if isinstance(node, ast.Call):
-            out[id(node)] = resolve(model, method, node, resolver, self_name, loops)
-        if isinstance(node, ast.For) and self_name:
-            inner = {**loops, **_loop_items(model, node, self_name)}
-            todo += [(s, inner) for s in node.body]
-            todo += [(c, loops) for c in (node.target, node.iter, *node.orelse)]
-            continue
-        todo += [(c, loops) for c in ast.iter_child_nodes(node)]
+    known = facts(method.node)
+    return {id(n): resolve(model, method, n, resolver, self_name, _loops_around(model, n, known, self_name))
+            for n in known.every if isinstance(n, ast.Call)}
+
+
+def _loops_around(model: ClassModel, node: ast.AST, known: MethodFacts, self_name: str) -> dict[str, Field]:
+    """The loop variables over lists of children whose loop body holds `node` (inner loops first)."""
+    out: dict[str, Field] = {}
+    if not self_name:
+        return out
+    child, parent = node, known.parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.For) and any(child is s for s in parent.body):
+            for var, field in _loop_items(model, parent, self_name).items():
+                out.setdefault(var, field)
+        child, parent = parent, known.parents.get(parent)
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from .. import templates
-from .base import MethodContext
+from .base import MethodContext, StatementPass
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -23,20 +23,24 @@ def _ret(ctx: MethodContext, value: ast.expr | None, origin: ast.AST, init: bool
     return templates.stmts("return out, self", origin, out=templates.moved(out), self=ctx.self_name)[0]
 
 
-class _Returns(ast.NodeTransformer):
+class _Returns(StatementPass):
+    """Statements only: a `return` is one, so expressions are never visited."""
+
     def __init__(self, ctx: MethodContext, init: bool) -> None:
         self.ctx, self.init = ctx, init
 
     def visit_body(self, body: list[ast.stmt]) -> None:
-        for i, s in enumerate(body):
-            body[i] = self.visit(s)
+        body[:] = self.block(body)
 
-    def visit_Return(self, node: ast.Return) -> ast.stmt:
-        return _ret(self.ctx, node.value, node, self.init)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        return node  # a nested function's returns are its own
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-    visit_Lambda = visit_FunctionDef  # type: ignore[assignment]
-    visit_ClassDef = visit_FunctionDef  # type: ignore[assignment]
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        if isinstance(s, ast.Return):
+            return [_ret(self.ctx, s.value, s, self.init)]
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return [s]  # a nested function's returns are its own
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(s, name, None)
+            if isinstance(block, list) and block:
+                setattr(s, name, self.block(block))
+        for part in [*getattr(s, "handlers", []), *getattr(s, "cases", [])]:
+            part.body = self.block(part.body)
+        return [s]
