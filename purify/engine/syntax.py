@@ -65,7 +65,8 @@ def targets_of(stmt: ast.stmt) -> list[ast.expr]:
     return out
 
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)  # nodes with a scope of their own
+_SCOPES = SCOPES
 
 
 def walk_own(node: ast.AST) -> Iterator[ast.AST]:

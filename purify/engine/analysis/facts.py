@@ -1,11 +1,10 @@
 """The nodes of a method, walked once and kept: the checks and analyses iterate these lists
 instead of walking the method's tree again (a dozen of them would each walk it).
 
-`own` is the method's own scope in the order of `syntax.walk_own` (nested functions, lambdas
-and classes appear, their insides do not); `every` is every node below the method in the order
-of `ast.walk`; `parents` maps each node to the one holding it, `statement` each expression to
-the innermost statement holding it. The orders are the walks' own,
-so a check that reports its first finding reports the same one as before.
+`own` is the method's own scope (nested functions, lambdas and classes appear, their insides do
+not) and `every` every node below the method, both in the order of `ast.walk`, so a check
+reports what it finds in that order; `parents` maps each node to the one holding it,
+`statement` each expression to the innermost statement holding it.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from ..syntax import enclosing_loops, walk_own
+from ..syntax import SCOPES as _SCOPES
+from ..syntax import enclosing_loops
 
 
 @dataclasses.dataclass
@@ -37,14 +37,21 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
     kept = fn.__dict__.get("_purify_facts")
     if kept is None:
         every: list[ast.AST] = [fn]
+        own: list[ast.AST] = []
+        nested: set[ast.AST] = set()  # nested functions, lambdas and classes, and all inside them
         parents: dict[ast.AST, ast.AST] = {}
         statement: dict[ast.AST, ast.stmt] = {}
         for node in every:  # grows while it is read: ast.walk's order
             holder = node if isinstance(node, ast.stmt) else statement.get(node)
+            inside = node in nested or (node is not fn and isinstance(node, _SCOPES))
             for child in ast.iter_child_nodes(node):
                 parents[child] = node
                 if holder is not None and not isinstance(child, ast.stmt):
                     statement[child] = holder
+                if inside:
+                    nested.add(child)
+                else:
+                    own.append(child)
                 every.append(child)
-        kept = fn.__dict__["_purify_facts"] = MethodFacts(list(walk_own(fn)), every, parents, statement)
+        kept = fn.__dict__["_purify_facts"] = MethodFacts(own, every, parents, statement)
     return kept  # type: ignore[no-any-return]
