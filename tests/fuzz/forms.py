@@ -6,7 +6,7 @@
 * `child`: a single child called inside one (`self.ch(...)`, `self.ch.m0(...)`);
 * `own`: an own method called inside one (`self.m1(...)`, `self(...)`);
 * `super`: a `super()` method called inside one;
-* `alias_super`: a second name (`x = self.d`) held across a `super()` call, and no try at all;
+* `alias_super`: a second name (`x = self.d`) held across a `super()` call;
 * `return_finally`: a `return` inside a try whose finally calls a child (or loops over children).
 
 `--target FORM` counts a mismatch only in programs that hold FORM and none of the other
@@ -61,24 +61,23 @@ def forms(source: str) -> set[str]:
                         form = _call_form(n)
                         if form is not None:
                             out.add(form)
-        if isinstance(node, ast.For) and ast.unparse(node.target).split(",")[-1].strip().startswith("kid"):
-            if any(_catching(n) for n in ast.walk(node)):
-                out.add("loop")
+        if (isinstance(node, ast.For) and ast.unparse(node.target).split(",")[-1].strip().startswith("kid")
+                and any(_catching(n) for n in ast.walk(node))):
+            out.add("loop")
         if isinstance(node, ast.Try) and node.finalbody:
             returns = any(isinstance(n, ast.Return) for s in [*node.body, *node.handlers] for n in ast.walk(s))
             final = ast.Module(body=node.finalbody, type_ignores=[])
             calls = {_call_form(n) for n in ast.walk(final) if isinstance(n, ast.Call)}
             if returns and calls & {"item", "loop", "child"}:
                 out.add("return_finally")
-    if not any(_catching(n) or isinstance(n, ast.Try) for n in ast.walk(tree)):
-        for fn in ast.walk(tree):
-            if isinstance(fn, ast.FunctionDef):
-                text = ast.unparse(fn)
-                if "super()." in text and any(isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute,
-                                                                                                  ast.Subscript))
-                                              and ast.unparse(n.targets[0]).startswith("x")
-                                              for n in ast.walk(fn)):
-                    out.add("alias_super")
+    lines = source.splitlines()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Subscript)) \
+                and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and n.targets[0].id.startswith("x"):
+            name = n.targets[0].id
+            read = next((k for k in range(n.lineno, len(lines)) if f"({name}[" in lines[k]), None)
+            if read is not None and any("super()." in line for line in lines[n.lineno:read]):
+                out.add("alias_super")
     return out
 
 

@@ -51,7 +51,7 @@ R_VALUES = list(range(-1, 6))  # the values of `r` literals and script arguments
 
 
 def holds(cond: str, r: int) -> bool:
-    return bool(eval(cond, {}, {"r": r}))  # noqa: S307 - one of RAISE_CONDS
+    return bool(eval(cond, {}, {"r": r}))  # (one of RAISE_CONDS)
 
 
 
@@ -383,7 +383,7 @@ class BodyGen:
             chunks.insert(at, [*change, *self.raise_stmt()])
         lines = [line for c in chunks for line in c]
         roll = self.draw(st.integers(0, 99))
-        if roll >= 94:
+        if roll >= 92:
             lines += self.return_in_finally()
         elif roll >= 84 and self.method.returns:
             lines += self.return_in_handler()
@@ -425,14 +425,14 @@ class BodyGen:
 
     def finally_body(self, depth: int) -> list[str]:
         """A finally's statements: a state change, a call of a child (or of every child), anything."""
-        roll = self.draw(st.integers(0, 3))
+        roll = self.draw(st.integers(0, 4))
         if roll == 0:
             fs = self.cls.of("scalar", "arr")
             if fs:
                 return [f"self.{self.pick(fs).attr} += {self.bexpr(calls=False)}"]
-        if roll <= 2:
+        if roll <= 3:
             saved, self.caught = self.caught, []  # (nothing catches what a finally raises)
-            call = self.call_form(depth, children=roll == 1)
+            call = self.call_form(depth, children=roll <= 2)
             self.caught = saved
             if call:
                 return call
@@ -541,6 +541,8 @@ class BodyGen:
 
     def statement(self, depth: int) -> list[str]:
         kinds = ["assign", "aug", "local", "call", "call", "item", "item", "swap", "fn", "alias"]
+        if self.cls.base is not None:
+            kinds += ["alias", "alias"]  # (second names held across super() calls)
         if depth < 2:
             kinds += ["for", "for", "if", "while", "layers", "guard", "guard", "guard", "finally"]
         if depth > 0 and not self.in_finally_try:
@@ -596,7 +598,8 @@ class BodyGen:
         fs = self.cls.of("arr", "dict")  # (a second name for a child is always refused)
         if not fs or not self.chance(0.4):  # rarer: most programs should run every way
             return None
-        f = self.pick(fs)
+        inherited = [f for f in fs if f.inherited]  # (held across a super() call, below)
+        f = self.pick(inherited if inherited and self.chance(0.7) else fs)
         x, t = self.fresh("x"), self.fresh("t")
         if f.kind == "arr":
             src, read = f"self.{f.attr}", f"{x}[{self.draw(st.integers(0, f.size - 1))}]"
@@ -607,11 +610,21 @@ class BodyGen:
             lines.append(f"{x} += {self.draw(st.integers(1, 3))}")  # in place on NumPy: refused at init
         if depth < 2 and self.chance(0.6):
             # held across a call (of an own method, super(), a child...), maybe in a try
-            lines += (self.s_guard(depth + 1) if self.chance(0.5) else self.call_form(depth + 1)) or []
+            supers = self.super_callees()
+            if supers and self.chance(0.7):
+                m = self.pick(supers)
+                args = self.call_args(m, 1)
+                lines += [self.fmt_call("super()", m, args)] if args is not None else []
+            else:
+                lines += (self.s_guard(depth + 1) if self.chance(0.5) else self.call_form(depth + 1)) or []
         for _ in range(self.draw(st.integers(0, 2))):
             lines += self.statement(depth + 1) if depth < 2 else []
-        lines.append(f"{t} = ({read} + 0) % {M}")
-        self.scope.blocks[-1].append(t)
+        scalars = [g for g in self.cls.of("scalar") if not (self.cls.is_base and g.inherited)] or self.cls.of("scalar")
+        if scalars and self.chance(0.5):  # (into the state, so that a difference shows)
+            lines.append(f"self.{self.pick(scalars).attr} = ({read} + 0) % {M}")
+        else:
+            lines.append(f"{t} = ({read} + 0) % {M}")
+            self.scope.blocks[-1].append(t)
         return lines
 
     def s_local(self, depth: int) -> list[str]:
@@ -853,12 +866,11 @@ def gen_class(draw: Callable[[Any], Any], cls: ClassInfo) -> ClassInfo:
     if cls.consts:
         lines.append(f"    C = {draw(st.integers(1, 4))}")
     lines += ["    " + line for line in _init_lines(draw, cls)]
-    if not cls.is_base:
-        if cls.of("scalar", "arr") and draw(st.booleans()):
-            prop = "total"
-            reads = BodyGen(draw, cls, len(cls.methods), MethodInfo(prop, [], True)).state_reads()
-            lines += ["", "    @property", f"    def {prop}(self):", f"        return ({' + '.join(draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3)))}) % {M}"]
-            cls.props.append(prop)
+    if not cls.is_base and cls.of("scalar", "arr") and draw(st.booleans()):
+        prop = "total"
+        reads = BodyGen(draw, cls, len(cls.methods), MethodInfo(prop, [], True)).state_reads()
+        lines += ["", "    @property", f"    def {prop}(self):", f"        return ({' + '.join(draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3)))}) % {M}"]
+        cls.props.append(prop)
     if cls.statics:
         lines += ["", "    @staticmethod", "    def sh(z):", f"        return (z * 3 + 1) % {M}"]
     if cls.classmethods:
