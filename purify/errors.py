@@ -73,7 +73,7 @@ class PurifyError(Exception):
     def __str__(self) -> str:
         if len(self.errors) > 1:
             parts = [e.describe() for e in self.errors]
-            return "\n\n".join(parts) + f"\n\n({len(parts)} problems; purify reports every one it finds)"
+            return "\n\n".join(parts) + "\n\n" + _count(self.errors)
         return self.describe()
 
     def describe(self) -> str:
@@ -142,5 +142,11 @@ def combined(errors: list[PurifyError]) -> PurifyError:
                    None if first.offset is None else first.offset - 1, first.end_lineno,
                    None if first.end_offset is None else first.end_offset - 1, first.text)
     out.errors = unique
+    if isinstance(out, SyntaxError):  # Python's traceback shows the first's place, then `msg`: the rest go there
+        out.msg = "\n\n".join([first.msg, *(e.describe() for e in unique[1:])]) + "\n\n" + _count(unique)
     return out
+
+
+def _count(errors: list[PurifyError]) -> str:
+    return f"({len(errors)} problems; purify reports every one it finds)"
 

@@ -5,6 +5,8 @@ silently wrong (or falsely refused) when those checks resolved calls each on the
 
 from __future__ import annotations
 
+import traceback
+
 import purify
 import pytest
 
@@ -244,6 +246,9 @@ def test_every_refusal_of_a_class_is_reported_at_once(tmp_path):
     text = str(e)
     assert text.count("  hint: ") == 4 and text.endswith("(4 problems; purify reports every one it finds)")
     assert all(x.describe() in text for x in e.errors)
+    # a traceback (Python's SyntaxError display: the first's place, then its msg) shows them all too
+    shown = "".join(traceback.format_exception_only(type(e), e))
+    assert all(x.describe() in shown for x in e.errors[1:]) and "(4 problems;" in shown
     # purify convert reports the same four, each located, and writes nothing
     src = write(tmp_path / "bag.py", MANY_PROBLEMS)
     code, _, err = convert(src, "-o", tmp_path / "out.py")
