@@ -140,13 +140,14 @@ def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolv
 
 
 def _child_classes(model: ClassModel, resolver: RuntimeResolver) -> dict[str, tuple[ast.expr, type]]:
+    """The classes of the children the fields hold, as `__init__` names them (the analysis's
+    `Field.child` and `Field.items`)."""
     out: dict[str, tuple[ast.expr, type]] = {}
-    for method in model.methods.values():
-        if method.kind != "init":
-            continue
-        for node in ast.walk(method.node):
-            if isinstance(node, ast.Call) and resolver.stateful(node.func) is not None:
-                out.setdefault(ast.unparse(node.func), (node.func, resolver.lookup(node.func)))
+    for f in model.fields.values():
+        for expr in [*([f.child] if f.child is not None else []), *f.items]:
+            cls = resolver.lookup(expr)
+            if isinstance(cls, type):
+                out.setdefault(ast.unparse(expr), (expr, cls))
     return out
 
 

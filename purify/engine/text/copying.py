@@ -24,6 +24,7 @@ from ...errors import error_at
 from ..convert import RUNTIME_HELPERS, convert
 from ..emit import class_parts
 from ..static_resolver import PURIFY_DIR, RNG_FILE, ModuleInfo, Project, split_lines
+from ..syntax import assigned_names
 from .classes import class_text
 
 HELPERS_FILE = PURIFY_DIR / "runtime" / "helpers.py"
@@ -128,18 +129,9 @@ def names_read(trees: list[ast.AST]) -> set[str]:
 
 
 def bound_anywhere(tree: ast.AST) -> set[str]:
-    """Every name a definition binds, in any scope (a cheap stand-in for scoping)."""
-    out: set[str] = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            out.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(n.name)
-        elif isinstance(n, ast.arg):
-            out.add(n.arg)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            out.update((a.asname or a.name).split(".")[0] for a in n.names)
-    return out
+    """Every name a definition binds, in any scope, parameters too (a cheap stand-in for scoping)."""
+    nodes = list(ast.walk(tree))
+    return assigned_names(nodes) | {n.arg for n in nodes if isinstance(n, ast.arg)}
 
 
 def _copy(path: Path, names: set[str], bound: set[str], at: ast.AST, info: ModuleInfo) -> Copied:
