@@ -15,6 +15,8 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .transformer import node_fields, walk
+
 _FACTORY = "__purify_factory__"
 
 
@@ -73,7 +75,7 @@ def _without_annotations(fns: list[ast.FunctionDef]) -> Iterator[None]:
     without them (the CLI output keeps them), then put them back."""
     saved: list[tuple[ast.AST, str, Any]] = []
     for fn in fns:
-        for n in ast.walk(fn):
+        for n in walk(fn):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 saved.append((n, "returns", n.returns))
                 a = n.args
@@ -90,9 +92,14 @@ def _without_annotations(fns: list[ast.FunctionDef]) -> Iterator[None]:
 
 def _fill_locations(node: ast.AST, parent: ast.AST) -> None:
     """Give scaffolding without a position its parent's, never line 1 of the file."""
-    for child in ast.iter_child_nodes(node):
-        if "lineno" in child._attributes:
-            for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-                if getattr(child, attr, None) is None:
-                    setattr(child, attr, getattr(node if hasattr(node, "lineno") else parent, attr, 0) or 0)
-        _fill_locations(child, child if hasattr(child, "lineno") else parent)
+    for name in node_fields(node.__class__):
+        value = getattr(node, name, None)
+        for child in value if value.__class__ is list else (value,):
+            if not isinstance(child, ast.AST):
+                continue
+            if "lineno" in child._attributes:
+                source = node if hasattr(node, "lineno") else parent
+                for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+                    if getattr(child, attr, None) is None:
+                        setattr(child, attr, getattr(source, attr, 0) or 0)
+            _fill_locations(child, child if hasattr(child, "lineno") else parent)

@@ -20,6 +20,7 @@ import weakref
 from typing import Any
 
 from ..errors import PurifyError
+from .transformer import walk
 
 _FUTURE_FLAGS = 0x3FE0000  # every CO_FUTURE_* bit; only these are passed on to compile()
 
@@ -129,7 +130,7 @@ def _class_index(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:
     index = _INDEX.get(tree)
     if index is None:
         index = {}
-        for n in ast.walk(tree):
+        for n in walk(tree):
             if isinstance(n, ast.ClassDef):
                 index.setdefault(n.name, []).append(n)
         _INDEX[tree] = index

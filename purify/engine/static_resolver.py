@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..errors import PurifyError, combined, error_at
 from .analysis import analyse
 from .model import ClassModel, Origin
 from .syntax import dotted
+from .transformer import walk
 
 API_NAMES = frozenset({
     "stateful", "jit", "vmap", "grad", "value_and_grad", "param", "static", "split", "merge", "Rng",
@@ -56,8 +58,8 @@ class ModuleInfo:
     _classes: dict[str, list[ast.ClassDef]] | None = dataclasses.field(default=None, repr=False)
     _all: list[ast.ClassDef] = dataclasses.field(default_factory=list, repr=False)
 
-    @property
-    def lines(self) -> list[str]:
+    @functools.cached_property
+    def lines(self) -> list[str]:  # split once: every class of the file reads them
         return split_lines(self.text)
 
     @property
@@ -121,7 +123,7 @@ def _is_purify(module: str | None) -> bool:
 
 
 def _scan_imports(info: ModuleInfo) -> None:
-    for node in ast.walk(info.tree):
+    for node in walk(info.tree):
         if isinstance(node, ast.ClassDef):
             info._all.append(node)
         elif isinstance(node, ast.Import):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
+from .transformer import node_fields
+
 Link = tuple[str, str | ast.expr, ast.expr]  # ("attr", name, node) or ("item", index, node)
 
 MUTATORS = frozenset(
@@ -165,19 +167,19 @@ def all_names(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 def clone(node: ast.AST) -> ast.AST:
-    """A deep copy of an AST, several times faster than `copy.deepcopy`."""
-    new = type(node).__new__(type(node))
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            value = clone(value)
-        elif isinstance(value, list):
-            value = [clone(v) if isinstance(v, ast.AST) else v for v in value]
-        setattr(new, name, value)
-    for name in node._attributes:
-        if hasattr(node, name):
-            setattr(new, name, getattr(node, name))
-    new.origin = getattr(node, "origin", node)  # type: ignore[attr-defined]  # the analysis knows the user's nodes
+    """A deep copy of an AST, several times faster than `copy.deepcopy`: a node's fields and
+    positions are its `__dict__`, copied at once; only the fields that hold nodes recurse.
+    Annotations kept on a node (`_purify_*`) stay with the user's node."""
+    new = node.__class__.__new__(node.__class__)
+    attrs = {k: v for k, v in node.__dict__.items() if not k.startswith("_purify")}
+    for name in node_fields(node.__class__):
+        value = attrs.get(name)
+        if value.__class__ is list:
+            attrs[name] = [clone(v) if isinstance(v, ast.AST) else v for v in value]
+        elif isinstance(value, ast.AST):
+            attrs[name] = clone(value)
+    attrs.setdefault("origin", node)  # the analysis knows the user's nodes
+    new.__dict__.update(attrs)
     return new
 
 

@@ -16,6 +16,7 @@ import functools
 from typing import Any
 
 from .syntax import clone
+from .transformer import node_fields
 
 
 class moved:  # lower case: reads as a function at the call site, `value=moved(node)`
@@ -42,16 +43,14 @@ class _Instantiate:
             if not isinstance(value, list):
                 return self._inserted(node.id, value, node.ctx)  # type: ignore[attr-defined]
         new = node.__class__.__new__(node.__class__)
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                value = self.node(value)
-            elif isinstance(value, list):
-                value = self._items(value)
-            setattr(new, name, value)
-        for name in node._attributes:  # the template's own positions, unless `origin` gives others
-            if hasattr(node, name):
-                setattr(new, name, getattr(node, name))
+        attrs = dict(node.__dict__)  # fields and the template's own positions (`origin` may give others)
+        for name in node_fields(node.__class__):
+            value = attrs.get(name)
+            if value.__class__ is list:
+                attrs[name] = self._items(value)
+            elif isinstance(value, ast.AST):
+                attrs[name] = self.node(value)
+        new.__dict__.update(attrs)
         if isinstance(new, ast.Attribute) and isinstance(self.subs.get(new.attr), str):
             new.attr = self.subs[new.attr]
         elif isinstance(new, ast.keyword) and isinstance(self.subs.get(new.arg or ""), str):

@@ -14,6 +14,7 @@ import dataclasses
 
 from ..syntax import SCOPES as _SCOPES
 from ..syntax import enclosing_loops
+from ..transformer import child_nodes
 
 
 @dataclasses.dataclass
@@ -44,7 +45,7 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
         for node in every:  # grows while it is read: ast.walk's order
             holder = node if isinstance(node, ast.stmt) else statement.get(node)
             inside = node in nested or (node is not fn and isinstance(node, _SCOPES))
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 parents[child] = node
                 if holder is not None and not isinstance(child, ast.stmt):
                     statement[child] = holder

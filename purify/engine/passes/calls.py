@@ -22,6 +22,7 @@ from ..analysis.calls import Callee, CallKind
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
 from ..syntax import Link, dotted, origin, self_chain
+from ..transformer import walk
 from .base import MethodContext, StatementPass
 
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
@@ -175,10 +176,10 @@ class CallsPass(StatementPass):
 
     def _refuse_children_loop(self, s: ast.For) -> None:
         """Calling the items of any other iteration over children would call their States."""
-        names = [n.id for n in ast.walk(s.target) if isinstance(n, ast.Name)]
+        names = [n.id for n in walk(s.target) if isinstance(n, ast.Name)]
         if not any(self._calls_name(s.body, v) for v in names):
             return
-        for n in ast.walk(s.iter):
+        for n in walk(s.iter):
             if isinstance(n, (ast.Attribute, ast.Subscript)) and self._children_chain(n) is not None:
                 f = self_chain(n, self.ctx.self_name)[0][1]  # type: ignore[index]
                 raise self.ctx.error(s.iter, "purify threads the state of a list of children only through "
@@ -188,7 +189,7 @@ class CallsPass(StatementPass):
 
     @staticmethod
     def _calls_name(body: list[ast.stmt], var: str) -> bool:
-        for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+        for n in walk(ast.Module(body=body, type_ignores=[])):
             if isinstance(n, ast.Call):
                 f = n.func.value if isinstance(n.func, ast.Attribute) else n.func
                 if isinstance(f, ast.Name) and f.id == var:
@@ -421,7 +422,7 @@ def _plain_target(t: ast.expr) -> bool:
 
 
 def _bound_in(body: list[ast.stmt]) -> set[str]:
-    return {n.id for n in ast.walk(ast.Module(body=body, type_ignores=[]))
+    return {n.id for n in walk(ast.Module(body=body, type_ignores=[]))
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
 

@@ -17,6 +17,7 @@ import ast
 
 from ..model import ClassModel
 from ..syntax import dotted
+from ..transformer import Transformer, walk
 
 
 def rewrite(fn: ast.FunctionDef, model: ClassModel) -> None:
@@ -26,7 +27,7 @@ def rewrite(fn: ast.FunctionDef, model: ClassModel) -> None:
     _fold_init(fn, model)
 
 
-class _ChildTuples(ast.NodeTransformer):
+class _ChildTuples(Transformer):
     """`self._replace(layers=[A.init(), B.init()])` -> `self._replace(layers=(A.init(), B.init()))`."""
 
     def __init__(self, names: set[str]) -> None:
@@ -99,7 +100,7 @@ def _replace_keywords(s: ast.stmt, var: str) -> list[ast.keyword] | None:
 
 
 def _uses(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
 
 
 def _is_docstring(s: ast.stmt) -> bool:

@@ -9,6 +9,7 @@ import ast
 from .. import templates
 from ..analysis.facts import facts
 from ..syntax import origin
+from ..transformer import Transformer
 from .base import MethodContext
 
 
@@ -25,7 +26,7 @@ def _local_objects(ctx: MethodContext) -> set[int]:
             and all(isinstance(t, ast.Name) for t in n.targets) and isinstance(n.value, ast.Call)}
 
 
-class _Markers(ast.NodeTransformer):
+class _Markers(Transformer):
     def __init__(self, ctx: MethodContext, init: bool, keep: set[int]) -> None:
         self.ctx, self.init, self.keep = ctx, init, keep
 

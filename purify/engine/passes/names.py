@@ -15,6 +15,7 @@ import ast
 
 from ..model import field_name
 from ..syntax import self_chain
+from ..transformer import Transformer
 from .base import MethodContext
 
 _STATE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_defaults", "_cls", "_params", "_static"})
@@ -24,7 +25,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     _Names(ctx).visit(fn)
 
 
-class _Names(ast.NodeTransformer):
+class _Names(Transformer):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
 

@@ -13,6 +13,7 @@ from .. import templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..syntax import origin, self_chain, targets_of
+from ..transformer import Transformer
 from .base import MethodContext
 
 
@@ -55,7 +56,7 @@ def _states_replace(node: ast.Attribute, ctx: MethodContext) -> bool:
         and node.value.id == ctx.self_name
 
 
-class _Reads(ast.NodeTransformer):
+class _Reads(Transformer):
     def __init__(self, ctx: MethodContext, skip: set[int]) -> None:
         self.ctx, self.skip = ctx, skip
 

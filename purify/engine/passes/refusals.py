@@ -21,6 +21,7 @@ from ..syntax import (
     targets_of,
     walk_own,
 )
+from ..transformer import walk
 from . import aliasing, exceptions
 from .base import MethodContext
 
@@ -75,7 +76,7 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     the state outlives the call: it would keep reading the state of that moment, while the
     original keeps reading the object's current state."""
     def reads_self(node: ast.AST) -> bool:
-        return any(is_self(n, ctx.self_name) for n in ast.walk(node))
+        return any(is_self(n, ctx.self_name) for n in walk(node))
 
     closures = {n.name for n in facts(fn).own if isinstance(n, ast.FunctionDef) and reads_self(n)}
     closures |= {t.id for n in facts(fn).own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
@@ -210,7 +211,7 @@ def _computed_attr_error(ctx: MethodContext, call: ast.Call) -> Exception:
 
 def _check_nested_writes(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     for scope in nested_scopes(facts(fn).own):
-        for n in ast.walk(scope):
+        for n in walk(scope):
             for t in targets_of(n) if isinstance(n, ast.stmt) else []:
                 if self_chain(t, ctx.self_name):
                     raise ctx.error(t, "state is written inside a nested function or lambda",

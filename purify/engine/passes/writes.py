@@ -16,6 +16,7 @@ import ast
 from .. import templates
 from ..model import field_name
 from ..syntax import Link, clone, self_chain
+from ..transformer import walk
 from .base import MethodContext, StatementPass
 
 SETITEM = "_setitem"
@@ -53,7 +54,7 @@ class WritesPass(StatementPass):
         return self_chain(target, self.ctx.self_name) if target is not None else None
 
     def _touches_self(self, target: ast.AST) -> bool:
-        return any(self._chain(n) for n in ast.walk(target) if isinstance(n, (ast.Attribute, ast.Subscript))
+        return any(self._chain(n) for n in walk(target) if isinstance(n, (ast.Attribute, ast.Subscript))
                    and isinstance(getattr(n, "ctx", None), ast.Store))
 
     def _assign(self, s: ast.Assign) -> list[ast.stmt]:
@@ -163,4 +164,4 @@ def _plain_replace(s: ast.stmt, self_name: str) -> bool:
 
 
 def _reads(node: ast.AST, self_name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == self_name for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id == self_name for n in walk(node))

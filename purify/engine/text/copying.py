@@ -25,6 +25,7 @@ from ..convert import RUNTIME_HELPERS, convert
 from ..emit import class_parts
 from ..static_resolver import PURIFY_DIR, RNG_FILE, ModuleInfo, Project, split_lines
 from ..syntax import assigned_names
+from ..transformer import walk
 from .classes import class_text
 
 HELPERS_FILE = PURIFY_DIR / "runtime" / "helpers.py"
@@ -107,13 +108,13 @@ def copy_definitions(path: Path, names: set[str]) -> Copied:
         seen.add(name)
         if name in stand_ins.definitions:
             continue  # a stand-in calls nothing of purify's
-        todo += [n.id for n in ast.walk(library.definitions[name])
+        todo += [n.id for n in walk(library.definitions[name])
                  if isinstance(n, ast.Name) and n.id in library.definitions]
     out = Copied(imports=dict(library.imports), names=seen)
     for name in (n for n in library.definitions if n in seen):
         text = _text(stand_ins if name in stand_ins.definitions else library, name)
         node = ast.parse(text)
-        runtime = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - set(library.imports) \
+        runtime = {n.id for n in walk(node) if isinstance(n, ast.Name)} - set(library.imports) \
             - set(library.definitions) - set(dir(builtins)) - bound_anywhere(node)
         if runtime:
             out.runtime[name] = runtime
@@ -125,12 +126,12 @@ def copy_definitions(path: Path, names: set[str]) -> Copied:
 def names_read(trees: list[ast.AST]) -> set[str]:
     """Every name the trees read (a cheap over-approximation of their free names: only names
     purify knows how to import get an import)."""
-    return {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n.id for t in trees for n in walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def bound_anywhere(tree: ast.AST) -> set[str]:
     """Every name a definition binds, in any scope, parameters too (a cheap stand-in for scoping)."""
-    nodes = list(ast.walk(tree))
+    nodes = list(walk(tree))
     return assigned_names(nodes) | {n.arg for n in nodes if isinstance(n, ast.arg)}
 
 
@@ -180,7 +181,7 @@ def _add_rng(out: Copied, project: Project, helpers: set[str], bound: set[str], 
     assert rng_info is not None
     conv = convert(model, project.resolver(rng_info))
     parts = class_parts(conv)
-    called = {n.id for s in parts.statements() for n in ast.walk(s) if isinstance(n, ast.Name)}
+    called = {n.id for s in parts.statements() for n in walk(s) if isinstance(n, ast.Name)}
     out.add(_copy(RNG_FILE, called, bound, at, info))
     out.trees += parts.statements()
     if conv.helpers - helpers:

@@ -13,6 +13,7 @@ import re
 import sys
 
 from ..static_resolver import API_NAMES, ModuleInfo
+from ..transformer import walk
 from .writer import WIDTH
 
 Edit = tuple[int, int, float, str]
@@ -101,7 +102,7 @@ def _edit_in_line(lines: list[str], imp: ast.Import | ast.ImportFrom, new: str) 
 
 def _only_statement(tree: ast.Module, stmt: ast.stmt) -> bool:
     """Is `stmt` alone in a block (which then needs a `pass` in its place)?"""
-    for n in ast.walk(tree):
+    for n in walk(tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(n, field, None)
             if isinstance(block, list) and stmt in block:

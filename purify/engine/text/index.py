@@ -15,6 +15,7 @@ import tokenize
 
 from ..model import Origin
 from ..static_resolver import split_lines
+from ..transformer import walk
 
 Position = tuple[int, int, int, int]  # lineno, col_offset, end_lineno, end_col_offset
 Memo = dict[int, tuple[ast.AST, "ast.AST | None"]]  # id(node) -> (node, the user's node it still is)
@@ -41,7 +42,7 @@ class SourceIndex:
                 tree = ast.parse(text, filename=filename)
             except SyntaxError:
                 tree = ast.Module(body=[], type_ignores=[])
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, (ast.expr, ast.stmt)):
                 self.nodes[(type(node), *pos(node))] = node
                 if isinstance(node, ast.stmt) and not compound(node):

@@ -18,6 +18,7 @@ from ..convert import convert
 from ..emit import ClassParts, class_parts
 from ..passes.aliasing import InPlace
 from ..static_resolver import ModuleInfo, Project, StaticResolver, split_lines
+from ..transformer import walk
 from .classes import class_end, class_start, class_text
 from .copying import embedded, names_read
 from .imports import Edit, drop_purify_imports, import_edits, needed_imports
@@ -166,14 +167,14 @@ def _check_compiles(info: ModuleInfo, text: str) -> None:
 
 def _rebinds_first_arg(tree: ast.AST) -> bool:
     """Does a method of a class here assign to its first parameter (`self = self._replace(...)`)?"""
-    for cls in ast.walk(tree):
+    for cls in walk(tree):
         if not isinstance(cls, ast.ClassDef):
             continue
         for fn in cls.body:
             if isinstance(fn, ast.FunctionDef) and fn.args.args + fn.args.posonlyargs:
                 first = (fn.args.posonlyargs or fn.args.args)[0].arg
                 if any(isinstance(n, ast.Name) and n.id == first and isinstance(n.ctx, ast.Store)
-                       for n in ast.walk(fn)):
+                       for n in walk(fn)):
                     return True
     return False
 
@@ -213,7 +214,7 @@ def _check_no_purify(info: ModuleInfo, parts: ClassParts) -> set[str]:
     resolver = StaticResolver(None, info)
     loads: set[str] = set()
     for s in parts.statements():
-        for n in ast.walk(s):
+        for n in walk(s):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
                 loads.add(n.id)
             attr = n if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) else None

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..emit import ClassParts
 from ..model import Resolver
 from ..static_resolver import RNG_FILE, StaticResolver
+from ..transformer import Transformer
 
 
 def standalone(parts: ClassParts, resolver: Resolver) -> tuple[bool, bool]:
@@ -23,7 +24,7 @@ def standalone(parts: ClassParts, resolver: Resolver) -> tuple[bool, bool]:
     return fix.eager, fix.rng
 
 
-class _Standalone(ast.NodeTransformer):
+class _Standalone(Transformer):
     def __init__(self, resolver: Resolver) -> None:
         self.resolver, self.eager, self.rng = resolver, False, False
 

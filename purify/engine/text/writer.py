@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Iterator
 
 from ..syntax import dotted
+from ..transformer import walk
 from .index import Comment, Context, Memo, compound, pos
 from .portable import PortableUnparser, _Precedence
 
@@ -210,7 +211,7 @@ class Writer(PortableUnparser):
         if compound(node) or not any(ctx.index.comments[c].line < first and self._open_trailing(c)
                                      for c in self._pending):
             return set()
-        return {n.end_lineno for n in ast.walk(node) if isinstance(n, ast.expr) and n is not node  # type: ignore[misc]
+        return {n.end_lineno for n in walk(node) if isinstance(n, ast.expr) and n is not node  # type: ignore[misc]
                 and getattr(n, "end_lineno", None) is not None and n.end_lineno < first
                 and ctx.index.user_node(n) is not None}
 
