@@ -15,7 +15,15 @@ from .base import MethodContext
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     init = ctx.method.kind == "init"
-    _Markers(ctx, init, _local_objects(ctx) if init else set()).visit(fn)
+    if any(n.__class__ is ast.Call and _is_marked(ctx, n, init) for n in facts(ctx.method.node).every):
+        _Markers(ctx, init, _local_objects(ctx) if init else set()).visit(fn)  # else no walk of the copy
+
+
+def _is_marked(ctx: MethodContext, call: ast.Call, init: bool) -> bool:
+    """A call of the user's method this pass rewrites: a purify marker or helper, or (in
+    `__init__`) a constructor of a @stateful class."""
+    return ctx.resolver.purify_api(call.func) in _REWRITTEN_API or (
+        init and ctx.resolver.stateful(call.func) is not None)
 
 
 def _local_objects(ctx: MethodContext) -> set[int]:
@@ -24,6 +32,9 @@ def _local_objects(ctx: MethodContext) -> set[int]:
     Known by the calls of the user's method (`syntax.origin`)."""
     return {id(n.value) for n in facts(ctx.method.node).every if isinstance(n, ast.Assign)
             and all(isinstance(t, ast.Name) for t in n.targets) and isinstance(n.value, ast.Call)}
+
+
+_REWRITTEN_API = frozenset({"param", "static", "split", "merge"})
 
 
 class _Markers(Transformer):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.facts import facts
 from ..model import field_name
 from ..syntax import self_chain
 from ..transformer import Transformer
@@ -22,7 +23,11 @@ _STATE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_defau
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    _Names(ctx).visit(fn)
+    # Only a name with a leading `_` changes, and every attribute of the state in the copy is one
+    # the user wrote (the passes before this write them as written): none there, no walk.
+    if any(n.__class__ is ast.Attribute and n.attr[:1] == "_" and n.attr not in _STATE_API  # type: ignore[attr-defined]
+           for n in facts(ctx.method.node).every):
+        _Names(ctx).visit(fn)
 
 
 class _Names(Transformer):

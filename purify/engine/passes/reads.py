@@ -29,7 +29,14 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             _skip_head(n.func.args[0], ctx.self_name, skip)  # type: ignore[attr-defined]
         if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
             _skip_head(n.func, ctx.self_name, skip)
-    _Reads(ctx, skip).visit(fn)
+    if any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):
+        _Reads(ctx, skip).visit(fn)  # else nothing to rewrite: no walk of the copy
+
+
+def _self_read_to_rewrite(n: ast.AST, ctx: MethodContext, skip: set[int]) -> bool:
+    """Is the user's node `n` a read `self.x` this pass rewrites (x not a field)?"""
+    return n.__class__ is ast.Attribute and n.value.__class__ is ast.Name and n.value.id == ctx.self_name \
+        and ctx.field(n.attr) is None and id(n) not in skip and isinstance(n.ctx, ast.Load)  # type: ignore[attr-defined]
 
 
 def _skip_chain(target: ast.AST, skip: set[int]) -> None:
