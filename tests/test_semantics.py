@@ -1,0 +1,258 @@
+"""The semantics contract (docs/concepts/semantics.md), construct by construct (issue 12).
+
+Each `AGREE` program runs every way the differential fuzzer runs one (the decorated instance,
+the pure API under `jax.jit` and `jax.vmap`, the module `purify convert` writes) and must
+agree with the same class undecorated, output by output and on the final state; each names
+the section of the contract it keeps. Programs that index Python lists with state values run
+eagerly only (`EAGER`): under `jax.jit` a traced index cannot index a list, in Python as in
+purify. Each was silently wrong on the engine of commit a1583d6 (the chained comparison whose first test holds keeps what
+
+Each `REFUSED` class must be refused by the decorator and by `purify convert`, located at the
+construct (line, column, the caret's width), with a hint saying what to write instead.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import purify
+import pytest
+
+from tests.conftest import HEADER, load_module
+from tests.fuzz import cli
+from tests.fuzz.differential import check_program, parse_program
+
+ALL = ("instance", "jit", "vmap", "convert")
+EAGER = ("instance", "convert")
+
+# name -> (contract section, modes, program in `Program.describe()`'s format)
+AGREE: dict[str, tuple[str, tuple[str, ...], str]] = {
+    # §Evaluation order: `x[self.i] += self.f()` reads self.i before f changes it (a1583d6 read it after).
+    "augmented_index_before_the_call": ("evaluation-order", EAGER, '''
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.i = 0
+
+    def f(self):
+        self.i += 1
+        return 5
+
+    def step(self, v):
+        x = [0, 0, 0]
+        x[self.i] += self.f()
+        return x[0] + 10 * x[1] + 100 * self.i
+
+# init: Main(**{})
+# script: step(1,); step(2,)
+'''),
+    # §Evaluation order: the same with the target a field (`self.d[self.i] += ...`).
+    "augmented_field_index_before_the_call": ("evaluation-order", EAGER, '''
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.i = 0
+        self.d = [0, 0, 0]
+
+    def f(self):
+        self.i += 1
+        return 5
+
+    def step(self, v):
+        self.d[self.i] += self.f()
+        return self.d[0] + 10 * self.d[1] + 100 * self.i
+
+# init: Main(**{})
+# script: step(1,); step(2,)
+'''),
+    # §Evaluation order: `self.g(x, (x := 3), self.f())` passes the old x first (a1583d6 passed 3).
+    "walrus_rebinds_an_earlier_operand": ("evaluation-order", ALL, '''
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.n = 1
+
+    def f(self):
+        self.n += 1
+        return self.n
+
+    def g(self, a, b, c):
+        return a * 100 + b * 10 + c
+
+    def step(self, v):
+        x = v
+        return self.g(x, (x := 3), self.f())
+
+# init: Main(**{})
+# script: step(1,); step(2,)
+'''),
+    # §Evaluation order: a chain whose first comparison holds calls its first operands as Python does.
+    "chained_comparison_first_operands": ("evaluation-order", ALL, '''
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.n = 0
+
+    def a(self):
+        self.n += 1
+        return 3
+
+    def step(self, v):
+        r = 1 < self.a() < 5 < v + 10
+        return self.n + r * 1
+
+# init: Main(**{})
+# script: step(1,); step(2,)
+'''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AGREE))
+def test_kept_construct_agrees_with_python(name: str) -> None:
+    _, modes, text = AGREE[name]
+    ran = check_program(parse_program(text.lstrip("\n")), modes)
+    expected = [m for m in modes if m != "convert" or cli.available()]
+    assert ran == expected, ran
+
+
+# (id, contract section, source, message fragment, line fragment, text under the caret, hint fragment)
+REFUSED = [
+    # §Evaluation order: an assert's message runs only when the assert fails.
+    ("state_changing_call_in_assert_message", "evaluation-order", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            def bump(self):
+                self.n += 1
+                return "m"
+
+            def step(self, v):
+                assert v > 0, self.bump()
+                return self.n
+        """, "assert message", "assert v > 0, self.bump()", "self.bump()", "statement of its own"),
+    # §Evaluation order: `1 < self.a() < self.b()` calls b only when `1 < self.a()` holds.
+    ("state_changing_call_late_in_a_chained_comparison", "evaluation-order", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            def a(self):
+                self.n += 1
+                return 0
+
+            def b(self):
+                self.n += 10
+                return 5
+
+            def step(self, v):
+                return 1 < self.a() < self.b()
+        """, "later operand of a chained comparison", "return 1 < self.a() < self.b()", "self.b()",
+     "statement of its own"),
+    # §Exceptions nobody wrote: a KeyError after a change, caught by the caller.
+    ("key_error_after_a_change_in_try", "exceptions", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+                self.d = {"a": 1}
+
+            def f(self, k):
+                self.n += 1
+                return self.d[k]
+
+            def step(self):
+                try:
+                    self.f("b")
+                except KeyError:
+                    pass
+                return self.n
+        """, "Main.f can reach `self.d[k]` (KeyError or IndexError) at line".replace("Main", "C"),
+     'self.f("b")', 'self.f("b")', "do what may fail"),
+    # §Exceptions nobody wrote: a division by zero two calls deep, inside contextlib.suppress.
+    ("zero_division_after_a_change_through_a_callee", "exceptions", """
+        import contextlib
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            def div(self, k):
+                return 10 // k
+
+            def f(self, k):
+                self.n += 1
+                return self.div(k)
+
+            def step(self):
+                with contextlib.suppress(ZeroDivisionError):
+                    self.f(0)
+                return self.n
+        """, "(ZeroDivisionError) at line", "self.f(0)", "self.f(0)", "do what may fail"),
+    # §Exceptions nobody wrote: a function purify cannot see into, called after a change.
+    ("unknown_call_after_a_change_in_try", "exceptions", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            def f(self, s):
+                self.n += 1
+                return int(s)
+
+            def step(self):
+                try:
+                    self.f("x")
+                except ValueError:
+                    pass
+                return self.n
+        """, "the call `int(...)`, into which purify cannot see", 'self.f("x")', 'self.f("x")', "do what may fail"),
+]
+
+
+def _expected(source: str, line_fragment: str, caret: str) -> tuple[int, int, int]:
+    full = (HEADER + textwrap.dedent(source)).splitlines()
+    row = next(i for i, line in enumerate(full) if line_fragment in line)
+    col = full[row].index(caret)
+    return row + 1, col + 1, col + 1 + len(caret)
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
+def test_refused_construct_is_located(case) -> None:
+    _, _, source, message, line_fragment, caret, hint = case
+    with pytest.raises(purify.PurifyError) as info:
+        module_path = _write(source)
+        load_module(Path(module_path).read_text(), header=False)
+    e = info.value
+    lineno, offset, end_offset = _expected(source, line_fragment, caret)
+    assert message in e.bare_msg, e.bare_msg
+    assert hint in e.hint, e.hint
+    assert (e.lineno, e.offset, e.end_offset) == (lineno, offset, end_offset), str(e)
+    if cli.available():  # `purify convert` refuses the same file at the same place
+        with pytest.raises(cli.ConvertFailed) as failed:
+            cli.convert_file(module_path)
+        assert f":{lineno}:{offset}: " in failed.value.stderr and message in failed.value.stderr
+
+
+def _write(source: str) -> str:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="purify_semantics_")) / "case.py"
+    path.write_text(HEADER + textwrap.dedent(source))
+    return str(path)
