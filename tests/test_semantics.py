@@ -5,7 +5,8 @@ the pure API under `jax.jit` and `jax.vmap`, the module `purify convert` writes)
 agree with the same class undecorated, output by output and on the final state; each names
 the section of the contract it keeps. Programs that index Python lists with state values run
 eagerly only (`EAGER`): under `jax.jit` a traced index cannot index a list, in Python as in
-purify. Each was silently wrong on the engine of commit a1583d6 (the chained comparison whose first test holds keeps what
+purify. Each was silently wrong on the engine of commit a1583d6, except the chained comparison
+whose first test holds (it guards the rewrite that refuses the later operands).
 
 Each `REFUSED` class must be refused by the decorator and by `purify convert`, located at the
 construct (line, column, the caret's width), with a hint saying what to write instead.
