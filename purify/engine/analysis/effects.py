@@ -6,8 +6,9 @@ summary includes what the methods it calls do, through `Method.callees`):
 * `writes`: it changes the state;
 * `fields`: the attributes of self it may rebind or change;
 * `mutations`: the state paths it changes in place (`self.d["k"] = v` changes `self.d`; a
-  child's call changes the child), each certainly or only if the value there is a NumPy
-  array or a list (`self.a += v`);
+  child's call changes the child), each certainly, or only if the value there is a NumPy
+  array or a list (`self.a += v`), or only if it is a view into a NumPy array (`self.a[0] = v`
+  changes the row `self.a[0]` of a 2-D array);
 * `raises`: a `raise` or `assert` it may reach, or an operation that raises on some values
   (`implicit`: a subscript, a division, a call purify cannot see into, ...);
 * `raises_after_change`: one it may reach after it changed the state, which Python keeps and
@@ -33,7 +34,9 @@ from .paths import LinkKind, PathLink, StatePath, is_child
 @dataclasses.dataclass(frozen=True)
 class Mutation:
     path: StatePath
-    certain: bool  # False: only when the value there is a NumPy array or a list
+    # False: only when the value there is a NumPy array or a list; None: only when it is an item of
+    # a NumPy array of two or more dimensions (a view: `self.a[0] = v` changes `row = self.a[0]`)
+    certain: bool | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +127,10 @@ def _assignment(model: ClassModel, stmt: ast.stmt, self_name: str) -> Site | Non
             continue
         if len(path) > 1:
             mutations.add(Mutation(path.parent(), True))
+            if path.links[-1].kind is LinkKind.ITEM:
+                mutations.add(Mutation(path, None))  # the item itself, when it is a view of an array
+                if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Tuple):
+                    mutations.add(Mutation(path.parent().item(), None))  # `self.a[0, 1] = v`: the row a[0]
         if isinstance(stmt, ast.AugAssign):
             mutations.add(Mutation(path, False))  # in place on a NumPy array or a list
     if not fields:

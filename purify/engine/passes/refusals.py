@@ -21,7 +21,7 @@ from ..syntax import (
     targets_of,
     walk_own,
 )
-from . import aliasing, callbacks, copies, dispatch, exceptions
+from . import aliasing, callbacks, copies, dispatch, exceptions, held
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -33,7 +33,7 @@ def check(ctx: MethodContext) -> list[PurifyError]:
     checks = (_check_statements, _check_self_uses, _check_nested_writes, _check_container_mutation,
               _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
-              copies.check, dispatch.check)
+              copies.check, dispatch.check, held.check)
     found = []
     for run in checks:
         try:
