@@ -21,8 +21,8 @@ from .base import MethodContext
 
 _MSG = ("a function that reads `{self}` is passed to {callee}, which changes the state: in Python it reads the "
         "object when it is called, after the change; in the pure method it reads the state from before the call")
-_HINT = ("pass the values it needs instead (self.{name}(self.n * 10), or a function of them: lambda n: n * 10, "
-         "called inside {name} as fn(self.n))")
+_HINT = ("pass a function of the values instead, and let {name} call it with the state it has then: "
+         "self.{name}(lambda n: n * 2), with fn(self.n) inside {name}")
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
