@@ -657,6 +657,20 @@ REFUSED = [
             def step(self):
                 return self.helper(self.a) + self.a[0]
         """, '`self.a` is passed to C.helper, which changes self.a in place', 'return self.helper(self.a) + self.a[0]', 'self.a', 'pass a copy (self.a.copy())'),
+    ("match_capture_read_after_a_change", "second-names", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.d = {"k": [1, 2]}
+
+            def step(self):
+                match self.d:
+                    case {"k": x}:
+                        self.d["k"][0] = 10
+                        return x[0]
+                return 0
+        """, "`x` holds objects of self.d (x = self.d), which line 14 changes in place", "return x[0]", "x",
+     "x = copy.deepcopy(self.d)"),
     ("list_passed_to_a_method_that_extends_its_parameter", "second-names", """
         @purify.stateful
         class C:

@@ -111,6 +111,13 @@ class Namer:
             yield n.target, n.value, Form.ASSIGN, self.exposed(method, n.value, self_name, env)
         elif isinstance(n, ast.For):
             yield n.target, n.iter, Form.LOOP, self.iterated(method, n.iter, self_name, env)
+        elif isinstance(n, ast.Match):  # `case {"k": v}:`, `case [a, *rest]:` bind parts of the subject
+            parts = [_item(e) for e in self.exposed(method, n.subject, self_name, env)]
+            for case in n.cases:
+                for p in ast.walk(case.pattern):
+                    name = getattr(p, "name", None) or getattr(p, "rest", None)
+                    if isinstance(name, str):
+                        yield ast.Name(name, ast.Store()), n.subject, Form.UNPACK, parts
 
     # -- values -------------------------------------------------------------------------------
     def exposed(self, method: Method, node: ast.AST, self_name: str,
@@ -184,10 +191,9 @@ class Namer:
             returns = any(self._child_returns(c, m) for c, m in callee.targets)
             if holder is not None and returns:
                 return [Exposure(holder)]
-            if returns and callee.field is not None:  # through a loop variable: any item of the list
-                return [Exposure(StatePath.of(ast.Attribute(ast.Name(self_name), callee.field.attr), self_name,
-                                              self.model).item())]  # type: ignore[union-attr]
-            return []
+            field = StatePath.of(ast.Attribute(ast.Name(self_name), callee.field.attr), self_name, self.model) \
+                if returns and callee.field is not None else None
+            return [Exposure(field.item())] if field is not None else []  # through a loop variable: any item
         func = call.func
         name = dotted(func)
         args = [self.exposed(method, a, self_name, env) for a in call.args]
