@@ -439,7 +439,7 @@ REFUSED = [
             def step(self):
                 return self.apply(lambda: self.n * 10)
         """, "a function that reads `self` is passed to self.apply, which changes the state",
-     "return self.apply(lambda: self.n * 10)", "lambda: self.n * 10", "pass the values it needs"),
+     "return self.apply(lambda: self.n * 10)", "lambda: self.n * 10", "pass a function of the values"),
     # §Callbacks: a bound method, passed as it is.
     ("bound_method_passed_to_a_changing_method", "callbacks", """
         @purify.stateful
@@ -457,7 +457,7 @@ REFUSED = [
             def step(self):
                 return self.apply(fn=self.read)
         """, "is passed to self.apply, which changes the state", "return self.apply(fn=self.read)", "self.read",
-     "pass the values it needs"),
+     "pass a function of the values"),
     # §Callbacks: a nested function, through functools.partial, a local name and a list.
     ("nested_function_passed_through_partial_and_a_list", "callbacks", """
         import functools
@@ -477,7 +477,7 @@ REFUSED = [
                 f = functools.partial(peek)
                 return self.apply([f])
         """, "is passed to self.apply, which changes the state", "return self.apply([f])", ("f", 1),
-     "pass the values it needs"),
+     "pass a function of the values"),
     # §Writes through copies: a slice of a list is a copy (a NumPy slice is a view).
     ("write_through_a_slice", "writes-through-copies", """
         @purify.stateful
