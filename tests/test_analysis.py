@@ -246,3 +246,111 @@ def test_every_method_gets_its_facts(name):
         assert method.summary is not None
         calls = [n for n in ast.walk(method.node) if isinstance(n, ast.Call)]
         assert len(method.callees) == (len(calls) if method.kind.has_self else 0)
+
+
+# -- second names (analysis/names.py), semantics contract §Second names --------------------------
+
+NAMES = '''
+import purify
+
+
+@purify.stateful
+class Box:
+    def __init__(self):
+        self.d = {"k": [1, 2]}
+        self.rows = [[1, 2], [3, 4]]
+        self.a = [1, 2]
+
+    def getter(self):
+        return self.d["k"]
+
+    @property
+    def prop(self):
+        return self.rows
+
+    def bind(self, j):
+        direct = self.d["k"]
+        item = self.d.get("k")
+        first, second = self.rows
+        view = self.d.values()
+        live = iter(self.a)
+        lazy = (x for x in self.a)
+        shallow = self.d.copy()
+        held = [r for r in self.rows]
+        pair = (self.a, self.rows)
+        back = self.getter()
+        prop = self.prop
+        for i, row in enumerate(self.rows):
+            pass
+        for key, value in self.d.items():
+            pass
+        number = len(self.a)
+        fresh = [x * 2 for x in self.a]
+        again = direct
+        return j
+'''
+
+
+def test_every_binding_form_knows_where_it_holds_the_state():
+    from purify.engine.analysis.names import Namer
+    from purify.engine.static_resolver import Project
+
+    def text(link) -> str:  # an item's constant key is kept as its ast.dump
+        if link.kind.value == "attr":
+            return f".{link.key}"
+        return "[?]" if link.key is None else f"[{eval(link.key, vars(ast)).value!r}]"
+
+    m = model(NAMES, "Box")
+    got: dict[str, set[tuple[str, int]]] = {}
+    for n in Namer(m, Project()).second_names(m.methods["bind"]):
+        got.setdefault(n.name, set()).add(("".join(text(k) for k in n.path.links), n.exposure.depth))
+    assert got == {
+        "direct": {(".d['k']", 0)}, "item": {(".d[?]", 0)}, "first": {(".rows[?]", 0)},
+        "second": {(".rows[?]", 0)}, "view": {(".d", 0)}, "live": {(".a", 0)},
+        "lazy": {(".a", 0), (".a[?]", 1)}, "shallow": {(".d[?]", 1)}, "held": {(".rows[?]", 1)},
+        "pair": {(".a", 1), (".rows", 1)}, "back": {(".d['k']", 0)}, "prop": {(".rows", 0)},
+        "row": {(".rows[?]", 0)}, "value": {(".d[?]", 0)}, "again": {(".d['k']", 0)},
+    }  # `i`, `key`, `number` and `fresh` hold no object of the state
+
+
+def test_operations_that_raise_on_some_values_may_raise_after_a_change():
+    from purify.engine.analysis.effects import MayRaise
+
+    m = model('''
+import purify
+
+
+@purify.stateful
+class Ops:
+    def __init__(self):
+        self.n = 0
+        self.d = {}
+
+    def lookup(self, k):
+        self.n += 1
+        return self.d[k]
+
+    def divide(self, k):
+        self.n += 1
+        return 10 // k
+
+    def unseen(self, s):
+        self.n += 1
+        return int(s)
+
+    def safe(self, k):
+        self.n += 1
+        return len(self.d) + self.n % 7
+
+    def first(self, k):
+        v = self.d[k]
+        self.n += 1
+        return v
+''', "Ops")
+    after = {name: m.methods[name].summary.raises_after_change for name in ("lookup", "divide", "unseen", "safe",
+                                                                           "first")}
+    assert all(isinstance(after[k], MayRaise) for k in ("lookup", "divide", "unseen"))
+    assert after["lookup"].what == "`self.d[k]` (KeyError or IndexError)"
+    assert after["divide"].what == "`10 // k` (ZeroDivisionError)"
+    assert "int(...)" in after["unseen"].what
+    assert after["safe"] is None and after["first"] is None  # nothing may raise after the change

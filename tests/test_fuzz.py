@@ -4,6 +4,9 @@ runs long campaigns).
 * Differential: random supported stateful classes and call scripts; the undecorated class run
   eagerly must agree with the decorated instance, the pure API under `jax.jit` and `jax.vmap`,
   and the module `purify convert` emits.
+* Semantics (issue 12): programs holding the constructs of tests/fuzz/semantics.py (dispatch through
+  `super()`, second names of every binding form, evaluation order, callbacks, exceptions nobody
+  wrote, writes through copies), which must agree in every mode they run or be refused.
 * Crash: random odd-but-legal classes; the decorator and `convert` must either convert them or
   raise a located `PurifyError`.
 
@@ -18,12 +21,13 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 
-from tests.fuzz import crash, differential
+from tests.fuzz import crash, differential, semantics
 from tests.fuzz.programs import Program, programs
 
 SCALE = float(os.environ.get("PURIFY_FUZZ_EXAMPLES", "1"))
 DIFF_EXAMPLES = max(1, int(30 * SCALE))
 CRASH_EXAMPLES = max(1, int(120 * SCALE))
+SEM_EXAMPLES = max(1, int(40 * SCALE))
 
 def ci(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, database=None, derandomize=True, print_blob=False,
@@ -35,6 +39,14 @@ def ci(examples: int) -> settings:
 def test_differential(prog: Program) -> None:
     note(prog.describe())
     differential.check_program(prog)
+
+
+@ci(SEM_EXAMPLES)
+@given(semantics.semantic_programs())
+def test_differential_semantics(prog: semantics.SemProgram) -> None:
+    """Issue 12's constructs (tests/fuzz/semantics.py): kept exactly or refused with their refusal."""
+    note(prog.describe())
+    differential.check_program(prog, prog.modes)
 
 
 @ci(CRASH_EXAMPLES)

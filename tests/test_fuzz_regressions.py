@@ -568,6 +568,183 @@ def test_issue_11_regression(name: str) -> None:
         assert outcome in ([f"refused ({expected})"], [f"refused at init ({expected})"]), outcome
 
 
+# Issue 12: the constructs tests/fuzz/semantics.py generates (`python -m tests.fuzz --kind sem
+# --sem-kind KIND`, seed 12), where the engine of commit a1583d6 was silently wrong; each is the
+# program hypothesis shrank to, with the fields it does not use taken out (each still differs from
+# plain Python there). Each must now be refused with its refusal kind (tests/fuzz/differential.py).
+ISSUE_12 = {
+    # super().run0() ran Base.hook0, not Main's override (a1583d6: 1, Python: 10).
+    "super_method_calls_an_overridden_hook": ("dispatch", '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.n = 0
+    K0 = 1
+    def hook0(self, v):
+        self.n = (self.n + 1) % 97
+        return v + 0
+    def run0(self, v):
+        return (self.hook0(v) * self.K0 + self.n) % 97
+
+
+@purify.stateful
+class Main(Base):
+    def hook0(self, v):
+        self.n = (self.n + 10) % 97
+        return v * 2
+    def step(self, v):
+        out = 0
+        out += super().run0(v)
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+'''),
+    # `for r in self.d.values()` with the body changing the list the next `r` is (a1583d6: 4, Python: 1).
+    "loop_variable_over_values_changed_in_the_body": ("aliasing", '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.d = {"p": [1, 2], "q": [3, 4]}
+
+
+@purify.stateful
+class Main(Base):
+    def step(self, v):
+        out = 0
+        for r in self.d.values():
+            self.d['q'][0] = v % 97
+            out += r[0]
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+'''),
+    # The assert's message ran although the assert held (a1583d6: 1, Python: 0).
+    "assert_message_calls_a_method": ("order", '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.n = 0
+    def tick0(self):
+        self.n = (self.n + 1) % 97
+        return 0
+
+
+@purify.stateful
+class Main(Base):
+    def step(self, v):
+        out = 0
+        assert 1 > 0, self.tick0()
+        out += self.n
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+'''),
+    # A bound method passed to a method that changes the state read the old state (a1583d6: 0, Python: 1).
+    "bound_method_passed_to_a_changing_method": ("callback", '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.n = 0
+    def apply0(self, fn):
+        self.n = (self.n + 1) % 97
+        return fn()
+    def read0(self):
+        return self.n * 1
+
+
+@purify.stateful
+class Main(Base):
+    def step(self, v):
+        out = 0
+        out += self.apply0(self.read0)
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+'''),
+    # A KeyError nobody wrote, after a change, caught by the caller: the change was lost (a1583d6: 1, Python: 2).
+    "key_error_after_a_change_caught": ("exception", '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.n = 0
+        self.e = {"p": 1, "q": 2}
+    def risky0(self):
+        self.n = (self.n + 1) % 97
+        return self.e['zz']
+
+
+@purify.stateful
+class Main(Base):
+    def step(self, v):
+        out = 0
+        try:
+            out += self.risky0()
+        except KeyError:
+            out += 1
+        out += self.n
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+'''),
+    # A write into a slice of a list changed the list (a1583d6: 1, Python: 2: the slice is a copy).
+    "write_through_a_slice_of_a_list": ("copies", '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.xs = [1, 2, 3, 4]
+        self.a = np.array([1, 2, 3, 4])
+
+
+@purify.stateful
+class Main(Base):
+    def step(self, v):
+        out = 0
+        self.xs[0:2][0] = v % 97
+        out += self.xs[0] + self.a[0]
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+'''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE_12))
+def test_issue_12_regression(name: str) -> None:
+    expected, text = ISSUE_12[name]
+    outcome = check_program(parse_program(text.lstrip("\n")))
+    assert outcome in ([f"refused ({expected})"], [f"refused at init ({expected})"]), outcome
+
+
 REFUSED = {
     # analysis.py accepted `def m(*args)` as a method and the rewrite crashed with an IndexError.
     "star_args_method": ('''

@@ -246,7 +246,8 @@ def _check_in_place(info: ClassInfo, state: Any) -> None:
         mutable = (np.ndarray, list, dict) if site.dict_too else (np.ndarray, list)
         value = getattr(state, field_name(site.field))
         leaves = [value, *jax.tree_util.tree_leaves(value, is_leaf=lambda x, m=mutable: isinstance(x, m))]
-        found = next((x for x in leaves if isinstance(x, mutable)), None)
+        found = next((x for x in leaves if isinstance(x, mutable)
+                      and not (site.views and not (isinstance(x, np.ndarray) and x.ndim >= 2))), None)
         if found is not None:
             what = "a NumPy array" if isinstance(found, np.ndarray) else f"a {type(found).__name__}"
             raise error_at(site.node, site.filename, f"{site.msg}; self.{site.field} holds {what}", site.hint,

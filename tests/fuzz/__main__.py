@@ -4,6 +4,8 @@
     python -m tests.fuzz --kind diff --examples 500 --seed 3
     python -m tests.fuzz --kind crash --examples 20000 --keep-going --out /tmp/fuzz-failures
     python -m tests.fuzz --kind diff --target super --examples 300   # only the `super()`-in-try form
+    python -m tests.fuzz --kind sem --examples 2000 --keep-going     # issue 12's constructs (semantics.py)
+    python -m tests.fuzz --kind sem --sem-kind names --examples 300  # only second names
 
 Prints the number of programs tried, mismatches and crashes per fuzzer; exits 1 if
 any was found. Without --keep-going the first failure is shrunk by hypothesis to a
@@ -15,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import crash, differential, forms
+from . import crash, differential, forms, semantics
 from .campaign import run
 from .programs import programs
 
@@ -24,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", type=int, default=1000, help="programs per fuzzer (default 1000)")
-    p.add_argument("--kind", choices=["diff", "crash", "both"], default="both")
+    p.add_argument("--kind", choices=["diff", "crash", "sem", "both"], default="both",
+                   help="sem: the differential fuzzer on issue 12's constructs (tests/fuzz/semantics.py)")
     p.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random)")
     p.add_argument("--keep-going", action="store_true", help="record failures and go on (no shrinking)")
     p.add_argument("--out", default=None, help="directory for failing programs")
@@ -33,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="differential modes (default: instance,jit,vmap,convert)")
     p.add_argument("--target", choices=forms.FORMS, default=None,
                    help="differential: run only programs holding this form and no other (tests/fuzz/forms.py)")
+    p.add_argument("--sem-kind", choices=semantics.KINDS, action="append", default=None,
+                   help="sem: only snippets of this kind (repeatable)")
     args = p.parse_args(argv)
 
     failed = False
@@ -48,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
                 return "+".join(ran)
 
             stats_args = (programs(), check, lambda prog: prog.describe(),
+                          (differential.Mismatch, differential.InvalidProgram))
+        elif kind == "sem":
+            modes = tuple(args.modes.split(","))
+
+            def check_sem(prog: semantics.SemProgram, modes: tuple[str, ...] = modes) -> str:
+                ran = differential.check_program(prog, tuple(m for m in modes if m in prog.modes))
+                return "+".join(ran)
+
+            stats_args = (semantics.semantic_programs(tuple(args.sem_kind or semantics.KINDS)), check_sem,
+                          lambda prog: f"{prog.describe()}# modes: {','.join(prog.modes)}\n",
                           (differential.Mismatch, differential.InvalidProgram))
         else:
             stats_args = (crash.classes(), crash.check_class, lambda c: c.source, (crash.Crash,))

@@ -365,7 +365,17 @@ ALIAS_REFUSALS = ("changes self.", "changes in place: in Python", "changes in pl
 EXCEPTION_REFUSALS = ("this call may raise after changing the state",)
 # `try: return x finally: <changes>` (the state handed back would miss the finally's changes).
 FINALLY_REFUSALS = ("this return leaves a `try` whose `finally` changes the state",)
-REFUSALS = {"aliasing": ALIAS_REFUSALS, "exception": EXCEPTION_REFUSALS, "finally": FINALLY_REFUSALS}
+# Issue 12 (tests/fuzz/semantics.py generates these): `super()` into a base method that dispatches
+# differently in the subclass, a function reading self passed to a method that changes the state,
+# writes through a slice, an index array or an attribute of a value, a call where Python may not
+# run it (an assert message, a later operand of a chained comparison).
+DISPATCH_REFUSALS = ("as converted for",)
+CALLBACK_REFUSALS = ("a function that reads `self` is passed to",)
+COPY_REFUSALS = (", a slice of ", ", an index array of ", ", an attribute of the value in ")
+ORDER_REFUSALS = ("where Python may not evaluate it",)
+REFUSALS = {"aliasing": ALIAS_REFUSALS, "exception": EXCEPTION_REFUSALS, "finally": FINALLY_REFUSALS,
+            "dispatch": DISPATCH_REFUSALS, "callback": CALLBACK_REFUSALS, "copies": COPY_REFUSALS,
+            "order": ORDER_REFUSALS}
 
 
 def refusal_kind(e: Exception) -> str | None:

@@ -368,7 +368,7 @@ def _check_child_writes(model: ClassModel, resolver: Resolver) -> list[PurifyErr
 
 def _classify(model: ClassModel, resolver: Resolver) -> None:
     init = model.methods.get("__init__")
-    written = {attr for m in model.methods.values() if m.kind != "init" for attr, _ in _writes(m)}
+    written = {attr for m in _every_method(model) if m.kind != "init" for attr, _ in _writes(m)}
     for f in model.fields.values():
         if init is None or init.owner is not model and f.kind != "state":
             continue
@@ -385,6 +385,16 @@ def _classify(model: ClassModel, resolver: Resolver) -> None:
     for f in model.fields.values():
         if f.attr in written and f.kind == FieldKind.STATIC:
             f.kind = FieldKind.STATE
+
+
+def _every_method(model: ClassModel) -> list[Method]:
+    """The class's methods and its bases' own, overridden ones too: `super().step()` runs those."""
+    out, todo = list(model.methods.values()), list(model.bases)
+    while todo:
+        base = todo.pop()
+        out += base.methods.values()
+        todo += base.bases
+    return out
 
 
 def _api(resolver: Resolver, node: ast.expr) -> str | None:

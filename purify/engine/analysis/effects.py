@@ -6,9 +6,11 @@ summary includes what the methods it calls do, through `Method.callees`):
 * `writes`: it changes the state;
 * `fields`: the attributes of self it may rebind or change;
 * `mutations`: the state paths it changes in place (`self.d["k"] = v` changes `self.d`; a
-  child's call changes the child), each certainly or only if the value there is a NumPy
-  array or a list (`self.a += v`);
-* `raises`: a `raise` or `assert` it may reach;
+  child's call changes the child), each certainly, or only if the value there is a NumPy
+  array or a list (`self.a += v`), or only if it is a view into a NumPy array (`self.a[0] = v`
+  changes the row `self.a[0]` of a 2-D array);
+* `raises`: a `raise` or `assert` it may reach, or an operation that raises on some values
+  (`implicit`: a subscript, a division, a call purify cannot see into, ...);
 * `raises_after_change`: one it may reach after it changed the state, which Python keeps and
   the pure method loses when a caller catches the exception.
 
@@ -23,6 +25,7 @@ import dataclasses
 
 from ..model import ClassModel, Method, Resolver
 from ..syntax import arg_names, self_chain, targets_of, walk_own
+from . import implicit
 from .calls import Callee, CallKind, resolve_calls
 from .facts import facts
 from .paths import LinkKind, PathLink, StatePath, is_child
@@ -31,7 +34,9 @@ from .paths import LinkKind, PathLink, StatePath, is_child
 @dataclasses.dataclass(frozen=True)
 class Mutation:
     path: StatePath
-    certain: bool  # False: only when the value there is a NumPy array or a list
+    # False: only when the value there is a NumPy array or a list; None: only when it is an item of
+    # a NumPy array of two or more dimensions (a view: `self.a[0] = v` changes `row = self.a[0]`)
+    certain: bool | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,15 +92,25 @@ def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> lis
 
 
 def site_of(model: ClassModel, method: Method, n: ast.AST, self_name: str) -> Site | None:
-    """What `n` (a node of the method's own body) does to the state, if anything."""
+    """What `n` (a node of the method's own body) does to the state, if anything, and whether it
+    may raise: a `raise` or `assert`, or an operation that raises on some values (`implicit`)."""
     if isinstance(n, (ast.Raise, ast.Assert)):
         return Site(n, frozenset(), frozenset(), False, n)
     if isinstance(n, ast.stmt):
-        return _assignment(model, n, self_name)
+        site = _assignment(model, n, self_name)
+        raises = implicit.raises(n, method, self_name)
+        if site is not None and raises is not None:
+            site.raises = _may_raise(n, raises)
+        elif raises is not None:
+            return Site(n, frozenset(), frozenset(), False, _may_raise(n, raises))
+        return site
     if isinstance(n, ast.Call):
         callee = method.callees.get(id(n))
         if callee is not None and callee.threads:
             return _call(model, n, callee, self_name)
+    raises = implicit.raises(n, method, self_name)
+    if raises is not None:
+        return Site(n, frozenset(), frozenset(), False, _may_raise(n, raises))
     return None
 
 
@@ -112,6 +127,10 @@ def _assignment(model: ClassModel, stmt: ast.stmt, self_name: str) -> Site | Non
             continue
         if len(path) > 1:
             mutations.add(Mutation(path.parent(), True))
+            if path.links[-1].kind is LinkKind.ITEM:
+                mutations.add(Mutation(path, None))  # the item itself, when it is a view of an array
+                if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Tuple):
+                    mutations.add(Mutation(path.parent().item(), None))  # `self.a[0, 1] = v`: the row a[0]
         if isinstance(stmt, ast.AugAssign):
             mutations.add(Mutation(path, False))  # in place on a NumPy array or a list
     if not fields:
@@ -147,13 +166,29 @@ class Unseen(ast.Raise):
     """Stands for a raise inside code purify cannot see into, located at the call of it."""
 
 
-_UNSEEN: dict[int, tuple[ast.Call, Unseen]] = {}  # one per call while a class is summarised: a fixpoint needs equal values
+class MayRaise(ast.Raise):
+    """Stands for an exception nobody wrote that an operation may raise (`implicit`), located at it."""
+
+    what: str  # the operation and what it may raise, for messages
+
+
+# One per node while a class is summarised: a fixpoint needs equal values.
+_UNSEEN: dict[tuple[type, int], tuple[ast.AST, ast.stmt]] = {}
 
 
 def _unknown(call: ast.Call) -> ast.stmt:
-    kept = _UNSEEN.get(id(call))
+    kept = _UNSEEN.get((Unseen, id(call)))
     if kept is None or kept[0] is not call:
-        kept = _UNSEEN[id(call)] = (call, ast.copy_location(Unseen(exc=None, cause=None), call))
+        kept = _UNSEEN[(Unseen, id(call))] = (call, ast.copy_location(Unseen(exc=None, cause=None), call))
+    return kept[1]
+
+
+def _may_raise(node: ast.AST, what: str) -> ast.stmt:
+    kept = _UNSEEN.get((MayRaise, id(node)))
+    if kept is None or kept[0] is not node:
+        stand_in = ast.copy_location(MayRaise(exc=None, cause=None), node)
+        stand_in.what = what
+        kept = _UNSEEN[(MayRaise, id(node))] = (node, stand_in)
     return kept[1]
 
 

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 
 from ..analysis.effects import sites
 from ..analysis.facts import facts
+from ..analysis.names import Form, Namer
 from ..analysis.paths import LinkKind, StatePath
 from ..model import ClassModel
 from ..syntax import MUTATORS, OPERATORS, may_follow, targets_of
@@ -38,8 +39,33 @@ Path = StatePath
 class Alias:
     name: str
     path: Path
-    source: ast.expr  # the state expression it was bound to, as written
-    bound: ast.AST  # the binding statement (or walrus)
+    source: ast.expr  # the expression it was bound from, as written
+    bound: ast.AST  # the binding statement (or walrus, or loop)
+    depth: int = 0  # links into the name's value where the state's object at `path` is (analysis/names.py)
+    form: Form = Form.ASSIGN
+    direct: bool = True  # `x = self.d` (or `self.d["k"]`): the name is that object, as written
+
+    def describe(self) -> str:
+        src = ast.unparse(self.source)
+        if self.direct:
+            return f"`{self.name}` is {src}"
+        if self.form is Form.LOOP:
+            return f"`{self.name}` is an item of {src}"
+        return f"`{self.name}` holds objects of self.{self.path.field} ({self.name} = {src})"
+
+    def copy_hint(self) -> str:
+        src = self.source
+        if self.direct:
+            return f"bind a copy: {self.name} = {ast.unparse(src)}.copy()"
+        view = isinstance(src, ast.Call) and (isinstance(src.func, ast.Attribute) and src.func.attr in (
+            "keys", "values", "items") or isinstance(src.func, ast.Name) and src.func.id in ("iter", "reversed"))
+        if view or isinstance(src, ast.GeneratorExp):  # a live view or iterator: take its items now
+            text = ast.unparse(src)[1:-1] if isinstance(src, ast.GeneratorExp) else ast.unparse(
+                src.args[0] if isinstance(src, ast.Call) and src.args else src)
+            return f"bind a list of its items now: {self.name} = list({text})"
+        if isinstance(src, ast.Call) and isinstance(src.func, ast.Attribute) and src.func.attr == "copy":
+            src = src.func.value  # `d = self.d.copy()` of a dict of lists: the lists are shared
+        return f"bind a deep copy: {self.name} = copy.deepcopy({ast.unparse(src)})"
 
 
 @dataclasses.dataclass
@@ -54,12 +80,14 @@ class InPlace:
     dict_too: bool  # `|=`: in place on dicts as well
     msg: str
     hint: str
+    views: bool = False  # only when a NumPy array of two or more dimensions is there (its items are views)
 
 
 def _check_aliases(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     aliases = _aliases(ctx, fn)
     for alias in aliases:
-        _check_not_an_object(ctx, alias)
+        if alias.direct or alias.form is Form.UNPACK:  # `for layer in self.layers:` calls children
+            _check_not_an_object(ctx, alias)
         _check_changed_through(ctx, fn, alias)
     _check_read_after_change(ctx, fn, aliases)
     _check_shared_fields(ctx, fn, aliases)
@@ -77,13 +105,11 @@ def _path(ctx: MethodContext, node: ast.AST) -> Path | None:
 
 
 def _aliases(ctx: MethodContext, fn: ast.FunctionDef) -> list[Alias]:
-    out = []
-    for n in facts(fn).own:
-        for target, value in _bindings(n):
-            path = _path(ctx, value) if isinstance(target, ast.Name) else None
-            if path is not None:
-                out.append(Alias(target.id, path, value, n))  # type: ignore[attr-defined]
-    return out
+    """Every name bound to a value that may hold objects of the state (analysis/names.py)."""
+    return [Alias(n.name, n.path, n.source, n.bound, n.exposure.depth, n.form,
+                  n.form is Form.ASSIGN and n.exposure.depth == 0 and _path(ctx, n.source) == n.path)
+            for n in Namer(ctx.model, ctx.resolver).second_names(ctx.method)
+            if not (n.form is Form.LOOP and _names_objects(ctx, n.path))]  # children: the calls pass threads them
 
 
 def _check_not_an_object(ctx: MethodContext, alias: Alias) -> None:
@@ -141,27 +167,40 @@ def _pairs(target: ast.expr, value: ast.expr) -> Iterator[tuple[ast.expr, ast.ex
 
 
 def _check_changed_through(ctx: MethodContext, fn: ast.FunctionDef, alias: Alias) -> None:
+    """A change in place through the name, of an object `alias.depth` or more links into its
+    value, is a change of the state (`d = self.d.copy(); d["k"][0] = v` changes self.d["k"])."""
     src = ast.unparse(alias.source)
+    what = src if alias.direct else f"self.{alias.path.field}"
+    copy = alias.copy_hint().replace("bind", "change", 1)
     for n in facts(fn).every:
-        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == alias.name:
-            _in_place(ctx, alias.path, n, f"`{alias.name}` is {src}: `{ast.unparse(n).splitlines()[0]}` changes "
-                      f"{src} in place when it holds a NumPy array or a list, which the pure method cannot follow",
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == alias.name \
+                and alias.depth == 0:
+            _in_place(ctx, alias.path, n, f"{alias.describe()}: `{ast.unparse(n).splitlines()[0]}` changes "
+                      f"{what} in place when it holds a NumPy array or a list, which the pure method cannot follow",
                       f"write {alias.name} = {alias.name} {OPERATORS.get(type(n.op), '+')} ... (a new value), "
                       f"or update {src} directly")
         if isinstance(n, ast.stmt):
             for t in targets_of(n):
-                if isinstance(t, (ast.Subscript, ast.Attribute)) and _root_name(t) == alias.name:
-                    raise ctx.error(t, f"`{alias.name}` is {src}: this changes {src} in place, which the pure "
-                                    "method cannot follow through another name",
-                                    f"write through self ({ast.unparse(t).replace(alias.name, src, 1)} = ...), "
-                                    f"or change a copy: {alias.name} = {src}.copy()")
+                if isinstance(t, (ast.Subscript, ast.Attribute)) and _root_name(t) == alias.name \
+                        and _links(t.value) >= alias.depth:
+                    through = f"write through self ({ast.unparse(t).replace(alias.name, src, 1)} = ...)" \
+                        if alias.direct else "write through self"
+                    raise ctx.error(t, f"{alias.describe()}: this changes {what} in place, which the pure "
+                                    "method cannot follow through another name", f"{through}, or {copy}")
         if not isinstance(n, ast.Call) or _root_name(n.func) != alias.name:
             continue
-        if isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS:
-            raise ctx.error(n, f"`{alias.name}` is {src}: {ast.unparse(n.func)}(...) changes {src} in place, "
+        if isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS and _links(n.func.value) >= alias.depth:
+            raise ctx.error(n, f"{alias.describe()}: {ast.unparse(n.func)}(...) changes {what} in place, "
                             "which the pure method cannot follow through another name",
-                            f"build a new value and assign it to {src}, or change a copy: "
-                            f"{alias.name} = {src}.copy()")
+                            f"build a new value and assign it to {src}, or {copy}")
+
+
+def _links(node: ast.AST) -> int:
+    """How many attributes and items lead from the root name to `node`."""
+    count = 0
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node, count = node.value, count + 1
+    return count
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -208,7 +247,7 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                     if certain:
                         raise ctx.error(call, msg, hint)
                     _in_place(ctx, path, call, msg.replace("changes", "changes (if it holds a NumPy array or a "
-                                                           "list)", 1), hint)
+                                                           "list)", 1), hint, views=certain is None)
 
 
 def _held(read: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -245,7 +284,7 @@ def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> Non
             if certain:
                 raise ctx.error(site, msg, hint)
             _in_place(ctx, target, site, msg.replace("changes", "changes (if it holds a NumPy array or a list)", 1),
-                      hint)
+                      hint, views=certain is None)
 
 
 # -- read after the state changed in place ----------------------------------------------------
@@ -265,13 +304,15 @@ def _check_read_after_change(ctx: MethodContext, fn: ast.FunctionDef, aliases: l
             if use is None:
                 continue
             src = ast.unparse(alias.source)
-            copy = f", or bind a copy: {alias.name} = {src}.copy()"
-            msg = (f"`{alias.name}` is {src}, which line {site.lineno} changes in place: in Python "  # type: ignore[attr-defined]
+            copy = f", or {alias.copy_hint()}"
+            src = src if alias.direct or alias.form is Form.LOOP else f"self.{alias.path.field}"
+            msg = (f"{alias.describe()}, which line {site.lineno} changes in place: in Python "  # type: ignore[attr-defined]
                    f"`{alias.name}` sees that change, in the pure method it keeps the value from before")
             if certain:
                 raise ctx.error(use, msg, f"read {src} again after the change{copy}")
             _in_place(ctx, path, use, msg.replace("changes in place", "changes in place when it holds a NumPy "
-                                                  "array or a list"), f"read {src} again after the change{copy}")
+                                                  "array or a list"), f"read {src} again after the change{copy}",
+                      views=certain is None)
 
 
 def _mutations(ctx: MethodContext, node: ast.AST) -> Iterator[tuple[ast.AST, Path, bool]]:
@@ -314,11 +355,12 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
             if mutations is None:
                 mutations = _class_mutations(ctx)
             reached = [certain for _, p, certain in mutations if source.reaches(p) or dest.reaches(p)]
+            views = all(c is None for c in reached)
             if any(reached):
                 raise ctx.error(n, msg, hint)
             if reached:
                 _in_place(ctx, source, n, msg.replace("changes in place", "changes in place (if it holds a NumPy "
-                                                      "array or a list)"), hint)
+                                                      "array or a list)"), hint, views=views)
 
 
 def _class_mutations(ctx: MethodContext) -> list[tuple[ast.AST, Path, bool]]:
@@ -327,10 +369,12 @@ def _class_mutations(ctx: MethodContext) -> list[tuple[ast.AST, Path, bool]]:
             for mu in m.summary.mutations]
 
 
-def _in_place(ctx: MethodContext, path: Path, node: ast.AST, msg: str, hint: str) -> None:
+def _in_place(ctx: MethodContext, path: Path, node: ast.AST, msg: str, hint: str, views: bool = False) -> None:
     dict_too = isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitOr)
     origin = ctx.method.origin
-    ctx.in_place.append(InPlace(path.field, node, origin.filename, origin.lines, dict_too, msg, hint))
+    if views:
+        msg = msg.replace("a NumPy array or a list", "a NumPy array of two or more dimensions (its items are views)")
+    ctx.in_place.append(InPlace(path.field, node, origin.filename, origin.lines, dict_too, msg, hint, views))
 
 
 # In the order refusals.check runs them.

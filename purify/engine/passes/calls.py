@@ -68,6 +68,9 @@ class CallsPass(StatementPass):
             if _bind_directly(pre, s):
                 return pre
         elif isinstance(s, ast.AugAssign):
+            if self.threads(s.value) and hoist:
+                # Python evaluates the target's container and indices before the value: keep them.
+                s.target = self._freeze_target(s.target, pre)
             if self.threads(s.value) and hoist and self_chain(s.target, self.ctx.self_name):
                 # `self.n += self.f()` reads self.n before calling f: keep that order.
                 load = self.ctx.load_chain(self_chain(s.target, self.ctx.self_name) or [])
@@ -115,10 +118,37 @@ class CallsPass(StatementPass):
             s.cause = e(s.cause) if s.cause is not None else None
         elif isinstance(s, ast.Assert):
             s.test = e(s.test)
-            s.msg = e(s.msg) if s.msg is not None else None
+            s.msg = e(s.msg, False) if s.msg is not None else None  # evaluated only when the assert fails
         elif isinstance(s, ast.Delete):
             s.targets = [self._target(t) for t in s.targets]
         return pre + [s]
+
+    def _freeze_target(self, t: ast.expr, pre: list[ast.stmt]) -> ast.expr:
+        """`x[self.i] += self.f()`: the container and the indices of an augmented target, saved in
+        temporaries before the value's call runs (self chains stay chains, for the writes pass)."""
+        if isinstance(t, ast.Subscript):
+            t.value = self._freeze_target(t.value, pre)
+            t.slice = self._freeze(t.slice, pre)
+        elif isinstance(t, ast.Attribute):
+            t.value = self._freeze_target(t.value, pre)
+        elif not _trivial(t, self.ctx.self_name) and not _is_self_target(t, self.ctx.self_name):
+            t = self._freeze(t, pre)
+        return t
+
+    def _freeze(self, node: ast.expr, pre: list[ast.stmt]) -> ast.expr:
+        if isinstance(node, ast.Slice):  # `a:b` is no expression of its own: its bounds are
+            for part in ("lower", "upper", "step"):
+                if getattr(node, part) is not None:
+                    setattr(node, part, self._freeze(getattr(node, part), pre))
+            return node
+        if isinstance(node, ast.Tuple) and any(isinstance(e, ast.Slice) for e in node.elts):
+            node.elts = [self._freeze(e, pre) for e in node.elts]
+            return node
+        if _trivial(node, self.ctx.self_name):
+            return node
+        tmp = self.ctx.fresh("t")
+        pre.extend(templates.stmts("tmp = value", node, tmp=tmp, value=self.expr(node, pre, False)))
+        return ast.copy_location(ast.Name(tmp, ast.Load()), node)
 
     def _nested_args(self, args: ast.arguments) -> None:
         args.defaults = [self.expr(d, [], False) for d in args.defaults]
@@ -219,6 +249,13 @@ class CallsPass(StatementPass):
         if isinstance(node, ast.BoolOp):
             node.values = [self.expr(v, pre, hoist and i == 0) for i, v in enumerate(node.values)]
             return node
+        if isinstance(node, ast.Compare) and len(node.comparators) > 1:
+            # `a < b < c` evaluates c only when `a < b` holds: only the first two operands run always.
+            head = ast.Tuple(elts=[node.left, node.comparators[0]], ctx=ast.Load())
+            self._children(head, pre, hoist)
+            node.left, first = head.elts
+            node.comparators = [first, *(self.expr(c, pre, False) for c in node.comparators[1:])]
+            return node
         if isinstance(node, ast.IfExp):
             node.test = self.expr(node.test, pre, hoist)
             node.body, node.orelse = self.expr(node.body, pre, False), self.expr(node.orelse, pre, False)
@@ -230,6 +267,9 @@ class CallsPass(StatementPass):
         call are saved in temporaries so they keep the value Python would have seen."""
         slots = _eval_slots(node)
         last = max((i for i, (get, _) in enumerate(slots) if self.threads(get())), default=-1) if hoist else -1
+        # a name a walrus rebinds later in the expression is no constant operand: save it too
+        rebound = {n.target.id for n in _walk_eval(node) if isinstance(n, ast.NamedExpr)
+                   and isinstance(n.target, ast.Name)} if last > 0 else set()
         if scoped:
             self.nested += 1
         for i, (get, put) in enumerate(slots):
@@ -242,7 +282,9 @@ class CallsPass(StatementPass):
                     tmp = self.ctx.fresh("t")
                     pre.extend(templates.stmts("tmp = value", new.value, tmp=tmp, value=templates.moved(new.value)))
                     new.value = ast.copy_location(ast.Name(tmp, ast.Load()), new.value)
-            elif i < last and isinstance(new, ast.expr) and not _trivial(new, self.ctx.self_name):
+            elif i < last and isinstance(new, ast.expr) and (not _trivial(new, self.ctx.self_name)
+                                                             or isinstance(new, ast.Name) and new.id in rebound
+                                                             and isinstance(new.ctx, ast.Load)):
                 tmp = self.ctx.fresh("t")
                 pre.extend(templates.stmts("tmp = value", child, tmp=tmp, value=templates.moved(new)))
                 new = ast.copy_location(ast.Name(tmp, ast.Load()), child)
@@ -268,7 +310,8 @@ class CallsPass(StatementPass):
         if not hoist:
             where = "inside a nested function" if self.nested else "where Python may not evaluate it"
             raise self.ctx.error(call, f"this call changes the state {where} (a lambda, comprehension, "
-                                 "`and`/`or`, conditional expression or while condition)", _NO_HOIST_HINT)
+                                 "`and`/`or`, conditional expression, later operand of a chained comparison, assert message or "
+                                 "while condition)", _NO_HOIST_HINT)
         result = self.ctx.fresh("r")
         to_self = _is_self_target(plan.writeback[0], self.ctx.self_name)
         new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")

@@ -3,7 +3,7 @@
 In Python, `try: self.fit(x) except ValueError: ...` keeps whatever `fit` changed before it
 raised. The pure method takes `fit`'s new state only when `fit` returns, so when it raises
 those changes are lost, and the `except` makes that silent. A call whose callee may raise after
-a change (`Summary.raises_after_change`: every call form the resolver knows, `super()`,
+a change (a `raise` or `assert`, or an operation that raises on some values: analysis/implicit.py) (`Summary.raises_after_change`: every call form the resolver knows, `super()`,
 children and lists of children included) is refused inside a `try` with handlers or a
 `contextlib.suppress` block. Checking first and raising before any change is accepted.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.calls import Callee
-from ..analysis.effects import Unseen, site_of
+from ..analysis.effects import MayRaise, Unseen, site_of
 from ..analysis.facts import facts
 from ..syntax import walk_own
 from .base import MethodContext
@@ -28,13 +28,24 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                 if found is None:
                     continue
                 name = _callee_name(ctx.method.callees[id(n)], n)
-                where = f"the `{type(found).__name__.lower()}` at line {found.lineno}" if not isinstance(found, Unseen) \
-                    else f"the call at line {found.lineno}, into which purify cannot see"
-                raise ctx.error(n, f"this call may raise after changing the state ({name} can reach {where} "
-                                "after a change), and the handler here would catch it: Python keeps the changes "
-                                "made before the exception, the pure method loses them",
-                                f"in {name}, check and raise before changing any attribute, or make this call "
-                                "outside the try")
+                raise ctx.error(n, f"this call may raise after changing the state ({name} can reach "
+                                f"{_where(found)} after a change), and the handler here would catch it: Python "
+                                "keeps the changes made before the exception, the pure method loses them",
+                                _HINT_IMPLICIT.format(name=name) if isinstance(found, MayRaise)
+                                else _HINT.format(name=name))
+
+
+_HINT = "in {name}, check and raise before changing any attribute, or make this call outside the try"
+_HINT_IMPLICIT = ("in {name}, do what may fail (or check it: `if k in self.d`, `if n != 0`) before changing any "
+                  "attribute, or make this call outside the try")
+
+
+def _where(found: ast.stmt) -> str:
+    if isinstance(found, Unseen):
+        return f"the call at line {found.lineno}, into which purify cannot see"
+    if isinstance(found, MayRaise):
+        return f"{found.what} at line {found.lineno}"
+    return f"the `{type(found).__name__.lower()}` at line {found.lineno}"
 
 
 def _callee_name(callee: Callee, call: ast.Call) -> str:

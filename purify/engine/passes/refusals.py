@@ -22,7 +22,7 @@ from ..syntax import (
     walk_own,
 )
 from ..transformer import walk
-from . import aliasing, exceptions
+from . import aliasing, callbacks, copies, dispatch, exceptions, held
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -33,7 +33,8 @@ def check(ctx: MethodContext) -> list[PurifyError]:
     fn = ctx.method.node
     checks = (_check_statements, _check_self_uses, _check_nested_writes, _check_container_mutation,
               _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
-              _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check)
+              _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
+              copies.check, dispatch.check, held.check)
     found = []
     for run in checks:
         try:

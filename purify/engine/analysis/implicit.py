@@ -1,0 +1,108 @@
+"""Exceptions nobody wrote: the operations of a method that raise on some values.
+
+A `raise` or `assert` is not the only way out of a method. `self.d[k]` raises `KeyError` when
+`k` is missing, `x / n` raises `ZeroDivisionError` when `n` is 0, `int(s)` raises `ValueError`,
+and a function purify cannot see into may raise anything. When one of them runs after the
+method changed the state and a caller's `try` catches it, Python keeps the changes and the pure
+method loses them (passes/exceptions.py refuses that). So the effects analysis counts each of
+them as a place the method may raise (`raises` says what, for the message).
+
+Counted, conservatively: subscripts (read or written), division, modulo, floor division and
+powers unless the right operand is a constant that cannot fail, `@` (shapes), unpacking a value
+that is no display of the same length, attributes of local values (`x.shape` when `x` may be
+None), properties that may raise, and every call that does not thread the state, except the
+builtins below, which raise only on values of the wrong type. Operators on the state's numbers
+and arrays are taken not to raise `TypeError`: that is a bug in every run, not an exception a
+handler is written for.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..model import Method, MethodKind
+from ..syntax import arg_names, assigned_names, dotted, is_self
+from .facts import facts
+
+SAFE_CALLS = frozenset({"len", "isinstance", "issubclass", "print", "abs", "bool", "str", "repr", "type", "id",
+                        "callable", "hasattr", "range", "enumerate", "zip", "reversed", "list", "tuple",
+                        "sum", "all", "any", "super"})
+_DIVISIONS = (ast.Div, ast.FloorDiv, ast.Mod)
+
+
+def raises(n: ast.AST, method: Method, self_name: str) -> str | None:
+    """What `n` (a node of the method's own body, no threading call) may raise, or None."""
+    if isinstance(n, ast.Subscript):
+        return f"`{_short(n)}` (KeyError or IndexError)"
+    if isinstance(n, ast.BinOp):
+        return _operator(n, n.op, n.right)
+    if isinstance(n, ast.AugAssign):
+        return _operator(n, n.op, n.value)
+    if isinstance(n, ast.Call):
+        name = dotted(n.func)
+        if name in SAFE_CALLS:
+            return None
+        return f"the call `{_short(n.func)}(...)`, into which purify cannot see"
+    if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
+        return _attribute(n, method, self_name)
+    if isinstance(n, ast.Assign) and any(isinstance(t, (ast.Tuple, ast.List)) for t in n.targets):
+        return _unpacking(n)
+    return None
+
+
+def _operator(n: ast.AST, op: ast.operator, right: ast.expr) -> str | None:
+    if isinstance(op, ast.MatMult):
+        return f"`{_short(n)}` (ValueError on shapes that do not match)"
+    if isinstance(op, _DIVISIONS) and not _nonzero(right):
+        return f"`{_short(n)}` (ZeroDivisionError)"
+    if isinstance(op, ast.Pow) and not (isinstance(right, ast.Constant) and isinstance(right.value, (int, float))
+                                        and right.value >= 0):
+        return f"`{_short(n)}` (ZeroDivisionError or OverflowError)"
+    return None
+
+
+def _nonzero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value != 0 \
+        and not isinstance(node.value, bool)
+
+
+def _attribute(n: ast.Attribute, method: Method, self_name: str) -> str | None:
+    if is_self(n.value, self_name):
+        target = method.owner.methods.get(n.attr)  # a property of the class that holds the read
+        summary = target.summary if target is not None and target.kind == MethodKind.PROPERTY else None
+        if summary is not None and summary.raises is not None:
+            return f"the property `{_short(n)}`, which may raise"
+        return None
+    root = n.value
+    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if isinstance(root, ast.Name) and root.id in _locals(method):
+        return f"`{_short(n)}` (AttributeError)"
+    return None
+
+
+def _unpacking(n: ast.Assign) -> str | None:
+    value = n.value
+    for t in n.targets:
+        if isinstance(t, (ast.Tuple, ast.List)) and not (
+                isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(t.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*t.elts, *value.elts))):
+            return f"the unpacking `{_short(t)} = ...` (ValueError)"
+    return None
+
+
+def _locals(method: Method) -> set[str]:
+    """The method's parameters (after self) and the names it binds: values of any type."""
+    fn = method.node
+    kept = fn.__dict__.get("_purify_locals")
+    if kept is None:
+        names = assigned_names(facts(fn).own) | set(arg_names(fn))
+        if method.kind.has_self and arg_names(fn):
+            names.discard(arg_names(fn)[0])
+        kept = fn.__dict__["_purify_locals"] = names
+    return kept  # type: ignore[no-any-return]
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,82 @@
+"""Refuse `super().m()` where the base's method would dispatch differently in this class.
+
+Python looks `self.x` up on the instance's class. A method a class inherits is converted again
+for that class (analysis/classes.py), so its `self.helper()` runs the override and its
+`self.SIZE` reads the subclass's constant. `super().step()` instead calls the base's pure
+function, converted for the base: there `self.helper()` is the base's `helper` and `self.SIZE`
+the base's `SIZE`. When the class being converted (or a class between it and that base)
+overrides a name the base's method, or a method it calls, looks up through self, the two
+differ, and purify refuses the `super()` call rather than run the base's version silently.
+`super().__init__(...)` is checked the same way (`Base.__init__` calling `self.setup()`).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis.calls import CallKind
+from ..analysis.facts import facts
+from ..model import ClassModel, Method
+from ..syntax import arg_names, targets_of
+from .base import MethodContext
+
+_MSG = ("super().{name}() runs {base}.{name} as converted for {base}, where self.{attr} is {base}'s; "
+        "Python looks self.{attr} up on the instance's class, where {cls} overrides it")
+_HINT = ("write the base's steps into {cls}.{name} without super() (purify converts them for {cls}), or pass "
+         "what differs to {base}.{name} as an argument")
+
+
+def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    for n in facts(fn).own:
+        if not isinstance(n, ast.Call):
+            continue
+        callee = ctx.method.callees.get(id(n))
+        if callee is None or callee.kind is not CallKind.SUPER or not callee.targets:
+            continue
+        base, method = callee.targets[0]
+        for where, attr in _looked_up(base, method):
+            overriding = _overriding(ctx.model, where, attr)
+            if overriding is not None:
+                raise ctx.error(n, _MSG.format(name=callee.name, base=base.name, attr=attr, cls=overriding.name),
+                                _HINT.format(cls=ctx.model.name, name=callee.name, base=base.name))
+
+
+def _looked_up(cls: ClassModel, method: Method) -> list[tuple[ClassModel, str]]:
+    """(class it resolves in, name) for every `self.name` that is no field, in `method` as converted
+    for `cls` and in the methods it calls (own calls stay in `cls`, super() calls go up)."""
+    out: list[tuple[ClassModel, str]] = []
+    seen: set[tuple[int, int]] = set()
+    todo = [(cls, method)]
+    while todo:
+        c, m = todo.pop()
+        if (id(c.node), id(m.node)) in seen:
+            continue
+        seen.add((id(c.node), id(m.node)))
+        self_name = (arg_names(m.node) or [""])[0]
+        for n in facts(m.node).every:
+            if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == self_name
+                    and n.attr not in c.fields):
+                out.append((c, n.attr))
+        for callee in m.callees.values():
+            if callee.kind in (CallKind.OWN, CallKind.SUPER):
+                todo += [(t_cls, t) for t_cls, t in callee.targets]
+    return out
+
+
+def _overriding(model: ClassModel, resolved_in: ClassModel, attr: str) -> ClassModel | None:
+    """The class from `model` up to (not including) `resolved_in` whose body defines `attr`."""
+    c: ClassModel | None = model
+    while c is not None and c.node is not resolved_in.node:
+        if attr in _defined(c.node):
+            return c
+        c = c.bases[0] if c.bases else None
+    return None
+
+
+def _defined(node: ast.ClassDef) -> set[str]:
+    out: set[str] = set()
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(stmt.name)
+        out |= {t.id for t in targets_of(stmt) if isinstance(t, ast.Name)}
+    return out
