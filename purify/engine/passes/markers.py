@@ -8,13 +8,32 @@ import ast
 
 from .. import templates
 from ..analysis.facts import facts
-from ..syntax import origin
+from ..syntax import origin, self_chain
 from .base import MethodContext
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     init = ctx.method.kind == "init"
-    _Markers(ctx, init, _local_objects(ctx) if init else set()).visit(fn)
+    _Markers(ctx, init, _local_objects(ctx) if init else set(), set() if init else _stored_objects(ctx)).visit(fn)
+
+
+def _stored_objects(ctx: MethodContext) -> set[int]:
+    """Outside __init__, constructor calls stored straight into the state (`self.child = Child()`,
+    `self.cs[0] = Child()`, `self.cs = [Child(), Child()]`): the state holds their States, as in
+    __init__. (Objects made into locals stay objects, see `_local_objects`.)"""
+    out: set[int] = set()
+    for n in facts(ctx.method.node).own:
+        if isinstance(n, ast.Assign) and all(self_chain(t, ctx.self_name) for t in n.targets):
+            values = [n.value]
+            while values:
+                v = values.pop()
+                if isinstance(v, ast.Call):
+                    out.add(id(v))
+                elif isinstance(v, (ast.List, ast.Tuple)):
+                    values += v.elts
+                elif isinstance(v, (ast.ListComp, ast.GeneratorExp)):
+                    values.append(v.elt)
+    return out
 
 
 def _local_objects(ctx: MethodContext) -> set[int]:
@@ -26,8 +45,8 @@ def _local_objects(ctx: MethodContext) -> set[int]:
 
 
 class _Markers(ast.NodeTransformer):
-    def __init__(self, ctx: MethodContext, init: bool, keep: set[int]) -> None:
-        self.ctx, self.init, self.keep = ctx, init, keep
+    def __init__(self, ctx: MethodContext, init: bool, keep: set[int], stored: set[int]) -> None:
+        self.ctx, self.init, self.keep, self.stored = ctx, init, keep, stored
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
@@ -40,6 +59,7 @@ class _Markers(ast.NodeTransformer):
             # The helper of the same behaviour, so `purify convert` output needs no purify.
             node.func = ast.copy_location(ast.Name(f"_{api}", ast.Load()), node.func)
             self.ctx.helpers.add(f"_{api}")
-        if self.init and id(origin(node)) not in self.keep and self.ctx.resolver.stateful(node.func) is not None:
+        made_here = self.init and id(origin(node)) not in self.keep or id(origin(node)) in self.stored
+        if made_here and self.ctx.resolver.stateful(node.func) is not None:
             node.func = templates.expr("cls_.init", node.func, cls_=node.func)
         return node

@@ -13,6 +13,7 @@ from .. import templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..syntax import origin, self_chain, targets_of
+from . import children
 from .base import MethodContext
 
 
@@ -65,7 +66,8 @@ class _Reads(ast.NodeTransformer):
             return node
         if not (isinstance(node.value, ast.Name) and node.value.id == self.ctx.self_name):
             self.generic_visit(node)
-            return node
+            on_class = children.class_read(self.ctx, node, node.value)  # a child's constant or property
+            return on_class if on_class is not None else node
         return self._self_attr(node)
 
     def _self_attr(self, node: ast.Attribute) -> ast.AST:

@@ -21,7 +21,7 @@ from ..syntax import (
     targets_of,
     walk_own,
 )
-from . import aliasing, exceptions
+from . import aliasing, children, exceptions, hygiene
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -32,7 +32,8 @@ def check(ctx: MethodContext) -> list[PurifyError]:
     fn = ctx.method.node
     checks = (_check_statements, _check_self_uses, _check_nested_writes, _check_container_mutation,
               _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
-              _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check)
+              _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check,
+              hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols)
     found = []
     for run in checks:
         try:
