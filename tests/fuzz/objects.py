@@ -284,6 +284,18 @@ class _Gen:
         return self.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=6))
 
 
+def parse(text: str) -> ObjectCase:
+    """The case `ObjectCase.describe()` wrote (the regressions kept in tests/fuzz/regressions/)."""
+    import ast
+
+    source, _, rest = text.partition("\n# xs = ")
+    lines = [ln[2:] for ln in ("# xs = " + rest).splitlines() if ln.startswith("# ")]
+    arg = lines[0].removeprefix("xs = ")
+    init = lines[1].removeprefix("p = ")
+    calls = ast.literal_eval(lines[-1].removeprefix("pure API calls: "))
+    return ObjectCase(source + "\n", init, lines[2:-1], calls, arg)
+
+
 @st.composite
 def cases(draw: Callable[[Any], Any]) -> ObjectCase:
     return _Gen(draw).case()
