@@ -417,6 +417,27 @@ def test_default_arguments_are_evaluated_in_the_class_body(tmp_path):
     assert (int(out[0]), out[1]) == (6, 3)
 
 
+def test_inherited_methods_and_init_keep_their_defaults():
+    source = """
+    @purify.stateful
+    class Base:
+        LIMIT = 3
+
+        def __init__(self, a=LIMIT):
+            self.a = a
+
+        def f(self, k=LIMIT - 1):
+            self.a += k
+            return self.a
+
+    @purify.stateful
+    class Sub(Base):
+        def g(self):
+            return self.a
+    """
+    compare_three(source, "Sub", (), [("f", ()), ("g", ()), ("f", (1,))])
+
+
 @pytest.mark.parametrize("name", ["init", "State"])
 def test_a_field_named_like_the_pure_api_is_refused(name):
     source = f"""

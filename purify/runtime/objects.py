@@ -53,6 +53,8 @@ def _original(cls: type, attr: str) -> Any:
             continue
         if isinstance(value, instances.Method):
             return value.pure
+        if value is instances.eager_init:  # a decorated base's __init__: its pure init's defaults
+            return getattr(klass.__dict__["__purify__"].pure["init"], "__wrapped__", None)
         if isinstance(value, (staticmethod, classmethod)):
             return None
         if isinstance(value, property):
