@@ -17,17 +17,20 @@ variable PURIFY_FUZZ_EXAMPLES (default 1.0; e.g. 10 for a longer local run).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 
-from tests.fuzz import crash, differential, semantics
+from tests.fuzz import crash, differential, objects, semantics
 from tests.fuzz.programs import Program, programs
 
 SCALE = float(os.environ.get("PURIFY_FUZZ_EXAMPLES", "1"))
 DIFF_EXAMPLES = max(1, int(30 * SCALE))
 CRASH_EXAMPLES = max(1, int(120 * SCALE))
 SEM_EXAMPLES = max(1, int(40 * SCALE))
+OBJECT_EXAMPLES = max(1, int(30 * SCALE))
+REGRESSIONS = Path(__file__).parent / "fuzz" / "regressions"
 
 def ci(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, database=None, derandomize=True, print_blob=False,
@@ -54,6 +57,21 @@ def test_differential_semantics(prog: semantics.SemProgram) -> None:
 def test_crash(case: crash.CrashCase) -> None:
     note(case.source)
     crash.check_class(case)
+
+
+@ci(OBJECT_EXAMPLES)
+@given(objects.cases())
+def test_objects(case: objects.ObjectCase) -> None:
+    note(case.describe())
+    objects.check_case(case)
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("objects_*.case")), ids=lambda p: p.stem)
+def test_object_fuzzer_regressions(path: Path) -> None:
+    """The minimal programs the object fuzzer found on the engine before issue 12's fixes."""
+    case = objects.parse(path.read_text())
+    assert case.steps and case.calls
+    objects.check_case(case)
 
 
 def test_campaign_script_runs(capsys: pytest.CaptureFixture[str]) -> None:

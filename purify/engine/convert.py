@@ -14,7 +14,7 @@ from typing import TypeVar
 from ..errors import PurifyError, combined
 from . import templates
 from .model import ClassModel, Method, Resolver
-from .passes import initial
+from .passes import hygiene, initial
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
@@ -55,6 +55,7 @@ def convert(model: ClassModel, resolver: Resolver) -> Converted:
         fn = _collecting(errors, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
         if fn is not None:
             methods[method.attr(model.name)] = fn
+    errors += hygiene.check_helper_names(model, helpers)
     if errors:
         raise combined(errors)
     assert init is not None

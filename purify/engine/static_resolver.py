@@ -310,7 +310,8 @@ class StaticResolver:
                 module, attr, level = info.imports[root]
                 if attr is not None:
                     return self._imported(node, module, attr, level)
-            return None
+            alias = _module_alias(info.tree, root)
+            return self.stateful(alias) if alias is not None else None
         if len(rest) == 1 and root in info.imports:
             module, attr, level = info.imports[root]
             full = module if attr is None else (f"{module}.{attr}" if module else attr)
@@ -336,3 +337,14 @@ class StaticResolver:
         for cls in other.classes(name):
             return project.accepted(other, cls) if project.is_target(other, cls) else None
         return None
+
+
+def _module_alias(tree: ast.Module, name: str) -> ast.expr | None:
+    """`Layer = Dense` at the top of the module: what `Layer` names (the last such assignment,
+    as at run time), if it is another name or dotted name; None otherwise."""
+    found = None
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)):
+            found = stmt.value if isinstance(stmt.value, (ast.Name, ast.Attribute)) and dotted(stmt.value) != name \
+                else None
+    return found

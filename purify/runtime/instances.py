@@ -10,17 +10,19 @@ writes the child's new State back into the parent, as the original objects would
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ..engine.model import field_name
 from ..errors import PurifyError
-from . import context
+from . import context, views
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
 _TRACE = "_purify_trace"  # the trace an instance was made in, if any
 _PARENT = "_purify_parent"  # a view's (parent instance, field, index or None)
+_SHARED = "_purify_shared"  # [(weakref to a shallow copy or original, {field: what it holds})]
 
 
 # -- where an instance's State lives ---------------------------------------------
@@ -40,6 +42,10 @@ def store(obj: Any, state: Any) -> None:
     """Replace the instance's State (a view replaces its part of the parent's)."""
     d = obj.__dict__
     if STATE in d:
+        if _SHARED in d:
+            from . import sharing
+
+            sharing.check_shared_store(obj, d[_SHARED], d[STATE], state)
         d[STATE] = state
         return
     parent, field, index = d[_PARENT]
@@ -77,6 +83,47 @@ def _view(parent: Any, field: str, index: int | None, state: Any) -> Any:
     obj = object.__new__(type(state)._cls)
     obj.__dict__[_PARENT] = (parent, field, index)
     return obj
+
+
+def _view_at(parent: Any, field: str, index: int | None, state: Any) -> Any:
+    """The one view of the child at (field, index): `p.child is p.child`."""
+    return views.cached(parent, (field, index), lambda: _view(parent, field, index, state))
+
+
+def _standalone(state: Any) -> Any:
+    obj = object.__new__(type(state)._cls)
+    obj.__dict__[STATE] = state
+    return obj
+
+
+def _replaced_children(obj: Any, method: str, old: Any, new: Any) -> list[tuple[Any, Any]]:
+    """The cached child views whose place `method` gave a new object, with their states before."""
+    cache = obj.__dict__.get(views._VIEWS)
+    if not cache:
+        return []
+    fields = views.rebound_fields(type(obj).__purify__.model).get(method, frozenset())
+    out = []
+    for key in [k for k in cache if k[0] in fields and getattr(old, k[0]) is not getattr(new, k[0])]:
+        view = cache.pop(key)
+        if key[1] != "list" and _PARENT in view.__dict__:
+            out.append((view, load(view)))
+    return out
+
+
+def set_child_item(parent: Any, field: str, attr: str, index: int, value: Any) -> None:
+    """`p.layers[i] = obj` on a list of children: the new object takes the old one's place."""
+    state = load(parent)
+    items = list(getattr(state, field))
+    if not is_instance(value):
+        raise PurifyError(f"{type(parent).__name__}.{attr}[{index}] holds a child, not {type(value).__name__}",
+                          hint=f"assign an object of a @purify.stateful class: {attr}[{index}] = Child(...)")
+    _check_not_shared(parent, f"{attr}[{index}]", value)
+    views.detach_one(parent, (field, index), load, STATE, _PARENT)
+    items[index] = load(value)
+    store(parent, state._replace(**{field: tuple(items)}))
+    del value.__dict__[STATE]
+    value.__dict__[_PARENT] = (parent, field, index if index >= 0 else len(items) + index)
+    views.remember(parent, field, value.__dict__[_PARENT][2], value)
 
 
 # -- descriptors -------------------------------------------------------------------
@@ -137,9 +184,14 @@ class BoundMethod:
                 "changes would be traced once and then lost (the counter that returns 1, 1, 1)",
                 hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
                 f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
-        out, new = self.__func__(load(obj), *args, **kwargs)
+        old = load(obj)
+        out, new = self.__func__(old, *args, **kwargs)
+        replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
-        return out
+        for view, state in replaced:  # the old objects live on, with the state they had
+            del view.__dict__[_PARENT]
+            view.__dict__[STATE] = state
+        return views.live_output(obj, out, new, _view_at, _standalone) if isinstance(out, tuple) else out
 
     def __repr__(self) -> str:
         return f"<purify method {type(self.__self__).__name__}.{self.__name__} of {self.__self__!r}>"
@@ -149,36 +201,53 @@ class BoundMethod:
 
 
 def eager_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    self.__dict__[STATE] = type(self).init(*args, **kwargs)
+    state = self.__dict__[STATE] = type(self).init(*args, **kwargs)
+    _adopt_passed(self, state, (*args, *kwargs.values()))
     if not context.top_level():
         # Made inside a trace (e.g. a local Rng in __init__ under jax.jit(Model.init)):
         # its changes live and die with that trace, so its methods may run there.
         self.__dict__[_TRACE] = context.current_trace()
 
 
+def _demangled(obj: Any, name: str) -> str:
+    """`_M__secret` read from outside the class is the field written `self.__secret` in M."""
+    for klass in type(obj).__mro__[:-1]:
+        prefix = f"_{klass.__name__.lstrip('_')}__"
+        if name.startswith(prefix) and len(name) > len(prefix) and not name.endswith("__"):
+            return "__" + name[len(prefix):]
+    return name
+
+
 def getattr_(self: Any, name: str) -> Any:
     if name.startswith("__") and name.endswith("__") or not is_instance(self):
         raise AttributeError(name)
-    key = field_name(name)
+    key = field_name(_demangled(self, name))
     try:
         value = getattr(load(self), key)
     except AttributeError:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
     if is_state(value):  # a child: a view that writes back into this instance
-        return _view(self, key, None, value)
+        return _view_at(self, key, None, value)
     if isinstance(value, tuple) and not hasattr(value, "_fields") and value and all(map(is_state, value)):
-        return tuple(_view(self, key, i, v) for i, v in enumerate(value))
+        items = [_view_at(self, key, i, v) for i, v in enumerate(value)]
+        if not views.holds_list(type(self).__purify__.model, _demangled(self, name)):
+            return tuple(items)
+        return views.cached(self, (key, "list"), lambda: views.ChildList(self, key, name, items))
     return value
 
 
 def setattr_(self: Any, name: str, value: Any) -> None:
     state = load(self)
-    key = field_name(name)
+    key = field_name(_demangled(self, name))
     _check_not_shared(self, name, value)
     if key not in state._fields:
         raise PurifyError(f"{type(self).__name__} has no state field {name!r}: the state's structure is fixed "
                           f"after __init__ (fields: {', '.join(state._fields) or 'none'})",
                           hint=f"create self.{name} in __init__")
+    for _, fields in vars(_root(self)).get(_SHARED, ()):
+        if _root(self) is self:
+            fields.pop(key, None)  # rebinding a field of a copy ends the sharing, as in Python
+    views.detach(self, key, load, STATE, _PARENT)
     store(self, state._replace(**{key: as_state(value)}))
     _adopt(self, key, value)
 
@@ -203,12 +272,36 @@ def _adopt(parent: Any, field: str, value: Any) -> None:
         if is_instance(item):
             del item.__dict__[STATE]
             item.__dict__[_PARENT] = (parent, field, index)
+            views.remember(parent, field, index, item)
+
+
+def _adopt_passed(obj: Any, state: Any, args: tuple[Any, ...]) -> None:
+    """`P(k)` storing the object `k` as a child: in Python the caller's `k` and `p.k` are one
+    object from then on, so `k` becomes a view of the field (as after `p.k = k`)."""
+    passed = {id(d[STATE]): a for a in args if is_instance(a) and STATE in (d := vars(a))}
+    if not passed:
+        return
+    for field, value in zip(state._fields, state):
+        items = list(enumerate(value)) if isinstance(value, tuple) and not is_state(value) else [(None, value)]
+        for index, item in items:
+            child = passed.get(id(item))
+            if child is not None and is_state(item):
+                del child.__dict__[STATE]
+                child.__dict__[_PARENT] = (obj, field, index)
 
 
 def copy_(self: Any) -> Any:
     """`copy.copy(obj)`: a new object with the same State (a child's copy leaves its parent)."""
+    from . import sharing  # (sharing imports this module)
+
+    state = load(self)
     new = object.__new__(type(self))
-    new.__dict__[STATE] = load(self)
+    new.__dict__[STATE] = state
+    shared = sharing.shared_by_copy(self, state)
+    if shared:  # Python's copy shares these with the original: a later change to one is refused
+        root = _root(self) if _PARENT in vars(self) else self
+        root.__dict__.setdefault(_SHARED, []).append((weakref.ref(new), shared))
+        new.__dict__[_SHARED] = [(weakref.ref(root), shared)]  # one dict: rebinding on either side ends it
     return new
 
 

@@ -21,7 +21,7 @@ from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, error_at
-from . import context, helpers, instances
+from . import config, context, helpers, instances, objects, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
@@ -85,13 +85,15 @@ def stateful(cls: T) -> T:
     model = analyse(src.node, origin, resolver)
     conv = convert(model, resolver)
     state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
-    bindings = _bindings(cls, state, model, resolver)
+    bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
-    pure = compile_functions(fns, filename=src.filename, flags=src.future_flags, globals_=globals_,
-                             cells=cells, bindings=bindings, origin=src.node, qualname=cls.__qualname__)
+    with objects.defaults_deferred(fns):
+        pure = compile_functions(fns, filename=src.filename, flags=src.future_flags, globals_=globals_,
+                                 cells=cells, bindings=bindings, origin=src.node, qualname=cls.__qualname__)
     pure_by_attr = {"init": pure["init"]}
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
+    objects.python_defaults(cls, pure_by_attr)
     info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver))
     _install(cls, info)
     return cls
@@ -120,12 +122,16 @@ def _at_caller(err: PurifyError) -> PurifyError:
                        end_col=end_col)
 
 
-def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver) -> dict[str, Any]:
+def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolver,
+              used: set[str]) -> dict[str, Any]:
     """Names the generated code uses that the user's functions may not see: the class, its
     State, the helpers, and the child and base classes named in the class (which may be
     locals of an enclosing function)."""
     out: dict[str, Any] = {model.name: cls, model.state_name: state}
-    out.update({name: getattr(helpers, name) for name in RUNTIME_HELPERS})
+    # Only the helpers the code calls: any other name stays the user's (a module's own `_merge`).
+    out.update({name: getattr(helpers, name) for name in RUNTIME_HELPERS if name in used})
+    if "_setitem" in used:
+        out["_setitem"] = sharing._setitem  # records what __init__'s item writes replace
     exprs = [f.child for f in model.fields.values() if f.child is not None]
     exprs += [m.owner.base_expr for m in model.methods.values() if m.owner.base_expr is not None]
     for expr in exprs:
@@ -188,6 +194,7 @@ def _install(cls: type, info: ClassInfo) -> None:
     cls.__getattr__ = instances.getattr_
     cls.__setattr__ = instances.setattr_
     cls.__purify_state__ = instances.StateOf()
+    objects.install_fields_and_aliases(cls, info)
     for name, fn in (("__copy__", instances.copy_), ("__deepcopy__", instances.deepcopy_)):
         if name not in cls.__dict__:
             setattr(cls, name, fn)
@@ -198,11 +205,14 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
 
     def init(*args: Any, **kwargs: Any) -> Any:
         _check_children_current(info)
-        with context.in_init():
+        with context.in_init(), sharing.recording() as replaced:
             state = pure_init(*args, **kwargs)
         state = _normalize(state)
         _validate(info, state)
         _check_in_place(info, state)
+        config.check_static(info.model, state)
+        config.check_state_types(info.model, state)
+        sharing.check(info.model, info.state._cls, pure_init, state, args, kwargs, info.resolver.globals, replaced)
         return state
 
     init.__name__, init.__qualname__ = "init", f"{info.state._cls.__qualname__}.init"

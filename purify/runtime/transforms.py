@@ -66,18 +66,38 @@ def _jit_on_instance(compiled: Callable[..., Any], slots: dict[str, Any]) -> Cal
     """The hot path of a user-made instance: its State sits in its __dict__."""
     def call(*args: Any, **kwargs: Any) -> Any:
         # Forwarding an empty **kwargs costs ~5% of a tiny step in jax.jit's C++ dispatch.
-        if kwargs:
-            out, slots[STATE] = compiled(slots[STATE], *args, **kwargs)
-        else:
-            out, slots[STATE] = compiled(slots[STATE], *args)
+        try:
+            if kwargs:
+                out, slots[STATE] = compiled(slots[STATE], *args, **kwargs)
+            else:
+                out, slots[STATE] = compiled(slots[STATE], *args)
+        except jax.errors.JaxRuntimeError as e:
+            if _DONATED not in str(e):
+                raise
+            out, slots[STATE] = compiled(slots[STATE], *_copies(args), **_copies(kwargs))
         return out
     return call
+
+
+# `purify.jit(obj.add)(obj.w)`: an argument that is one of the state's buffers, which the call
+# donates. XLA refuses before running anything (the state is intact), so the call runs again
+# with copies of the arguments: the same values, as in Python.
+_DONATED = "previously donated"
+
+
+def _copies(args: Any) -> Any:
+    return jax.tree_util.tree_map(lambda x: x.copy() if isinstance(x, jax.Array) else x, args)
 
 
 def _jit_on_view(compiled: Callable[..., Any], obj: Any) -> Callable[..., Any]:
     """A child read from its parent (`purify.jit(model.encoder)`): its State lives in the parent's."""
     def call(*args: Any, **kwargs: Any) -> Any:
-        out, new = compiled(load(obj), *args, **kwargs)
+        try:
+            out, new = compiled(load(obj), *args, **kwargs)
+        except jax.errors.JaxRuntimeError as e:
+            if _DONATED not in str(e):
+                raise
+            out, new = compiled(load(obj), *_copies(args), **_copies(kwargs))
         store(obj, new)
         return out
     return call

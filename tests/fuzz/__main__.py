@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import crash, differential, forms, semantics
+from . import crash, differential, forms, objects, semantics
 from .campaign import run
 from .programs import programs
 
@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", type=int, default=1000, help="programs per fuzzer (default 1000)")
-    p.add_argument("--kind", choices=["diff", "crash", "sem", "both"], default="both",
-                   help="sem: the differential fuzzer on issue 12's constructs (tests/fuzz/semantics.py)")
+    p.add_argument("--kind", choices=["diff", "crash", "sem", "objects", "both"], default="both",
+                   help="both: diff and crash; sem: the differential fuzzer on issue 12's constructs "
+                        "(tests/fuzz/semantics.py); objects: the object-semantics fuzzer (tests/fuzz/objects.py)")
     p.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random)")
     p.add_argument("--keep-going", action="store_true", help="record failures and go on (no shrinking)")
     p.add_argument("--out", default=None, help="directory for failing programs")
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             stats_args = (semantics.semantic_programs(tuple(args.sem_kind or semantics.KINDS)), check_sem,
                           lambda prog: f"{prog.describe()}# modes: {','.join(prog.modes)}\n",
                           (differential.Mismatch, differential.InvalidProgram))
+        elif kind == "objects":
+            stats_args = (objects.cases(), objects.check_case, lambda c: c.describe(),
+                          (differential.Mismatch, objects.InternalError))
         else:
             stats_args = (crash.classes(), crash.check_class, lambda c: c.source, (crash.Crash,))
         stats = run(kind, *stats_args, examples=args.examples, seed=args.seed, keep_going=args.keep_going,

@@ -163,7 +163,7 @@ def _child(field: Field, name: str, resolver: Resolver) -> Callee:
 
 
 def _items(field: Field, name: str, resolver: Resolver) -> Callee:
-    targets, known = [], bool(field.items)
+    targets, statics, known = [], [], bool(field.items)
     for expr in field.items:
         child = resolver.stateful(expr)
         target = child.methods.get(name) if child is not None else None
@@ -171,4 +171,8 @@ def _items(field: Field, name: str, resolver: Resolver) -> Callee:
             known = False
         elif target.kind.has_self:
             targets.append((child, target))
+        else:
+            statics.append((child, target))
+    if statics and not targets and known:  # `self.cs[i].make()`: a static or class method of every item
+        return Callee(CallKind.STATIC, name, tuple(statics), True, field)
     return Callee(CallKind.ITEM, name, tuple(targets), known, field)

@@ -107,6 +107,24 @@ def _check_class(ctx: _Ctx) -> None:
             ctx.refuse(stmt, f"a @stateful class cannot define {stmt.name}",
                        f"remove it: {_REFUSED_DUNDERS[stmt.name]}")
         _check_lambda_methods(ctx, stmt)
+        _check_nested_defs(ctx, stmt)
+
+
+_COMPOUND = (ast.If, ast.Try, ast.For, ast.While, ast.With)
+
+
+def _check_nested_defs(ctx: _Ctx, stmt: ast.stmt) -> None:
+    """A method defined under an `if` (or `try`, `for`, `with`) of the class body: which one
+    exists is decided when the class body runs, and purify reads the definitions from the text."""
+    if not isinstance(stmt, _COMPOUND) and type(stmt).__name__ != "TryStar":
+        return
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            ctx.refuse(n, f"method {n.name} is defined inside `{type(stmt).__name__.lower()}` in the class body, "
+                       "so purify cannot tell from the text which definition the class gets",
+                       f"define {n.name} once at the top level of the class body and choose inside it "
+                       f"(`def {n.name}(self): if FLAG: ... else: ...`)")
+            return
 
 
 def _check_lambda_methods(ctx: _Ctx, stmt: ast.stmt) -> None:
@@ -254,6 +272,11 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
 
     visit(init.node.body)
     for attr, f in fields.items():
+        if attr in _RESERVED:
+            ctx.refusals.append(error_at(f.node, init.origin.filename, f"attribute self.{attr} has the name of "
+                                         f"Cls.{attr}, part of the class's pure API, so obj.{attr} would read "
+                                         f"{model.name}.{attr}", f"rename the attribute (e.g. self.{attr}_)",
+                                         init.origin.lines))
         if attr in model.methods:
             ctx.refusals.append(error_at(f.node, init.origin.filename, f"attribute self.{attr} has the name of a "
                                          "method", "rename the attribute or the method", init.origin.lines))

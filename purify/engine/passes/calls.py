@@ -23,6 +23,7 @@ from ..analysis.effects import site_of
 from ..analysis.facts import facts
 from ..syntax import Link, dotted, origin, self_chain
 from ..transformer import walk
+from . import children
 from .base import MethodContext, StatementPass
 
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
@@ -327,6 +328,12 @@ class CallsPass(StatementPass):
         value held in state (`self.w.sum()`), read with state field names."""
         ctx = self.ctx
         chain = self_chain(call.func, ctx.self_name)
+        if isinstance(call.func, ast.Attribute) and children.child_class(ctx, call.func.value) is not None:
+            value = ctx.load_chain(chain[:-1]) if chain else call.func.value
+            on_class = children.class_read(ctx, call.func, value)  # a child's static or class method
+            if on_class is not None:
+                call.func = on_class
+                return
         if not chain:
             return
         if len(chain) == 1 and chain[0][1] == "_replace" and ctx.field("_replace") is None:

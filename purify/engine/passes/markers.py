@@ -8,22 +8,42 @@ import ast
 
 from .. import templates
 from ..analysis.facts import facts
-from ..syntax import origin
+from ..syntax import origin, self_chain
 from ..transformer import Transformer
 from .base import MethodContext
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     init = ctx.method.kind == "init"
-    if any(n.__class__ is ast.Call and _is_marked(ctx, n, init) for n in facts(ctx.method.node).every):
-        _Markers(ctx, init, _local_objects(ctx) if init else set()).visit(fn)  # else no walk of the copy
+    stored = set() if init else _stored_objects(ctx)
+    if any(n.__class__ is ast.Call and _is_marked(ctx, n, init, stored) for n in facts(ctx.method.node).every):
+        _Markers(ctx, init, _local_objects(ctx) if init else set(), stored).visit(fn)  # else no walk of the copy
 
 
-def _is_marked(ctx: MethodContext, call: ast.Call, init: bool) -> bool:
+def _is_marked(ctx: MethodContext, call: ast.Call, init: bool, stored: set[int]) -> bool:
     """A call of the user's method this pass rewrites: a purify marker or helper, or (in
-    `__init__`) a constructor of a @stateful class."""
+    `__init__`, or stored straight into the state) a constructor of a @stateful class."""
     return ctx.resolver.purify_api(call.func) in _REWRITTEN_API or (
-        init and ctx.resolver.stateful(call.func) is not None)
+        (init or id(call) in stored) and ctx.resolver.stateful(call.func) is not None)
+
+
+def _stored_objects(ctx: MethodContext) -> set[int]:
+    """Outside __init__, constructor calls stored straight into the state (`self.child = Child()`,
+    `self.cs[0] = Child()`, `self.cs = [Child(), Child()]`): the state holds their States, as in
+    __init__. (Objects made into locals stay objects, see `_local_objects`.)"""
+    out: set[int] = set()
+    for n in facts(ctx.method.node).own:
+        if isinstance(n, ast.Assign) and all(self_chain(t, ctx.self_name) for t in n.targets):
+            values = [n.value]
+            while values:
+                v = values.pop()
+                if isinstance(v, ast.Call):
+                    out.add(id(v))
+                elif isinstance(v, (ast.List, ast.Tuple)):
+                    values += v.elts
+                elif isinstance(v, (ast.ListComp, ast.GeneratorExp)):
+                    values.append(v.elt)
+    return out
 
 
 def _local_objects(ctx: MethodContext) -> set[int]:
@@ -38,8 +58,8 @@ _REWRITTEN_API = frozenset({"param", "static", "split", "merge"})
 
 
 class _Markers(Transformer):
-    def __init__(self, ctx: MethodContext, init: bool, keep: set[int]) -> None:
-        self.ctx, self.init, self.keep = ctx, init, keep
+    def __init__(self, ctx: MethodContext, init: bool, keep: set[int], stored: set[int]) -> None:
+        self.ctx, self.init, self.keep, self.stored = ctx, init, keep, stored
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
@@ -52,6 +72,7 @@ class _Markers(Transformer):
             # The helper of the same behaviour, so `purify convert` output needs no purify.
             node.func = ast.copy_location(ast.Name(f"_{api}", ast.Load()), node.func)
             self.ctx.helpers.add(f"_{api}")
-        if self.init and id(origin(node)) not in self.keep and self.ctx.resolver.stateful(node.func) is not None:
+        made_here = self.init and id(origin(node)) not in self.keep or id(origin(node)) in self.stored
+        if made_here and self.ctx.resolver.stateful(node.func) is not None:
             node.func = templates.expr("cls_.init", node.func, cls_=node.func)
         return node

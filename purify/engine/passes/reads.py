@@ -14,6 +14,7 @@ from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..syntax import origin, self_chain, targets_of
 from ..transformer import Transformer
+from . import children
 from .base import MethodContext
 
 
@@ -29,8 +30,9 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             _skip_head(n.func.args[0], ctx.self_name, skip)  # type: ignore[attr-defined]
         if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
             _skip_head(n.func, ctx.self_name, skip)
-    if any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):
-        _Reads(ctx, skip).visit(fn)  # else nothing to rewrite: no walk of the copy
+    has_children = any(f.child is not None or f.children for f in ctx.model.fields.values())
+    if has_children or any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):
+        _Reads(ctx, skip).visit(fn)  # else nothing to rewrite (a child's constants too): no walk of the copy
 
 
 def _self_read_to_rewrite(n: ast.AST, ctx: MethodContext, skip: set[int]) -> bool:
@@ -73,7 +75,8 @@ class _Reads(Transformer):
             return node
         if not (isinstance(node.value, ast.Name) and node.value.id == self.ctx.self_name):
             self.generic_visit(node)
-            return node
+            on_class = children.class_read(self.ctx, node, node.value)  # a child's constant or property
+            return on_class if on_class is not None else node
         return self._self_attr(node)
 
     def _self_attr(self, node: ast.Attribute) -> ast.AST:

@@ -22,7 +22,7 @@ from ..syntax import (
     walk_own,
 )
 from ..transformer import walk
-from . import aliasing, callbacks, copies, dispatch, exceptions, held
+from . import aliasing, callbacks, children, copies, dispatch, exceptions, held, hygiene
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -34,7 +34,8 @@ def check(ctx: MethodContext) -> list[PurifyError]:
     checks = (_check_statements, _check_self_uses, _check_nested_writes, _check_container_mutation,
               _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
-              copies.check, dispatch.check, held.check)
+              copies.check, dispatch.check, held.check,
+              hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols)
     found = []
     for run in checks:
         try:

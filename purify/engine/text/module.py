@@ -57,6 +57,7 @@ def convert_module(info: ModuleInfo, project: Project, name: str | None = None) 
     targets, already = _targets(info, project)
     if not targets:
         return ModuleResult(info.text, [], [], already)
+    _check_one_class_per_name(info, targets)
     source_index(info.origin, info.tree)  # parsed once
     classes = _convert_classes(info, project, targets, lines)
     edits = classes.edits
@@ -86,6 +87,18 @@ def convert_module(info: ModuleInfo, project: Project, name: str | None = None) 
     _check_compiles(info, text)
     notes += [n for n in project.notes if n.startswith(info.filename)]
     return ModuleResult(text, [t.name for t in targets], notes, already)
+
+
+def _check_one_class_per_name(info: ModuleInfo, targets: list[ast.ClassDef]) -> None:
+    """Two @stateful classes of one name: the emitted `NameState` and the methods that name the
+    class would read whichever definition ran last, so the first class would use the second's."""
+    seen: set[str] = set()
+    for node in targets:
+        if node.name in seen:
+            raise error_at(node, info.filename, f"a second @stateful class named {node.name} in this module: the "
+                           f"converted code names its State {node.name}State and looks both up by name, so the "
+                           "first class would use the second's", "rename one of the two classes", info.lines)
+        seen.add(node.name)
 
 
 def _unchecked(site: InPlace) -> str:

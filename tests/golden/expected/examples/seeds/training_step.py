@@ -64,7 +64,9 @@ def _split_inexact(state: Any) -> tuple[Any, Any]:
     import jax.numpy as jnp
 
     def floating(x: Any) -> bool:
-        return hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.inexact)
+        # A Python float is a parameter too: under jit it is a traced float array, and a state
+        # must split the same way eagerly and compiled.
+        return isinstance(x, (float, complex)) or hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.inexact)
 
     leaves, tree = jax.tree_util.tree_flatten(state)
     params = [x if floating(x) else None for x in leaves]
