@@ -33,3 +33,9 @@ class _Eager:
 
     def __call__(self, *args, **kwargs):
         return self.__getattr__("__call__")(*args, **kwargs)
+
+
+def _refuse(where, msg, hint):
+    """Without purify there is no PurifyError: a TypeError that names the file and line of the
+    `if` (the frame `where`), what is wrong and what to write instead."""
+    raise TypeError(f"{where.f_code.co_filename}:{where.f_lineno}: {msg}\n  hint: {hint}")

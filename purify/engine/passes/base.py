@@ -33,6 +33,13 @@ class MethodContext:
                 self._used.add(name)
                 return name
 
+    def fresh_named(self, name: str) -> str:
+        """`name` itself if the user's code does not use it, else `name` with a number."""
+        if name not in self._used:
+            self._used.add(name)
+            return name
+        return self.fresh(name.lstrip("_"))
+
     def cls_expr(self) -> ast.expr:
         return ast.Name(self.model.name, ast.Load())
 

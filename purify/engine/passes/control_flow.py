@@ -1,0 +1,213 @@
+"""`if` statements whose test may be traced become calls of a dispatch helper, AutoGraph style:
+
+    if self.t < 18.0:                      def _if_t_lt_18(self):
+        self = self._replace(on=True)          self = self._replace(on=True)
+                                               return self
+                                 ->        def _else_t_lt_18(self):
+                                               return self
+                                           self = _if(self.t < 18.0, _if_t_lt_18, _else_t_lt_18, (self,), ('self',))
+
+`_if` (runtime/control.py) runs the branch Python would on a concrete test and `jax.lax.cond`
+on a traced one. Each branch is a function of the locals it changes that may be bound before
+(so it can read them) and returns those that are live after the `if` (analysis/liveness.py),
+`self` among them when a branch changes the state. Tests that are never traced (constants,
+static fields, `is`/`isinstance`/`len`) stay Python `if`s, and so do `if`s whose branches
+leave the method or the loop (`return`, `break`, `continue`) or hold what cannot be a branch
+function (`del`, `global`, `nonlocal`, `yield`, `await`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .. import templates
+from ..analysis.liveness import Liveness, definitely_bound, liveness, names_in
+from ..model import FieldKind
+from ..syntax import MUTATORS, dotted, self_chain
+from .base import MethodContext, StatementPass
+
+IF = "_if"
+UNDEFINED = "_Undefined"
+HELPERS = (IF, UNDEFINED)  # in runtime/control.py
+_STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
+_IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
+_NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
+
+
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    if ctx.method.kind == "init":
+        return  # `init` runs on Python values; its body is folded into one constructor
+    if not any(isinstance(n, ast.If) for n in ast.walk(fn)):
+        return
+    fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
+
+
+class _ControlFlow(StatementPass):
+    def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
+        self.ctx, self.flow = ctx, flow
+        self.static_fields = {f.name for f in ctx.model.fields.values() if f.kind == FieldKind.STATIC}
+
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return [s]  # a nested function's control flow is its own
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(s, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                setattr(s, name, self.block(block))
+        for part in [*getattr(s, "handlers", []), *getattr(s, "cases", [])]:
+            part.body = self.block(part.body)
+        if isinstance(s, ast.If) and self._convertible(s):
+            return self._if(s)
+        return [s]
+
+    # -- which ifs -----------------------------------------------------------------
+    def _convertible(self, s: ast.If) -> bool:
+        if self._static(s.test):
+            return False
+        return not any(_leaves_branch(b) for b in (s.body, s.orelse))
+
+    def _static(self, test: ast.expr) -> bool:
+        """Is `test` a Python value under every transform (so a Python `if` is exact)?"""
+        if isinstance(test, ast.Constant):
+            return True
+        if isinstance(test, ast.BoolOp):
+            return all(self._static(v) for v in test.values)
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self._static(test.operand)
+        if isinstance(test, ast.Compare):
+            if all(isinstance(op, (ast.Is, ast.IsNot)) for op in test.ops):
+                return True
+            return all(self._static(v) for v in [test.left, *test.comparators])
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
+            return test.func.id in _STATIC_CALLS
+        chain = self_chain(test, self.ctx.self_name)
+        return bool(chain) and len(chain) == 1 and chain[0][0] == "attr" and str(chain[0][1]) in self.static_fields
+
+    # -- the rewrite -----------------------------------------------------------------
+    def _if(self, s: ast.If) -> list[ast.stmt]:
+        live = self.flow.live_after.get(id(s), frozenset()) | {self.ctx.self_name}
+        before = self.flow.bound_before.get(id(s), frozenset())
+        body, orelse = names_in(list(s.body)), names_in(list(s.orelse))
+        changed = list(dict.fromkeys([*body.bound, *orelse.bound]))
+        outputs = [n for n in changed if n in live]
+        read = set(body.read) | set(orelse.read)
+        pre = self._undefined(s, outputs, before)
+        bound = before | {n for n in outputs if n not in before and _targets(pre, n)}
+        params = [n for n in changed if n in bound and (n in outputs or n in read)]
+        stem = _stem(s.test)
+        then_name = self.ctx.fresh_named(f"_if_{stem}")
+        else_name = self.ctx.fresh_named(f"_else_{stem}")
+        defs = [self._branch(then_name, params, s.body, outputs, s), self._branch(else_name, params, s.orelse, outputs, s)]
+        self.ctx.helpers.add(IF)
+        call = templates.expr(f"{IF}(test, then, orelse, operands, names)", s, test=templates.moved(s.test),
+                              then=then_name, orelse=else_name,
+                              operands=_tuple([ast.Name(p, ast.Load()) for p in params]),
+                              names=_tuple([ast.Constant(n) for n in outputs]))
+        impure = self._impure(s, live)
+        if impure:
+            call.keywords.append(ast.keyword("impure", ast.Constant(impure)))
+        if not outputs:
+            out = [ast.copy_location(ast.Expr(call), s)]
+        else:
+            target = ast.Name(outputs[0], ast.Store()) if len(outputs) == 1 else _tuple(
+                [ast.Name(n, ast.Store()) for n in outputs], ast.Store())
+            out = [ast.copy_location(ast.Assign([target], call), s)]
+        for node in out:
+            ast.fix_missing_locations(node)
+        return pre + defs + out
+
+    def _undefined(self, s: ast.If, outputs: list[str], before: frozenset[str]) -> list[ast.stmt]:
+        """`y = _Undefined('y')` for each output not bound before that a branch may leave unbound."""
+        both = definitely_bound(s.body) & definitely_bound(s.orelse)
+        out: list[ast.stmt] = []
+        for name in outputs:
+            if name not in before and name not in both:
+                self.ctx.helpers.add(UNDEFINED)
+                out += templates.stmts(f"{name} = {UNDEFINED}({name!r})", s)
+        return out
+
+    def _branch(self, name: str, params: list[str], body: list[ast.stmt], outputs: list[str],
+                s: ast.If) -> ast.FunctionDef:
+        ret = "return " + (", ".join(outputs) if outputs else "()")
+        fn = templates.stmts(f"def {name}({', '.join(params)}):\n    {ret}", s)[0]
+        assert isinstance(fn, ast.FunctionDef)
+        fn.body = [*body, *fn.body] if body else fn.body
+        if body and isinstance(body[-1], (ast.Return, ast.Raise)):
+            fn.body = list(body)
+        return fn
+
+    def _impure(self, s: ast.If, live: frozenset[str]) -> str:
+        """What in the branches could not run as a traced branch function, or ''."""
+        for block in (s.body, s.orelse):
+            bound = set(names_in(list(block)).bound)
+            for n in _own_nodes(block):
+                if isinstance(n, ast.Call):
+                    name = dotted(n.func)
+                    if name in _IO_CALLS:
+                        return f"{name}(...) (line {n.lineno})"
+                    if (isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS
+                            and isinstance(n.func.value, ast.Name) and n.func.value.id not in bound
+                            and n.func.value.id in live):
+                        return f"{n.func.value.id}.{n.func.attr}(...) (line {n.lineno})"
+        return ""
+
+
+def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(block)
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def _leaves_branch(block: list[ast.stmt]) -> bool:
+    """Does the block leave the method or an enclosing loop, or hold what cannot be moved into a
+    function (`del`, `global`, `yield`, ...)?"""
+    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in block]
+    while todo:
+        n, in_loop = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, (ast.Return, ast.Raise, *_NOT_IN_BRANCH, ast.Yield, ast.YieldFrom, ast.Await)):
+            return True
+        if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
+            return True
+        loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
+        for child in ast.iter_child_nodes(n):
+            todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
+    return False
+
+
+def _tuple(items: list[ast.expr], ctx: ast.expr_context | None = None) -> ast.Tuple:
+    return ast.Tuple(items, ctx or ast.Load())
+
+
+_OPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne",
+        ast.In: "in", ast.NotIn: "not_in", ast.And: "and", ast.Or: "or", ast.Not: "not"}
+
+
+def _stem(test: ast.expr) -> str:
+    """A name for the branches from the test: `self.t < 18.0` -> `t_lt_18`."""
+    words: list[str] = []
+    for n in ast.walk(test):
+        if len(words) >= 6:
+            break
+        if isinstance(n, ast.Attribute):
+            words.append(n.attr)
+        elif isinstance(n, ast.Name) and n.id != "self" and not any(
+                isinstance(p, ast.Attribute) and p.value is n for p in ast.walk(test)):
+            words.append(n.id)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
+            words.append(str(n.value).split(".")[0].replace("-", "minus"))
+        elif isinstance(n, (ast.cmpop, ast.boolop, ast.unaryop)) and type(n) in _OPS:
+            words.append(_OPS[type(n)])
+    stem = re.sub(r"[^0-9a-zA-Z]+", "_", "_".join(words)).strip("_").lower()
+    return stem[:32].rstrip("_") or "test"
+
+
+def _targets(stmts: list[ast.stmt], name: str) -> bool:
+    return any(isinstance(t, ast.Name) and t.id == name for s in stmts if isinstance(s, ast.Assign) for t in s.targets)
