@@ -1,6 +1,6 @@
 """simple-pid's `PID` controller, ported to JAX: output clamping and a manual/auto mode switch.
 
-The class below is `simple_pid.PID` (simple-pid 2.0, MIT License, Copyright (c) 2018-2023
+The class below is `simple_pid.PID` (simple-pid 2.0.1, MIT License, Copyright (c) 2018-2023
 Martin Lundberg, https://github.com/m-lundberg/simple-pid) with these edits, each marked
 `# port:` in the code:
 

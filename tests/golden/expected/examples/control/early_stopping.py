@@ -10,10 +10,161 @@ single exit.
     python -m examples.control.early_stopping
 """
 
+import sys
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+
+
+class _Undefined:
+    """The value of a local that a converted `if` may leave unbound (Python would)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name} unbound>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Undefined) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple) -> Any:
+    """`if test: then() else: orelse()`, each branch a function of `operands` returning the
+    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`."""
+    if not isinstance(test, jax.core.Tracer):
+        return then(*operands) if test else orelse(*operands)
+    where = sys._getframe(1)
+    return _cond(_truth(test, where), then, orelse, operands, names, where)
+
+
+def _truth(test: Any, where: Any) -> Any:
+    """`bool(test)` of a traced scalar, as a traced bool."""
+    if test.shape != ():
+        _refuse(where, f"the test of this `if` is an array of shape {tuple(test.shape)}, which has no single "
+                "truth value", "reduce it to one value: `if jnp.any(...)` or `if jnp.all(...)`")
+    return test if test.dtype == bool else test != 0
+
+
+class _Promote(Exception):  # a signal between the two branch traces, never shown
+    """Both branches traced; their outputs differ only by types JAX promotes: trace again, cast
+    each output to the dtype in `dtypes` (None: as it is)."""
+
+
+def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
+    records: list = [None, None]
+    dtypes: list = []
+
+    def branch(index: int, fn: Any, casts: list | None) -> Any:
+        def run() -> Any:
+            out = fn(*operands)
+            values = (out,) if len(names) == 1 else tuple(out)
+            leaves, tree = jax.tree_util.tree_flatten(values)
+            arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
+            records[index] = (values, tree, leaves, arrays)
+            if records[1 - index] is not None and casts is None:
+                _check_branches(records, names, where, dtypes)
+            found = [leaves[i] for i in arrays]
+            if casts is not None:
+                found = [jax.lax.convert_element_type(x, d) if d is not None else x for x, d in zip(found, casts)]
+            return found
+
+        return run
+
+    try:
+        found = jax.lax.cond(pred, branch(0, then, None), branch(1, orelse, None))
+    except _Promote:
+        found = jax.lax.cond(pred, branch(0, then, dtypes), branch(1, orelse, dtypes))
+    _, tree, leaves, arrays = records[0]
+    leaves = list(leaves)
+    for i, x in zip(arrays, found):
+        leaves[i] = x
+    values = jax.tree_util.tree_unflatten(tree, leaves)
+    return values[0] if len(names) == 1 else values
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
+
+
+def _check_branches(records: list, names: tuple, where: Any, dtypes: list) -> None:
+    """Refuse outputs the two branches leave different (naming the variable); raise `_Promote`
+    when they differ only by types JAX promotes (Python scalars, weak types), with `dtypes` set."""
+    (true_values, *_), (false_values, *_) = records
+    promote = False
+    for name, a, b in zip(names, true_values, false_values):
+        a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
+        b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined):
+            _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
+                    f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
+        if a_tree != b_tree:
+            _refuse(where, f"`{name}` leaves the branches of this `if` on a traced value with different structures: "
+                    f"{_describe(a)} when the test is true, {_describe(b)} when it is false",
+                    f"give `{name}` the same structure in both branches (jax.lax.cond needs one type)")
+        for (path, x), (_, y) in zip(a_paths, b_paths):
+            label = name + jax.tree_util.keystr(path)
+            if _is_array(x) != _is_array(y) or (not _is_array(x) and not _same(x, y)):
+                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
+                        "when it is false, but the test is traced, so both branches must give it one array type",
+                        f"give `{label}` an array value in both branches, or branch on a Python value")
+            if not _is_array(x):
+                continue
+            dtype, ok = _joined(jax.typeof(x), jax.typeof(y))
+            if not ok:
+                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
+                        "when it is false; jax.lax.cond needs one shape and dtype",
+                        f"give `{label}` the same shape and dtype in both branches (e.g. "
+                        f"`jnp.asarray(..., dtype=...)`, `jnp.broadcast_to`)")
+            promote |= dtype is not None
+            dtypes.append(dtype)
+    if promote:
+        raise _Promote()
+
+
+def _joined(a: Any, b: Any) -> tuple[Any, bool]:
+    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote)."""
+    if a.shape != b.shape:
+        return None, False
+    if a.dtype == b.dtype:
+        return None, True
+    if not (a.weak_type or b.weak_type):
+        return None, False
+    import jax.numpy as jnp
+
+    def example(t: Any) -> Any:
+        return t.dtype.type(0).item() if t.weak_type else jnp.zeros((), t.dtype)
+
+    return jnp.result_type(example(a), example(b)), True
+
+
+def _same(x: Any, y: Any) -> bool:
+    try:
+        return x is y or bool(type(x) is type(y) and x == y)
+    except Exception:  # noqa: BLE001 - values that cannot be compared are not the same
+        return False
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, _Undefined):
+        return "unbound"
+    if isinstance(value, (bool, int, float, complex)):
+        return f"a Python {type(value).__name__}"
+    if _is_array(value):
+        return jax.typeof(value).str_short(short_dtypes=True)
+    if isinstance(value, (tuple, list, dict)) or hasattr(value, "_fields"):
+        return str(jax.tree_util.tree_map(_describe, value))
+    return repr(value)
+
+
+def _refuse(where, msg, hint):
+    """Without purify there is no PurifyError: a TypeError that names the file and line of the
+    `if` (the frame `where`), what is wrong and what to write instead."""
+    raise TypeError(f"{where.f_code.co_filename}:{where.f_lineno}: {msg}\n  hint: {hint}")
 
 
 class EarlyStoppingState(NamedTuple):
@@ -47,11 +198,16 @@ class EarlyStopping:
 
     def __call__(self: EarlyStoppingState, loss) -> tuple[Any, EarlyStoppingState]:
         self = self._replace(epoch=self.epoch + 1)
-        if loss < self.best - self.min_delta:
+
+        def _if_loss_lt_best_min_delta(self):
             self = self._replace(best=loss)
             self = self._replace(bad=0)
-        else:
+            return self
+
+        def _else_loss_lt_best_min_delta(self):
             self = self._replace(bad=self.bad + 1)
+            return self
+        self = _if(loss < self.best - self.min_delta, _if_loss_lt_best_min_delta, _else_loss_lt_best_min_delta, (self,), ('self',))
         if self.bad >= self.patience:
             self = self._replace(stopped_epoch=self.epoch)
             return True, self
