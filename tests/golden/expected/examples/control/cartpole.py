@@ -203,7 +203,7 @@ class CartPoleState(NamedTuple):
     steps_beyond_terminated: Any
 
 
-jax.tree_util.register_dataclass(CartPoleState, data_fields=['total_mass', 'polemass_length', 'state', 'steps_beyond_terminated'], meta_fields=['sutton_barto_reward_', 'gravity', 'masscart', 'masspole', 'length', 'force_mag', 'tau', 'kinematics_integrator', 'theta_threshold_radians', 'x_threshold'])
+jax.tree_util.register_dataclass(CartPoleState, data_fields=['state', 'steps_beyond_terminated'], meta_fields=['sutton_barto_reward_', 'gravity', 'masscart', 'masspole', 'total_mass', 'length', 'polemass_length', 'force_mag', 'tau', 'kinematics_integrator', 'theta_threshold_radians', 'x_threshold'])
 
 
 class CartPole:
@@ -319,7 +319,7 @@ class CartPole:
 
 CartPoleState._cls = CartPole
 CartPoleState._params = ()
-CartPoleState._static = ('sutton_barto_reward_', 'gravity', 'masscart', 'masspole', 'length', 'force_mag', 'tau', 'kinematics_integrator', 'theta_threshold_radians', 'x_threshold')
+CartPoleState._static = ('sutton_barto_reward_', 'gravity', 'masscart', 'masspole', 'total_mass', 'length', 'polemass_length', 'force_mag', 'tau', 'kinematics_integrator', 'theta_threshold_radians', 'x_threshold')
 
 
 def policy(obs):
