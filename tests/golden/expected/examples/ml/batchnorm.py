@@ -39,12 +39,18 @@ class _Undefined:
         return hash(self.name)
 
 
-def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple) -> Any:
+def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
     """`if test: then() else: orelse()`, each branch a function of `operands` returning the
-    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`."""
+    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
+    `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
     if not isinstance(test, jax.core.Tracer):
         return then(*operands) if test else orelse(*operands)
     where = sys._getframe(1)
+    if impure:
+        _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
+                f"branch does {impure}, which would then run whichever branch the value takes",
+                "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
+                "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
 
 
