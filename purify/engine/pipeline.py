@@ -12,6 +12,9 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
     writes    writes through self become `self = self._replace(...)`
     names     `self._x` becomes the State's field `self.x_`: the passes before it read and write
               attributes as the user wrote them, so none looks a field up by two names
+    early_returns  a `return` in an `if` that may be traced becomes a flag and a value, and the
+              code after that `if` runs under the flag (one exit, AutoGraph's return_statements):
+              before control_flow, which then converts those `if`s too
     control_flow  an `if` whose test may be traced becomes a call of the `_if` dispatch helper with
               its branches as functions of the locals they change: after writes (a branch's state
               changes are `self = ...` bindings, threaded like any local) and before returns (the
@@ -29,7 +32,7 @@ from collections.abc import Callable
 
 from ..errors import combined
 from .model import MethodKind
-from .passes import calls, control_flow, markers, names, reads, refusals, returns, writes
+from .passes import calls, control_flow, early_returns, markers, names, reads, refusals, returns, writes
 from .passes.base import MethodContext
 
 Rewrite = Callable[[MethodContext, ast.FunctionDef], None]
@@ -40,6 +43,7 @@ REWRITES: tuple[tuple[str, Rewrite], ...] = (
     ("calls", calls.rewrite),
     ("writes", writes.rewrite),
     ("names", names.rewrite),
+    ("early_returns", early_returns.rewrite),
     ("control_flow", control_flow.rewrite),
     ("returns", returns.rewrite),
 )

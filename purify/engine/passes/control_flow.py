@@ -29,7 +29,8 @@ from .base import MethodContext, StatementPass
 
 IF = "_if"
 UNDEFINED = "_Undefined"
-HELPERS = (IF, UNDEFINED)  # in runtime/control.py
+NOT, AND, OR, IFEXP = "_not", "_and", "_or", "_ifexp"
+HELPERS = (IF, UNDEFINED, NOT, AND, OR, IFEXP)  # in runtime/control.py
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
@@ -38,15 +39,37 @@ _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values; its body is folded into one constructor
-    if not any(isinstance(n, ast.If) for n in ast.walk(fn)):
-        return
-    fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
+    if any(isinstance(n, ast.IfExp) for n in ast.walk(fn)):
+        _IfExps(ctx).visit(fn)
+    if any(isinstance(n, ast.If) for n in ast.walk(fn)):
+        fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
+
+
+class _IfExps(ast.NodeTransformer):
+    """`a if c else b` with a test that may be traced -> `_ifexp(c, lambda: a, lambda: b)`."""
+
+    def __init__(self, ctx: MethodContext) -> None:
+        self.ctx = ctx
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        return node if node is not self.ctx.fn else self.generic_visit(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        self.generic_visit(node)
+        if static_test(self.ctx, node.test) or any(
+                isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(node)):
+            return node
+        self.ctx.helpers.add(IFEXP)
+        return templates.expr(f"{IFEXP}(test, lambda: a, lambda: b)", node, test=templates.moved(node.test),
+                              a=templates.moved(node.body), b=templates.moved(node.orelse))
 
 
 class _ControlFlow(StatementPass):
     def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
         self.ctx, self.flow = ctx, flow
-        self.static_fields = {f.name for f in ctx.model.fields.values() if f.kind == FieldKind.STATIC}
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -63,26 +86,9 @@ class _ControlFlow(StatementPass):
 
     # -- which ifs -----------------------------------------------------------------
     def _convertible(self, s: ast.If) -> bool:
-        if self._static(s.test):
+        if static_test(self.ctx, s.test):
             return False
         return not any(_leaves_branch(b) for b in (s.body, s.orelse))
-
-    def _static(self, test: ast.expr) -> bool:
-        """Is `test` a Python value under every transform (so a Python `if` is exact)?"""
-        if isinstance(test, ast.Constant):
-            return True
-        if isinstance(test, ast.BoolOp):
-            return all(self._static(v) for v in test.values)
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            return self._static(test.operand)
-        if isinstance(test, ast.Compare):
-            if all(isinstance(op, (ast.Is, ast.IsNot)) for op in test.ops):
-                return True
-            return all(self._static(v) for v in [test.left, *test.comparators])
-        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
-            return test.func.id in _STATIC_CALLS
-        chain = self_chain(test, self.ctx.self_name)
-        return bool(chain) and len(chain) == 1 and chain[0][0] == "attr" and str(chain[0][1]) in self.static_fields
 
     # -- the rewrite -----------------------------------------------------------------
     def _if(self, s: ast.If) -> list[ast.stmt]:
@@ -100,7 +106,7 @@ class _ControlFlow(StatementPass):
         else_name = self.ctx.fresh_named(f"_else_{stem}")
         defs = [self._branch(then_name, params, s.body, outputs, s), self._branch(else_name, params, s.orelse, outputs, s)]
         self.ctx.helpers.add(IF)
-        call = templates.expr(f"{IF}(test, then, orelse, operands, names)", s, test=templates.moved(s.test),
+        call = templates.expr(f"{IF}(test, then, orelse, operands, names)", s, test=templates.moved(self._test(s.test)),
                               then=then_name, orelse=else_name,
                               operands=_tuple([ast.Name(p, ast.Load()) for p in params]),
                               names=_tuple([ast.Constant(n) for n in outputs]))
@@ -117,6 +123,27 @@ class _ControlFlow(StatementPass):
             ast.fix_missing_locations(node)
         return pre + defs + out
 
+    def _test(self, test: ast.expr) -> ast.expr:
+        """`not`, `and`, `or` and chained comparisons of the test, as helpers that work on traced
+        values too (Python's own where the values are concrete)."""
+        if static_test(self.ctx, test) or any(isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield)) for n in ast.walk(test)):
+            return test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            self.ctx.helpers.add(NOT)
+            return templates.expr(f"{NOT}(x)", test, x=templates.moved(self._test(test.operand)))
+        if isinstance(test, ast.BoolOp):
+            name = AND if isinstance(test.op, ast.And) else OR
+            self.ctx.helpers.add(name)
+            first, *rest = [self._test(v) for v in test.values]
+            lambdas = [templates.expr("lambda: x", v, x=templates.moved(v)) for v in rest]
+            return templates.expr(f"{name}(first, rest)", test, first=templates.moved(first), rest=lambdas)
+        if isinstance(test, ast.Compare) and len(test.ops) > 1 and all(
+                isinstance(v, (ast.Name, ast.Attribute, ast.Constant)) for v in test.comparators[:-1]):
+            parts = [ast.copy_location(ast.Compare(left, [op], [right]), test) for left, op, right in
+                     zip([test.left, *test.comparators[:-1]], test.ops, test.comparators)]
+            return self._test(ast.copy_location(ast.BoolOp(ast.And(), parts), test))
+        return test
+
     def _undefined(self, s: ast.If, outputs: list[str], before: frozenset[str]) -> list[ast.stmt]:
         """`y = _Undefined('y')` for each output not bound before that a branch may leave unbound."""
         both = definitely_bound(s.body) & definitely_bound(s.orelse)
@@ -132,6 +159,7 @@ class _ControlFlow(StatementPass):
         ret = "return " + (", ".join(outputs) if outputs else "()")
         fn = templates.stmts(f"def {name}({', '.join(params)}):\n    {ret}", s)[0]
         assert isinstance(fn, ast.FunctionDef)
+        body = [b for b in body if not isinstance(b, ast.Pass)]
         fn.body = [*body, *fn.body] if body else fn.body
         if body and isinstance(body[-1], (ast.Return, ast.Raise)):
             fn.body = list(body)
@@ -151,6 +179,27 @@ class _ControlFlow(StatementPass):
                             and n.func.value.id in live):
                         return f"{n.func.value.id}.{n.func.attr}(...) (line {n.lineno})"
         return ""
+
+
+def static_test(ctx: MethodContext, test: ast.expr) -> bool:
+    """Is `test` a Python value under every transform (so a Python `if` is exact)? Constants,
+    static fields, identity tests and the builtins that answer in Python, and what they make."""
+    if isinstance(test, ast.Constant):
+        return True
+    if isinstance(test, ast.BoolOp):
+        return all(static_test(ctx, v) for v in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return static_test(ctx, test.operand)
+    if isinstance(test, ast.Compare):
+        if all(isinstance(op, (ast.Is, ast.IsNot)) for op in test.ops):
+            return True
+        return all(static_test(ctx, v) for v in [test.left, *test.comparators])
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
+        return test.func.id in _STATIC_CALLS
+    chain = self_chain(test, ctx.self_name)
+    if not chain or len(chain) != 1 or chain[0][0] != "attr":
+        return False
+    return any(f.name == str(chain[0][1]) and f.kind == FieldKind.STATIC for f in ctx.model.fields.values())
 
 
 def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:

@@ -1,0 +1,297 @@
+"""Control flow on traced values (issue 13): `if`/`elif`/`else`, early returns, `not`/`and`/`or`
+and chained comparisons in tests, converted to `jax.lax.cond` through the `_if` dispatch helper.
+
+Every class runs every way against its undecorated self: the decorated instance eagerly, the
+pure API under `jax.jit`, under `jax.vmap` with lanes that take different branches (each lane
+against its own plain run), under `jax.grad`, and the module `purify convert` writes.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import purify
+import pytest
+
+from tests.conftest import line_in, load_module, undecorated
+from tests.fuzz.cli import convert_file
+
+THERMOSTAT = """
+@purify.stateful
+class Thermostat:
+    def __init__(self, low=18.0, high=22.0):
+        self.low, self.high = low, high
+        self.t = jnp.asarray(20.0)
+        self.on = jnp.asarray(False)
+
+    def step(self, outside):
+        # hysteresis: switch on below low, off above high
+        if self.t < self.low:
+            self.on = True
+        elif self.t > self.high:
+            self.on = False
+        heat = 0.5 if self.on else 0.0
+        self.t = self.t + heat + 0.1 * (outside - self.t)
+        return self.t
+"""
+
+EARLY = """
+@purify.stateful
+class EarlyStopping:
+    def __init__(self, patience=2):
+        self.patience = patience
+        self.best = jnp.asarray(jnp.inf)
+        self.bad = jnp.asarray(0)
+
+    def step(self, loss):
+        if loss < self.best:
+            self.best = loss
+            self.bad = jnp.asarray(0)
+            return False
+        self.bad += 1
+        if self.bad >= self.patience:
+            return True
+        return False
+"""
+
+CLAMP = """
+@purify.stateful
+class Clamped:
+    def __init__(self, lo=-1.0, hi=1.0, mode="auto"):
+        self.lo, self.hi, self.mode = lo, hi, mode
+        self.x = jnp.asarray(0.0)
+        self.auto = jnp.asarray(True)
+
+    def step(self, u):
+        if not self.auto:
+            return self.x
+        if self.mode == "auto":  # static configuration: a Python if
+            x = self.x + u
+        else:
+            x = self.x
+        if x > self.hi:
+            x = self.hi
+        elif x < self.lo:
+            x = self.lo
+        if self.lo < x < self.hi and u != 0:
+            x = x * 0.5 + self.x * 0.5
+        self.x = x
+        return x * 2
+
+    def toggle(self):
+        self.auto = not self.auto
+"""
+
+INPUTS = {"Thermostat": [15.0, 30.0, 30.0, 10.0, 10.0, 25.0], "EarlyStopping": [3.0, 2.0, 2.5, 2.6, 2.7, 1.0],
+          "Clamped": [0.4, 0.9, -3.0, 0.0, 0.2]}
+CASES = [("Thermostat", THERMOSTAT), ("EarlyStopping", EARLY), ("Clamped", CLAMP)]
+
+
+def plain_run(source: str, cls: str, inputs: list[float]) -> tuple[list, object]:
+    obj = getattr(undecorated(source), cls)()
+    return [float(obj.step(x)) for x in inputs], obj
+
+
+@pytest.mark.parametrize(("cls", "source"), CASES, ids=[c for c, _ in CASES])
+def test_eager_jit_and_convert_agree_with_the_plain_class(cls, source, tmp_path):
+    inputs = INPUTS[cls]
+    want, _ = plain_run(source, cls, inputs)
+    module = load_module(source)
+    C = getattr(module, cls)
+    obj = C()
+    assert [float(obj.step(x)) for x in inputs] == pytest.approx(want)
+    step, state, got = jax.jit(C.step), C.init(), []
+    for x in inputs:
+        out, state = step(state, x)
+        got.append(float(out))
+    assert got == pytest.approx(want)
+    conv = load_module(convert_file(module.__file__), header=False)
+    cstep, cstate, cgot = jax.jit(getattr(conv, cls).step), getattr(conv, cls).init(), []
+    for x in inputs:
+        out, cstate = cstep(cstate, x)
+        cgot.append(float(out))
+    assert cgot == pytest.approx(want)
+
+
+@pytest.mark.parametrize(("cls", "source"), CASES, ids=[c for c, _ in CASES])
+def test_vmap_lanes_taking_different_branches_each_equal_their_plain_run(cls, source):
+    inputs = INPUTS[cls]
+    lanes = [inputs, inputs[::-1], [inputs[0]] * len(inputs)]
+    C = getattr(load_module(source), cls)
+    state = jax.tree_util.tree_map(lambda x: jnp.stack([x] * len(lanes)), C.init())
+    step = jax.jit(jax.vmap(C.step))
+    outs = []
+    for xs in zip(*lanes):
+        out, state = step(state, jnp.asarray(xs))
+        outs.append(np.asarray(out))
+    for i, xs in enumerate(lanes):
+        want, _ = plain_run(source, cls, list(xs))
+        assert [float(o[i]) for o in outs] == pytest.approx(want), f"lane {i}"
+
+
+def test_grad_through_a_converted_if_takes_the_branch_of_the_value():
+    C = load_module(CLAMP).Clamped
+
+    def loss(u):
+        out, _ = C.step(C.init(), u)
+        return out
+
+    assert float(jax.grad(loss)(0.3)) == pytest.approx(1.0)  # (x*0.5 + 0)*2 with x = u
+    assert float(jax.grad(loss)(3.0)) == pytest.approx(0.0)  # clamped to hi
+
+
+def test_python_ifs_on_static_configuration_and_arguments_stay_python():
+    src = """
+    @purify.stateful
+    class Config:
+        def __init__(self, mode="a"):
+            self.mode = mode
+            self.n = jnp.asarray(0)
+
+        def step(self, k, flag=True):
+            if self.mode == "a":
+                self.n += 1
+            if isinstance(k, int) and k > 2:
+                self.n += 10
+            if flag:
+                self.n += 100
+            return self.n
+    """
+    module = load_module(src)
+    text = purify.source(module.Config)
+    assert 'if self.mode == "a":' in text and "if isinstance(k, int) and k > 2:" not in text
+    # the argument `flag` may be traced: converted, and a concrete one runs Python's if
+    assert "_if(flag," in text
+    obj = module.Config()
+    assert int(obj.step(3)) == 111 and int(obj.step(1, flag=False)) == 112
+    out, _ = jax.jit(module.Config.step, static_argnums=1)(module.Config.init(), 3, False)
+    assert int(out) == 11
+    out, _ = jax.jit(module.Config.step, static_argnums=1)(module.Config.init(), 3, jnp.asarray(True))
+    assert int(out) == 111
+
+
+def test_a_key_drawn_in_one_branch_advances_the_counter_there_only():
+    src = """
+    @purify.stateful
+    class Noisy:
+        def __init__(self):
+            self.rng = purify.Rng(0)
+            self.x = jnp.asarray(0.0)
+
+        def step(self, go):
+            if go > 0:
+                self.x = self.x + jax.random.uniform(self.rng())
+            return self.x
+    """
+    module = load_module(src)
+    obj = module.Noisy()
+    eager = [float(obj.step(g)) for g in (1, 0, 1)]
+    step, state, jitted = jax.jit(module.Noisy.step), module.Noisy.init(), []
+    for g in (1, 0, 1):
+        out, state = step(state, g)
+        jitted.append(float(out))
+    assert jitted == pytest.approx(eager)
+    assert int(state.rng.counter) == 2 == int(purify.state_of(obj).rng.counter)
+    lanes, state = jax.vmap(module.Noisy.step)(jax.tree_util.tree_map(lambda x: jnp.stack([x, x]), module.Noisy.init()),
+                                               jnp.asarray([1, 0]))
+    assert [int(c) for c in state.rng.counter] == [1, 0]
+    assert float(lanes[1]) == 0.0
+
+
+def test_the_converted_source_names_the_branches_after_the_test():
+    text = purify.source(load_module(THERMOSTAT).Thermostat)
+    assert "def _if_t_lt_low(self):" in text and "def _else_t_lt_low(self):" in text
+    assert "self = _if(self.t < self.low, _if_t_lt_low, _else_t_lt_low, (self,), ('self',))" in text
+    ast.parse(text)
+
+
+ERRORS = [
+    ("shapes", """
+        def f(self, x):
+            if x > 0:
+                y = jnp.zeros(3)
+            else:
+                y = 0.5
+            return y
+    """, "`y` is f32[3] when the test of this `if` is true and a Python float when it is false"),
+    ("dtypes", """
+        def f(self, x):
+            if x > 0:
+                self.n = jnp.zeros((), jnp.int32)
+            return self.n
+    """, "`self.n` is i32[] when the test of this `if` is true and f32[] when it is false"),
+    ("one_branch", """
+        def f(self, x):
+            if x > 0:
+                y = 2.0
+            return y
+    """, "`y` is bound in only one branch of this `if` on a traced value, and read after it"),
+    ("array_test", """
+        def f(self, x):
+            if self.n + x:
+                self.n = self.n + 1.0
+            return self.n
+    """, "the test of this `if` is an array of shape (2,), which has no single truth value"),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "message"), ERRORS, ids=[e[0] for e in ERRORS])
+def test_branches_that_jax_cannot_join_are_refused_at_the_users_if(name, method, message):
+    n = "jnp.zeros(2)" if name == "array_test" else "jnp.ones((), jnp.float32)"  # not weakly typed
+    src = (f"@purify.stateful\nclass Bad:\n    def __init__(self):\n        self.n = {n}\n"
+           + textwrap.indent(textwrap.dedent(method), "    "))
+    module = load_module(src)
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(module.Bad.f)(module.Bad.init(), 1.0)
+    e = info.value
+    assert message in e.bare_msg
+    assert (e.filename, e.lineno) == (module.__file__, line_in(src, "if "))
+    assert e.offset == 9 and e.hint  # the column of the `if`, and what to write instead
+
+
+def test_weak_types_and_python_scalars_are_promoted_as_jax_does():
+    src = """
+    @purify.stateful
+    class Mixed:
+        def __init__(self):
+            self.n = jnp.asarray(0)
+
+        def f(self, x):
+            if x > 0:
+                y = 1
+            else:
+                y = 0.5
+            if x > 1:
+                self.n = 2.5
+            return y, self.n
+    """
+    module = load_module(src)
+    (y, n), _ = jax.jit(module.Mixed.f)(module.Mixed.init(), 2.0)
+    assert float(y) == 1.0 and float(n) == 2.5
+    plain = undecorated(src).Mixed()
+    assert plain.f(2.0) == (1, 2.5)
+
+
+def test_print_in_a_traced_branch_is_refused_with_the_construct():
+    src = """
+    @purify.stateful
+    class Loud:
+        def __init__(self):
+            self.n = jnp.asarray(0.0)
+
+        def f(self, x):
+            if x > 0:
+                print("positive")
+                self.n = self.n + 1
+            return self.n
+    """
+    module = load_module(src)
+    assert float(module.Loud().f(1.0)) == 1.0  # eagerly the test is concrete: Python's if
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(module.Loud.f)(module.Loud.init(), 1.0)
+    assert "print(...) (line" in info.value.bare_msg and "jax.debug.print" in info.value.hint
+    assert info.value.lineno == line_in(src, "if x > 0")
