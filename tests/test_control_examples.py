@@ -391,19 +391,23 @@ def test_vmapped_balls_loop_until_their_own_bounce():
 
 @needs(*EARLY_STOPPING)
 def test_vmapped_early_stopping_lanes_stop_at_their_own_epochs():
+    """Three training runs, one lane each (patience is static configuration, so one value for
+    the batch): each sees its own losses, and stops at its own epoch."""
     cls, plain = _classes("early_stopping.py", "EarlyStopping")
-    patience = [{"patience": 1}, {"patience": 2}, {"patience": 3}]
-    for loss in LOSSES:
-        check_lanes(cls, plain, patience, "__call__", [(np.float32(loss),)] * 3, 1)
-    # one batch through the whole run: the lanes stop at different epochs
-    states = jax.tree.map(lambda *v: jnp.stack([jnp.asarray(x) for x in v]), *[cls.init(**kw) for kw in patience])
+    runs = [LOSSES, sorted(LOSSES, reverse=True), LOSSES[::-1]]
+    states = jax.tree.map(lambda *v: jnp.stack([jnp.asarray(x) for x in v]), *[cls.init(2) for _ in runs])
+    plains = [plain(2) for _ in runs]
+    step = jax.jit(jax.vmap(cls.__call__))
     stops = []
-    for loss in LOSSES:
-        stop, states = jax.vmap(cls.__call__, in_axes=(0, None))(states, np.float32(loss))
-        stops.append(np.asarray(stop).tolist())
-    plains = [plain(**kw) for kw in patience]
-    assert stops == [[bool(p(np.float32(loss))) for p in plains] for loss in LOSSES]
-    assert len({tuple(s) for s in stops}) > 2
+    for epoch in range(len(LOSSES)):
+        losses = np.array([run[epoch] for run in runs], dtype=np.float32)
+        stop, states = step(states, losses)
+        want = [p(loss) for p, loss in zip(plains, losses)]
+        assert_close(stop, np.array(want), f"epoch {epoch}")
+        stops.append(tuple(np.asarray(stop).tolist()))
+    for i, p in enumerate(plains):
+        assert_close(lane(states, i), p, f"run {i} final state")
+    assert len(set(stops)) > 2  # the lanes stopped at different epochs
 
 
 @needs(*CARTPOLE)
