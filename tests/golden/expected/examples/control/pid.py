@@ -31,10 +31,12 @@ import jax.numpy as jnp
 
 
 class _Undefined:
-    """The value of a local that a converted `if` may leave unbound (Python would)."""
+    """The value of a local that a converted `if` may leave unbound (Python would). With `fill`
+    (the value a lowered `return` sets) a traced branch leaving it unset gives zeros of the
+    other branch's value instead: the flag that says the method returned guards it."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, fill: bool = False) -> None:
+        self.name, self.fill = name, fill
 
     def __repr__(self) -> str:
         return f"<{self.name} unbound>"
@@ -46,13 +48,50 @@ class _Undefined:
         return hash(self.name)
 
 
-def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple) -> Any:
+def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
     """`if test: then() else: orelse()`, each branch a function of `operands` returning the
-    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`."""
+    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
+    `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
     if not isinstance(test, jax.core.Tracer):
         return then(*operands) if test else orelse(*operands)
     where = sys._getframe(1)
+    if impure:
+        _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
+                f"branch does {impure}, which would then run whichever branch the value takes",
+                "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
+                "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
+
+
+def _ifexp(test: Any, then: Any, orelse: Any) -> Any:
+    """`then() if test else orelse()`; on a traced test, `jax.lax.cond` of the two."""
+    if not isinstance(test, jax.core.Tracer):
+        return then() if test else orelse()
+    where = sys._getframe(1)
+    return _cond(_truth(test, where), then, orelse, (), ("the value of `... if ... else ...`",), where)
+
+
+def _not(x: Any) -> Any:
+    """`not x`; on a traced value, its logical negation."""
+    if not isinstance(x, jax.core.Tracer):
+        return not x
+    return jax.numpy.logical_not(_truth(x, sys._getframe(1)))
+
+
+def _and(first: Any, *rest: Any) -> Any:
+    """`first and rest[0]() and ...`: Python's short circuit while the values are concrete; once
+    one is traced, the logical and of all (the rest are pure: calls that change the state were
+    taken out of the test before)."""
+    value = first
+    for more in rest:
+        if not isinstance(value, jax.core.Tracer):
+            if not value:
+                return value
+            value = more()
+        else:
+            value = jax.numpy.logical_and(_truth(value, sys._getframe(1)), _truth(jax.numpy.asarray(more()),
+                                                                                  sys._getframe(1)))
+    return value
 
 
 def _truth(test: Any, where: Any) -> Any:
@@ -64,34 +103,30 @@ def _truth(test: Any, where: Any) -> Any:
 
 
 class _Promote(Exception):  # a signal between the two branch traces, never shown
-    """Both branches traced; their outputs differ only by types JAX promotes: trace again, cast
-    each output to the dtype in `dtypes` (None: as it is)."""
+    """Both branches traced; their outputs differ only in what the plan mends (types JAX
+    promotes, a return value one branch leaves unset): trace again with the plan."""
+
+
+class _Plan:
+    """How the outputs of the branches are mended: `fills[i]` a value whose zeros stand for
+    output i where a branch leaves it `_Undefined(..., fill=True)`; `dtypes` (once known) the
+    dtype each array output is cast to (None: as it is)."""
+
+    def __init__(self) -> None:
+        self.fills: dict = {}
+        self.dtypes: list | None = None
 
 
 def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
-    records: list = [None, None]
-    dtypes: list = []
-
-    def branch(index: int, fn: Any, casts: list | None) -> Any:
-        def run() -> Any:
-            out = fn(*operands)
-            values = (out,) if len(names) == 1 else tuple(out)
-            leaves, tree = jax.tree_util.tree_flatten(values)
-            arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
-            records[index] = (values, tree, leaves, arrays)
-            if records[1 - index] is not None and casts is None:
-                _check_branches(records, names, where, dtypes)
-            found = [leaves[i] for i in arrays]
-            if casts is not None:
-                found = [jax.lax.convert_element_type(x, d) if d is not None else x for x, d in zip(found, casts)]
-            return found
-
-        return run
-
-    try:
-        found = jax.lax.cond(pred, branch(0, then, None), branch(1, orelse, None))
-    except _Promote:
-        found = jax.lax.cond(pred, branch(0, then, dtypes), branch(1, orelse, dtypes))
+    plan = _Plan()
+    for _ in range(3):  # at most: as written, then with fills, then with casts
+        records: list = [None, None]
+        try:
+            found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
+                                 _branch(orelse, 1, records, plan, operands, names, where))
+            break
+        except _Promote:
+            continue
     _, tree, leaves, arrays = records[0]
     leaves = list(leaves)
     for i, x in zip(arrays, found):
@@ -100,14 +135,43 @@ def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, wher
     return values[0] if len(names) == 1 else values
 
 
+def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, names: tuple, where: Any) -> Any:
+    """One branch for jax.lax.cond: its array outputs, mended by the plan."""
+
+    def run() -> Any:
+        out = fn(*operands)
+        values = [*((out,) if len(names) == 1 else out)]
+        for i, like in plan.fills.items():
+            if isinstance(values[i], _Undefined):
+                values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
+        leaves, tree = jax.tree_util.tree_flatten(tuple(values))
+        arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
+        records[index] = (tuple(values), tree, leaves, arrays)
+        if records[1 - index] is not None and plan.dtypes is None:
+            _check_branches(records, names, where, plan)
+        found = [leaves[i] for i in arrays]
+        if plan.dtypes:
+            found = [jax.lax.convert_element_type(x, d) if d is not None else x for x, d in zip(found, plan.dtypes)]
+        return found
+
+    return run
+
+
 def _is_array(x: Any) -> bool:
     return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
 
 
-def _check_branches(records: list, names: tuple, where: Any, dtypes: list) -> None:
+def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> None:
     """Refuse outputs the two branches leave different (naming the variable); raise `_Promote`
-    when they differ only by types JAX promotes (Python scalars, weak types), with `dtypes` set."""
+    with the plan extended when they differ only in what it mends (types JAX promotes: Python
+    scalars and weak types; a return value one branch leaves unset)."""
     (true_values, *_), (false_values, *_) = records
+    fills = {i: b if isinstance(a, _Undefined) else a for i, (a, b) in enumerate(zip(true_values, false_values))
+             if isinstance(a, _Undefined) != isinstance(b, _Undefined) and (a if isinstance(a, _Undefined) else b).fill}
+    if fills:
+        plan.fills.update(fills)
+        raise _Promote()
+    dtypes: list = []
     promote = False
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
@@ -135,6 +199,7 @@ def _check_branches(records: list, names: tuple, where: Any, dtypes: list) -> No
                         f"`jnp.asarray(..., dtype=...)`, `jnp.broadcast_to`)")
             promote |= dtype is not None
             dtypes.append(dtype)
+    plan.dtypes = dtypes
     if promote:
         raise _Promote()
 
@@ -310,53 +375,75 @@ class PID:
 
         :param dt: The time step (port: required; simple-pid reads the clock when it is None).
         """
-        if not PID.auto_mode(self):
-            return self.last_output_, self
+        _returned, _value = (False, _Undefined('_value', fill=True))
 
-        if dt <= 0:
-            raise ValueError(f'dt has negative value {dt}, must be positive')
+        def _if_not_auto_mode(_returned, _value):
+            _returned, _value = (True, self.last_output_)
+            return _returned, _value
 
-        if self.sample_time is not None and dt < self.sample_time and self.has_output_:
-            # Only update every sample_time seconds
-            return self.last_output_, self
+        def _else_not_auto_mode(_returned, _value):
+            return _returned, _value
+        _returned, _value = _if(_not(PID.auto_mode(self)), _if_not_auto_mode, _else_not_auto_mode, (_returned, _value), ('_returned', '_value'))
 
-        # Compute error terms
-        error = self.setpoint - input_
-        d_input = input_ - (self.last_input_ if self.has_output_ else input_)
-        d_error = error - (self.last_error_ if self.has_output_ else error)
-
-        # Check if must map the error
-        if self.error_map is not None:
-            error = self.error_map(error)
-
-        # Compute the proportional term
-        if not self.proportional_on_measurement:
-            # Regular proportional-on-error, simply set the proportional term
-            self = self._replace(proportional_=self.Kp * error)
+        if _returned:
+            pass
         else:
-            # Add the proportional error on measurement to error_sum
-            self = self._replace(proportional_=self.proportional_ - self.Kp * d_input)
+            if dt <= 0:
+                raise ValueError(f'dt has negative value {dt}, must be positive')
 
-        # Compute integral and derivative terms
-        self = self._replace(integral_=self.integral_ + self.Ki * error * dt)
-        self = self._replace(integral_=PID._clamp(self.integral_, PID.output_limits(self)))  # Avoid integral windup
+            def _if_and_has_output_sample_time_dt_lt(_returned, _value):
+                # Only update every sample_time seconds
+                _returned, _value = (True, self.last_output_)
+                return _returned, _value
 
-        if self.differential_on_measurement:
-            self = self._replace(derivative_=-self.Kd * d_input / dt)
-        else:
-            self = self._replace(derivative_=self.Kd * d_error / dt)
+            def _else_and_has_output_sample_time_dt_lt(_returned, _value):
+                return _returned, _value
+            _returned, _value = _if(_and(self.sample_time is not None, lambda: dt < self.sample_time, lambda: self.has_output_), _if_and_has_output_sample_time_dt_lt, _else_and_has_output_sample_time_dt_lt, (_returned, _value), ('_returned', '_value'))
 
-        # Compute final output
-        output = self.proportional_ + self.integral_ + self.derivative_
-        output = PID._clamp(output, PID.output_limits(self))
+            # Compute error terms
+            def _if_returned(self, _value):
+                return self, _value
 
-        # Keep track of state
-        self = self._replace(last_output_=output)
-        self = self._replace(last_input_=input_)
-        self = self._replace(last_error_=error)
-        self = self._replace(has_output_=True)
+            def _else_returned(self, _value):
+                error = self.setpoint - input_
+                d_input = input_ - _ifexp(self.has_output_, lambda: self.last_input_, lambda: input_)
+                d_error = error - _ifexp(self.has_output_, lambda: self.last_error_, lambda: error)
 
-        return output, self
+                # Check if must map the error
+                if self.error_map is not None:
+                    error = self.error_map(error)
+
+                # Compute the proportional term
+                if not self.proportional_on_measurement:
+                    # Regular proportional-on-error, simply set the proportional term
+                    self = self._replace(proportional_=self.Kp * error)
+                else:
+                    # Add the proportional error on measurement to error_sum
+                    self = self._replace(proportional_=self.proportional_ - self.Kp * d_input)
+
+                # Compute integral and derivative terms
+                self = self._replace(integral_=self.integral_ + self.Ki * error * dt)
+                self = self._replace(integral_=PID._clamp(self.integral_, PID.output_limits(self)))  # Avoid integral windup
+
+                if self.differential_on_measurement:
+                    self = self._replace(derivative_=-self.Kd * d_input / dt)
+                else:
+                    self = self._replace(derivative_=self.Kd * d_error / dt)
+
+                # Compute final output
+                output = self.proportional_ + self.integral_ + self.derivative_
+                output = PID._clamp(output, PID.output_limits(self))
+
+                # Keep track of state
+                self = self._replace(last_output_=output)
+                self = self._replace(last_input_=input_)
+                self = self._replace(last_error_=error)
+                self = self._replace(has_output_=True)
+
+                _returned, _value = (True, output)
+                return self, _value
+            self, _value = _if(_returned, _if_returned, _else_returned, (self, _value), ('self', '_value'))
+        return _value, self
 
     def components(self: PIDState):
         """
@@ -398,7 +485,7 @@ class PID:
 
         def _else_and_enabled_not_auto_mode(self):
             return self
-        self = _if(enabled and (not self.auto_mode_), _if_and_enabled_not_auto_mode, _else_and_enabled_not_auto_mode, (self,), ('self',))
+        self = _if(_and(enabled, lambda: _not(self.auto_mode_)), _if_and_enabled_not_auto_mode, _else_and_enabled_not_auto_mode, (self,), ('self',))
 
         self = self._replace(auto_mode_=enabled)
         return None, self
