@@ -168,6 +168,13 @@ class BodyGen:
         self.scope = _Scope(method.params)
         self.caught: list[set[str]] = []  # what the enclosing handlers catch
         self.in_finally_try = 0  # inside a try (or its handlers) that has a finally: no early returns
+        # Traced tests (issue 13): an `if` on state or on the argument `v` becomes jax.lax.cond under
+        # jit and vmap; its returns are lowered only when every return of the method stands in
+        # `if`s, so a return in a loop or a try rules traced returns out, and the other way round.
+        self.loops = 0  # Python loops around the statement being generated
+        self.traced_ifs = 0  # traced ifs around it
+        self.traced_returns = False  # a return stands in a traced if
+        self.blocked_returns = False  # a return stands in a loop or a try
 
     def caught_now(self) -> set[str]:
         return set().union(*self.caught)
@@ -346,6 +353,30 @@ class BodyGen:
             options += [f"{i} % {size}", f"({i} + 1) % {size}"]
         return self.pick(options)
 
+    def traced_condition(self) -> str | None:
+        """A test on traced values (state, the argument `v`), or None where one may not stand:
+        inside a try (a call raising in the branch not taken would raise while JAX traces it)."""
+        if self.caught or self.in_finally_try or self.blocked_returns:
+            return None
+        atoms = [f"self.{f.attr} > {self.draw(st.integers(0, 40))}" for f in self.cls.of("scalar")]
+        atoms += [f"self.{f.attr} % 2 == 0" for f in self.cls.of("scalar")]
+        atoms += [f"self.{f.attr}[{self.draw(st.integers(0, f.size - 1))}] < 30" for f in self.cls.of("arr")]
+        if "v" in self.method.params:
+            atoms += ["v > 2", "v % 2 == 1"]
+        if not atoms:
+            return None
+        a = self.pick(atoms)
+        roll = self.draw(st.integers(0, 5))
+        if roll == 1:
+            return f"not ({a})"
+        if roll == 2:
+            return f"{a} and {self.pick(atoms)}"
+        if roll == 3:
+            return f"{a} or {self.pick(atoms)}"
+        if roll == 4 and self.cls.of("scalar"):
+            return f"3 < self.{self.pick(self.cls.of('scalar')).attr} < 60"
+        return a
+
     def condition(self) -> str:
         options = ["True", "False"]
         for i in self.scope.loops:
@@ -383,6 +414,8 @@ class BodyGen:
             chunks.insert(at, [*change, *self.raise_stmt()])
         lines = [line for c in chunks for line in c]
         roll = self.draw(st.integers(0, 99))
+        if self.traced_returns:
+            roll = 0  # (a return in a try would keep the traced returns from being lowered)
         if roll >= 92:
             lines += self.return_in_finally()
         elif roll >= 84 and self.method.returns:
@@ -704,25 +737,45 @@ class BodyGen:
         if statics and self.chance(0.3):
             bound = f"self.{self.pick(statics).attr}"
         self.scope.loops.append(i)
+        self.loops += 1
         body = self._block(depth)
+        self.loops -= 1
         self.scope.loops.pop()
         return [f"for {i} in range({bound}):", *body]
 
     def s_while(self, depth: int) -> list[str]:
         j = self.fresh("j")
         self.scope.loops.append(j)
+        self.loops += 1
         body = self._block(depth)
+        self.loops -= 1
         self.scope.loops.pop()
         return [f"{j} = 0", f"while {j} < {self.draw(st.integers(1, 3))}:", *body, f"    {j} += 1"]
 
     def s_if(self, depth: int) -> list[str]:
-        lines = [f"if {self.condition()}:", *self._block(depth)]
-        if self.chance(0.5):
-            lines += ["else:", *self._block(depth)]
+        test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
+        self.traced_ifs += test is not None
+        try:
+            lines = [f"if {test or self.condition()}:", *self._block(depth)]
+            if self.chance(0.3):
+                elif_test = self.traced_condition() if test else None
+                lines += [f"elif {elif_test or self.condition()}:", *self._block(depth)]
+            if self.chance(0.5):
+                lines += ["else:", *self._block(depth)]
+        finally:
+            self.traced_ifs -= test is not None
         return lines
 
-    def s_early(self, depth: int) -> list[str]:
-        return [f"if {self.condition()}:", *["    " + line for line in (self.ret() or ["return"])]]
+    def s_early(self, depth: int) -> list[str] | None:
+        test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
+        in_loop_or_try = self.loops or self.caught or self.in_finally_try
+        if in_loop_or_try and (self.traced_returns or self.traced_ifs):
+            return None  # a return there would keep the traced ones from being lowered
+        if test or self.traced_ifs:
+            self.traced_returns = True
+        if in_loop_or_try:
+            self.blocked_returns = True
+        return [f"if {test or self.condition()}:", *["    " + line for line in (self.ret() or ["return"])]]
 
     def s_layers(self, depth: int) -> list[str] | None:
         fs = self.cls.of("children")

@@ -105,10 +105,13 @@ def definitely_bound(block: list[ast.stmt]) -> set[str]:
 
 @dataclasses.dataclass
 class Liveness:
-    """Names live after each compound statement (`live_after[id(stmt)]`) and the names that may
-    be bound before it (`bound_before[id(stmt)]`), for the `if`/`while`/`for` of a method."""
+    """Names live after each compound statement (`live_after[id(stmt)]`), live on entry to the
+    branches of each `if` (`branch_live`: what a branch reads before it binds it, or hands on
+    unchanged), and the names that may be bound before each (`bound_before[id(stmt)]`), for the
+    `if`/`while`/`for` of a method."""
 
     live_after: dict[int, frozenset[str]]
+    branch_live: dict[int, frozenset[str]]
     bound_before: dict[int, frozenset[str]]
 
 
@@ -119,13 +122,14 @@ def liveness(fn: ast.FunctionDef, self_name: str) -> Liveness:
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs,
                               *[x for x in (fn.args.vararg, fn.args.kwarg) if x is not None]]}
     forward.block(fn.body, frozenset(params))
-    return Liveness(walk.live_after, forward.bound_before)
+    return Liveness(walk.live_after, walk.branch_live, forward.bound_before)
 
 
 class _Backward:
     def __init__(self, self_name: str) -> None:
         self.self_name = self_name
         self.live_after: dict[int, frozenset[str]] = {}
+        self.branch_live: dict[int, frozenset[str]] = {}
         self.loops: list[tuple[frozenset[str], frozenset[str]]] = []  # (exit live, head live)
 
     def block(self, block: list[ast.stmt], live: frozenset[str]) -> frozenset[str]:
@@ -135,9 +139,11 @@ class _Backward:
 
     def stmt(self, s: ast.stmt, live: frozenset[str]) -> frozenset[str]:
         if isinstance(s, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-            self.live_after[id(s)] = live
+            self.live_after[id(s)] = self.live_after.get(id(s), frozenset()) | live
         if isinstance(s, ast.If):
-            return self.block(s.body, live) | self.block(s.orelse, live) | _reads(s.test)
+            branches = self.block(s.body, live) | self.block(s.orelse, live)
+            self.branch_live[id(s)] = self.branch_live.get(id(s), frozenset()) | branches
+            return branches | _reads(s.test)
         if isinstance(s, (ast.For, ast.AsyncFor, ast.While)):
             return self._loop(s, live)
         if isinstance(s, ast.Return):

@@ -97,10 +97,10 @@ class _ControlFlow(StatementPass):
         body, orelse = names_in(list(s.body)), names_in(list(s.orelse))
         changed = list(dict.fromkeys([*body.bound, *orelse.bound]))
         outputs = [n for n in changed if n in live]
-        read = set(body.read) | set(orelse.read)
         pre = self._undefined(s, outputs, before)
         bound = before | {n for n in outputs if n not in before and _targets(pre, n)}
-        params = [n for n in changed if n in bound and (n in outputs or n in read)]
+        entry = self.flow.branch_live.get(id(s), frozenset())
+        params = [n for n in changed if n in bound and n in entry]
         stem = _stem(s.test)
         then_name = self.ctx.fresh_named(f"_if_{stem}")
         else_name = self.ctx.fresh_named(f"_else_{stem}")
