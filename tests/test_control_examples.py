@@ -45,8 +45,11 @@ PROBES = {
     "return inside if": "if self.x < 1.0:\n    return 1.0\nreturn 2.0",
     "while": "while self.x < 3.0:\n    self.x += 1.0\nreturn self.x",
     "and/or": "if self.x < 1.0 or self.x > 2.0:\n    self.x = 0.0\nreturn self.x",
-    "bool()": "return bool(self.x < 1.0 or self.x > 2.0)",
-    "if in a static method": None,  # below: needs a class of its own
+    "and/or in a value": "out = self.x < 1.0 or self.x > 2.0\nreturn out",
+    "bool()": "return bool(self.x < 1.0)",
+    # simple-pid: `if not self.auto_mode: return ...`, then `if dt <= 0: raise ValueError(...)`
+    "raise after a return inside if": "if self.x < 1.0:\n    return 1.0\ndt = 0.1\nif dt <= 0:\n"
+                                      "    raise ValueError('dt')\nreturn 2.0",
 }
 
 
@@ -57,24 +60,7 @@ SETTER = """
 """
 
 
-def _probe_class(body: str | None) -> str:
-    if body is None:
-        return """
-            @purify.stateful
-            class Probe:
-                def __init__(self):
-                    self.x = 0.0
-
-                @staticmethod
-                def clamp(v):
-                    if v > 1.0:
-                        return 1.0
-                    return v
-
-                def step(self):
-                    self.x = self.clamp(self.x + 2.0)
-                    return self.x
-        """ + SETTER
+def _probe_class(body: str) -> str:
     method = textwrap.indent(body, " " * 20)
     return f"""
             @purify.stateful
@@ -87,7 +73,7 @@ def _probe_class(body: str | None) -> str:
         """ + SETTER
 
 
-def _converts(body: str | None) -> bool:
+def _converts(body: str) -> bool:
     """Whether the probe's method runs under jax.jit (no TracerBoolConversionError)."""
     module = load_module(_probe_class(body))
     try:
@@ -159,8 +145,8 @@ class Scenario:
 
 THERMOSTAT = ("if", "conditional expression")
 EARLY_STOPPING = ("if", "return inside if")
-PID = ("if", "return inside if", "conditional expression", "and/or", "if in a static method")
-CARTPOLE = ("if", "conditional expression", "and/or", "bool()")
+PID = ("if", "return inside if", "conditional expression", "and/or", "raise after a return inside if")
+CARTPOLE = ("if", "conditional expression", "and/or in a value", "bool()")
 LOSSES = [1.0, 0.8, 0.7, 0.72, 0.69, 0.71, 0.70, 0.73, 0.68, 0.75, 0.9, 0.9, 0.9]
 
 SCENARIOS = {

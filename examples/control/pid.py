@@ -13,8 +13,8 @@ Martin Lundberg, https://github.com/m-lundberg/simple-pid) with these edits, eac
   and `_last_error`: the state of a compiled step has one structure, so a field cannot be None
   in one branch and an array in the other. The one visible difference: in manual mode before
   any output, the port returns 0.0 where simple-pid returns None.
-* `_clamp` is a static method of the class instead of a module function, so that purify
-  converts its `if`/`elif` too (purify rewrites the class, not the functions it calls).
+* `_clamp` is a method of the class instead of a module function, so that purify converts its
+  `if`/`elif` too (purify rewrites the methods of the class, not the functions they call).
 * NumPy does not appear in simple-pid; the error message of a negative `dt` is an f-string.
   Nothing else changed.
 
@@ -99,8 +99,7 @@ class PID:
         # Set initial state of the controller
         self._integral = self._clamp(starting_output, self.output_limits)
 
-    @staticmethod
-    def _clamp(value, limits):
+    def _clamp(self, value, limits):
         lower, upper = limits
         if value is None:
             return None
