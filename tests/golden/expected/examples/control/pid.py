@@ -15,8 +15,8 @@ Martin Lundberg, https://github.com/m-lundberg/simple-pid) with these edits, eac
   and `_last_error`: the state of a compiled step has one structure, so a field cannot be None
   in one branch and an array in the other. The one visible difference: in manual mode before
   any output, the port returns 0.0 where simple-pid returns None.
-* `_clamp` is a static method of the class instead of a module function, so that purify
-  converts its `if`/`elif` too (purify rewrites the class, not the functions it calls).
+* `_clamp` is a method of the class instead of a module function, so that purify converts its
+  `if`/`elif` too (purify rewrites the methods of the class, not the functions they call).
 * NumPy does not appear in simple-pid; the error message of a negative `dt` is an f-string.
   Nothing else changed.
 
@@ -351,19 +351,38 @@ class PID:
         _r1, self = PID.reset(self)
 
         # Set initial state of the controller
-        self = self._replace(integral_=PID._clamp(starting_output, PID.output_limits(self)))
+        self = self._replace(integral_=PID._clamp(self, starting_output, PID.output_limits(self))[0])
         return self
 
-    @staticmethod
-    def _clamp(value, limits):
+    def _clamp(self: PIDState, value, limits) -> tuple[Any, PIDState]:
+        _returned, _value = (False, _Undefined('_value', fill=True))
         lower, upper = limits
         if value is None:
-            return None
-        elif (upper is not None) and (value > upper):
-            return upper
-        elif (lower is not None) and (value < lower):
-            return lower
-        return value
+            _returned, _value = (True, None)
+        else:
+            def _if_and_upper_value_gt_upper(_returned, _value):
+                _returned, _value = (True, upper)
+                return _returned, _value
+
+            def _else_and_upper_value_gt_upper(_returned, _value):
+                def _if_and_lower_value_lt_lower(_returned, _value):
+                    _returned, _value = (True, lower)
+                    return _returned, _value
+
+                def _else_and_lower_value_lt_lower(_returned, _value):
+                    return _returned, _value
+                _returned, _value = _if(_and(lower is not None, lambda: value < lower), _if_and_lower_value_lt_lower, _else_and_lower_value_lt_lower, (_returned, _value), ('_returned', '_value'))
+                return _returned, _value
+            _returned, _value = _if(_and(upper is not None, lambda: value > upper), _if_and_upper_value_gt_upper, _else_and_upper_value_gt_upper, (_returned, _value), ('_returned', '_value'))
+
+        def _if_returned(_value):
+            return _value
+
+        def _else_returned(_value):
+            _returned, _value = (True, value)
+            return _value
+        _value = _if(_returned, _if_returned, _else_returned, (_value,), ('_value',))
+        return _value, self
 
     def __call__(self: PIDState, input_, dt) -> tuple[Any, PIDState]:
         """
@@ -423,7 +442,7 @@ class PID:
 
                 # Compute integral and derivative terms
                 self = self._replace(integral_=self.integral_ + self.Ki * error * dt)
-                self = self._replace(integral_=PID._clamp(self.integral_, PID.output_limits(self)))  # Avoid integral windup
+                self = self._replace(integral_=PID._clamp(self, self.integral_, PID.output_limits(self))[0])  # Avoid integral windup
 
                 if self.differential_on_measurement:
                     self = self._replace(derivative_=-self.Kd * d_input / dt)
@@ -432,7 +451,7 @@ class PID:
 
                 # Compute final output
                 output = self.proportional_ + self.integral_ + self.derivative_
-                output = PID._clamp(output, PID.output_limits(self))
+                output = PID._clamp(self, output, PID.output_limits(self))[0]
 
                 # Keep track of state
                 self = self._replace(last_output_=output)
@@ -480,7 +499,7 @@ class PID:
             _r1, self = PID.reset(self)
 
             self = self._replace(integral_=last_output if (last_output is not None) else 0.0)
-            self = self._replace(integral_=PID._clamp(self.integral_, PID.output_limits(self)))
+            self = self._replace(integral_=PID._clamp(self, self.integral_, PID.output_limits(self))[0])
             return self
 
         def _else_and_enabled_not_auto_mode(self):
@@ -509,7 +528,7 @@ class PID:
         self = self._replace(integral_=0.0)
         self = self._replace(derivative_=0.0)
 
-        self = self._replace(integral_=PID._clamp(self.integral_, PID.output_limits(self)))
+        self = self._replace(integral_=PID._clamp(self, self.integral_, PID.output_limits(self))[0])
 
         self = self._replace(has_output_=False)  # port: simple-pid sets _last_output, _last_input, _last_error to None
         return None, self
