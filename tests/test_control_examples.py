@@ -531,3 +531,30 @@ def test_the_cartpole_port_steps_as_gymnasium(name):
         assert int(env.steps_beyond_terminated) == (-1 if beyond is None else beyond)
         rewards.add(reward)
     assert len(rewards) == 2 and terminated  # it fell, and stepped on after falling
+
+
+# -- the benchmark's hand-written CartPole steps (benchmarks/cartpole) ----------------------------
+
+
+def test_the_hand_written_cartpole_steps_are_the_classes_steps():
+    """benchmarks/cartpole/handwritten.py against the plain classes run eagerly, both layouts:
+    the benchmark compares purify with these, so they must compute the same thing."""
+    from benchmarks.cartpole import handwritten
+
+    vector_cls = undecorated((EXAMPLES / "cartpole.py").read_text()).CartPole
+    scalar_cls = undecorated((ROOT / "benchmarks" / "cartpole" / "classes.py").read_text()).CartPoleScalars
+    for seed in range(3):
+        key = jax.random.key(seed)
+        vector, scalar = vector_cls(), scalar_cls()
+        vector.reset(key)
+        scalar.reset(key)
+        v = handwritten.VectorState(vector.state, jnp.int32(-1))
+        s = handwritten.ScalarState(scalar.x, scalar.x_dot, scalar.theta, scalar.theta_dot, jnp.int32(-1))
+        rewards = set()
+        for i, action in enumerate([1] * 12 + [0] * 3):
+            (v_out, v), (s_out, s) = handwritten.vector_step(v, action), handwritten.scalar_step(s, action)
+            for out, new, obj in ((v_out, v, vector), (s_out, s, scalar)):
+                assert_close(out, obj.step(action), f"seed {seed}, step {i}, {type(obj).__name__}")
+                assert int(new.steps_beyond_terminated) == obj.steps_beyond_terminated
+                rewards.add(float(out[1]))
+        assert rewards == {0.0, 1.0}  # the pole fell and the episode ran on
