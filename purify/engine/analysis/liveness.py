@@ -180,6 +180,7 @@ class _Backward:
             body = self.block(s.body, head)
             self.loops.pop()
             new = after | head_reads | (body - target)
+            self.branch_live[id(s)] = body  # live on entry to the body
             if new == head:
                 break
             head = new
