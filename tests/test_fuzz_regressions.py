@@ -363,6 +363,42 @@ class Main:
 # init: Main(**{})
 # script: m0(3,); m0(0,); m0(2,)
 ''',
+    # a name bound and then read inside a `try` in a traced loop's body was taken for live at the
+    # body's start (the liveness kept every name a `try` reads live): carried unbound, refused
+    "try_in_a_traced_loop_binds_its_own_names": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Child0:
+    def __init__(self):
+        self.n0 = 1
+
+    def __call__(self, v):
+        self.n0 += v
+        return self.n0
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.ch0 = Child0()
+        self.n0 = 2
+
+    def m0(self, v):
+        j1 = 0
+        while j1 < v:
+            try:
+                self.ch0(j1)
+            except ValueError:
+                self.n0 += 1
+            j1 += 1
+        return (self.n0 + self.ch0.n0) % 97
+
+# init: Main(**{})
+# script: m0(2,); m0(0,); m0(3,)
+''',
 }
 
 
