@@ -245,12 +245,31 @@ def test_branches_that_jax_cannot_join_are_refused_at_the_users_if(name, method,
     src = (f"@purify.stateful\nclass Bad:\n    def __init__(self):\n        self.n = {n}\n"
            + textwrap.indent(textwrap.dedent(method), "    "))
     module = load_module(src)
-    with pytest.raises(purify.PurifyError) as info:
-        jax.jit(module.Bad.f)(module.Bad.init(), 1.0)
+    with pytest.raises(purify.PurifyError) as info, jax.numpy_dtype_promotion("strict"):
+        jax.jit(module.Bad.f)(module.Bad.init(), 1.0)  # (strict: JAX would not join int32 and float32)
     e = info.value
     assert message in e.bare_msg
     assert (e.filename, e.lineno) == (module.__file__, line_in(src, "if "))
     assert e.offset == 9 and e.hint  # the column of the `if`, and what to write instead
+
+
+def test_int_and_float_branches_join_as_float_the_way_jax_promotes():
+    src = """
+    @purify.stateful
+    class Join:
+        def __init__(self):
+            self.n = jnp.zeros((), jnp.int32)
+
+        def f(self, x):
+            if x > 0:
+                self.n = self.n + jnp.ones((), jnp.float32) / 2
+            return self.n
+    """
+    module = load_module(src)
+    out, state = jax.jit(module.Join.f)(module.Join.init(), 1.0)
+    assert float(out) == 0.5 and state.n.dtype == jnp.float32
+    out, _ = jax.jit(module.Join.f)(module.Join.init(), -1.0)
+    assert float(out) == 0.0
 
 
 def test_weak_types_and_python_scalars_are_promoted_as_jax_does():
@@ -295,3 +314,105 @@ def test_print_in_a_traced_branch_is_refused_with_the_construct():
         jax.jit(module.Loud.f)(module.Loud.init(), 1.0)
     assert "print(...) (line" in info.value.bare_msg and "jax.debug.print" in info.value.hint
     assert info.value.lineno == line_in(src, "if x > 0")
+
+
+LOOPS = """
+@purify.stateful
+class Ball:
+    def __init__(self):
+        self.h = jnp.asarray(10.0)
+        self.v = jnp.asarray(0.0)
+        self.bounces = jnp.asarray(0)
+
+    def fall(self, dt):
+        steps = 0
+        while self.h > 0:
+            self.v = self.v - 9.8 * dt
+            self.h = self.h + self.v * dt
+            steps += 1
+        self.v = -self.v * 0.8
+        self.bounces += 1
+        return steps
+
+    def integrate(self, n, x):
+        total = 0.0
+        for i in range(1, n, 2):
+            total = total + x * i
+            self.h = self.h + 0.5
+        return total
+"""
+
+
+def test_while_and_for_range_on_traced_values_agree_with_the_plain_class(tmp_path):
+    module = load_module(LOOPS)
+    plain = undecorated(LOOPS).Ball()
+    want = [float(plain.fall(0.1)), float(plain.integrate(6, 2.0)), float(plain.fall(0.05))]
+    obj = module.Ball()
+    assert [float(obj.fall(0.1)), float(obj.integrate(6, 2.0)), float(obj.fall(0.05))] == pytest.approx(want)
+    conv = load_module(convert_file(module.__file__), header=False)
+    for cls in (module.Ball, conv.Ball):
+        state = cls.init()
+        a, state = jax.jit(cls.fall)(state, 0.1)
+        b, state = jax.jit(cls.integrate)(state, 6, 2.0)  # the bound is traced: jax.lax.fori_loop
+        c, state = jax.jit(cls.fall)(state, 0.05)
+        assert [int(a), float(b), int(c)] == pytest.approx(want)
+        assert float(state.h) == pytest.approx(float(plain.h), rel=1e-5)
+
+
+def test_vmap_lanes_with_different_trip_counts_each_equal_their_plain_run():
+    Ball = load_module(LOOPS).Ball
+    ns = [0, 3, 8]
+    outs, states = jax.vmap(Ball.integrate, in_axes=(None, 0, None))(Ball.init(), jnp.asarray(ns), 1.5)
+    for i, n in enumerate(ns):
+        plain = undecorated(LOOPS).Ball()
+        assert float(outs[i]) == pytest.approx(float(plain.integrate(n, 1.5)))
+        assert float(states.h[i]) == pytest.approx(float(plain.h))
+
+
+def test_grad_through_a_for_over_a_python_range():
+    Ball = load_module(LOOPS).Ball
+    assert float(jax.grad(lambda x: Ball.integrate(Ball.init(), 6, x)[0])(2.0)) == pytest.approx(1 + 3 + 5)
+
+
+def test_a_loop_value_whose_type_changes_is_refused_at_the_loop():
+    src = """
+    @purify.stateful
+    class Grow:
+        def __init__(self):
+            self.n = jnp.asarray(0)
+
+        def f(self, k):
+            x = jnp.zeros(1)
+            while self.n < k:
+                x = jnp.concatenate([x, x])
+                self.n += 1
+            return x
+    """
+    module = load_module(src)
+    assert module.Grow().f(2).shape == (4,)
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(module.Grow.f)(module.Grow.init(), 2)
+    assert "`x` is f32[1] before an iteration of this `while` and f32[2] after it" in info.value.bare_msg
+    assert info.value.lineno == line_in(src, "while self.n < k")
+
+
+def test_a_list_appended_in_a_traced_loop_is_refused():
+    src = """
+    @purify.stateful
+    class Collect:
+        def __init__(self):
+            self.n = jnp.asarray(0)
+
+        def f(self, k):
+            ys = []
+            for i in range(k):
+                ys.append(i)
+                self.n += 1
+            return ys
+    """
+    module = load_module(src)
+    assert module.Collect().f(3) == [0, 1, 2]
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(module.Collect.f)(module.Collect.init(), 3)
+    assert "ys.append(...) (line" in info.value.bare_msg and "ys = ys.at[i].set(y)" in info.value.hint
+    assert info.value.lineno == line_in(src, "for i in range(k)")

@@ -37,5 +37,5 @@ class _Eager:
 
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
-    `if` (the frame `where`), what is wrong and what to write instead."""
-    raise TypeError(f"{where.f_code.co_filename}:{where.f_lineno}: {msg}\n  hint: {hint}")
+    `if` (`where`: file and line), what is wrong and what to write instead."""
+    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")

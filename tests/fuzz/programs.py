@@ -175,6 +175,7 @@ class BodyGen:
         self.traced_ifs = 0  # traced ifs around it
         self.traced_returns = False  # a return stands in a traced if
         self.blocked_returns = False  # a return stands in a loop or a try
+        self.traced_loops = 0  # loops on traced values around it (jax.lax loops: no returns inside)
 
     def caught_now(self) -> set[str]:
         return set().union(*self.caught)
@@ -730,7 +731,26 @@ class BodyGen:
         self.scope.pop()
         return ["    " + line for line in lines] or ["    pass"]
 
+    def traced_loop_ok(self) -> bool:
+        return (self.loops == 0 and "v" in self.method.params and not self.caught and not self.in_finally_try
+                and self.chance(0.4))
+
+    def traced_loop_body(self, depth: int) -> list[str]:
+        """A body for a loop on traced values: its counter is traced, so it is no Python value for
+        the body's tests and indices, and no return may stand in it."""
+        self.loops += 1
+        self.traced_loops += 1
+        try:
+            return self._block(depth)
+        finally:
+            self.loops -= 1
+            self.traced_loops -= 1
+
     def s_for(self, depth: int) -> list[str]:
+        if self.traced_loop_ok():
+            i = self.fresh("i")
+            bound = self.pick(["v", "v + 1", "1, v + 2", "v, 6", "0, v + 3, 2"])
+            return [f"for {i} in range({bound}):", *self.traced_loop_body(depth)]
         i = self.fresh("i")
         bound = str(self.draw(st.integers(1, 3)))
         statics = self.cls.of("static")
@@ -744,6 +764,9 @@ class BodyGen:
         return [f"for {i} in range({bound}):", *body]
 
     def s_while(self, depth: int) -> list[str]:
+        if self.traced_loop_ok():
+            j = self.fresh("j")
+            return [f"{j} = 0", f"while {j} < v:", *self.traced_loop_body(depth), f"    {j} += 1"]
         j = self.fresh("j")
         self.scope.loops.append(j)
         self.loops += 1
@@ -767,6 +790,8 @@ class BodyGen:
         return lines
 
     def s_early(self, depth: int) -> list[str] | None:
+        if self.traced_loops:
+            return None  # a return leaves a traced loop's body: refused by JAX's loops, not generated
         test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
         in_loop_or_try = self.loops or self.caught or self.in_finally_try
         if in_loop_or_try and (self.traced_returns or self.traced_ifs):

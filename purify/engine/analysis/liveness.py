@@ -4,9 +4,9 @@ statement: what the control-flow pass threads through a converted `if`, `while` 
 Names are a scope's own: a nested function, lambda or class reads its free names when it runs
 (counted as read where it is defined), a comprehension's targets are its own. Liveness is a
 backward dataflow over the structured statements, loops to a fixpoint; `break` and `continue`
-flow to the loop's exit and head; `return` and `raise` end the flow. It over-approximates:
-`try` keeps every name read anywhere in it live. The method's `self` is live at every exit,
-since the returns pass hands the state back there.
+flow to the loop's exit and head; `return` and `raise` end the flow. What a `try`'s handlers
+and `finally` read is live at its start (an exception may leave the body there). The method's
+`self` is live at every exit, since the returns pass hands the state back there.
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ class _Backward:
             body = self.block(s.body, head)
             self.loops.pop()
             new = after | head_reads | (body - target)
+            self.branch_live[id(s)] = body  # live on entry to the body
             if new == head:
                 break
             head = new
@@ -192,8 +193,8 @@ class _Backward:
         handlers = frozenset().union(*[self.block(h.body, final) for h in s.handlers])  # type: ignore[attr-defined]
         orelse = self.block(s.orelse, final)  # type: ignore[attr-defined]
         body = self.block(s.body, orelse | handlers | final)  # type: ignore[attr-defined]
-        anywhere = frozenset(names_in(list(s.body)).read)  # type: ignore[attr-defined]
-        return body | handlers | final | anywhere
+        # an exception may leave the body anywhere, at its start too: for the handlers and the finally
+        return body | handlers | final
 
 
 class _Forward:

@@ -30,7 +30,8 @@ from .base import MethodContext, StatementPass
 IF = "_if"
 UNDEFINED = "_Undefined"
 NOT, AND, OR, IFEXP = "_not", "_and", "_or", "_ifexp"
-HELPERS = (IF, UNDEFINED, NOT, AND, OR, IFEXP)  # in runtime/control.py
+WHILE, FOR_RANGE = "_while", "_for_range"
+HELPERS = (IF, UNDEFINED, NOT, AND, OR, IFEXP, WHILE, FOR_RANGE)  # in runtime/control.py
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
@@ -41,7 +42,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         return  # `init` runs on Python values; its body is folded into one constructor
     if any(isinstance(n, ast.IfExp) for n in ast.walk(fn)):
         _IfExps(ctx).visit(fn)
-    if any(isinstance(n, ast.If) for n in ast.walk(fn)):
+    if any(isinstance(n, (ast.If, ast.While, ast.For)) for n in ast.walk(fn)):
         fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
 
 
@@ -82,7 +83,83 @@ class _ControlFlow(StatementPass):
             part.body = self.block(part.body)
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
+        if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
+                and not _leaves_branch(s.body):
+            return self._while(s)
+        if isinstance(s, ast.For) and self._traced_range(s):
+            return self._for(s)
         return [s]
+
+    def _traced_range(self, s: ast.For) -> bool:
+        """`for i in range(...)` with a bound that may be traced, whose body stays in the loop and
+        whose counter is not read after it."""
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
+            return False
+        if s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args):
+            return False
+        return s.target.id not in self.flow.live_after.get(id(s), frozenset())
+
+    def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
+        """The names a loop carries from one iteration to the next and out of it (`self` among them
+        when it changes the state), and `y = _Undefined('y')` for those not bound before it."""
+        live = self.flow.live_after.get(id(s), frozenset()) | {self.ctx.self_name}
+        entry = self.flow.branch_live.get(id(s), frozenset())
+        test = set(names_in([s.test]).read) if isinstance(s, ast.While) else set()
+        changed = [n for n in names_in(list(s.body)).bound if n != exclude]
+        carried = [n for n in changed if n in live or n in entry or n in test]
+        before = self.flow.bound_before.get(id(s), frozenset())
+        pre: list[ast.stmt] = []
+        for name in carried:
+            if name not in before:
+                self.ctx.helpers.add(UNDEFINED)
+                pre += templates.stmts(f"{name} = {UNDEFINED}({name!r})", s)
+        return carried, pre
+
+    def _while(self, s: ast.While) -> list[ast.stmt]:
+        carried, pre = self._carried(s)
+        stem = _stem(s.test)
+        test_name = self.ctx.fresh_named(f"_while_test_{stem}")
+        body_name = self.ctx.fresh_named(f"_while_{stem}")
+        test_fn = templates.stmts(f"def {test_name}({', '.join(carried)}):\n    return test", s,
+                                  test=templates.moved(self._test(s.test)))[0]
+        body_fn = self._branch(body_name, carried, s.body, carried, s)
+        self.ctx.helpers.add(WHILE)
+        call = templates.expr(f"{WHILE}(test, body, values, names)", s, test=test_name, body=body_name,
+                              values=_tuple([ast.Name(n, ast.Load()) for n in carried]),
+                              names=_tuple([ast.Constant(n) for n in carried]))
+        self._mark_impure(s, call)
+        return pre + [test_fn, body_fn, self._bind(carried, call, s)]
+
+    def _for(self, s: ast.For) -> list[ast.stmt]:
+        assert isinstance(s.target, ast.Name) and isinstance(s.iter, ast.Call)
+        carried, pre = self._carried(s, exclude=s.target.id)
+        body_name = self.ctx.fresh_named(f"_for_{s.target.id}")
+        body_fn = self._branch(body_name, [s.target.id, *carried], s.body, carried, s)
+        self.ctx.helpers.add(FOR_RANGE)
+        call = templates.expr(f"{FOR_RANGE}(bounds, body, values, names)", s, bounds=_tuple(list(s.iter.args)),
+                              body=body_name, values=_tuple([ast.Name(n, ast.Load()) for n in carried]),
+                              names=_tuple([ast.Constant(n) for n in carried]))
+        self._mark_impure(s, call)
+        return pre + [body_fn, self._bind(carried, call, s)]
+
+    def _mark_impure(self, s: ast.While | ast.For, call: ast.expr) -> None:
+        impure = self._impure(s, self.flow.live_after.get(id(s), frozenset()))
+        if impure:
+            assert isinstance(call, ast.Call)
+            call.keywords.append(ast.keyword("impure", ast.Constant(impure)))
+
+    def _bind(self, outputs: list[str], call: ast.expr, s: ast.stmt) -> ast.stmt:
+        if not outputs:
+            out: ast.stmt = ast.Expr(call)
+        else:
+            target = ast.Name(outputs[0], ast.Store()) if len(outputs) == 1 else _tuple(
+                [ast.Name(n, ast.Store()) for n in outputs], ast.Store())
+            out = ast.Assign([target], call)
+        ast.copy_location(out, s)
+        ast.fix_missing_locations(out)
+        return out
 
     # -- which ifs -----------------------------------------------------------------
     def _convertible(self, s: ast.If) -> bool:
@@ -165,8 +242,8 @@ class _ControlFlow(StatementPass):
             fn.body = list(body)
         return fn
 
-    def _impure(self, s: ast.If, live: frozenset[str]) -> str:
-        """What in the branches could not run as a traced branch function, or ''."""
+    def _impure(self, s: ast.If | ast.While | ast.For, live: frozenset[str]) -> str:
+        """What in the branches (or the loop's body) could not run traced, or ''."""
         for block in (s.body, s.orelse):
             bound = set(names_in(list(block)).bound)
             for n in _own_nodes(block):
@@ -196,6 +273,12 @@ def static_test(ctx: MethodContext, test: ast.expr) -> bool:
         return all(static_test(ctx, v) for v in [test.left, *test.comparators])
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
         return test.func.id in _STATIC_CALLS
+    if isinstance(test, ast.BinOp):
+        return static_test(ctx, test.left) and static_test(ctx, test.right)
+    if isinstance(test, ast.Subscript) and isinstance(test.value, ast.Attribute) and test.value.attr == "shape":
+        return True  # shapes are Python ints under every transform
+    if isinstance(test, ast.Attribute) and test.attr in ("ndim", "size"):
+        return True
     chain = self_chain(test, ctx.self_name)
     if not chain or len(chain) != 1 or chain[0][0] != "attr":
         return False
