@@ -39,13 +39,20 @@ def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure
     `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
     if not isinstance(test, jax.core.Tracer):
         return then(*operands) if test else orelse(*operands)
-    where = sys._getframe(1)
+    where = _where()
     if impure:
         _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
                 f"branch does {impure}, which would then run whichever branch the value takes",
                 "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
                 "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
+
+
+def _where() -> tuple:
+    """(file, line) of the user's statement calling the helper that calls this: taken at once,
+    since the frame moves on (a refusal is raised later, while JAX traces a branch)."""
+    frame = sys._getframe(2)
+    return frame.f_code.co_filename, frame.f_lineno
 
 
 def _truth(test: Any, where: Any) -> Any:
@@ -111,6 +118,108 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
     return run
 
 
+def _while(test: Any, body: Any, values: tuple, names: tuple, impure: str = "") -> Any:
+    """`while test(*values): values = body(*values)`, the values those of `names` (`body` returns
+    one value when there is one name, and so does `_while`). Python's loop while the test is concrete; from the first traced test on,
+    `jax.lax.while_loop` (which reverse-mode `jax.grad` cannot differentiate: bounded loops are
+    `for i in range(n)`)."""
+    values = tuple(values)
+    where = _where()
+    while True:
+        go = test(*values)
+        if isinstance(go, jax.core.Tracer):
+            _check_pure(impure, where, "while")
+            break
+        if not go:
+            return values[0] if len(names) == 1 else values
+        values = _as_tuple(body(*values), names)
+    carry = _Carry(values, lambda v: _as_tuple(body(*v), names), names, where, "while")
+    final = jax.lax.while_loop(lambda a: _truth(test(*carry.values(a)), where), carry.step, carry.init)
+    values = carry.values(final)
+    return values[0] if len(names) == 1 else values
+
+
+def _check_pure(impure: str, where: Any, kind: str) -> None:
+    if impure:
+        _refuse(where, f"this `{kind}` loop is traced, so JAX runs its body once, while tracing, but the body "
+                f"does {impure}, which would then run once instead of once an iteration",
+                "use jax.debug.print(...) to print traced values; collect values in an array the loop "
+                "updates (`ys = ys.at[i].set(y)`); or loop over a Python range")
+
+
+def _as_tuple(out: Any, names: tuple) -> tuple:
+    return (out,) if len(names) == 1 else tuple(out)
+
+
+class _Carry:
+    """The values a traced loop carries, as the arrays jax.lax loops take: Python scalars and
+    weakly typed values cast to the type one pass of the body gives them; anything else must
+    keep its type, shape and structure, or the loop is refused naming the variable."""
+
+    def __init__(self, values: tuple, run: Any, names: tuple, where: Any, kind: str) -> None:
+        self.names, self.where, self.kind, self.run = names, where, kind, run
+        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
+        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+        if run is not None:
+            self.prepare()
+
+    def prepare(self) -> None:
+        init = [jax.numpy.asarray(self.leaves[i]) for i in self.arrays]
+        self.dtypes = None
+        shapes = jax.eval_shape(self._pass, init)
+        dtypes = []
+        for i, (x, out) in enumerate(zip(init, shapes)):
+            a = jax.typeof(x)
+            dtype, ok = _joined(a, out)
+            if not ok:
+                self._refuse_types(i, a, out)
+            dtypes.append(dtype if dtype is not None else x.dtype)
+        self.dtypes = dtypes
+        self.init = [jax.lax.convert_element_type(x, d) for x, d in zip(init, dtypes)]
+
+    def values(self, arrays: list) -> tuple:
+        leaves = list(self.leaves)
+        for i, x in zip(self.arrays, arrays):
+            leaves[i] = x
+        return jax.tree_util.tree_unflatten(self.tree, leaves)
+
+    def _pass(self, arrays: list) -> list:
+        out = self.run(self.values(arrays))
+        leaves, tree = jax.tree_util.tree_flatten(out)
+        if tree != self.tree or any(not _same(leaves[i], x) for i, x in enumerate(self.leaves) if i not in self.arrays):
+            for name, before, after in zip(self.names, self.values(arrays), out):
+                if jax.tree_util.tree_structure(before) != jax.tree_util.tree_structure(after) or \
+                        isinstance(before, _Undefined) != isinstance(after, _Undefined):
+                    what = "is bound in the loop's body and read after it" if isinstance(before, _Undefined) else \
+                        f"is {_describe(before)} before an iteration and {_describe(after)} after it"
+                    _refuse(self.where, f"`{name}` {what}, but the loop's test is traced, so JAX needs one type "
+                            "for it through every iteration", f"bind `{name}` before the loop to a value of the "
+                            "type the loop gives it")
+            _refuse(self.where, "a Python value the loop changes cannot be carried by a traced loop",
+                    "keep the loop's values arrays of one type")
+        return [leaves[i] for i in self.arrays]
+
+    def step(self, arrays: list) -> list:
+        out = self._pass(arrays)
+        return [jax.lax.convert_element_type(x, d) for x, d in zip(out, self.dtypes)]
+
+    def _refuse_types(self, i: int, a: Any, b: Any) -> None:
+        index = self.arrays[i]
+        paths = jax.tree_util.tree_flatten_with_path(self.values([None] * len(self.arrays)),
+                                                     is_leaf=lambda x: x is None)[0]
+        path = paths[index][0] if index < len(paths) else ()
+        label = (self.names[path[0].idx] + jax.tree_util.keystr(path[1:])) if path else "a loop value"
+        _refuse(self.where, f"`{label}` is {_type_str(a)} before an iteration of this "
+                f"`{self.kind}` and {_type_str(b)} after it, but the loop is traced, so JAX "
+                "needs one shape and dtype for it", f"bind `{label}` before the loop to a value of the shape and "
+                "dtype the loop gives it (e.g. `jnp.asarray(0.0)`)")
+
+
+def _type_str(t: Any) -> str:
+    """`f32[3]` for an array type or a shape-and-dtype."""
+    return jax.core.ShapedArray(t.shape, t.dtype).str_short(short_dtypes=True)
+
+
 def _is_array(x: Any) -> bool:
     return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
 
@@ -159,14 +268,19 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:
-    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote)."""
+    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote:
+    different shapes, or dtypes `jnp.promote_types` refuses, as under strict dtype promotion)."""
     if a.shape != b.shape:
         return None, False
     if a.dtype == b.dtype:
         return None, True
-    if not (a.weak_type or b.weak_type):
-        return None, False
     import jax.numpy as jnp
+
+    if not (a.weak_type or b.weak_type):
+        try:  # as `a + b` would: int and float join as float; strict promotion refuses
+            return jnp.promote_types(a.dtype, b.dtype), True
+        except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
+            return None, False
 
     def example(t: Any) -> Any:
         return t.dtype.type(0).item() if t.weak_type else jnp.zeros((), t.dtype)
@@ -195,8 +309,8 @@ def _describe(value: Any) -> str:
 
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
-    `if` (the frame `where`), what is wrong and what to write instead."""
-    raise TypeError(f"{where.f_code.co_filename}:{where.f_lineno}: {msg}\n  hint: {hint}")
+    `if` (`where`: file and line), what is wrong and what to write instead."""
+    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
 
 
 class BouncingBallState(NamedTuple):
@@ -247,8 +361,14 @@ class BouncingBall:
 
     def run_until(self: BouncingBallState, bounces, dt=0.01) -> tuple[Any, BouncingBallState]:
         """Step until the ball has bounced `bounces` times; returns the time it took."""
-        while self.bounces < bounces:
+
+        def _while_test_bounces_lt_bounces(self):
+            return self.bounces < bounces
+
+        def _while_bounces_lt_bounces(self):
             _r1, self = BouncingBall.step(self, dt)
+            return self
+        self = _while(_while_test_bounces_lt_bounces, _while_bounces_lt_bounces, (self,), ('self',))
         return self.t, self
 
 

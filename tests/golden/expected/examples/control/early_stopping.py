@@ -41,13 +41,20 @@ def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure
     `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
     if not isinstance(test, jax.core.Tracer):
         return then(*operands) if test else orelse(*operands)
-    where = sys._getframe(1)
+    where = _where()
     if impure:
         _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
                 f"branch does {impure}, which would then run whichever branch the value takes",
                 "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
                 "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
+
+
+def _where() -> tuple:
+    """(file, line) of the user's statement calling the helper that calls this: taken at once,
+    since the frame moves on (a refusal is raised later, while JAX traces a branch)."""
+    frame = sys._getframe(2)
+    return frame.f_code.co_filename, frame.f_lineno
 
 
 def _truth(test: Any, where: Any) -> Any:
@@ -161,14 +168,19 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:
-    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote)."""
+    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote:
+    different shapes, or dtypes `jnp.promote_types` refuses, as under strict dtype promotion)."""
     if a.shape != b.shape:
         return None, False
     if a.dtype == b.dtype:
         return None, True
-    if not (a.weak_type or b.weak_type):
-        return None, False
     import jax.numpy as jnp
+
+    if not (a.weak_type or b.weak_type):
+        try:  # as `a + b` would: int and float join as float; strict promotion refuses
+            return jnp.promote_types(a.dtype, b.dtype), True
+        except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
+            return None, False
 
     def example(t: Any) -> Any:
         return t.dtype.type(0).item() if t.weak_type else jnp.zeros((), t.dtype)
@@ -197,8 +209,8 @@ def _describe(value: Any) -> str:
 
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
-    `if` (the frame `where`), what is wrong and what to write instead."""
-    raise TypeError(f"{where.f_code.co_filename}:{where.f_lineno}: {msg}\n  hint: {hint}")
+    `if` (`where`: file and line), what is wrong and what to write instead."""
+    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
 
 
 class EarlyStoppingState(NamedTuple):
