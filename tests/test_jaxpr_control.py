@@ -143,3 +143,25 @@ def test_the_thermostat_example_lowers_to_the_hand_written_cond(start):
                                 ((m.Thermostat.step, state), (thermostat_step, ThermostatState(state.temperature,
                                                                                                  state.heating))))
     assert float(got) == float(want) and bool(new.heating) == bool(hand.heating)
+
+
+@pytest.mark.skipif(not _conditional_expressions_convert(),
+                    reason="needs the conversion of conditional expressions on traced values (issue 13)")
+@pytest.mark.parametrize("start", [15.0, 20.0, 25.0])
+def test_the_thermostat_example_differentiates_as_the_hand_written_cond(start):
+    """jax.grad through the converted branches: d(temperature)/d(outside, temperature), the
+    heater on and off, equal to the hand-written step's."""
+    m = load_module((ROOT / "examples" / "control" / "thermostat.py").read_text())
+    state = m.Thermostat.init(temperature=jnp.float32(start))
+    hand = ThermostatState(state.temperature, jnp.asarray(state.heating))
+
+    def ours(temperature, outside):
+        return m.Thermostat.step(state._replace(temperature=temperature), outside)[0]
+
+    def theirs(temperature, outside):
+        return thermostat_step(hand._replace(temperature=temperature), outside)[0]
+
+    got = jax.grad(ours, argnums=(0, 1))(jnp.float32(start), jnp.float32(5.0))
+    want = jax.grad(theirs, argnums=(0, 1))(jnp.float32(start), jnp.float32(5.0))
+    assert [float(g) for g in got] == pytest.approx([float(w) for w in want])
+    assert [float(g) for g in got] == pytest.approx([1 - LOSS, LOSS])
