@@ -43,7 +43,7 @@ def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure
     where = _where()
     if impure:
         _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
-                f"branch does {impure}, which would then run whichever branch the value takes",
+                f"branch does {impure}, which would run for both branches, whatever the test's value",
                 "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
                 "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
@@ -218,7 +218,7 @@ def _for_range(bounds: tuple, body: Any, values: tuple, names: tuple, impure: st
 def _check_pure(impure: str, where: Any, kind: str) -> None:
     if impure:
         _refuse(where, f"this `{kind}` loop is traced, so JAX runs its body once, while tracing, but the body "
-                f"does {impure}, which would then run once instead of once an iteration",
+                f"does {impure}, which would run once, not once an iteration",
                 "use jax.debug.print(...) to print traced values; collect values in an array the loop "
                 "updates (`ys = ys.at[i].set(y)`); or loop over a Python range")
 

@@ -48,7 +48,7 @@ def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure
     where = _where()
     if impure:
         _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
-                f"branch does {impure}, which would then run whichever branch the value takes",
+                f"branch does {impure}, which would run for both branches, whatever the test's value",
                 "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
                 "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
