@@ -101,6 +101,26 @@ def _or(first: Any, *rest: Any) -> Any:
     return value
 
 
+def _max(*values: Any) -> Any:
+    """`max(a, b, ...)`: Python's on concrete values; `jnp.maximum` once one is traced."""
+    if not any(isinstance(v, jax.core.Tracer) for v in values):
+        return max(*values)
+    out = values[0]
+    for v in values[1:]:
+        out = jax.numpy.maximum(out, v)
+    return out
+
+
+def _min(*values: Any) -> Any:
+    """`min(a, b, ...)`: Python's on concrete values; `jnp.minimum` once one is traced."""
+    if not any(isinstance(v, jax.core.Tracer) for v in values):
+        return min(*values)
+    out = values[0]
+    for v in values[1:]:
+        out = jax.numpy.minimum(out, v)
+    return out
+
+
 def _truth(test: Any, where: Any) -> Any:
     """`bool(test)` of a traced scalar, as a traced bool."""
     if test.shape != ():
@@ -350,18 +370,16 @@ def _joined(a: Any, b: Any) -> tuple[Any, bool]:
         return None, False
     if a.dtype == b.dtype:
         return None, True
-    import jax.numpy as jnp
-
     if not (a.weak_type or b.weak_type):
         try:  # as `a + b` would: int and float join as float; strict promotion refuses
-            return jnp.promote_types(a.dtype, b.dtype), True
+            return jax.numpy.promote_types(a.dtype, b.dtype), True
         except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
             return None, False
 
     def example(t: Any) -> Any:
-        return t.dtype.type(0).item() if t.weak_type else jnp.zeros((), t.dtype)
+        return t.dtype.type(0).item() if t.weak_type else jax.numpy.zeros((), t.dtype)
 
-    return jnp.result_type(example(a), example(b)), True
+    return jax.numpy.result_type(example(a), example(b)), True
 
 
 def _same(x: Any, y: Any) -> bool:
@@ -384,11 +402,12 @@ def _describe(value: Any) -> str:
 
 
 def _refuse(where: Any, msg: str, hint: str) -> None:
-    """Raise purify's located error at the line of the frame `where` (the user's `if`)."""
+    """Raise purify's located error at `where`: the file and line of the user's statement."""
+    import linecache
+
     from purify.errors import PurifyError
 
     filename, lineno = where
-    import linecache
 
     line = linecache.getline(filename, lineno)
     col = len(line) - len(line.lstrip())
