@@ -416,3 +416,28 @@ def test_a_list_appended_in_a_traced_loop_is_refused():
         jax.jit(module.Collect.f)(module.Collect.init(), 3)
     assert "ys.append(...) (line" in info.value.bare_msg and "ys = ys.at[i].set(y)" in info.value.hint
     assert info.value.lineno == line_in(src, "for i in range(k)")
+
+
+def test_min_and_max_of_traced_values_clamp_under_jit_and_grad():
+    src = """
+    @purify.stateful
+    class Clip:
+        def __init__(self, k=3):
+            self.k = k
+            self.x = jnp.asarray(0.0)
+
+        def f(self, u):
+            self.x = max(min(self.x + u, 1.0), -1.0)
+            return max(self.k, 2) * abs(self.x)
+    """
+    module = load_module(src)
+    plain = undecorated(src).Clip()
+    want = [float(plain.f(u)) for u in (0.5, 2.0, -4.0)]
+    step, state, got = jax.jit(module.Clip.f), module.Clip.init(), []
+    for u in (0.5, 2.0, -4.0):
+        out, state = step(state, u)
+        got.append(float(out))
+    assert got == pytest.approx(want)
+    assert "max(self.k, 2)" in purify.source(module.Clip)  # static configuration: the builtin
+    grad = jax.grad(lambda u: module.Clip.f(module.Clip.init(), u)[0])
+    assert float(grad(0.3)) == pytest.approx(3.0) and float(grad(3.0)) == pytest.approx(0.0)

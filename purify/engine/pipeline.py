@@ -15,6 +15,8 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
     early_returns  a `return` in an `if` that may be traced becomes a flag and a value, and the
               code after that `if` runs under the flag (one exit, AutoGraph's return_statements):
               before control_flow, which then converts those `if`s too
+    control_expressions  `a if c else b`, `min` and `max` become calls of dispatch helpers that
+              answer for traced values too: before control_flow, so the branches it makes hold them
     control_flow  an `if` whose test may be traced becomes a call of the `_if` dispatch helper with
               its branches as functions of the locals they change: after writes (a branch's state
               changes are `self = ...` bindings, threaded like any local) and before returns (the
@@ -32,7 +34,18 @@ from collections.abc import Callable
 
 from ..errors import combined
 from .model import MethodKind
-from .passes import calls, control_flow, early_returns, markers, names, reads, refusals, returns, writes
+from .passes import (
+    calls,
+    control_expressions,
+    control_flow,
+    early_returns,
+    markers,
+    names,
+    reads,
+    refusals,
+    returns,
+    writes,
+)
 from .passes.base import MethodContext
 
 Rewrite = Callable[[MethodContext, ast.FunctionDef], None]
@@ -44,6 +57,7 @@ REWRITES: tuple[tuple[str, Rewrite], ...] = (
     ("writes", writes.rewrite),
     ("names", names.rewrite),
     ("early_returns", early_returns.rewrite),
+    ("control_expressions", control_expressions.rewrite),
     ("control_flow", control_flow.rewrite),
     ("returns", returns.rewrite),
 )

@@ -43,7 +43,7 @@ def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure
     where = _where()
     if impure:
         _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
-                f"branch does {impure}, which would then run whichever branch the value takes",
+                f"branch does {impure}, which would run for both branches, whatever the test's value",
                 "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
                 "a Python value")
     return _cond(_truth(test, where), then, orelse, operands, names, where)
@@ -99,6 +99,26 @@ def _or(first: Any, *rest: Any) -> Any:
             value = jax.numpy.logical_or(_truth(value, _where()), _truth(jax.numpy.asarray(more()),
                                                                                  _where()))
     return value
+
+
+def _max(*values: Any) -> Any:
+    """`max(a, b, ...)`: Python's on concrete values; `jnp.maximum` once one is traced."""
+    if not any(isinstance(v, jax.core.Tracer) for v in values):
+        return max(*values)
+    out = values[0]
+    for v in values[1:]:
+        out = jax.numpy.maximum(out, v)
+    return out
+
+
+def _min(*values: Any) -> Any:
+    """`min(a, b, ...)`: Python's on concrete values; `jnp.minimum` once one is traced."""
+    if not any(isinstance(v, jax.core.Tracer) for v in values):
+        return min(*values)
+    out = values[0]
+    for v in values[1:]:
+        out = jax.numpy.minimum(out, v)
+    return out
 
 
 def _truth(test: Any, where: Any) -> Any:
@@ -218,7 +238,7 @@ def _for_range(bounds: tuple, body: Any, values: tuple, names: tuple, impure: st
 def _check_pure(impure: str, where: Any, kind: str) -> None:
     if impure:
         _refuse(where, f"this `{kind}` loop is traced, so JAX runs its body once, while tracing, but the body "
-                f"does {impure}, which would then run once instead of once an iteration",
+                f"does {impure}, which would run once, not once an iteration",
                 "use jax.debug.print(...) to print traced values; collect values in an array the loop "
                 "updates (`ys = ys.at[i].set(y)`); or loop over a Python range")
 
@@ -350,18 +370,16 @@ def _joined(a: Any, b: Any) -> tuple[Any, bool]:
         return None, False
     if a.dtype == b.dtype:
         return None, True
-    import jax.numpy as jnp
-
     if not (a.weak_type or b.weak_type):
         try:  # as `a + b` would: int and float join as float; strict promotion refuses
-            return jnp.promote_types(a.dtype, b.dtype), True
+            return jax.numpy.promote_types(a.dtype, b.dtype), True
         except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
             return None, False
 
     def example(t: Any) -> Any:
-        return t.dtype.type(0).item() if t.weak_type else jnp.zeros((), t.dtype)
+        return t.dtype.type(0).item() if t.weak_type else jax.numpy.zeros((), t.dtype)
 
-    return jnp.result_type(example(a), example(b)), True
+    return jax.numpy.result_type(example(a), example(b)), True
 
 
 def _same(x: Any, y: Any) -> bool:
@@ -384,11 +402,12 @@ def _describe(value: Any) -> str:
 
 
 def _refuse(where: Any, msg: str, hint: str) -> None:
-    """Raise purify's located error at the line of the frame `where` (the user's `if`)."""
+    """Raise purify's located error at `where`: the file and line of the user's statement."""
+    import linecache
+
     from purify.errors import PurifyError
 
     filename, lineno = where
-    import linecache
 
     line = linecache.getline(filename, lineno)
     col = len(line) - len(line.lstrip())

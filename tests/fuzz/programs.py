@@ -176,6 +176,7 @@ class BodyGen:
         self.traced_returns = False  # a return stands in a traced if
         self.blocked_returns = False  # a return stands in a loop or a try
         self.traced_loops = 0  # loops on traced values around it (jax.lax loops: no returns inside)
+        self.in_try = 0  # inside any part of a `try` (body, handlers, finally) or `suppress`
 
     def caught_now(self) -> set[str]:
         return set().union(*self.caught)
@@ -357,7 +358,7 @@ class BodyGen:
     def traced_condition(self) -> str | None:
         """A test on traced values (state, the argument `v`), or None where one may not stand:
         inside a try (a call raising in the branch not taken would raise while JAX traces it)."""
-        if self.caught or self.in_finally_try or self.blocked_returns:
+        if self.caught or self.in_finally_try or self.in_try or self.blocked_returns:
             return None
         atoms = [f"self.{f.attr} > {self.draw(st.integers(0, 40))}" for f in self.cls.of("scalar")]
         atoms += [f"self.{f.attr} % 2 == 0" for f in self.cls.of("scalar")]
@@ -417,11 +418,13 @@ class BodyGen:
         roll = self.draw(st.integers(0, 99))
         if self.traced_returns:
             roll = 0  # (a return in a try would keep the traced returns from being lowered)
+        self.in_try += 1
         if roll >= 92:
             lines += self.return_in_finally()
         elif roll >= 84 and self.method.returns:
             lines += self.return_in_handler()
-        else:
+        self.in_try -= 1
+        if roll < 84 or roll < 92 and not self.method.returns:
             lines += self.ret()
         return lines
 
@@ -583,7 +586,11 @@ class BodyGen:
             # (a return in a try whose finally changes the state is refused: return_in_finally only)
             kinds += ["early"]
         kind = self.pick(kinds)
-        out = getattr(self, f"s_{kind}")(depth)
+        self.in_try += kind in ("guard", "finally")
+        try:
+            out = getattr(self, f"s_{kind}")(depth)
+        finally:
+            self.in_try -= kind in ("guard", "finally")
         if out:
             return out
         fs = self.cls.of("scalar", "arr")
@@ -733,7 +740,7 @@ class BodyGen:
 
     def traced_loop_ok(self) -> bool:
         return (self.loops == 0 and "v" in self.method.params and not self.caught and not self.in_finally_try
-                and self.chance(0.4))
+                and not self.in_try and self.chance(0.4))
 
     def traced_loop_body(self, depth: int) -> list[str]:
         """A body for a loop on traced values: its counter is traced, so it is no Python value for
@@ -793,7 +800,7 @@ class BodyGen:
         if self.traced_loops:
             return None  # a return leaves a traced loop's body: refused by JAX's loops, not generated
         test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
-        in_loop_or_try = self.loops or self.caught or self.in_finally_try
+        in_loop_or_try = self.loops or self.caught or self.in_finally_try or self.in_try
         if in_loop_or_try and (self.traced_returns or self.traced_ifs):
             return None  # a return there would keep the traced ones from being lowered
         if test or self.traced_ifs:

@@ -29,9 +29,9 @@ from .base import MethodContext, StatementPass
 
 IF = "_if"
 UNDEFINED = "_Undefined"
-NOT, AND, OR, IFEXP = "_not", "_and", "_or", "_ifexp"
+NOT, AND, OR = "_not", "_and", "_or"
 WHILE, FOR_RANGE = "_while", "_for_range"
-HELPERS = (IF, UNDEFINED, NOT, AND, OR, IFEXP, WHILE, FOR_RANGE)  # in runtime/control.py
+HELPERS = (IF, UNDEFINED, NOT, AND, OR, WHILE, FOR_RANGE)  # in runtime/control.py
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
@@ -40,32 +40,8 @@ _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values; its body is folded into one constructor
-    if any(isinstance(n, ast.IfExp) for n in ast.walk(fn)):
-        _IfExps(ctx).visit(fn)
     if any(isinstance(n, (ast.If, ast.While, ast.For)) for n in ast.walk(fn)):
         fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
-
-
-class _IfExps(ast.NodeTransformer):
-    """`a if c else b` with a test that may be traced -> `_ifexp(c, lambda: a, lambda: b)`."""
-
-    def __init__(self, ctx: MethodContext) -> None:
-        self.ctx = ctx
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        return node if node is not self.ctx.fn else self.generic_visit(node)
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        return node
-
-    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
-        self.generic_visit(node)
-        if static_test(self.ctx, node.test) or any(
-                isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(node)):
-            return node
-        self.ctx.helpers.add(IFEXP)
-        return templates.expr(f"{IFEXP}(test, lambda: a, lambda: b)", node, test=templates.moved(node.test),
-                              a=templates.moved(node.body), b=templates.moved(node.orelse))
 
 
 class _ControlFlow(StatementPass):
