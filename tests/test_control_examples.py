@@ -47,9 +47,6 @@ PROBES = {
     "and/or": "if self.x < 1.0 or self.x > 2.0:\n    self.x = 0.0\nreturn self.x",
     "and/or in a value": "out = self.x < 1.0 or self.x > 2.0\nreturn out",
     "bool()": "return bool(self.x < 1.0)",
-    # simple-pid: `if not self.auto_mode: return ...`, then `if dt <= 0: raise ValueError(...)`
-    "raise after a return inside if": "if self.x < 1.0:\n    return 1.0\ndt = 0.1\nif dt <= 0:\n"
-                                      "    raise ValueError('dt')\nreturn 2.0",
 }
 
 
@@ -145,7 +142,7 @@ class Scenario:
 
 THERMOSTAT = ("if", "conditional expression")
 EARLY_STOPPING = ("if", "return inside if")
-PID = ("if", "return inside if", "conditional expression", "and/or", "raise after a return inside if")
+PID = ("if", "return inside if", "conditional expression", "and/or")
 CARTPOLE = ("if", "conditional expression", "and/or in a value", "bool()")
 LOSSES = [1.0, 0.8, 0.7, 0.72, 0.69, 0.71, 0.70, 0.73, 0.68, 0.75, 0.9, 0.9, 0.9]
 

@@ -15,6 +15,8 @@ Martin Lundberg, https://github.com/m-lundberg/simple-pid) with these edits, eac
   any output, the port returns 0.0 where simple-pid returns None.
 * `_clamp` is a method of the class instead of a module function, so that purify converts its
   `if`/`elif` too (purify rewrites the methods of the class, not the functions they call).
+* The check that `dt` is positive comes before the manual-mode return, not after it: a `raise`
+  cannot live inside a branch on the traced mode. So a non-positive `dt` raises in manual mode too.
 * NumPy does not appear in simple-pid; the error message of a negative `dt` is an f-string.
   Nothing else changed.
 
@@ -119,11 +121,13 @@ class PID:
 
         :param dt: The time step (port: required; simple-pid reads the clock when it is None).
         """
-        if not self.auto_mode:
-            return self._last_output
-
+        # port: the check of dt comes first (simple-pid makes it after the manual-mode return): a
+        # raise cannot live inside a branch on the traced mode, and dt is a Python value
         if dt <= 0:
             raise ValueError(f'dt has negative value {dt}, must be positive')
+
+        if not self.auto_mode:
+            return self._last_output
 
         if self.sample_time is not None and dt < self.sample_time and self._has_output:
             # Only update every sample_time seconds

@@ -17,6 +17,8 @@ Martin Lundberg, https://github.com/m-lundberg/simple-pid) with these edits, eac
   any output, the port returns 0.0 where simple-pid returns None.
 * `_clamp` is a method of the class instead of a module function, so that purify converts its
   `if`/`elif` too (purify rewrites the methods of the class, not the functions they call).
+* The check that `dt` is positive comes before the manual-mode return, not after it: a `raise`
+  cannot live inside a branch on the traced mode. So a non-positive `dt` raises in manual mode too.
 * NumPy does not appear in simple-pid; the error message of a negative `dt` is an f-string.
   Nothing else changed.
 
@@ -405,6 +407,10 @@ class PID:
         :param dt: The time step (port: required; simple-pid reads the clock when it is None).
         """
         _returned, _value = (False, _Undefined('_value', fill=True))
+        # port: the check of dt comes first (simple-pid makes it after the manual-mode return): a
+        # raise cannot live inside a branch on the traced mode, and dt is a Python value
+        if dt <= 0:
+            raise ValueError(f'dt has negative value {dt}, must be positive')
 
         def _if_not_auto_mode(_returned, _value):
             _returned, _value = (True, self.last_output_)
@@ -414,12 +420,10 @@ class PID:
             return _returned, _value
         _returned, _value = _if(_not(PID.auto_mode(self)), _if_not_auto_mode, _else_not_auto_mode, (_returned, _value), ('_returned', '_value'))
 
-        if _returned:
-            pass
-        else:
-            if dt <= 0:
-                raise ValueError(f'dt has negative value {dt}, must be positive')
+        def _if_returned1(_returned, _value, self):
+            return _value, self
 
+        def _else_returned2(_returned, _value, self):
             def _if_and_has_output_sample_time_dt_lt(_returned, _value):
                 # Only update every sample_time seconds
                 _returned, _value = (True, self.last_output_)
@@ -472,6 +476,8 @@ class PID:
                 _returned, _value = (True, output)
                 return self, _value
             self, _value = _if(_returned, _if_returned, _else_returned, (self, _value), ('self', '_value'))
+            return _value, self
+        _value, self = _if(_returned, _if_returned1, _else_returned2, (_returned, _value, self), ('_value', 'self'))
         return _value, self
 
     def components(self: PIDState):
