@@ -441,3 +441,48 @@ def test_min_and_max_of_traced_values_clamp_under_jit_and_grad():
     assert "max(self.k, 2)" in purify.source(module.Clip)  # static configuration: the builtin
     grad = jax.grad(lambda u: module.Clip.f(module.Clip.init(), u)[0])
     assert float(grad(0.3)) == pytest.approx(3.0) and float(grad(3.0)) == pytest.approx(0.0)
+
+
+SEARCH = """
+@purify.stateful
+class Search:
+    def __init__(self):
+        self.x = jnp.asarray(0.0)
+        self.hits = jnp.asarray(0)
+
+    def run(self, limit, n):
+        k = 0
+        while k < limit:
+            k += 1
+            if k % 3 == 0:
+                continue
+            self.x = self.x + k
+            if self.x > 20:
+                break
+            self.hits += 1
+        total = 0
+        for i in range(n):
+            if i % 2 == 0:
+                continue
+            total += i
+        return k, total
+"""
+
+
+def test_break_and_continue_in_traced_loops_agree_with_the_plain_class():
+    module = load_module(SEARCH)
+    text = purify.source(module.Search)
+    assert "_broke = False" in text and "_while(" in text and "_for_range(" in text
+    cases = [(10, 5), (3, 0), (20, 7)]
+    plains = [undecorated(SEARCH).Search() for _ in cases]
+    wants = [p.run(limit, n) for p, (limit, n) in zip(plains, cases)]
+    for (limit, n), want, plain in zip(cases, wants, plains):
+        out, state = jax.jit(module.Search.run)(module.Search.init(), limit, n)
+        assert (int(out[0]), int(out[1])) == want
+        assert (float(state.x), int(state.hits)) == (float(plain.x), int(plain.hits))
+    outs, states = jax.vmap(module.Search.run, in_axes=(None, 0, 0))(
+        module.Search.init(), jnp.asarray([c[0] for c in cases]), jnp.asarray([c[1] for c in cases]))
+    assert [(int(a), int(b)) for a, b in zip(*outs)] == wants
+    assert [float(x) for x in states.x] == [float(p.x) for p in plains]
+    obj = module.Search()
+    assert tuple(int(v) for v in obj.run(10, 5)) == wants[0]

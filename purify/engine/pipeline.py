@@ -15,6 +15,9 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
     early_returns  a `return` in an `if` that may be traced becomes a flag and a value, and the
               code after that `if` runs under the flag (one exit, AutoGraph's return_statements):
               before control_flow, which then converts those `if`s too
+    loop_exits  `break` and `continue` in a loop that may be traced become flags (AutoGraph's
+              break_statements), the rest of the body under them: before control_flow, which then
+              converts the loop and those `if`s
     control_expressions  `a if c else b`, `min` and `max` become calls of dispatch helpers that
               answer for traced values too: before control_flow, so the branches it makes hold them
     control_flow  an `if` whose test may be traced becomes a call of the `_if` dispatch helper with
@@ -39,6 +42,7 @@ from .passes import (
     control_expressions,
     control_flow,
     early_returns,
+    loop_exits,
     markers,
     names,
     reads,
@@ -57,6 +61,7 @@ REWRITES: tuple[tuple[str, Rewrite], ...] = (
     ("writes", writes.rewrite),
     ("names", names.rewrite),
     ("early_returns", early_returns.rewrite),
+    ("loop_exits", loop_exits.rewrite),
     ("control_expressions", control_expressions.rewrite),
     ("control_flow", control_flow.rewrite),
     ("returns", returns.rewrite),

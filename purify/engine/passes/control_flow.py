@@ -299,22 +299,42 @@ _OPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", 
 
 
 def _stem(test: ast.expr) -> str:
-    """A name for the branches from the test: `self.t < 18.0` -> `t_lt_18`."""
+    """A name for the branches from the test, in reading order: `self.t < 18.0` -> `t_lt_18`."""
     words: list[str] = []
-    for n in ast.walk(test):
-        if len(words) >= 6:
-            break
-        if isinstance(n, ast.Attribute):
-            words.append(n.attr)
-        elif isinstance(n, ast.Name) and n.id != "self" and not any(
-                isinstance(p, ast.Attribute) and p.value is n for p in ast.walk(test)):
-            words.append(n.id)
-        elif isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
-            words.append(str(n.value).split(".")[0].replace("-", "minus"))
-        elif isinstance(n, (ast.cmpop, ast.boolop, ast.unaryop)) and type(n) in _OPS:
-            words.append(_OPS[type(n)])
-    stem = re.sub(r"[^0-9a-zA-Z]+", "_", "_".join(words)).strip("_").lower()
+    _words(test, words)
+    stem = re.sub(r"[^0-9a-zA-Z]+", "_", "_".join(words[:6])).strip("_").lower()
     return stem[:32].rstrip("_") or "test"
+
+
+def _words(node: ast.AST, out: list[str]) -> None:
+    if isinstance(node, ast.Attribute):
+        out.append(node.attr)  # `self.t` -> t, `jnp.any` -> any
+    elif isinstance(node, ast.Name):
+        out.append(node.id)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        out.append(str(node.value).split(".")[0].replace("-", "minus"))
+    elif isinstance(node, ast.Compare):
+        _words(node.left, out)
+        for op, right in zip(node.ops, node.comparators):
+            out.append(_OPS.get(type(op), ""))
+            _words(right, out)
+    elif isinstance(node, ast.BoolOp):
+        for i, value in enumerate(node.values):
+            if i:
+                out.append(_OPS[type(node.op)])
+            _words(value, out)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        out.append("not")
+        _words(node.operand, out)
+    elif isinstance(node, ast.BinOp):
+        _words(node.left, out)
+        _words(node.right, out)
+    elif isinstance(node, ast.Call):
+        _words(node.func, out)
+        for a in node.args:
+            _words(a, out)
+    elif isinstance(node, ast.Subscript):
+        _words(node.value, out)
 
 
 def _targets(stmts: list[ast.stmt], name: str) -> bool:

@@ -311,13 +311,13 @@ class Dropout:
     def __call__(self: DropoutState, x, training=True) -> tuple[Any, DropoutState]:
         _returned, _value = (False, _Undefined('_value', fill=True))
 
-        def _if_or_not_training_rate_eq_0(_returned, _value):
+        def _if_not_training_or_rate_eq_0(_returned, _value):
             _returned, _value = (True, x)
             return _returned, _value
 
-        def _else_or_not_training_rate_eq_0(_returned, _value):
+        def _else_not_training_or_rate_eq_0(_returned, _value):
             return _returned, _value
-        _returned, _value = _if(_or(_not(training), lambda: self.rate == 0.0), _if_or_not_training_rate_eq_0, _else_or_not_training_rate_eq_0, (_returned, _value), ('_returned', '_value'))
+        _returned, _value = _if(_or(_not(training), lambda: self.rate == 0.0), _if_not_training_or_rate_eq_0, _else_not_training_or_rate_eq_0, (_returned, _value), ('_returned', '_value'))
 
         def _if_returned(self, _value):
             return self, _value
