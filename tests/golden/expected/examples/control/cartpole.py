@@ -348,7 +348,7 @@ class CartPole:
             return reward, self
 
         def _else_not_terminated(self):
-            def _if_steps_beyond_terminated_eq_1(self):
+            def _if_steps_beyond_terminated_eq(self):
                 # port: `is None`
                 # Pole just fell!
                 self = self._replace(steps_beyond_terminated=0)
@@ -356,13 +356,13 @@ class CartPole:
                 reward = -1.0 if self.sutton_barto_reward_ else 1.0
                 return self, reward
 
-            def _else_steps_beyond_terminated_eq_1(self):
+            def _else_steps_beyond_terminated_eq(self):
                 # port: Gymnasium warns here that step() is called after termination
                 self = self._replace(steps_beyond_terminated=self.steps_beyond_terminated + 1)
 
                 reward = -1.0 if self.sutton_barto_reward_ else 0.0
                 return self, reward
-            self, reward = _if(self.steps_beyond_terminated == -1, _if_steps_beyond_terminated_eq_1, _else_steps_beyond_terminated_eq_1, (self,), ('self', 'reward'))
+            self, reward = _if(self.steps_beyond_terminated == -1, _if_steps_beyond_terminated_eq, _else_steps_beyond_terminated_eq, (self,), ('self', 'reward'))
             return reward, self
         reward, self = _if(_not(terminated), _if_not_terminated, _else_not_terminated, (self,), ('reward', 'self'))
 

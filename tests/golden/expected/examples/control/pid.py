@@ -372,20 +372,20 @@ class PID:
         if value is None:
             _returned, _value = (True, None)
         else:
-            def _if_and_upper_value_gt_upper(_returned, _value):
+            def _if_upper_and_value_gt_upper(_returned, _value):
                 _returned, _value = (True, upper)
                 return _returned, _value
 
-            def _else_and_upper_value_gt_upper(_returned, _value):
-                def _if_and_lower_value_lt_lower(_returned, _value):
+            def _else_upper_and_value_gt_upper(_returned, _value):
+                def _if_lower_and_value_lt_lower(_returned, _value):
                     _returned, _value = (True, lower)
                     return _returned, _value
 
-                def _else_and_lower_value_lt_lower(_returned, _value):
+                def _else_lower_and_value_lt_lower(_returned, _value):
                     return _returned, _value
-                _returned, _value = _if(_and(lower is not None, lambda: value < lower), _if_and_lower_value_lt_lower, _else_and_lower_value_lt_lower, (_returned, _value), ('_returned', '_value'))
+                _returned, _value = _if(_and(lower is not None, lambda: value < lower), _if_lower_and_value_lt_lower, _else_lower_and_value_lt_lower, (_returned, _value), ('_returned', '_value'))
                 return _returned, _value
-            _returned, _value = _if(_and(upper is not None, lambda: value > upper), _if_and_upper_value_gt_upper, _else_and_upper_value_gt_upper, (_returned, _value), ('_returned', '_value'))
+            _returned, _value = _if(_and(upper is not None, lambda: value > upper), _if_upper_and_value_gt_upper, _else_upper_and_value_gt_upper, (_returned, _value), ('_returned', '_value'))
 
         def _if_returned(_value):
             return _value
@@ -412,26 +412,26 @@ class PID:
         if dt <= 0:
             raise ValueError(f'dt has negative value {dt}, must be positive')
 
-        def _if_not_auto_mode(_returned, _value):
+        def _if_not_auto_mode_self(_returned, _value):
             _returned, _value = (True, self.last_output_)
             return _returned, _value
 
-        def _else_not_auto_mode(_returned, _value):
+        def _else_not_auto_mode_self(_returned, _value):
             return _returned, _value
-        _returned, _value = _if(_not(PID.auto_mode(self)), _if_not_auto_mode, _else_not_auto_mode, (_returned, _value), ('_returned', '_value'))
+        _returned, _value = _if(_not(PID.auto_mode(self)), _if_not_auto_mode_self, _else_not_auto_mode_self, (_returned, _value), ('_returned', '_value'))
 
         def _if_returned1(_returned, _value, self):
             return _value, self
 
         def _else_returned2(_returned, _value, self):
-            def _if_and_has_output_sample_time_dt_lt(_returned, _value):
+            def _if_sample_time_and_dt_lt_sample_tim(_returned, _value):
                 # Only update every sample_time seconds
                 _returned, _value = (True, self.last_output_)
                 return _returned, _value
 
-            def _else_and_has_output_sample_time_dt_lt(_returned, _value):
+            def _else_sample_time_and_dt_lt_sample_tim(_returned, _value):
                 return _returned, _value
-            _returned, _value = _if(_and(self.sample_time is not None, lambda: dt < self.sample_time, lambda: self.has_output_), _if_and_has_output_sample_time_dt_lt, _else_and_has_output_sample_time_dt_lt, (_returned, _value), ('_returned', '_value'))
+            _returned, _value = _if(_and(self.sample_time is not None, lambda: dt < self.sample_time, lambda: self.has_output_), _if_sample_time_and_dt_lt_sample_tim, _else_sample_time_and_dt_lt_sample_tim, (_returned, _value), ('_returned', '_value'))
 
             # Compute error terms
             def _if_returned(self, _value):
@@ -510,7 +510,7 @@ class PID:
             auto mode.
         """
 
-        def _if_and_enabled_not_auto_mode(self):
+        def _if_enabled_and_not_auto_mode(self):
             # Switching from manual mode to auto, reset
             _r1, self = PID.reset(self)
 
@@ -518,9 +518,9 @@ class PID:
             self = self._replace(integral_=PID._clamp(self, self.integral_, PID.output_limits(self))[0])
             return self
 
-        def _else_and_enabled_not_auto_mode(self):
+        def _else_enabled_and_not_auto_mode(self):
             return self
-        self = _if(_and(enabled, lambda: _not(self.auto_mode_)), _if_and_enabled_not_auto_mode, _else_and_enabled_not_auto_mode, (self,), ('self',))
+        self = _if(_and(enabled, lambda: _not(self.auto_mode_)), _if_enabled_and_not_auto_mode, _else_enabled_and_not_auto_mode, (self,), ('self',))
 
         self = self._replace(auto_mode_=enabled)
         return None, self
