@@ -137,13 +137,37 @@ class Scenario:
 
     @property
     def source(self) -> str:
-        return (EXAMPLES / self.file).read_text()
+        text = (EXAMPLES / self.file).read_text()
+        if "and/or in a value" in self.constructs and self.cls == "CartPole":
+            text = text.replace(CARTPOLE_PORT, CARTPOLE_GYMNASIUM)
+            assert CARTPOLE_GYMNASIUM in text
+        return text
+
+
+CARTPOLE_PORT = """\
+        terminated = False
+        if (
+            x < -self.x_threshold
+            or x > self.x_threshold
+            or theta < -self.theta_threshold_radians
+            or theta > self.theta_threshold_radians
+        ):
+            terminated = True
+"""
+CARTPOLE_GYMNASIUM = """\
+        terminated = bool(
+            x < -self.x_threshold
+            or x > self.x_threshold
+            or theta < -self.theta_threshold_radians
+            or theta > self.theta_threshold_radians
+        )
+"""
 
 
 THERMOSTAT = ("if", "conditional expression")
 EARLY_STOPPING = ("if", "return inside if")
 PID = ("if", "return inside if", "conditional expression", "and/or")
-CARTPOLE = ("if", "conditional expression", "and/or in a value", "bool()")
+CARTPOLE = ("if", "conditional expression", "and/or")
 LOSSES = [1.0, 0.8, 0.7, 0.72, 0.69, 0.71, 0.70, 0.73, 0.68, 0.75, 0.9, 0.9, 0.9]
 
 SCENARIOS = {
@@ -180,6 +204,11 @@ SCENARIOS = {
     "cartpole": Scenario("cartpole.py", "CartPole",
                          calls=[("reset", (jax.random.key(3),))] + [("step", (1,))] * 14 + [("step", (0,))] * 4,
                          constructs=CARTPOLE),
+    # Gymnasium's own termination line, `terminated = bool(x < -x_threshold or ...)`, for when
+    # purify converts `or` inside bool(): then the port's `if` can go back to it
+    "cartpole_verbatim": Scenario("cartpole.py", "CartPole",
+                                  calls=[("reset", (jax.random.key(5),))] + [("step", (0,))] * 16,
+                                  constructs=("if", "conditional expression", "and/or in a value", "bool()")),
     "cartpole_semi_implicit": Scenario("cartpole.py", "CartPole", init=(True, "semi-implicit"),
                                        calls=[("reset", (jax.random.key(4),))] + [("step", (a,)) for a in
                                                                                    [0, 1] * 3 + [0] * 12],

@@ -20,7 +20,9 @@ whether the pole has just fallen. Under `jax.jit(jax.vmap(CartPole.step))` thous
 step at once, each lane taking its own branch. The edits, marked `# port:`, are what a JAX
 environment cannot have: the random generator is a JAX key passed to `reset`; Gymnasium's
 spaces, rendering and warning logger are left out; `steps_beyond_terminated` counts from -1
-instead of None (a state field has one structure); the state is float32 (JAX's default).
+instead of None (a state field has one structure); the state is float32 (JAX's default); the
+termination test `bool(a or b or ...)` is the test of an `if` (purify does not convert `or` inside
+`bool(...)` yet).
 
     python -m examples.control.cartpole
 """
@@ -88,12 +90,16 @@ class CartPole:
 
         self.state = jnp.array((x, x_dot, theta, theta_dot), dtype=jnp.float32)
 
-        terminated = bool(
+        # port: Gymnasium writes `terminated = bool(x < -self.x_threshold or ...)`; purify converts
+        # `or` on traced values in the test of an `if`, not yet inside `bool(...)`
+        terminated = False
+        if (
             x < -self.x_threshold
             or x > self.x_threshold
             or theta < -self.theta_threshold_radians
             or theta > self.theta_threshold_radians
-        )
+        ):
+            terminated = True
 
         if not terminated:
             reward = 0.0 if self._sutton_barto_reward else 1.0

@@ -22,7 +22,9 @@ whether the pole has just fallen. Under `jax.jit(jax.vmap(CartPole.step))` thous
 step at once, each lane taking its own branch. The edits, marked `# port:`, are what a JAX
 environment cannot have: the random generator is a JAX key passed to `reset`; Gymnasium's
 spaces, rendering and warning logger are left out; `steps_beyond_terminated` counts from -1
-instead of None (a state field has one structure); the state is float32 (JAX's default).
+instead of None (a state field has one structure); the state is float32 (JAX's default); the
+termination test `bool(a or b or ...)` is the test of an `if` (purify does not convert `or` inside
+`bool(...)` yet).
 
     python -m examples.control.cartpole
 """
@@ -88,6 +90,20 @@ def _not(x: Any) -> Any:
     if not isinstance(x, jax.core.Tracer):
         return not x
     return jax.numpy.logical_not(_truth(x, _where()))
+
+
+def _or(first: Any, *rest: Any) -> Any:
+    """`first or rest[0]() or ...`, like `_and`."""
+    value = first
+    for more in rest:
+        if not isinstance(value, jax.core.Tracer):
+            if value:
+                return value
+            value = more()
+        else:
+            value = jax.numpy.logical_or(_truth(value, _where()), _truth(jax.numpy.asarray(more()),
+                                                                                 _where()))
+    return value
 
 
 def _truth(test: Any, where: Any) -> Any:
@@ -336,12 +352,17 @@ class CartPole:
 
         self = self._replace(state=jnp.array((x, x_dot, theta, theta_dot), dtype=jnp.float32))
 
-        terminated = bool(
-            x < -self.x_threshold
-            or x > self.x_threshold
-            or theta < -self.theta_threshold_radians
-            or theta > self.theta_threshold_radians
-        )
+        # port: Gymnasium writes `terminated = bool(x < -self.x_threshold or ...)`; purify converts
+        # `or` on traced values in the test of an `if`, not yet inside `bool(...)`
+        terminated = False
+
+        def _if_x_lt_or_x_gt_x_threshold(terminated):
+            terminated = True
+            return terminated
+
+        def _else_x_lt_or_x_gt_x_threshold(terminated):
+            return terminated
+        terminated = _if(_or(x < -self.x_threshold, lambda: x > self.x_threshold, lambda: theta < -self.theta_threshold_radians, lambda: theta > self.theta_threshold_radians), _if_x_lt_or_x_gt_x_threshold, _else_x_lt_or_x_gt_x_threshold, (terminated,), ('terminated',))
 
         def _if_not_terminated(self):
             reward = 0.0 if self.sutton_barto_reward_ else 1.0
