@@ -486,3 +486,54 @@ def test_break_and_continue_in_traced_loops_agree_with_the_plain_class():
     assert [float(x) for x in states.x] == [float(p.x) for p in plains]
     obj = module.Search()
     assert tuple(int(v) for v in obj.run(10, 5)) == wants[0]
+
+
+def test_purify_vmap_lanes_draw_their_own_keys_inside_a_branch():
+    src = """
+    @purify.stateful
+    class Dropper:
+        def __init__(self):
+            self.rng = purify.Rng(0)
+            self.x = jnp.asarray(0.0)
+
+        def step(self, go):
+            if go > 0:
+                self.x = jax.random.uniform(self.rng())
+            return self.x
+    """
+    module = load_module(src)
+    step = purify.vmap(module.Dropper.step, in_axes=(None, 0))
+    outs, states = step(module.Dropper.init(), jnp.asarray([1, 1, 0]))
+    assert float(outs[0]) != float(outs[1])  # each lane folds in its index, as with no branch
+    assert float(outs[2]) == 0.0 and [int(c) for c in states.rng.counter] == [1, 1, 0]
+    straight, _ = purify.vmap(module.Dropper.step, in_axes=(None, 0))(module.Dropper.init(), jnp.asarray([1, 1]))
+    assert [float(o) for o in straight] == [float(o) for o in outs[:2]]
+
+
+def test_reverse_mode_grad_through_a_traced_while_is_refused_at_the_loop():
+    src = """
+    @purify.stateful
+    class Doubler:
+        def __init__(self):
+            self.x = jnp.asarray(1.0)
+
+        def f(self, k):
+            i = 0
+            while i < k:
+                self.x = self.x * 2.0
+                i += 1
+            return self.x
+    """
+    module = load_module(src)
+    D = module.Doubler
+
+    def loss(x, k):
+        return D.f(D.init()._replace(x=x), k)[0]
+
+    assert float(jax.grad(loss)(1.0, 3)) == 8.0  # a Python k: a Python loop, differentiated
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(jax.grad(loss))(1.0, 3)
+    assert "cannot differentiate in reverse mode" in info.value.bare_msg and "range(n)" in info.value.hint
+    assert info.value.lineno == line_in(src, "while i < k")
+    tangent = jax.jvp(lambda x: jax.jit(loss)(x, 3), (1.0,), (1.0,))[1]  # forward mode works (k traced)
+    assert float(tangent) == 8.0

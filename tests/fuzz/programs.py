@@ -71,6 +71,9 @@ class MethodInfo:
     params: list[str]  # after self; "w" and "d" have defaults
     returns: bool
     recursive: bool = False
+    # `v` is an int wherever the method is called (a script argument or a literal), so it may bound
+    # a `range` (other callers pass any number, floats too)
+    int_v: bool = False
     # (condition on `r`, exception) for each raise that may escape the method, its callees' included
     raises: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
@@ -231,7 +234,9 @@ class BodyGen:
         parts = []
         with_w = False
         for p in m.params:
-            if p == "v":
+            if p == "v" and m.int_v:
+                parts.append(str(self.draw(st.integers(0, 4))))
+            elif p == "v":
                 parts.append(self.bexpr(depth - 1))
             elif p == "w" and self.chance(0.5):
                 value = self.bexpr(depth - 1)
@@ -754,7 +759,7 @@ class BodyGen:
             self.traced_loops -= 1
 
     def s_for(self, depth: int) -> list[str]:
-        if self.traced_loop_ok():
+        if self.method.int_v and self.traced_loop_ok():
             i = self.fresh("i")
             bound = self.pick(["v", "v + 1", "1, v + 2", "v, 6", "0, v + 3, 2"])
             return [f"for {i} in range({bound}):", *self.traced_loop_body(depth)]
@@ -903,7 +908,7 @@ def _signature(draw: Callable[[Any], Any], name: str, kind: str) -> MethodInfo:
     # (children take `r`, and may raise, more often: their calls in try blocks are where bugs were)
     with_r = draw(st.integers(0, 9)) < (7 if kind == "child" else 5)
     params = ["v"] + (["w"] if draw(st.booleans()) else []) + (["r"] if with_r else [])
-    return MethodInfo(name, params, returns=draw(st.integers(0, 3)) > 0)
+    return MethodInfo(name, params, returns=draw(st.integers(0, 3)) > 0, int_v=draw(st.booleans()))
 
 
 def plan_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo], small: bool,
@@ -928,7 +933,7 @@ def plan_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo],
         inherited_methods = [m for m in base.eff().values() if not m.recursive and m.name not in names]
         for m in draw(st.lists(st.sampled_from(inherited_methods), unique_by=lambda m: m.name, max_size=2)) \
                 if inherited_methods else []:
-            methods.insert(draw(st.integers(0, len(methods))), MethodInfo(m.name, list(m.params), m.returns))
+            methods.insert(draw(st.integers(0, len(methods))), MethodInfo(m.name, list(m.params), m.returns, int_v=m.int_v))
     cls.methods = methods
     if kind == "main" and not small and draw(st.integers(0, 3)) == 0:
         cls.methods.append(MethodInfo("rec", ["v", "d"], returns=True, recursive=True))

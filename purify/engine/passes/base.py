@@ -40,6 +40,10 @@ class MethodContext:
             return name
         return self.fresh(name.lstrip("_"))
 
+    def holds(self, *types: type) -> bool:
+        """Does the user's method hold a node of one of `types`? (From the kept facts: no walk.)"""
+        return any(isinstance(n, types) for n in facts(self.method.node).own)
+
     def cls_expr(self) -> ast.expr:
         return ast.Name(self.model.name, ast.Load())
 

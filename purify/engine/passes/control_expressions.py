@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..analysis.facts import facts
 from ..analysis.liveness import names_in
 from .base import MethodContext
 from .control_flow import static_test
@@ -25,7 +26,7 @@ HELPERS = (IFEXP, *MIN_MAX.values())  # in runtime/control.py
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values
-    if any(isinstance(n, ast.IfExp) or _min_max(ctx, n) for n in ast.walk(fn)):
+    if ctx.holds(ast.IfExp) or any(_min_max(ctx, n) for n in facts(ctx.method.node).own):
         _Expressions(ctx).visit(fn)
 
 

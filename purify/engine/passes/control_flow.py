@@ -40,7 +40,7 @@ _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values; its body is folded into one constructor
-    if any(isinstance(n, (ast.If, ast.While, ast.For)) for n in ast.walk(fn)):
+    if ctx.holds(ast.If, ast.While, ast.For):
         fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
 
 

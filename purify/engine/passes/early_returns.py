@@ -29,7 +29,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    if ctx.method.kind == "init" or not _lowerable(ctx, fn.body):
+    if ctx.method.kind == "init" or not ctx.holds(ast.If) or not _lowerable(ctx, fn.body):
         return
     flag, value = ctx.fresh_named("_returned"), ctx.fresh_named("_value")
     body = list(fn.body)

@@ -29,7 +29,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    if ctx.method.kind == "init" or not any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(fn)):
+    if ctx.method.kind == "init" or not ctx.holds(ast.Break, ast.Continue):
         return
     fn.body = _Loops(ctx).block(fn.body)
 
