@@ -133,10 +133,21 @@ def _while(test: Any, body: Any, values: tuple, names: tuple, impure: str = "") 
         if not go:
             return values[0] if len(names) == 1 else values
         values = _as_tuple(body(*values), names)
+    _check_reverse_mode(values, where, "while")
     carry = _Carry(values, lambda v: _as_tuple(body(*v), names), names, where, "while")
     final = jax.lax.while_loop(lambda a: _truth(test(*carry.values(a)), where), carry.step, carry.init)
     values = carry.values(final)
     return values[0] if len(names) == 1 else values
+
+
+def _check_reverse_mode(values: tuple, where: Any, kind: str) -> None:
+    """`jax.grad` linearizes (its tracers are LinearizeTracers), and JAX's loops with a traced
+    trip count have no reverse mode: say so at the loop rather than deep inside JAX."""
+    if any(type(x).__name__ == "LinearizeTracer" for x in jax.tree_util.tree_leaves(values)):
+        _refuse(where, f"jax.grad differentiates this `{kind}` loop in reverse mode, but its test is traced, so it is "
+                "a jax.lax.while_loop, which JAX cannot differentiate in reverse mode",
+                "bound the loop by a Python value: `for i in range(n)` with a Python (or static) `n` is a Python "
+                "loop that jax.grad differentiates; or use jax.jvp (forward mode)")
 
 
 def _check_pure(impure: str, where: Any, kind: str) -> None:
