@@ -7,6 +7,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 
 from tests.conftest import assert_same, compare_three, load_module, undecorated
@@ -1143,3 +1144,35 @@ def test_param_and_static_markers():
     assert float(out) == 6.0 and s2.config.depth == 2
     g = jax.grad(lambda st: m.Layer.__call__(st, jnp.full(3, 2.0))[0])(s)
     np.testing.assert_allclose(g.w, [4.0, 4.0, 4.0])  # d/dw sum(x * w * w) = 2 x w
+
+
+DERIVED_CONFIG = """
+@purify.stateful
+class Cart:
+    def __init__(self, masspole=0.1):
+        self.masspole = masspole
+        self.masscart = 1.0
+        self.total_mass = self.masspole + self.masscart  # Gymnasium's CartPole does this
+        self.scale = self.total_mass * 2  # through another derived field
+        self.pos = jnp.zeros(())
+        self.doubled = self.pos * 2  # from state: state
+        self.speed = 0.0
+        self.start = self.speed  # the value __init__ gave speed, a float: static
+
+    def push(self, f):
+        self.speed += f / self.total_mass
+        self.pos += self.speed * self.scale
+        return self.pos + self.doubled + self.start
+"""
+
+
+def test_fields_computed_in_init_from_static_fields_are_static():
+    """`self.total_mass = self.masspole + self.masscart` is configuration like its operands, not
+    a traced leaf (which `jax.vmap` over a batch of states would batch and the jit could not fold)."""
+    m = compare_three(DERIVED_CONFIG, "Cart", (), [("push", (1.0,)), ("push", (2.0,))])
+    assert m.Cart.State._static == ("masspole", "masscart", "total_mass", "scale", "start")
+    state = m.Cart.init(0.5)
+    assert [type(v).__name__ for v in jax.tree_util.tree_leaves(state)] == ["ArrayImpl", "ArrayImpl", "float"]
+    assert state.total_mass == 1.5 and state.scale == 3.0
+    with pytest.raises(purify.PurifyError, match="self.masspole is set only in __init__ from plain configuration"):
+        m.Cart.init(jnp.float32(0.5))  # an array where the syntax says configuration: as for any static field

@@ -258,6 +258,156 @@ def test_differential_regression(name: str) -> None:
     assert [m for m in modes if m != "convert"] == ["instance", "jit", "vmap"], modes
 
 
+# Issue 13: control flow on traced values. On the engine of commit a1583d6 an `if` on state or on
+# the argument `v` stopped every traced run with JAX's TracerBoolConversionError (the campaign
+# with the generator of issue 13, seed 131, found 12 in 200 programs, the first at program 31).
+# The others are what the campaigns found while the conversion was built (shrunk by hand).
+ISSUE_13 = {
+    # an `if` on the traced state, with a tuple swap and a call in the branch, and an early return
+    "if_on_state_with_swap_and_return": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self._n0 = 1
+        self.n1 = 2
+
+    def m1(self, v):
+        self.n1 += 1
+        return v
+
+    def m0(self, v):
+        if self._n0 % 2 == 1 and v > 2:
+            self._n0, self.n1 = self.n1, (self.m1(v)) % 97
+            return self.n1
+        elif not (self.n1 > 3):
+            self.n1 += v
+        return (self._n0 + self.n1) % 97
+
+# init: Main(**{})
+# script: m0(3,); m0(1,); m0(4,); m0(0,)
+''',
+    # a branch function took `_t1` (bound in the branch itself, in an earlier iteration of the
+    # Python loop around it) as an argument: NameError on the first iteration
+    "branch_in_a_loop_binds_its_own_temporaries": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self._n0 = 1
+        self.n1 = 2
+
+    def m1(self, v):
+        self.n1 += 1
+        return v
+
+    def m0(self, v):
+        j2 = 0
+        while j2 < 2:
+            if j2 == 1:
+                self._n0, self.n1 = self.n1, (self.m1(v)) % 97
+            j2 += 1
+        return self._n0
+
+# init: Main(**{})
+# script: m0(1,); m0(2,)
+''',
+    # a field an int in one branch and a float in the other: under vmap the state is strongly
+    # typed (int64, float64), and the branches were refused instead of joined as float
+    "int_and_float_branches_join_under_vmap": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.n0 = 3
+        self.f0 = 2.0
+
+    def m0(self, v):
+        if v > 2:
+            self.n0 = (self.n0 + self.f0) % 97
+        return self.n0
+
+# init: Main(**{})
+# script: m0(3,); m0(1,); m0(4,)
+''',
+    # loops on the traced argument, the state changed inside
+    "while_and_for_on_the_argument": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.n0 = 1
+        self.a0 = np.zeros(3)
+
+    def m0(self, v):
+        j1 = 0
+        while j1 < v:
+            self.n0 += j1
+            j1 += 1
+        for i2 in range(1, v + 2):
+            self.a0[i2 % 3] += i2
+        return (self.n0 + self.a0.sum()) % 97
+
+# init: Main(**{})
+# script: m0(3,); m0(0,); m0(2,)
+''',
+    # a name bound and then read inside a `try` in a traced loop's body was taken for live at the
+    # body's start (the liveness kept every name a `try` reads live): carried unbound, refused
+    "try_in_a_traced_loop_binds_its_own_names": '''
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Child0:
+    def __init__(self):
+        self.n0 = 1
+
+    def __call__(self, v):
+        self.n0 += v
+        return self.n0
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.ch0 = Child0()
+        self.n0 = 2
+
+    def m0(self, v):
+        j1 = 0
+        while j1 < v:
+            try:
+                self.ch0(j1)
+            except ValueError:
+                self.n0 += 1
+            j1 += 1
+        return (self.n0 + self.ch0.n0) % 97
+
+# init: Main(**{})
+# script: m0(2,); m0(0,); m0(3,)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE_13))
+def test_issue_13_regression(name: str) -> None:
+    modes = check_program(parse_program(ISSUE_13[name].lstrip("\n")))
+    assert modes[:3] == ["instance", "jit", "vmap"], modes
+
+
 # Issue 11: forms the fuzzer did not generate before, where the engine of commit e0ed453 was
 # silently wrong (each case is a mismatch there). Found by `python -m tests.fuzz --kind diff`
 # (`--target FORM` picks programs holding one form, tests/fuzz/forms.py) and shrunk by

@@ -99,6 +99,34 @@ y = _r1 + Model.doubled(self)
 self = self._replace(count_=self.count_ + 1)
 self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
 return y * self.scale""",
+    "early_returns": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
+    "loop_exits": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
+    "control_expressions": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
+    "control_flow": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
     "returns": """
 _r1, _c2 = Child.__call__(self.kid, x)
 self = self._replace(kid=_c2)
@@ -132,3 +160,63 @@ def test_markers_and_init_folding():
     init = convert(model, project.resolver(info)).init
     assert ast.unparse(ast.Module(init.body, [])) == \
         "return ModelState(kid=Child.init(), count_=0, scale=scale)"  # markers, then `initial`
+
+
+CONTROL = '''
+import purify
+
+
+@purify.stateful
+class Heater:
+    def __init__(self, low):
+        self.low = low
+        self.t = 20.0
+        self.on = False
+
+    def step(self, dt):
+        steps = 0
+        if self.t < self.low:
+            self.on = True
+            y = 1
+        else:
+            y = 2
+        while self.t > 0:
+            self.t -= dt
+            steps += y
+        return steps
+'''
+
+
+def test_control_flow_threads_the_changed_live_names_through_the_branches():
+    got = after("control_flow", source=CONTROL, cls="Heater")
+    want = """
+steps = 0
+
+def _if_t_lt_low(self):
+    self = self._replace(on=True)
+    y = 1
+    return (self, y)
+
+def _else_t_lt_low(self):
+    y = 2
+    return (self, y)
+self, y = _if(self.t < self.low, _if_t_lt_low, _else_t_lt_low, (self,), ('self', 'y'))
+
+def _while_test_t_gt_0(self, steps):
+    return self.t > 0
+
+def _while_t_gt_0(self, steps):
+    self = self._replace(t=self.t - dt)
+    steps += y
+    return (self, steps)
+self, steps = _while(_while_test_t_gt_0, _while_t_gt_0, (self, steps), ('self', 'steps'))
+return steps"""
+    assert ast.dump(ast.parse(got)) == ast.dump(ast.parse(want.strip())), got
+
+
+def test_early_returns_become_one_exit_under_a_flag():
+    source = CONTROL.replace("            y = 2\n", "            return 0\n")
+    got = after("early_returns", source=source, cls="Heater")
+    assert got.startswith("_returned, _value = (False, _Undefined('_value', fill=True))")
+    assert "_returned, _value = (True, 0)" in got and got.endswith("return _value")
+    assert "if _returned:\n    pass\nelse:" in got

@@ -12,6 +12,18 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
     writes    writes through self become `self = self._replace(...)`
     names     `self._x` becomes the State's field `self.x_`: the passes before it read and write
               attributes as the user wrote them, so none looks a field up by two names
+    early_returns  a `return` in an `if` that may be traced becomes a flag and a value, and the
+              code after that `if` runs under the flag (one exit, AutoGraph's return_statements):
+              before control_flow, which then converts those `if`s too
+    loop_exits  `break` and `continue` in a loop that may be traced become flags (AutoGraph's
+              break_statements), the rest of the body under them: before control_flow, which then
+              converts the loop and those `if`s
+    control_expressions  `a if c else b`, `min` and `max` become calls of dispatch helpers that
+              answer for traced values too: before control_flow, so the branches it makes hold them
+    control_flow  an `if` whose test may be traced becomes a call of the `_if` dispatch helper with
+              its branches as functions of the locals they change: after writes (a branch's state
+              changes are `self = ...` bindings, threaded like any local) and before returns (the
+              branch functions' own returns are not the method's)
     returns   `return x` becomes `return x, self` (`init` returns the state alone; a property
               is a read-only function and keeps its returns)
 
@@ -25,7 +37,19 @@ from collections.abc import Callable
 
 from ..errors import combined
 from .model import MethodKind
-from .passes import calls, markers, names, reads, refusals, returns, writes
+from .passes import (
+    calls,
+    control_expressions,
+    control_flow,
+    early_returns,
+    loop_exits,
+    markers,
+    names,
+    reads,
+    refusals,
+    returns,
+    writes,
+)
 from .passes.base import MethodContext
 
 Rewrite = Callable[[MethodContext, ast.FunctionDef], None]
@@ -36,6 +60,10 @@ REWRITES: tuple[tuple[str, Rewrite], ...] = (
     ("calls", calls.rewrite),
     ("writes", writes.rewrite),
     ("names", names.rewrite),
+    ("early_returns", early_returns.rewrite),
+    ("loop_exits", loop_exits.rewrite),
+    ("control_expressions", control_expressions.rewrite),
+    ("control_flow", control_flow.rewrite),
     ("returns", returns.rewrite),
 )
 

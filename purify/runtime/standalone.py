@@ -33,3 +33,9 @@ class _Eager:
 
     def __call__(self, *args, **kwargs):
         return self.__getattr__("__call__")(*args, **kwargs)
+
+
+def _refuse(where, msg, hint):
+    """Without purify there is no PurifyError: a TypeError that names the file and line of the
+    `if` (`where`: file and line), what is wrong and what to write instead."""
+    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")

@@ -16,12 +16,12 @@ import numpy as np
 
 from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
-from ..engine.convert import RUNTIME_HELPERS, Converted, convert
+from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, error_at
-from . import config, context, helpers, instances, objects, sharing
+from . import config, context, control, helpers, instances, objects, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
@@ -132,6 +132,7 @@ def _bindings(cls: type, state: type, model: ClassModel, resolver: RuntimeResolv
     out.update({name: getattr(helpers, name) for name in RUNTIME_HELPERS if name in used})
     if "_setitem" in used:
         out["_setitem"] = sharing._setitem  # records what __init__'s item writes replace
+    out.update({name: getattr(control, name) for name in CONTROL_HELPERS if name in used})
     exprs = [f.child for f in model.fields.values() if f.child is not None]
     exprs += [m.owner.base_expr for m in model.methods.values() if m.owner.base_expr is not None]
     for expr in exprs:

@@ -169,6 +169,20 @@ def run_reference(module: types.ModuleType, prog: Program) -> tuple[list[Any], A
     return outs, snap(obj)
 
 
+def lane_program(prog: Program, i: int) -> Program:
+    """The script lane i of the vmap run follows: its batched (even) arguments plus i."""
+    steps = []
+    for step in prog.script:
+        if step.method.startswith("prop:"):
+            steps.append(step)
+            continue
+        r = {k: v for k, v in step.kwargs.items() if k == "r"}  # (run_pure binds it, static)
+        bare = Step(step.method, step.args, {k: v for k, v in step.kwargs.items() if k != "r"})
+        args = tuple(a + i if k % 2 == 0 else a for k, a in enumerate(_positional(prog, bare)))
+        steps.append(Step(step.method, args, r))
+    return Program(prog.source, prog.main, prog.init_kwargs, steps, prog.info)
+
+
 def run_instance(module: types.ModuleType, prog: Program) -> tuple[list[Any], Any]:
     import purify
 
@@ -265,7 +279,8 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
         elif mode == "vmap":
             args = _positional(prog, step)
             batched = tuple(i % 2 == 0 for i in range(len(args)))  # alternate batched / broadcast arguments
-            call_args = [np.array([a] * lanes) if b else a for a, b in zip(args, batched)]
+            # lane i gets the batched arguments plus i: lanes take different branches of traced ifs
+            call_args = [np.array([a + i for i in range(lanes)]) if b else a for a, b in zip(args, batched)]
             in_axes = (0, *(0 if b else None for b in batched))
             out, state = jax.vmap(fn, in_axes=in_axes, axis_size=lanes)(state, *call_args)
         else:
@@ -288,6 +303,8 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
         ref_mod = load_module(prog.module_text(decorated=False), "ref")
         try:
             expected = run_reference(ref_mod, prog)
+            lane_expected = [run_reference(ref_mod, lane_program(prog, i)) for i in range(2)] \
+                if "vmap" in modes else []
         finally:
             unload(ref_mod)
         refused = None
@@ -332,9 +349,10 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
                     raise Mismatch(failure)
                 for i, (outs, final) in enumerate(results):
                     where = f"[{mode}{f' lane {i}' if len(results) > 1 else ''}]"
-                    for j, (e, g) in enumerate(zip(expected[0], outs)):
+                    want = lane_expected[i] if mode == "vmap" else expected
+                    for j, (e, g) in enumerate(zip(want[0], outs)):
                         compare(e, g, f"{where} step {j} ({prog.script[j].method}) output")
-                    compare(expected[1], final, f"{where} final state")
+                    compare(want[1], final, f"{where} final state")
                 ran.append(mode)
         finally:
             unload(dec_mod)

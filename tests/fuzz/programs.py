@@ -71,6 +71,9 @@ class MethodInfo:
     params: list[str]  # after self; "w" and "d" have defaults
     returns: bool
     recursive: bool = False
+    # `v` is an int wherever the method is called (a script argument or a literal), so it may bound
+    # a `range` (other callers pass any number, floats too)
+    int_v: bool = False
     # (condition on `r`, exception) for each raise that may escape the method, its callees' included
     raises: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
@@ -168,6 +171,15 @@ class BodyGen:
         self.scope = _Scope(method.params)
         self.caught: list[set[str]] = []  # what the enclosing handlers catch
         self.in_finally_try = 0  # inside a try (or its handlers) that has a finally: no early returns
+        # Traced tests (issue 13): an `if` on state or on the argument `v` becomes jax.lax.cond under
+        # jit and vmap; its returns are lowered only when every return of the method stands in
+        # `if`s, so a return in a loop or a try rules traced returns out, and the other way round.
+        self.loops = 0  # Python loops around the statement being generated
+        self.traced_ifs = 0  # traced ifs around it
+        self.traced_returns = False  # a return stands in a traced if
+        self.blocked_returns = False  # a return stands in a loop or a try
+        self.traced_loops = 0  # loops on traced values around it (jax.lax loops: no returns inside)
+        self.in_try = 0  # inside any part of a `try` (body, handlers, finally) or `suppress`
 
     def caught_now(self) -> set[str]:
         return set().union(*self.caught)
@@ -222,7 +234,9 @@ class BodyGen:
         parts = []
         with_w = False
         for p in m.params:
-            if p == "v":
+            if p == "v" and m.int_v:
+                parts.append(str(self.draw(st.integers(0, 4))))
+            elif p == "v":
                 parts.append(self.bexpr(depth - 1))
             elif p == "w" and self.chance(0.5):
                 value = self.bexpr(depth - 1)
@@ -346,6 +360,30 @@ class BodyGen:
             options += [f"{i} % {size}", f"({i} + 1) % {size}"]
         return self.pick(options)
 
+    def traced_condition(self) -> str | None:
+        """A test on traced values (state, the argument `v`), or None where one may not stand:
+        inside a try (a call raising in the branch not taken would raise while JAX traces it)."""
+        if self.caught or self.in_finally_try or self.in_try or self.blocked_returns:
+            return None
+        atoms = [f"self.{f.attr} > {self.draw(st.integers(0, 40))}" for f in self.cls.of("scalar")]
+        atoms += [f"self.{f.attr} % 2 == 0" for f in self.cls.of("scalar")]
+        atoms += [f"self.{f.attr}[{self.draw(st.integers(0, f.size - 1))}] < 30" for f in self.cls.of("arr")]
+        if "v" in self.method.params:
+            atoms += ["v > 2", "v % 2 == 1"]
+        if not atoms:
+            return None
+        a = self.pick(atoms)
+        roll = self.draw(st.integers(0, 5))
+        if roll == 1:
+            return f"not ({a})"
+        if roll == 2:
+            return f"{a} and {self.pick(atoms)}"
+        if roll == 3:
+            return f"{a} or {self.pick(atoms)}"
+        if roll == 4 and self.cls.of("scalar"):
+            return f"3 < self.{self.pick(self.cls.of('scalar')).attr} < 60"
+        return a
+
     def condition(self) -> str:
         options = ["True", "False"]
         for i in self.scope.loops:
@@ -383,11 +421,15 @@ class BodyGen:
             chunks.insert(at, [*change, *self.raise_stmt()])
         lines = [line for c in chunks for line in c]
         roll = self.draw(st.integers(0, 99))
+        if self.traced_returns:
+            roll = 0  # (a return in a try would keep the traced returns from being lowered)
+        self.in_try += 1
         if roll >= 92:
             lines += self.return_in_finally()
         elif roll >= 84 and self.method.returns:
             lines += self.return_in_handler()
-        else:
+        self.in_try -= 1
+        if roll < 84 or roll < 92 and not self.method.returns:
             lines += self.ret()
         return lines
 
@@ -549,7 +591,11 @@ class BodyGen:
             # (a return in a try whose finally changes the state is refused: return_in_finally only)
             kinds += ["early"]
         kind = self.pick(kinds)
-        out = getattr(self, f"s_{kind}")(depth)
+        self.in_try += kind in ("guard", "finally")
+        try:
+            out = getattr(self, f"s_{kind}")(depth)
+        finally:
+            self.in_try -= kind in ("guard", "finally")
         if out:
             return out
         fs = self.cls.of("scalar", "arr")
@@ -697,32 +743,76 @@ class BodyGen:
         self.scope.pop()
         return ["    " + line for line in lines] or ["    pass"]
 
+    def traced_loop_ok(self) -> bool:
+        return (self.loops == 0 and "v" in self.method.params and not self.caught and not self.in_finally_try
+                and not self.in_try and self.chance(0.4))
+
+    def traced_loop_body(self, depth: int) -> list[str]:
+        """A body for a loop on traced values: its counter is traced, so it is no Python value for
+        the body's tests and indices, and no return may stand in it."""
+        self.loops += 1
+        self.traced_loops += 1
+        try:
+            return self._block(depth)
+        finally:
+            self.loops -= 1
+            self.traced_loops -= 1
+
     def s_for(self, depth: int) -> list[str]:
+        if self.method.int_v and self.traced_loop_ok():
+            i = self.fresh("i")
+            bound = self.pick(["v", "v + 1", "1, v + 2", "v, 6", "0, v + 3, 2"])
+            return [f"for {i} in range({bound}):", *self.traced_loop_body(depth)]
         i = self.fresh("i")
         bound = str(self.draw(st.integers(1, 3)))
         statics = self.cls.of("static")
         if statics and self.chance(0.3):
             bound = f"self.{self.pick(statics).attr}"
         self.scope.loops.append(i)
+        self.loops += 1
         body = self._block(depth)
+        self.loops -= 1
         self.scope.loops.pop()
         return [f"for {i} in range({bound}):", *body]
 
     def s_while(self, depth: int) -> list[str]:
+        if self.traced_loop_ok():
+            j = self.fresh("j")
+            return [f"{j} = 0", f"while {j} < v:", *self.traced_loop_body(depth), f"    {j} += 1"]
         j = self.fresh("j")
         self.scope.loops.append(j)
+        self.loops += 1
         body = self._block(depth)
+        self.loops -= 1
         self.scope.loops.pop()
         return [f"{j} = 0", f"while {j} < {self.draw(st.integers(1, 3))}:", *body, f"    {j} += 1"]
 
     def s_if(self, depth: int) -> list[str]:
-        lines = [f"if {self.condition()}:", *self._block(depth)]
-        if self.chance(0.5):
-            lines += ["else:", *self._block(depth)]
+        test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
+        self.traced_ifs += test is not None
+        try:
+            lines = [f"if {test or self.condition()}:", *self._block(depth)]
+            if self.chance(0.3):
+                elif_test = self.traced_condition() if test else None
+                lines += [f"elif {elif_test or self.condition()}:", *self._block(depth)]
+            if self.chance(0.5):
+                lines += ["else:", *self._block(depth)]
+        finally:
+            self.traced_ifs -= test is not None
         return lines
 
-    def s_early(self, depth: int) -> list[str]:
-        return [f"if {self.condition()}:", *["    " + line for line in (self.ret() or ["return"])]]
+    def s_early(self, depth: int) -> list[str] | None:
+        if self.traced_loops:
+            return None  # a return leaves a traced loop's body: refused by JAX's loops, not generated
+        test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
+        in_loop_or_try = self.loops or self.caught or self.in_finally_try or self.in_try
+        if in_loop_or_try and (self.traced_returns or self.traced_ifs):
+            return None  # a return there would keep the traced ones from being lowered
+        if test or self.traced_ifs:
+            self.traced_returns = True
+        if in_loop_or_try:
+            self.blocked_returns = True
+        return [f"if {test or self.condition()}:", *["    " + line for line in (self.ret() or ["return"])]]
 
     def s_layers(self, depth: int) -> list[str] | None:
         fs = self.cls.of("children")
@@ -818,7 +908,7 @@ def _signature(draw: Callable[[Any], Any], name: str, kind: str) -> MethodInfo:
     # (children take `r`, and may raise, more often: their calls in try blocks are where bugs were)
     with_r = draw(st.integers(0, 9)) < (7 if kind == "child" else 5)
     params = ["v"] + (["w"] if draw(st.booleans()) else []) + (["r"] if with_r else [])
-    return MethodInfo(name, params, returns=draw(st.integers(0, 3)) > 0)
+    return MethodInfo(name, params, returns=draw(st.integers(0, 3)) > 0, int_v=draw(st.booleans()))
 
 
 def plan_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo], small: bool,
@@ -843,7 +933,7 @@ def plan_class(draw: Callable[[Any], Any], name: str, children: list[ClassInfo],
         inherited_methods = [m for m in base.eff().values() if not m.recursive and m.name not in names]
         for m in draw(st.lists(st.sampled_from(inherited_methods), unique_by=lambda m: m.name, max_size=2)) \
                 if inherited_methods else []:
-            methods.insert(draw(st.integers(0, len(methods))), MethodInfo(m.name, list(m.params), m.returns))
+            methods.insert(draw(st.integers(0, len(methods))), MethodInfo(m.name, list(m.params), m.returns, int_v=m.int_v))
     cls.methods = methods
     if kind == "main" and not small and draw(st.integers(0, 3)) == 0:
         cls.methods.append(MethodInfo("rec", ["v", "d"], returns=True, recursive=True))

@@ -460,6 +460,8 @@ def _is_config(node: ast.expr, init: Method, resolver: Resolver, seen: set[str])
     if isinstance(node, ast.Name):
         return _name_is_config(node.id, init, resolver, seen)
     if isinstance(node, ast.Attribute):
+        if is_self(node.value, arg_names(init.node)[0]):
+            return _field_is_config(node.attr, init, resolver, seen)
         root = node
         while isinstance(root, ast.Attribute):
             root = root.value
@@ -486,6 +488,17 @@ def _is_config(node: ast.expr, init: Method, resolver: Resolver, seen: set[str])
             return all(rec(a) for a in node.args) and all(rec(k.value) for k in node.keywords)
         return any(name == r or name.startswith(r + ".") for r in _CONFIG_ROOTS)
     return False
+
+
+def _field_is_config(attr: str, init: Method, resolver: Resolver, seen: set[str]) -> bool:
+    """`self.attr` read in __init__ (`self.total_mass = self.masspole + self.masscart`): plain
+    configuration when every value __init__ itself gives it is. A later write in a method does not
+    matter: the value read here is the one __init__ gave."""
+    if "self." + attr in seen:
+        return False
+    seen.add("self." + attr)
+    values = _init_values(init, attr)
+    return bool(values) and all(_is_config(v, init, resolver, seen) for v in values)
 
 
 def _name_is_config(name: str, init: Method, resolver: Resolver, seen: set[str]) -> bool:

@@ -33,6 +33,17 @@ class MethodContext:
                 self._used.add(name)
                 return name
 
+    def fresh_named(self, name: str) -> str:
+        """`name` itself if the user's code does not use it, else `name` with a number."""
+        if name not in self._used:
+            self._used.add(name)
+            return name
+        return self.fresh(name.lstrip("_"))
+
+    def holds(self, *types: type) -> bool:
+        """Does the user's method hold a node of one of `types`? (From the kept facts: no walk.)"""
+        return any(isinstance(n, types) for n in facts(self.method.node).own)
+
     def cls_expr(self) -> ast.expr:
         return ast.Name(self.model.name, ast.Load())
 

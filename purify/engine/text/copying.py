@@ -4,6 +4,7 @@ Three of purify's own files are read (never imported) and copied from, definitio
 definition, with the definitions each one calls and the imports they need:
 
 * runtime/helpers.py: the helpers generated methods call (`_setitem`, `_grad`, ...);
+* runtime/control.py: the dispatch helpers of converted control flow (`_if`, ...);
 * runtime/rng.py: purify.Rng, converted like a user's class, and the functions it calls;
 * runtime/standalone.py: stand-ins for what needs purify's runtime: `_Eager`, and a
   `_fold_lanes` without purify.vmap. A stand-in replaces purify's definition of its name.
@@ -21,7 +22,7 @@ import functools
 from pathlib import Path
 
 from ...errors import error_at
-from ..convert import RUNTIME_HELPERS, convert
+from ..convert import CONTROL_HELPERS, RUNTIME_HELPERS, convert
 from ..emit import class_parts
 from ..static_resolver import PURIFY_DIR, RNG_FILE, ModuleInfo, Project, split_lines
 from ..syntax import assigned_names
@@ -29,6 +30,7 @@ from ..transformer import walk
 from .classes import class_text
 
 HELPERS_FILE = PURIFY_DIR / "runtime" / "helpers.py"
+CONTROL_FILE = PURIFY_DIR / "runtime" / "control.py"
 STANDALONE_FILE = PURIFY_DIR / "runtime" / "standalone.py"
 EAGER = "_Eager"  # the stand-in for an object of a converted class made in a method
 
@@ -91,7 +93,7 @@ def copyable() -> list[tuple[Path, str]]:
     """(file, name) of every definition `purify convert` may ask to copy: the helpers generated
     code calls, the functions of rng.py (purify.Rng's converted methods may call each), `_Eager`.
     What they call comes along."""
-    return [(HELPERS_FILE, name) for name in RUNTIME_HELPERS] \
+    return [(HELPERS_FILE, name) for name in RUNTIME_HELPERS] + [(CONTROL_FILE, name) for name in CONTROL_HELPERS] \
         + [(RNG_FILE, name) for name, s in _library(RNG_FILE).definitions.items() if isinstance(s, ast.FunctionDef)] \
         + [(STANDALONE_FILE, EAGER)]
 
@@ -155,8 +157,10 @@ def embedded(project: Project, helpers: set[str], uses_rng: bool, uses_eager: bo
     """The code copied into the module: the runtime helpers the classes call, purify.Rng, and
     `_Eager`; (its text, its trees, the imports it needs by name)."""
     out = Copied()
-    if helpers:
-        out.add(_copy(HELPERS_FILE, helpers, bound, at, info))
+    if helpers - set(CONTROL_HELPERS):
+        out.add(_copy(HELPERS_FILE, helpers - set(CONTROL_HELPERS), bound, at, info))
+    if helpers & set(CONTROL_HELPERS):
+        out.add(_copy(CONTROL_FILE, helpers & set(CONTROL_HELPERS), bound, at, info))
     if uses_rng:
         if "Rng" in bound:
             raise error_at(at, info.filename, "purify convert writes purify.Rng into the module as `Rng`, "

@@ -1,0 +1,341 @@
+"""`if` statements whose test may be traced become calls of a dispatch helper, AutoGraph style:
+
+    if self.t < 18.0:                      def _if_t_lt_18(self):
+        self = self._replace(on=True)          self = self._replace(on=True)
+                                               return self
+                                 ->        def _else_t_lt_18(self):
+                                               return self
+                                           self = _if(self.t < 18.0, _if_t_lt_18, _else_t_lt_18, (self,), ('self',))
+
+`_if` (runtime/control.py) runs the branch Python would on a concrete test and `jax.lax.cond`
+on a traced one. Each branch is a function of the locals it changes that may be bound before
+(so it can read them) and returns those that are live after the `if` (analysis/liveness.py),
+`self` among them when a branch changes the state. Tests that are never traced (constants,
+static fields, `is`/`isinstance`/`len`) stay Python `if`s, and so do `if`s whose branches
+leave the method or the loop (`return`, `break`, `continue`) or hold what cannot be a branch
+function (`del`, `global`, `nonlocal`, `yield`, `await`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .. import templates
+from ..analysis.liveness import Liveness, definitely_bound, liveness, names_in
+from ..model import FieldKind
+from ..syntax import MUTATORS, dotted, self_chain
+from .base import MethodContext, StatementPass
+
+IF = "_if"
+UNDEFINED = "_Undefined"
+NOT, AND, OR = "_not", "_and", "_or"
+WHILE, FOR_RANGE = "_while", "_for_range"
+HELPERS = (IF, UNDEFINED, NOT, AND, OR, WHILE, FOR_RANGE)  # in runtime/control.py
+_STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
+_IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
+_NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
+
+
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    if ctx.method.kind == "init":
+        return  # `init` runs on Python values; its body is folded into one constructor
+    if ctx.holds(ast.If, ast.While, ast.For):
+        fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
+
+
+class _ControlFlow(StatementPass):
+    def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
+        self.ctx, self.flow = ctx, flow
+
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return [s]  # a nested function's control flow is its own
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(s, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                setattr(s, name, self.block(block))
+        for part in [*getattr(s, "handlers", []), *getattr(s, "cases", [])]:
+            part.body = self.block(part.body)
+        if isinstance(s, ast.If) and self._convertible(s):
+            return self._if(s)
+        if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
+                and not _leaves_branch(s.body):
+            return self._while(s)
+        if isinstance(s, ast.For) and self._traced_range(s):
+            return self._for(s)
+        return [s]
+
+    def _traced_range(self, s: ast.For) -> bool:
+        """`for i in range(...)` with a bound that may be traced, whose body stays in the loop and
+        whose counter is not read after it."""
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
+            return False
+        if s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args):
+            return False
+        return s.target.id not in self.flow.live_after.get(id(s), frozenset())
+
+    def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
+        """The names a loop carries from one iteration to the next and out of it (`self` among them
+        when it changes the state), and `y = _Undefined('y')` for those not bound before it."""
+        live = self.flow.live_after.get(id(s), frozenset()) | {self.ctx.self_name}
+        entry = self.flow.branch_live.get(id(s), frozenset())
+        test = set(names_in([s.test]).read) if isinstance(s, ast.While) else set()
+        changed = [n for n in names_in(list(s.body)).bound if n != exclude]
+        carried = [n for n in changed if n in live or n in entry or n in test]
+        before = self.flow.bound_before.get(id(s), frozenset())
+        pre: list[ast.stmt] = []
+        for name in carried:
+            if name not in before:
+                self.ctx.helpers.add(UNDEFINED)
+                pre += templates.stmts(f"{name} = {UNDEFINED}({name!r})", s)
+        return carried, pre
+
+    def _while(self, s: ast.While) -> list[ast.stmt]:
+        carried, pre = self._carried(s)
+        stem = _stem(s.test)
+        test_name = self.ctx.fresh_named(f"_while_test_{stem}")
+        body_name = self.ctx.fresh_named(f"_while_{stem}")
+        test_fn = templates.stmts(f"def {test_name}({', '.join(carried)}):\n    return test", s,
+                                  test=templates.moved(self._test(s.test)))[0]
+        body_fn = self._branch(body_name, carried, s.body, carried, s)
+        self.ctx.helpers.add(WHILE)
+        call = templates.expr(f"{WHILE}(test, body, values, names)", s, test=test_name, body=body_name,
+                              values=_tuple([ast.Name(n, ast.Load()) for n in carried]),
+                              names=_tuple([ast.Constant(n) for n in carried]))
+        self._mark_impure(s, call)
+        return pre + [test_fn, body_fn, self._bind(carried, call, s)]
+
+    def _for(self, s: ast.For) -> list[ast.stmt]:
+        assert isinstance(s.target, ast.Name) and isinstance(s.iter, ast.Call)
+        carried, pre = self._carried(s, exclude=s.target.id)
+        body_name = self.ctx.fresh_named(f"_for_{s.target.id}")
+        body_fn = self._branch(body_name, [s.target.id, *carried], s.body, carried, s)
+        self.ctx.helpers.add(FOR_RANGE)
+        call = templates.expr(f"{FOR_RANGE}(bounds, body, values, names)", s, bounds=_tuple(list(s.iter.args)),
+                              body=body_name, values=_tuple([ast.Name(n, ast.Load()) for n in carried]),
+                              names=_tuple([ast.Constant(n) for n in carried]))
+        self._mark_impure(s, call)
+        return pre + [body_fn, self._bind(carried, call, s)]
+
+    def _mark_impure(self, s: ast.While | ast.For, call: ast.expr) -> None:
+        impure = self._impure(s, self.flow.live_after.get(id(s), frozenset()))
+        if impure:
+            assert isinstance(call, ast.Call)
+            call.keywords.append(ast.keyword("impure", ast.Constant(impure)))
+
+    def _bind(self, outputs: list[str], call: ast.expr, s: ast.stmt) -> ast.stmt:
+        if not outputs:
+            out: ast.stmt = ast.Expr(call)
+        else:
+            target = ast.Name(outputs[0], ast.Store()) if len(outputs) == 1 else _tuple(
+                [ast.Name(n, ast.Store()) for n in outputs], ast.Store())
+            out = ast.Assign([target], call)
+        ast.copy_location(out, s)
+        ast.fix_missing_locations(out)
+        return out
+
+    # -- which ifs -----------------------------------------------------------------
+    def _convertible(self, s: ast.If) -> bool:
+        if static_test(self.ctx, s.test):
+            return False
+        return not any(_leaves_branch(b) for b in (s.body, s.orelse))
+
+    # -- the rewrite -----------------------------------------------------------------
+    def _if(self, s: ast.If) -> list[ast.stmt]:
+        live = self.flow.live_after.get(id(s), frozenset()) | {self.ctx.self_name}
+        before = self.flow.bound_before.get(id(s), frozenset())
+        body, orelse = names_in(list(s.body)), names_in(list(s.orelse))
+        changed = list(dict.fromkeys([*body.bound, *orelse.bound]))
+        outputs = [n for n in changed if n in live]
+        pre = self._undefined(s, outputs, before)
+        bound = before | {n for n in outputs if n not in before and _targets(pre, n)}
+        entry = self.flow.branch_live.get(id(s), frozenset())
+        params = [n for n in changed if n in bound and n in entry]
+        stem = _stem(s.test)
+        then_name = self.ctx.fresh_named(f"_if_{stem}")
+        else_name = self.ctx.fresh_named(f"_else_{stem}")
+        defs = [self._branch(then_name, params, s.body, outputs, s), self._branch(else_name, params, s.orelse, outputs, s)]
+        self.ctx.helpers.add(IF)
+        call = templates.expr(f"{IF}(test, then, orelse, operands, names)", s, test=templates.moved(self._test(s.test)),
+                              then=then_name, orelse=else_name,
+                              operands=_tuple([ast.Name(p, ast.Load()) for p in params]),
+                              names=_tuple([ast.Constant(n) for n in outputs]))
+        impure = self._impure(s, live)
+        if impure:
+            call.keywords.append(ast.keyword("impure", ast.Constant(impure)))
+        if not outputs:
+            out = [ast.copy_location(ast.Expr(call), s)]
+        else:
+            target = ast.Name(outputs[0], ast.Store()) if len(outputs) == 1 else _tuple(
+                [ast.Name(n, ast.Store()) for n in outputs], ast.Store())
+            out = [ast.copy_location(ast.Assign([target], call), s)]
+        for node in out:
+            ast.fix_missing_locations(node)
+        return pre + defs + out
+
+    def _test(self, test: ast.expr) -> ast.expr:
+        """`not`, `and`, `or` and chained comparisons of the test, as helpers that work on traced
+        values too (Python's own where the values are concrete)."""
+        if static_test(self.ctx, test) or any(isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield)) for n in ast.walk(test)):
+            return test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            self.ctx.helpers.add(NOT)
+            return templates.expr(f"{NOT}(x)", test, x=templates.moved(self._test(test.operand)))
+        if isinstance(test, ast.BoolOp):
+            name = AND if isinstance(test.op, ast.And) else OR
+            self.ctx.helpers.add(name)
+            first, *rest = [self._test(v) for v in test.values]
+            lambdas = [templates.expr("lambda: x", v, x=templates.moved(v)) for v in rest]
+            return templates.expr(f"{name}(first, rest)", test, first=templates.moved(first), rest=lambdas)
+        if isinstance(test, ast.Compare) and len(test.ops) > 1 and all(
+                isinstance(v, (ast.Name, ast.Attribute, ast.Constant)) for v in test.comparators[:-1]):
+            parts = [ast.copy_location(ast.Compare(left, [op], [right]), test) for left, op, right in
+                     zip([test.left, *test.comparators[:-1]], test.ops, test.comparators)]
+            return self._test(ast.copy_location(ast.BoolOp(ast.And(), parts), test))
+        return test
+
+    def _undefined(self, s: ast.If, outputs: list[str], before: frozenset[str]) -> list[ast.stmt]:
+        """`y = _Undefined('y')` for each output not bound before that a branch may leave unbound."""
+        both = definitely_bound(s.body) & definitely_bound(s.orelse)
+        out: list[ast.stmt] = []
+        for name in outputs:
+            if name not in before and name not in both:
+                self.ctx.helpers.add(UNDEFINED)
+                out += templates.stmts(f"{name} = {UNDEFINED}({name!r})", s)
+        return out
+
+    def _branch(self, name: str, params: list[str], body: list[ast.stmt], outputs: list[str],
+                s: ast.If) -> ast.FunctionDef:
+        ret = "return " + (", ".join(outputs) if outputs else "()")
+        fn = templates.stmts(f"def {name}({', '.join(params)}):\n    {ret}", s)[0]
+        assert isinstance(fn, ast.FunctionDef)
+        body = [b for b in body if not isinstance(b, ast.Pass)]
+        fn.body = [*body, *fn.body] if body else fn.body
+        if body and isinstance(body[-1], (ast.Return, ast.Raise)):
+            fn.body = list(body)
+        return fn
+
+    def _impure(self, s: ast.If | ast.While | ast.For, live: frozenset[str]) -> str:
+        """What in the branches (or the loop's body) could not run traced, or ''."""
+        for block in (s.body, s.orelse):
+            bound = set(names_in(list(block)).bound)
+            for n in _own_nodes(block):
+                if isinstance(n, ast.Call):
+                    name = dotted(n.func)
+                    if name in _IO_CALLS:
+                        return f"{name}(...) (line {n.lineno})"
+                    if (isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS
+                            and isinstance(n.func.value, ast.Name) and n.func.value.id not in bound
+                            and n.func.value.id in live):
+                        return f"{n.func.value.id}.{n.func.attr}(...) (line {n.lineno})"
+        return ""
+
+
+def static_test(ctx: MethodContext, test: ast.expr) -> bool:
+    """Is `test` a Python value under every transform (so a Python `if` is exact)? Constants,
+    static fields, identity tests and the builtins that answer in Python, and what they make."""
+    if isinstance(test, ast.Constant):
+        return True
+    if isinstance(test, ast.BoolOp):
+        return all(static_test(ctx, v) for v in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return static_test(ctx, test.operand)
+    if isinstance(test, ast.Compare):
+        if all(isinstance(op, (ast.Is, ast.IsNot)) for op in test.ops):
+            return True
+        return all(static_test(ctx, v) for v in [test.left, *test.comparators])
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
+        return test.func.id in _STATIC_CALLS
+    if isinstance(test, ast.BinOp):
+        return static_test(ctx, test.left) and static_test(ctx, test.right)
+    if isinstance(test, ast.Subscript) and isinstance(test.value, ast.Attribute) and test.value.attr == "shape":
+        return True  # shapes are Python ints under every transform
+    if isinstance(test, ast.Attribute) and test.attr in ("ndim", "size"):
+        return True
+    chain = self_chain(test, ctx.self_name)
+    if not chain or len(chain) != 1 or chain[0][0] != "attr":
+        return False
+    return any(f.name == str(chain[0][1]) and f.kind == FieldKind.STATIC for f in ctx.model.fields.values())
+
+
+def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(block)
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def _leaves_branch(block: list[ast.stmt]) -> bool:
+    """Does the block leave the method or an enclosing loop, or hold what cannot be moved into a
+    function (`del`, `global`, `yield`, ...)?"""
+    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in block]
+    while todo:
+        n, in_loop = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, (ast.Return, ast.Raise, *_NOT_IN_BRANCH, ast.Yield, ast.YieldFrom, ast.Await)):
+            return True
+        if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
+            return True
+        loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
+        for child in ast.iter_child_nodes(n):
+            todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
+    return False
+
+
+def _tuple(items: list[ast.expr], ctx: ast.expr_context | None = None) -> ast.Tuple:
+    return ast.Tuple(items, ctx or ast.Load())
+
+
+_OPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne",
+        ast.In: "in", ast.NotIn: "not_in", ast.And: "and", ast.Or: "or", ast.Not: "not"}
+
+
+def _stem(test: ast.expr) -> str:
+    """A name for the branches from the test, in reading order: `self.t < 18.0` -> `t_lt_18`."""
+    words: list[str] = []
+    _words(test, words)
+    stem = re.sub(r"[^0-9a-zA-Z]+", "_", "_".join(words[:6])).strip("_").lower()
+    return stem[:32].rstrip("_") or "test"
+
+
+def _words(node: ast.AST, out: list[str]) -> None:
+    if isinstance(node, ast.Attribute):
+        out.append(node.attr)  # `self.t` -> t, `jnp.any` -> any
+    elif isinstance(node, ast.Name):
+        out.append(node.id)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        out.append(str(node.value).split(".")[0].replace("-", "minus"))
+    elif isinstance(node, ast.Compare):
+        _words(node.left, out)
+        for op, right in zip(node.ops, node.comparators):
+            out.append(_OPS.get(type(op), ""))
+            _words(right, out)
+    elif isinstance(node, ast.BoolOp):
+        for i, value in enumerate(node.values):
+            if i:
+                out.append(_OPS[type(node.op)])
+            _words(value, out)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        out.append("not")
+        _words(node.operand, out)
+    elif isinstance(node, ast.BinOp):
+        _words(node.left, out)
+        _words(node.right, out)
+    elif isinstance(node, ast.Call):
+        _words(node.func, out)
+        for a in node.args:
+            _words(a, out)
+    elif isinstance(node, ast.Subscript):
+        _words(node.value, out)
+
+
+def _targets(stmts: list[ast.stmt], name: str) -> bool:
+    return any(isinstance(t, ast.Name) and t.id == name for s in stmts if isinstance(s, ast.Assign) for t in s.targets)

@@ -1,0 +1,101 @@
+"""Returns inside an `if` whose test may be traced become one exit with a flag, as AutoGraph's
+`return_statements` converter does, so that the control-flow pass can make each `if` a
+`jax.lax.cond`:
+
+    if self.bad >= self.patience:         _returned, _value = False, _Undefined('_value', fill=True)
+        return True                       if self.bad >= self.patience:
+    self.bad += 1                             _returned, _value = True, True
+    return False                          if _returned:
+                                              pass
+                                          else:
+                                              self = self._replace(bad=self.bad + 1)
+                                              _returned, _value = True, False
+                                          return _value
+
+The code after an `if` that may return runs under `if _returned: pass else: ...` (a flag that
+may be traced itself). Only methods whose returns all stand in `if`s (not in loops, `try` or
+`with`) are lowered; the others keep their Python returns.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import templates
+from .base import MethodContext
+from .control_flow import UNDEFINED, static_test
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    if ctx.method.kind == "init" or not ctx.holds(ast.If) or not _lowerable(ctx, fn.body):
+        return
+    flag, value = ctx.fresh_named("_returned"), ctx.fresh_named("_value")
+    body = list(fn.body)
+    if not isinstance(body[-1], (ast.Return, ast.Raise)):
+        body.append(ast.copy_location(ast.Return(None), body[-1]))  # falling off the end returns None
+    ctx.helpers.add(UNDEFINED)
+    start = templates.stmts(f"{flag}, {value} = False, {UNDEFINED}({value!r}, fill=True)", fn.body[0])
+    doc = body[:1] if _is_docstring(body[0]) else []
+    end = templates.stmts(f"return {value}", body[-1])
+    fn.body = doc + start + _Lower(flag, value).block(body[len(doc):]) + end
+
+
+def _lowerable(ctx: MethodContext, body: list[ast.stmt]) -> bool:
+    """Does a return stand in an `if` that may be traced, with every return reached through `if`s
+    alone?"""
+    traced = False
+    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in body]
+    while todo:
+        node, in_traced_if = todo.pop()
+        if isinstance(node, ast.Return):
+            traced |= in_traced_if
+            continue
+        if isinstance(node, ast.If):
+            inside = in_traced_if or not static_test(ctx, node.test)
+            todo += [(s, inside) for s in [*node.body, *node.orelse]]
+        elif (isinstance(node, ast.stmt) and not isinstance(node, _SCOPES)
+              and any(isinstance(n, ast.Return) for n in _own(node))):
+            return False  # a return in a loop, `try`, `with` or `match`: left as it is
+    return traced
+
+
+def _own(node: ast.AST) -> list[ast.AST]:
+    out, todo = [], [node]
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        if not isinstance(n, _SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+class _Lower:
+    def __init__(self, flag: str, value: str) -> None:
+        self.flag, self.value = flag, value
+
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Return):
+                value = s.value if s.value is not None else ast.copy_location(ast.Constant(None), s)
+                out += templates.stmts(f"{self.flag}, {self.value} = True, value", s, value=templates.moved(value))
+                return out  # what follows a return never runs
+            if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own(s)):
+                s.body = self.block(s.body)
+                s.orelse = self.block(s.orelse) if s.orelse else []
+                out.append(s)
+                rest = self.block(stmts[i + 1:])
+                if rest:
+                    guard = templates.stmts(f"if {self.flag}:\n    pass\nelse:\n    pass", stmts[i + 1])[0]
+                    assert isinstance(guard, ast.If)
+                    guard.orelse = rest
+                    out.append(guard)
+                return out
+            out.append(s)
+        return out
+
+
+def _is_docstring(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
