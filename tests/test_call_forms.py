@@ -10,8 +10,8 @@ import traceback
 import purify
 import pytest
 
-from tests.conftest import compare_three, line_in, load_module
-from tests.test_cli import convert, run_without_purify, write
+from tests.conftest import assert_same, compare_three, line_in, load_module
+from tests.test_cli import convert, decorated, run_without_purify, write
 
 CHILD = """
 @purify.stateful
@@ -263,3 +263,56 @@ def test_convert_reports_the_refusals_of_every_class_of_a_file(tmp_path):
     code, _, err = convert(src, "-o", tmp_path / "out.py")
     assert code == 2 and "(8 problems; purify reports every one it finds)" in err, err
     assert err.count("self.items.append(...) mutates") == 2
+
+
+# -- a loop variable over children is the child as it is now -------------------------------------
+
+LOOP_AND_INDEX = """
+@purify.stateful
+class Child:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, x):
+        self.n += x
+        return self.n
+
+
+@purify.stateful
+class Many:
+    def __init__(self):
+        self.kids = [Child(), Child(), Child()]
+
+    def f(self):
+        total = 0
+        for kid in self.kids:
+            self.kids[1](1)              # the item the loop reaches next, changed by index
+            total += kid.n * 10 + kid(2)  # Python reads and calls the object as it is now
+        return total
+
+    def g(self):
+        for kid in self.kids:
+            try:
+                kid(3)
+            finally:
+                self.kids[1](1)
+        return self.kids[1].n
+"""
+
+
+def test_a_loop_over_children_sees_changes_made_by_index():
+    """Found by the differential fuzzer (seed 113, program 4,172) on the engine of issue 11: the
+    loop variable was the item's State when the loop began, so `self.kids[1](1)` in an earlier
+    iteration (or earlier in this one) was lost for it; plain 25 and 4, purify 15 and 3."""
+    compare_three(LOOP_AND_INDEX, "Many", (), [("f", ()), ("g", ()), ("f", ())])
+
+
+def test_a_loop_over_children_sees_changes_made_by_index_in_the_cli(tmp_path):
+    src = write(tmp_path / "many.py", LOOP_AND_INDEX)
+    code, _, err = convert(src, "-o", tmp_path / "out" / "many.py")
+    assert code == 0, err
+    calls = [("f", (), {}), ("g", (), {}), ("f", (), {})]
+    got = run_without_purify([("m", "many", "Many", (), {}, calls, {}, True)], [tmp_path / "out"])["m"]
+    assert got[0] == "ok", got[1]
+    assert_same(list(got[1:]), list(decorated(load_module(LOOP_AND_INDEX), "Many", (), {}, calls, {})),
+                where="convert output against the decorator (which agrees with plain Python)")

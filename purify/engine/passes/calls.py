@@ -21,8 +21,8 @@ from .. import templates
 from ..analysis.calls import Callee, CallKind
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
-from ..syntax import Link, dotted, origin, self_chain
-from ..transformer import walk
+from ..syntax import Link, clone, dotted, origin, self_chain
+from ..transformer import Transformer, walk
 from . import children
 from .base import MethodContext, StatementPass
 
@@ -193,7 +193,15 @@ class CallsPass(StatementPass):
             s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
         saved = dict(self.loop_children)
         self.loop_children[var] = (index, chain)
-        s.body = self.block(s.body)
+        # `var` is the child as it is now, not as it was when the loop began: the loop (an earlier
+        # iteration, or this one) may change it by another name (`self.layers[1](x)`), and Python's
+        # loop variable is the object itself. Each use of it reads the item.
+        item = ast.Subscript(self.ctx.load_chain(chain), ast.Name(index, ast.Load()), ast.Load())
+        if var not in _bound_in(s.body):
+            _ReadItem(var, item).visit(ast.Module(body=s.body, type_ignores=[]))
+            s.body = self.block(s.body)
+        else:  # the body rebinds it: the item as it is when each iteration begins
+            s.body = templates.stmts("var = item", s, var=var, item=item) + self.block(s.body)
         self.loop_children = saved
         s.orelse = self.block(s.orelse)
 
@@ -425,8 +433,9 @@ class CallsPass(StatementPass):
     def _loop_child(self, var: str, name: str, origin: ast.expr) -> Plan:
         index, chain = self.loop_children[var]
         ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
-        func = templates.expr("var._cls.m", origin, var=var, m=name)
-        return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
+        current = self.ctx.load_chain(ref)  # the item now: this iteration may have changed it by index
+        func = templates.expr("state._cls.m", origin, state=current, m=name)
+        return Plan(func, self.ctx.load_chain(ref), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
 
 
 # -- helpers -------------------------------------------------------------------
@@ -469,6 +478,18 @@ def _plain_target(t: ast.expr) -> bool:
     if isinstance(t, ast.Name):
         return True
     return isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+
+
+class _ReadItem(Transformer):
+    """Loads of a loop variable over children become reads of the item (`self.layers[i]`)."""
+
+    def __init__(self, var: str, item: ast.expr) -> None:
+        self.var, self.item = var, item
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id == self.var and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(clone(self.item), node)
+        return node
 
 
 def _bound_in(body: list[ast.stmt]) -> set[str]:
