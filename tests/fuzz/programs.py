@@ -824,7 +824,8 @@ class BodyGen:
             return None
         f = self.pick(fs)
         assert f.child is not None
-        ms = [m for m in f.child.methods if m.returns and not m.recursive]
+        # (`x = layer(x)` passes any number: never a method whose `v` bounds a range)
+        ms = [m for m in f.child.methods if m.returns and not m.recursive and not m.int_v]
         if not ms:
             return None
         m = self.pick(ms)
