@@ -414,6 +414,10 @@ class BodyGen:
         chunks = [self.statement(0) for _ in range(self.draw(st.integers(1, 4)))]
         if "r" in self.method.params and self.chance(0.6):
             at = 0 if self.chance(0.5) else self.draw(st.integers(1, len(chunks)))
+            if self.traced_returns:
+                # (an `if` that raises keeps its Python form: after a traced return it would stand in
+                # the branch that runs when the method has not returned, a traced one)
+                at = 0
             change = []
             fs = self.cls.of("scalar")
             if at > 0 and fs and self.chance(0.7):  # a change the exception would lose, never a no-op
@@ -820,7 +824,8 @@ class BodyGen:
             return None
         f = self.pick(fs)
         assert f.child is not None
-        ms = [m for m in f.child.methods if m.returns and not m.recursive]
+        # (`x = layer(x)` passes any number: never a method whose `v` bounds a range)
+        ms = [m for m in f.child.methods if m.returns and not m.recursive and not m.int_v]
         if not ms:
             return None
         m = self.pick(ms)
