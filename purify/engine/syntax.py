@@ -94,19 +94,6 @@ def _children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def enclosing_loops(fn: ast.AST) -> dict[ast.AST, frozenset[ast.AST]]:
-    """For each node below `fn`, the loops (for, while, comprehensions) around it."""
-    out: dict[ast.AST, frozenset[ast.AST]] = {}
-    todo: list[tuple[ast.AST, frozenset[ast.AST]]] = [(fn, frozenset())]
-    while todo:
-        node, inside = todo.pop()
-        out[node] = inside
-        if isinstance(node, (ast.For, ast.While, ast.comprehension)):
-            inside = inside | {node}
-        todo.extend((child, inside) for child in ast.iter_child_nodes(node))
-    return out
-
-
 def may_follow(first: ast.AST, then: ast.AST, loops: dict[ast.AST, frozenset[ast.AST]]) -> bool:
     """May `then` run after `first`? Later in the text, or inside a loop around both."""
     if (then.lineno, then.col_offset) > (first.lineno, first.col_offset):  # type: ignore[attr-defined]

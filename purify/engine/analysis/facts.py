@@ -13,8 +13,9 @@ import ast
 import dataclasses
 
 from ..syntax import SCOPES as _SCOPES
-from ..syntax import enclosing_loops
 from ..transformer import child_nodes
+
+_LOOPS = (ast.For, ast.While, ast.comprehension)
 
 
 @dataclasses.dataclass
@@ -23,14 +24,7 @@ class MethodFacts:
     every: list[ast.AST]
     parents: dict[ast.AST, ast.AST]
     statement: dict[ast.AST, ast.stmt]
-    _loops: dict[ast.AST, frozenset[ast.AST]] | None = None
-
-    @property
-    def loops(self) -> dict[ast.AST, frozenset[ast.AST]]:
-        """For each node, the loops (for, while, comprehensions) around it."""
-        if self._loops is None:
-            self._loops = enclosing_loops(self.every[0])
-        return self._loops
+    loops: dict[ast.AST, frozenset[ast.AST]]  # for each node, the loops (for, while, comprehensions) around it
 
 
 def facts(fn: ast.FunctionDef) -> MethodFacts:
@@ -42,11 +36,14 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
         nested: set[ast.AST] = set()  # nested functions, lambdas and classes, and all inside them
         parents: dict[ast.AST, ast.AST] = {}
         statement: dict[ast.AST, ast.stmt] = {}
+        loops: dict[ast.AST, frozenset[ast.AST]] = {fn: frozenset()}
         for node in every:  # grows while it is read: ast.walk's order
             holder = node if isinstance(node, ast.stmt) else statement.get(node)
             inside = node in nested or (node is not fn and isinstance(node, _SCOPES))
+            around = loops[node] | {node} if isinstance(node, _LOOPS) else loops[node]
             for child in child_nodes(node):
                 parents[child] = node
+                loops[child] = around
                 if holder is not None and not isinstance(child, ast.stmt):
                     statement[child] = holder
                 if inside:
@@ -54,5 +51,5 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
                 else:
                     own.append(child)
                 every.append(child)
-        kept = fn.__dict__["_purify_facts"] = MethodFacts(own, every, parents, statement)
+        kept = fn.__dict__["_purify_facts"] = MethodFacts(own, every, parents, statement, loops)
     return kept  # type: ignore[no-any-return]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from ..transformer import child_nodes
+
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -70,7 +72,7 @@ def _collect(node: ast.AST, read: dict[str, None], bound: dict[str, None]) -> No
         return
     if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
         read.setdefault(node.target.id, None)
-    for child in ast.iter_child_nodes(node):
+    for child in child_nodes(node):
         _collect(child, read, bound)
 
 

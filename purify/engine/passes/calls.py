@@ -197,8 +197,10 @@ class CallsPass(StatementPass):
         # iteration, or this one) may change it by another name (`self.layers[1](x)`), and Python's
         # loop variable is the object itself. Each use of it reads the item.
         item = ast.Subscript(self.ctx.load_chain(chain), ast.Name(index, ast.Load()), ast.Load())
-        if var not in _bound_in(s.body):
+        if var not in _bound_in(s.body) and self._changes_state_otherwise(s.body, var):
             _ReadItem(var, item).visit(ast.Module(body=s.body, type_ignores=[]))
+            s.body = self.block(s.body)
+        elif var not in _bound_in(s.body):  # only `var`'s own calls change the state: it stays current
             s.body = self.block(s.body)
         else:  # the body rebinds it: the item as it is when each iteration begins
             s.body = templates.stmts("var = item", s, var=var, item=item) + self.block(s.body)
@@ -225,6 +227,17 @@ class CallsPass(StatementPass):
                                      f"`for x in self.{f}:` or `for i, x in enumerate(self.{f}):`",
                                      f"loop over self.{f} itself (skip items with `if`/`continue`), or call one "
                                      f"child by index: self.{f}[i](x)")
+
+    def _changes_state_otherwise(self, body: list[ast.stmt], var: str) -> bool:
+        """Does a call in `body` other than one on `var` change the state (and so perhaps the
+        item `var` stands for: `self.layers[1](x)`, an own method that calls the children)?"""
+        for n in walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(n, ast.Call):
+                f = n.func.value if isinstance(n.func, ast.Attribute) else n.func
+                plan = None if isinstance(f, ast.Name) and f.id == var else self.plan(n)
+                if plan is not None and plan.writes:  # the call itself, not its arguments
+                    return True
+        return False
 
     @staticmethod
     def _calls_name(body: list[ast.stmt], var: str) -> bool:
@@ -433,9 +446,8 @@ class CallsPass(StatementPass):
     def _loop_child(self, var: str, name: str, origin: ast.expr) -> Plan:
         index, chain = self.loop_children[var]
         ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
-        current = self.ctx.load_chain(ref)  # the item now: this iteration may have changed it by index
-        func = templates.expr("state._cls.m", origin, state=current, m=name)
-        return Plan(func, self.ctx.load_chain(ref), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
+        func = templates.expr("var._cls.m", origin, var=var, m=name)
+        return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
 
 
 # -- helpers -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .. import templates
 from ..analysis.liveness import Liveness, definitely_bound, liveness, names_in
 from ..model import FieldKind
 from ..syntax import MUTATORS, dotted, self_chain
+from ..transformer import child_nodes
 from .base import MethodContext, StatementPass
 
 IF = "_if"
@@ -268,7 +269,7 @@ def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:
         n = todo.pop()
         out.append(n)
         if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            todo.extend(ast.iter_child_nodes(n))
+            todo.extend(child_nodes(n))
     return out
 
 
@@ -285,7 +286,7 @@ def _leaves_branch(block: list[ast.stmt]) -> bool:
         if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
             return True
         loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
-        for child in ast.iter_child_nodes(n):
+        for child in child_nodes(n):
             todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
     return False
 

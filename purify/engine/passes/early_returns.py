@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..transformer import child_nodes
 from .base import MethodContext
 from .control_flow import UNDEFINED, static_test
 
@@ -67,7 +68,7 @@ def _own(node: ast.AST) -> list[ast.AST]:
         n = todo.pop()
         out.append(n)
         if not isinstance(n, _SCOPES):
-            todo.extend(ast.iter_child_nodes(n))
+            todo.extend(child_nodes(n))
     return out
 
 

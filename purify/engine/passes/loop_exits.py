@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..transformer import child_nodes
 from .base import MethodContext
 from .control_flow import static_test
 
@@ -101,7 +102,7 @@ def _exits(body: list[ast.stmt]) -> set:
         if isinstance(node, (*_SCOPES, ast.For, ast.AsyncFor, ast.While)):
             continue  # an inner loop's exits are its own
         inside = plain and isinstance(node, ast.If)
-        todo += [(child, inside) for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
+        todo += [(child, inside) for child in child_nodes(node) if isinstance(child, ast.stmt)]
     return found
 
 
@@ -139,5 +140,5 @@ def _own_if(s: ast.If) -> list[ast.AST]:
         n = todo.pop()
         out.append(n)
         if n is s or not isinstance(n, (*_SCOPES, ast.For, ast.AsyncFor, ast.While)):
-            todo.extend(ast.iter_child_nodes(n))
+            todo.extend(child_nodes(n))
     return out
