@@ -173,3 +173,22 @@ def clone(node: ast.AST) -> ast.AST:
 def origin(node: ast.AST) -> ast.AST:
     """The node of the user's method that `node` is a copy of (itself if it is none)."""
     return getattr(node, "origin", node)  # type: ignore[no-any-return]
+
+
+def handed_on(value: ast.AST) -> list[ast.AST]:
+    """The values that `value` hands on as they are: the items of a container, a starred or
+    walrus operand, both arms of a conditional, the operands of `and`/`or`, what
+    `functools.partial` binds. (A function reading self inside any of them goes with it.)"""
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return list(value.elts)
+    if isinstance(value, ast.Dict):
+        return [v for v in value.values if v is not None]
+    if isinstance(value, (ast.Starred, ast.NamedExpr)):
+        return [value.value]
+    if isinstance(value, ast.IfExp):
+        return [value.body, value.orelse]
+    if isinstance(value, ast.BoolOp):
+        return list(value.values)
+    if isinstance(value, ast.Call) and dotted(value.func) in ("functools.partial", "partial"):
+        return [*value.args, *(k.value for k in value.keywords)]
+    return []

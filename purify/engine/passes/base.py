@@ -6,6 +6,7 @@ import ast
 from typing import Any
 
 from ...errors import PurifyError, error_at
+from .. import templates
 from ..analysis.calls import OTHER, Callee
 from ..analysis.facts import facts
 from ..model import ClassModel, Field, Method, Resolver
@@ -97,3 +98,29 @@ class StatementPass:
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         raise NotImplementedError
+
+
+def rewrite_inner_blocks(rewriter: Any, s: ast.stmt) -> None:
+    """Give every block of a compound statement (bodies, `else`, `finally`, handlers, cases)
+    to `rewriter.block`, in place."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(s, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            setattr(s, name, rewriter.block(block))
+    for part in [*getattr(s, "handlers", []), *getattr(s, "cases", [])]:
+        part.body = rewriter.block(part.body)
+
+
+def lower_exit_if(lowerer: Any, s: ast.If, rest: list[ast.stmt], flag: str) -> list[ast.stmt]:
+    """An `if` holding an exit (`return`, `break`, `continue`) lowered to a flag: its blocks
+    lowered, and the statements after it run only while `flag` is unset (AutoGraph's form)."""
+    s.body = lowerer.block(s.body)
+    s.orelse = lowerer.block(s.orelse) if s.orelse else []
+    out: list[ast.stmt] = [s]
+    after = lowerer.block(rest)
+    if after:
+        guard = templates.stmts(f"if {flag}:\n    pass\nelse:\n    pass", rest[0])[0]
+        assert isinstance(guard, ast.If)
+        guard.orelse = after
+        out.append(guard)
+    return out

@@ -16,7 +16,7 @@ import ast
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
 from ..model import MethodKind
-from ..syntax import dotted, is_self, self_chain
+from ..syntax import handed_on, is_self, self_chain
 from .base import MethodContext
 
 _MSG = ("a function that reads `{self}` is passed to {callee}, which changes the state: in Python it reads the "
@@ -65,18 +65,7 @@ def _passed_closure(ctx: MethodContext, value: ast.AST, closures: set[str]) -> a
         return value if value.id in closures else None
     if isinstance(value, ast.Attribute) and _bound_method(ctx, value):
         return value
-    parts: list[ast.AST] = []
-    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
-        parts = list(value.elts)
-    elif isinstance(value, ast.Dict):
-        parts = [v for v in value.values if v is not None]
-    elif isinstance(value, (ast.Starred, ast.NamedExpr)):
-        parts = [value.value]
-    elif isinstance(value, ast.IfExp):
-        parts = [value.body, value.orelse]
-    elif isinstance(value, ast.Call) and dotted(value.func) in ("functools.partial", "partial"):
-        parts = [*value.args, *(k.value for k in value.keywords)]
-    for part in parts:
+    for part in handed_on(value):
         found = _passed_closure(ctx, part, closures)
         if found is not None:
             return found

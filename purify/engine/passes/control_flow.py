@@ -26,7 +26,7 @@ from ..analysis.liveness import Liveness, definitely_bound, liveness, names_in
 from ..model import FieldKind
 from ..syntax import MUTATORS, dotted, self_chain
 from ..transformer import child_nodes
-from .base import MethodContext, StatementPass
+from .base import MethodContext, StatementPass, rewrite_inner_blocks
 
 IF = "_if"
 UNDEFINED = "_Undefined"
@@ -52,12 +52,7 @@ class _ControlFlow(StatementPass):
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return [s]  # a nested function's control flow is its own
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(s, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                setattr(s, name, self.block(block))
-        for part in [*getattr(s, "handlers", []), *getattr(s, "cases", [])]:
-            part.body = self.block(part.body)
+        rewrite_inner_blocks(self, s)
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \

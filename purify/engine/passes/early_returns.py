@@ -23,7 +23,7 @@ import ast
 
 from .. import templates
 from ..transformer import child_nodes
-from .base import MethodContext
+from .base import MethodContext, lower_exit_if
 from .control_flow import UNDEFINED, static_test
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -84,16 +84,7 @@ class _Lower:
                 out += templates.stmts(f"{self.flag}, {self.value} = True, value", s, value=templates.moved(value))
                 return out  # what follows a return never runs
             if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own(s)):
-                s.body = self.block(s.body)
-                s.orelse = self.block(s.orelse) if s.orelse else []
-                out.append(s)
-                rest = self.block(stmts[i + 1:])
-                if rest:
-                    guard = templates.stmts(f"if {self.flag}:\n    pass\nelse:\n    pass", stmts[i + 1])[0]
-                    assert isinstance(guard, ast.If)
-                    guard.orelse = rest
-                    out.append(guard)
-                return out
+                return out + lower_exit_if(self, s, stmts[i + 1:], self.flag)
             out.append(s)
         return out
 

@@ -23,7 +23,7 @@ import ast
 
 from .. import templates
 from ..transformer import child_nodes
-from .base import MethodContext
+from .base import MethodContext, lower_exit_if, rewrite_inner_blocks
 from .control_flow import static_test
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -48,12 +48,7 @@ class _Loops:
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, _SCOPES):
             return [s]
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(s, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                setattr(s, name, self.block(block))
-        for part in [*getattr(s, "handlers", []), *getattr(s, "cases", [])]:
-            part.body = self.block(part.body)
+        rewrite_inner_blocks(self, s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test):
             return self._while(s)
         if isinstance(s, ast.For) and not s.orelse and self._traced_range(s) and _exits(s.body) == {ast.Continue}:
@@ -119,16 +114,7 @@ class _Lower:
                 out += templates.stmts(f"{self.flag} = True", s)
                 return out  # what follows never runs
             if isinstance(s, ast.If) and any(isinstance(n, self.kind) for n in _own_if(s)):
-                s.body = self.block(s.body)
-                s.orelse = self.block(s.orelse) if s.orelse else []
-                out.append(s)
-                rest = self.block(stmts[i + 1:])
-                if rest:
-                    guard = templates.stmts(f"if {self.flag}:\n    pass\nelse:\n    pass", stmts[i + 1])[0]
-                    assert isinstance(guard, ast.If)
-                    guard.orelse = rest
-                    out.append(guard)
-                return out
+                return out + lower_exit_if(self, s, stmts[i + 1:], self.flag)
             out.append(s)
         return out
 

@@ -15,6 +15,7 @@ from ..syntax import (
     OPERATORS,
     arg_names,
     assigned_names,
+    handed_on,
     is_self,
     nested_scopes,
     self_chain,
@@ -93,18 +94,7 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         if isinstance(value, ast.Attribute) and is_self(value.value, ctx.self_name):
             m = ctx.method_named(value.attr)
             return value if m is not None and m.kind in ("method", "init") else None
-        parts: list[ast.AST] = []
-        if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
-            parts = list(value.elts)
-        elif isinstance(value, ast.Dict):
-            parts = [v for v in value.values if v is not None]
-        elif isinstance(value, (ast.Starred, ast.NamedExpr)):
-            parts = [value.value]
-        elif isinstance(value, ast.IfExp):
-            parts = [value.body, value.orelse]
-        elif isinstance(value, ast.BoolOp):
-            parts = list(value.values)
-        for part in parts:
+        for part in handed_on(value):
             found = escaping(part)
             if found is not None:
                 return found
