@@ -14,30 +14,18 @@ is written back (`self.l1 = _c3`, turned into `_replace` by the writes pass).
 from __future__ import annotations
 
 import ast
-import dataclasses
-from collections.abc import Callable
 
 from .. import templates
-from ..analysis.calls import Callee, CallKind
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
 from ..syntax import Link, clone, dotted, origin, self_chain
 from ..transformer import Transformer, walk
 from . import children
 from .base import MethodContext, StatementPass
+from .call_plans import Planner, is_self_target
+from .evaluation import eval_slots, trivial, walk_eval
 
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
-
-
-@dataclasses.dataclass
-class Plan:
-    """How to call one state-threading callee."""
-
-    func: ast.expr  # the pure function
-    state: ast.expr  # the state passed in
-    writeback: list[ast.expr]  # where the new state goes (assignment targets)
-    writes: bool  # False: inline `func(state, ...)[0]`
-    prefix: list[ast.expr] = dataclasses.field(default_factory=list)  # arguments before the state
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -47,7 +35,8 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 class CallsPass(StatementPass):
     def __init__(self, ctx: MethodContext) -> None:
         self.ctx = ctx
-        self.loop_children: dict[str, tuple[str, list[Link]]] = {}  # loop var -> (index var, field chain)
+        self.planner = Planner(ctx)
+        self.plan = self.planner.plan
         self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
         self._user, self._writing = _writing_subtrees(ctx)
 
@@ -132,7 +121,7 @@ class CallsPass(StatementPass):
             t.slice = self._freeze(t.slice, pre)
         elif isinstance(t, ast.Attribute):
             t.value = self._freeze_target(t.value, pre)
-        elif not _trivial(t, self.ctx.self_name) and not _is_self_target(t, self.ctx.self_name):
+        elif not trivial(t, self.ctx.self_name) and not is_self_target(t, self.ctx.self_name):
             t = self._freeze(t, pre)
         return t
 
@@ -145,7 +134,7 @@ class CallsPass(StatementPass):
         if isinstance(node, ast.Tuple) and any(isinstance(e, ast.Slice) for e in node.elts):
             node.elts = [self._freeze(e, pre) for e in node.elts]
             return node
-        if _trivial(node, self.ctx.self_name):
+        if trivial(node, self.ctx.self_name):
             return node
         tmp = self.ctx.fresh("t")
         pre.extend(templates.stmts("tmp = value", node, tmp=tmp, value=self.expr(node, pre, False)))
@@ -191,8 +180,8 @@ class CallsPass(StatementPass):
             for elt in s.target.elts:
                 elt.ctx = ast.Store()
             s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
-        saved = dict(self.loop_children)
-        self.loop_children[var] = (index, chain)
+        saved = dict(self.planner.loop_children)
+        self.planner.loop_children[var] = (index, chain)
         # `var` is the child as it is now, not as it was when the loop began: the loop (an earlier
         # iteration, or this one) may change it by another name (`self.layers[1](x)`), and Python's
         # loop variable is the object itself. Each use of it reads the item.
@@ -204,7 +193,7 @@ class CallsPass(StatementPass):
             s.body = self.block(s.body)
         else:  # the body rebinds it: the item as it is when each iteration begins
             s.body = templates.stmts("var = item", s, var=var, item=item) + self.block(s.body)
-        self.loop_children = saved
+        self.planner.loop_children = saved
         s.orelse = self.block(s.orelse)
 
     def _children_chain(self, it: ast.expr) -> list[Link] | None:
@@ -256,7 +245,7 @@ class CallsPass(StatementPass):
         user = id(origin(node))
         if user in self._user:
             return user in self._writing
-        for n in _walk_eval(node):
+        for n in walk_eval(node):
             if isinstance(n, ast.Call):
                 plan = self.plan(n)
                 if plan is not None and plan.writes:
@@ -287,10 +276,10 @@ class CallsPass(StatementPass):
     def _children(self, node: ast.AST, pre: list[ast.stmt], hoist: bool, scoped: bool = False) -> ast.AST:
         """Rewrite children in evaluation order; values computed before a state-changing
         call are saved in temporaries so they keep the value Python would have seen."""
-        slots = _eval_slots(node)
+        slots = eval_slots(node)
         last = max((i for i, (get, _) in enumerate(slots) if self.threads(get())), default=-1) if hoist else -1
         # a name a walrus rebinds later in the expression is no constant operand: save it too
-        rebound = {n.target.id for n in _walk_eval(node) if isinstance(n, ast.NamedExpr)
+        rebound = {n.target.id for n in walk_eval(node) if isinstance(n, ast.NamedExpr)
                    and isinstance(n.target, ast.Name)} if last > 0 else set()
         if scoped:
             self.nested += 1
@@ -300,11 +289,11 @@ class CallsPass(StatementPass):
             if i < last and isinstance(new, (ast.FormattedValue, ast.Starred)):
                 # an f-string part or a `*args` is no expression of its own: save the value it formats
                 # or unpacks (`_t = *self.xs` would not compile)
-                if not _trivial(new.value, self.ctx.self_name):
+                if not trivial(new.value, self.ctx.self_name):
                     tmp = self.ctx.fresh("t")
                     pre.extend(templates.stmts("tmp = value", new.value, tmp=tmp, value=templates.moved(new.value)))
                     new.value = ast.copy_location(ast.Name(tmp, ast.Load()), new.value)
-            elif i < last and isinstance(new, ast.expr) and (not _trivial(new, self.ctx.self_name)
+            elif i < last and isinstance(new, ast.expr) and (not trivial(new, self.ctx.self_name)
                                                              or isinstance(new, ast.Name) and new.id in rebound
                                                              and isinstance(new.ctx, ast.Load)):
                 tmp = self.ctx.fresh("t")
@@ -335,12 +324,12 @@ class CallsPass(StatementPass):
                                  "`and`/`or`, conditional expression, later operand of a chained comparison, assert message or "
                                  "while condition)", _NO_HOIST_HINT)
         result = self.ctx.fresh("r")
-        to_self = _is_self_target(plan.writeback[0], self.ctx.self_name)
+        to_self = is_self_target(plan.writeback[0], self.ctx.self_name)
         new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")
         pre.extend(templates.stmts("result, state = value", call, result=result, state=new_state,
                                    value=templates.moved(invoke)))
         for target in plan.writeback:
-            if not _is_self_target(target, self.ctx.self_name):
+            if not is_self_target(target, self.ctx.self_name):
                 pre.extend(templates.stmts("target = state", call, target=target, state=new_state))
         return ast.copy_location(ast.Name(result, ast.Load()), call)
 
@@ -367,88 +356,6 @@ class CallsPass(StatementPass):
                                        m=method.attr(ctx.model.name), self=ctx.self_name)
         else:
             call.func = ast.copy_location(ctx.load_chain(chain), call.func)
-
-    # -- what a call is --------------------------------------------------------
-    def plan(self, call: ast.Call) -> Plan | None:
-        """How to thread the state through `call`, from what the analysis says it runs."""
-        callee = self.ctx.callee(call)
-        return self._plan(callee, call.func, call) if callee.threads else None
-
-    def _plan(self, callee: Callee, func: ast.expr, at: ast.expr) -> Plan | None:
-        """`at`: where an error points (the call)."""
-        ctx = self.ctx
-        if callee.kind is CallKind.OWN:
-            return self._self_method(func, callee, at)
-        if callee.kind is CallKind.GRAD:
-            return self._grad(func, callee)  # type: ignore[arg-type]
-        if callee.kind is CallKind.SUPER:
-            return self._super(func, callee, at)
-        var = func.value if isinstance(func, ast.Attribute) else func
-        if callee.kind is CallKind.ITEM and isinstance(var, ast.Name) and var.id in self.loop_children:
-            return self._loop_child(var.id, callee.name, func)
-        chain = self_chain(func, ctx.self_name)
-        return self._child(chain, callee) if chain else None
-
-    def _self_method(self, func: ast.expr, callee: Callee, at: ast.expr) -> Plan:
-        ctx = self.ctx
-        if not callee.targets:
-            raise ctx.error(at, f"{ctx.model.name} has no method {callee.name}", "define it in the class")
-        method = callee.targets[0][1]
-        func = templates.expr("cls_.m", func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
-        return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
-
-    def _super(self, func: ast.expr, callee: Callee, at: ast.expr) -> Plan:
-        ctx = self.ctx
-        owner = ctx.method.owner
-        if not callee.targets or owner.base_expr is None:
-            raise ctx.error(at, f"super().{callee.name}() has no @stateful base class to call",
-                            "remove the call, or decorate the base class with @purify.stateful")
-        base, method = callee.targets[0]
-        func = templates.expr("base.m", func, base=owner.base_expr, m=method.attr(base.name))
-        return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
-
-    def _child(self, chain: list[Link], callee: Callee) -> Plan:
-        """`self.c(...)`, `self.c.m(...)`, `self.cs[i](...)`, `self.cs[i].m(...)`."""
-        ctx = self.ctx
-        field = callee.field
-        assert field is not None
-        if callee.kind is CallKind.CHILD:
-            assert field.child is not None
-            method = callee.targets[0][1] if callee.targets else None
-            name = method.attr(callee.targets[0][0].name) if method is not None else callee.name
-            ref = chain[:1]
-            func = templates.expr("child.m", chain[-1][2], child=field.child, m=name)
-            return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], method is None or method.writes)
-        ref = chain[:2]
-        func = templates.expr("state._cls.m", chain[-1][2], state=ctx.load_chain(ref), m=callee.name)
-        return Plan(func, ctx.load_chain(ref), [_store_chain(ctx, ref)], True)
-
-    def _grad(self, transform: ast.Call, callee: Callee) -> Plan:
-        """`purify.grad(self.loss)(x)` -> `_r, self = _grad(Cls.loss, False, self, x)`."""
-        ctx = self.ctx
-        api = ctx.resolver.purify_api(transform.func)
-        has_aux = ast.Constant(False)
-        for k in transform.keywords:
-            if k.arg != "has_aux":
-                raise ctx.error(k, f"purify.{api}(...) on a method takes only has_aux=",
-                                "it differentiates with respect to the object's parameters; for other "
-                                "arguments use jax.grad on a plain function")
-            has_aux = k.value
-        ref = transform.args[0]
-        inner = self._plan(callee.inner, ref, ref) if callee.inner is not None and callee.inner.threads else None
-        if inner is None or inner.prefix:
-            raise ctx.error(ref, f"purify.{api}() takes a method of self or of a child, e.g. self.loss",
-                            f"write purify.{api}(self.loss)(x, y), or jax.{api} for a plain function")
-        helper = ast.Name("_" + str(api), ast.Load())
-        ctx.helpers.add(helper.id)
-        return Plan(helper, inner.state, inner.writeback, True, prefix=[inner.func, has_aux])
-
-    def _loop_child(self, var: str, name: str, origin: ast.expr) -> Plan:
-        index, chain = self.loop_children[var]
-        ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
-        func = templates.expr("var._cls.m", origin, var=var, m=name)
-        return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), _store_chain(self.ctx, ref)], True)
-
 
 # -- helpers -------------------------------------------------------------------
 
@@ -507,68 +414,3 @@ class _ReadItem(Transformer):
 def _bound_in(body: list[ast.stmt]) -> set[str]:
     return {n.id for n in walk(ast.Module(body=body, type_ignores=[]))
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
-
-
-def _store_chain(ctx: MethodContext, chain: list[Link]) -> ast.expr:
-    """`self.<chain>` as an assignment target, attribute names as written."""
-    node: ast.expr = ctx.self_load()
-    for kind, key, _ in chain:
-        if kind == "attr":
-            node = ast.Attribute(node, str(key), ast.Load())
-        else:
-            assert isinstance(key, ast.expr)
-            node = ast.Subscript(node, key, ast.Load())
-    node.ctx = ast.Store()
-    return node
-
-
-def _is_self_target(node: ast.expr, self_name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == self_name
-
-
-def _trivial(node: ast.expr, self_name: str) -> bool:
-    """Values a method call cannot change: constants, locals, module attributes."""
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.Name):
-        return node.id != self_name
-    name = dotted(node)
-    return name is not None and not name.startswith(self_name + ".")
-
-
-def _eval_slots(node: ast.AST) -> list[tuple[Callable[[], ast.AST], Callable[[ast.AST], None]]]:
-    """(get, put) for each child, in the order Python evaluates them."""
-    slots = []
-    if isinstance(node, ast.Dict):
-        pairs = []
-        for i in range(len(node.keys)):
-            if node.keys[i] is not None:
-                pairs.append((node.keys, i))
-            pairs.append((node.values, i))
-        for lst, i in pairs:
-            slots.append((lambda lst=lst, i=i: lst[i], lambda v, lst=lst, i=i: lst.__setitem__(i, v)))
-        return slots
-    for name, value in ast.iter_fields(node):
-        if name == "ctx":
-            continue
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, ast.keyword):  # its value is the expression (saved like an argument)
-                    slots.append((lambda k=item: k.value, lambda v, k=item: setattr(k, "value", v)))
-                elif isinstance(item, ast.AST):
-                    # reads the list when called (after earlier puts), not the item of this moment
-                    slots.append((lambda value=value, i=i: value[i],  # noqa: PLR1736
-                                  lambda v, value=value, i=i: value.__setitem__(i, v)))
-        elif isinstance(value, ast.AST):
-            slots.append((lambda name=name: getattr(node, name), lambda v, name=name: setattr(node, name, v)))
-    return slots
-
-
-def _walk_eval(node: ast.AST):
-    """Nodes evaluated as part of `node` itself (not inside nested scopes)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        if not isinstance(n, (ast.Lambda, ast.FunctionDef, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(n))

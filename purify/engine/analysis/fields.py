@@ -1,0 +1,185 @@
+"""Which kind each field of a class is, from the values `__init__` gives it (see
+analysis/classes.py for the rules): plain configuration is static, `purify.param(...)` a
+parameter, a @stateful instance or a sequence of them children, anything else state."""
+
+from __future__ import annotations
+
+import ast
+
+from ..model import ClassModel, Field, FieldKind, Method, Resolver
+from ..syntax import arg_names, dotted, is_self
+from .facts import facts
+
+_CONFIG_CALLS = {"int", "float", "bool", "str", "len", "tuple", "min", "max", "abs", "round", "range", "sorted", "frozenset"}
+_CONFIG_ROOTS = {"optax", "functools", "jnp.dtype", "np.dtype"}
+_ARRAY_HINTS = ("Array", "ndarray", "ArrayLike")
+
+
+def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
+    """Set each field's kind and children; `written`: the fields a method other than __init__ writes."""
+    init = model.methods.get("__init__")
+    for f in model.fields.values():
+        if init is None or init.owner is not model and f.kind != "state":
+            continue
+        values = _init_values(init, f.attr)
+        if any(_api(resolver, v) == "param" for v in values):
+            f.kind = FieldKind.PARAM
+        elif any(_api(resolver, v) == "static" for v in values) or (
+                f.attr not in written and f.kind == FieldKind.STATE and values
+                and all(_is_config(v, init, resolver, set()) for v in values)):
+            f.kind = FieldKind.STATIC
+        _find_children(f, values, init, resolver)
+        if f.kind == FieldKind.STATIC and (f.child is not None or f.children):
+            f.kind = FieldKind.STATE
+    for f in model.fields.values():
+        if f.attr in written and f.kind == FieldKind.STATIC:
+            f.kind = FieldKind.STATE
+
+
+def _api(resolver: Resolver, node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        return resolver.purify_api(node.func)
+    return None
+
+
+def _init_values(init: Method, attr: str) -> list[ast.expr]:
+    """The values assigned to self.<attr> in __init__ (None-free)."""
+    self_name = arg_names(init.node)[0]
+    out = []
+    for n in facts(init.node).own:
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            for t in targets:
+                if isinstance(t, ast.Attribute) and is_self(t.value, self_name) and t.attr == attr:
+                    out.append(n.value)
+                elif isinstance(t, (ast.Tuple, ast.List)) and isinstance(n.value, (ast.Tuple, ast.List)):
+                    for sub, val in zip(t.elts, n.value.elts):
+                        if isinstance(sub, ast.Attribute) and is_self(sub.value, self_name) and sub.attr == attr:
+                            out.append(val)
+                elif isinstance(t, (ast.Tuple, ast.List)) and any(
+                        isinstance(s, ast.Attribute) and is_self(s.value, self_name) and s.attr == attr for s in t.elts):
+                    out.append(ast.Call(func=ast.Name("__unknown__", ast.Load()), args=[], keywords=[]))
+        elif isinstance(n, ast.AugAssign):
+            t = n.target
+            if isinstance(t, ast.Attribute) and is_self(t.value, self_name) and t.attr == attr:
+                out.append(ast.Call(func=ast.Name("__unknown__", ast.Load()), args=[], keywords=[]))
+    return out
+
+
+def _is_config(node: ast.expr, init: Method, resolver: Resolver, seen: set[str]) -> bool:
+    """Plain Python configuration: hashable, never an array (see the module docstring)."""
+    def rec(n: ast.expr) -> bool:
+        return _is_config(n, init, resolver, seen)
+
+    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Lambda)):
+        return True
+    if isinstance(node, ast.Name):
+        return _name_is_config(node.id, init, resolver, seen)
+    if isinstance(node, ast.Attribute):
+        if is_self(node.value, arg_names(init.node)[0]):
+            return _field_is_config(node.attr, init, resolver, seen)
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id != arg_names(init.node)[0] and rec(root)
+    if isinstance(node, ast.Tuple):
+        return all(rec(e) for e in node.elts)
+    if isinstance(node, ast.BinOp):
+        return rec(node.left) and rec(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return rec(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return all(rec(v) for v in node.values)
+    if isinstance(node, ast.Compare):
+        return rec(node.left) and all(rec(c) for c in node.comparators)
+    if isinstance(node, ast.IfExp):
+        return rec(node.test) and rec(node.body) and rec(node.orelse)
+    if isinstance(node, ast.Subscript):
+        return rec(node.value) and (isinstance(node.slice, ast.Slice) or rec(node.slice))
+    if isinstance(node, ast.Call):
+        name = dotted(node.func) or ""
+        if resolver.purify_api(node.func) == "static":
+            return True
+        if name in _CONFIG_CALLS:
+            return all(rec(a) for a in node.args) and all(rec(k.value) for k in node.keywords)
+        return any(name == r or name.startswith(r + ".") for r in _CONFIG_ROOTS)
+    return False
+
+
+def _field_is_config(attr: str, init: Method, resolver: Resolver, seen: set[str]) -> bool:
+    """`self.attr` read in __init__ (`self.total_mass = self.masspole + self.masscart`): plain
+    configuration when every value __init__ itself gives it is. A later write in a method does not
+    matter: the value read here is the one __init__ gave."""
+    if "self." + attr in seen:
+        return False
+    seen.add("self." + attr)
+    values = _init_values(init, attr)
+    return bool(values) and all(_is_config(v, init, resolver, seen) for v in values)
+
+
+def _name_is_config(name: str, init: Method, resolver: Resolver, seen: set[str]) -> bool:
+    if name in seen:
+        return False
+    seen.add(name)
+    params = {a.arg: a for a in [*init.node.args.posonlyargs, *init.node.args.args, *init.node.args.kwonlyargs]}
+    if name in params:
+        ann = params[name].annotation
+        return not (ann is not None and any(h in ast.unparse(ann) for h in _ARRAY_HINTS))
+    values = [n.value for n in facts(init.node).own if isinstance(n, ast.Assign)
+              and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+    if values:
+        return all(_is_config(v, init, resolver, seen) for v in values)
+    bound = {n.id for n in facts(init.node).own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return name not in bound  # a global, builtin or closure name: configuration
+
+
+# -- children ------------------------------------------------------------------
+
+
+def _find_children(f: Field, values: list[ast.expr], init: Method, resolver: Resolver) -> None:
+    """Mark fields that hold a @stateful instance, or a sequence of them (with their classes)."""
+    for v in values:
+        cls = _constructor(v, resolver)
+        items = _sequence_of_children(v, init, resolver)
+        if cls is not None:
+            f.child = cls
+        elif items is not None:
+            f.children = True
+            known = {ast.dump(e): e for e in (*f.items, *items)}
+            f.items = tuple(known.values())
+        elif isinstance(v, ast.Call) and resolver.purify_api(v.func) in ("param", "static") and v.args:
+            _find_children(f, v.args[:1], init, resolver)
+        elif isinstance(v, ast.Name) and _annotated_child(v.id, init, resolver) is not None:
+            f.child = _annotated_child(v.id, init, resolver)
+
+
+def _annotated_child(name: str, init: Method, resolver: Resolver) -> ast.expr | None:
+    """`def __init__(self, model: MLP)`: a child passed in, known by its annotation."""
+    for a in [*init.node.args.posonlyargs, *init.node.args.args, *init.node.args.kwonlyargs]:
+        if a.arg == name and a.annotation is not None and resolver.stateful(a.annotation) is not None:
+            return a.annotation
+    return None
+
+
+def _constructor(v: ast.expr, resolver: Resolver) -> ast.expr | None:
+    if isinstance(v, ast.Call) and resolver.stateful(v.func) is not None:
+        return v.func
+    return None
+
+
+def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> list[ast.expr] | None:
+    """The classes of the children in a list or tuple of them, or None if `v` is no such sequence."""
+    if isinstance(v, (ast.List, ast.Tuple)):
+        found = [_constructor(e, resolver) for e in v.elts]
+        return found if found and all(found) else None  # type: ignore[return-value]
+    if isinstance(v, (ast.ListComp, ast.GeneratorExp)):
+        cls = _constructor(v.elt, resolver)
+        return [cls] if cls is not None else None
+    if isinstance(v, ast.Call) and dotted(v.func) in ("tuple", "list") and len(v.args) == 1:
+        return _sequence_of_children(v.args[0], init, resolver)
+    if isinstance(v, ast.Name):  # a local list built with .append(Child(...))
+        appended = [_constructor(n.args[0], resolver) for n in facts(init.node).own if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == v.id and n.args]
+        return appended if appended and all(appended) else None  # type: ignore[return-value]
+    return None
