@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..errors import PurifyError
     from .analysis.calls import Callee
-    from .analysis.effects import Summary
+    from .analysis.effects import Site, Summary
 
 
 class FieldKind(str, enum.Enum):
@@ -86,6 +86,8 @@ class Method:
     # Computed once per class by the analysis (inherited methods get their own, for this class):
     callees: dict[int, Callee] = dataclasses.field(default_factory=dict)  # id(call node) -> what it runs
     summary: Summary | None = None  # what running it does to the state
+    # id(node of its own body) -> (the node, what it does there or None), filled once summarised
+    sites: dict[int, tuple[ast.AST, Site | None]] | None = None
 
     @property
     def writes(self) -> bool:

@@ -68,7 +68,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassMode
     own = _own_methods(ctx, model)
     for base in reversed(bases):
         # Copies: this class re-converts inherited methods with its own facts.
-        model.methods.update({k: dataclasses.replace(v, callees={}, summary=None) for k, v in base.methods.items()})
+        model.methods.update({k: dataclasses.replace(v, callees={}, summary=None, sites=None) for k, v in base.methods.items()})
     model.methods.update(own)
     init = model.methods.get("__init__")
     if init is not None:

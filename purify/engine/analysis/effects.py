@@ -69,17 +69,47 @@ def summarise(model: ClassModel, resolver: Resolver) -> None:
     _UNSEEN.clear()
     for m in methods:
         m.callees = resolve_calls(model, m, resolver)
-        m.summary = EMPTY
+        m.summary, m.sites = EMPTY, None
     for m in model.methods.values():
         if not m.kind.has_self:
-            m.callees, m.summary = {}, EMPTY
+            m.callees, m.summary, m.sites = {}, EMPTY, None
+    # Only calls that thread the state and reads of properties depend on other methods' summaries:
+    # the rest of each method's sites is found once, not once per round of the fixpoint.
+    tables = {id(m): _site_table(model, m) for m in methods}
     changed = True
     while changed:
         changed = False
         for m in methods:
-            new = _summary(model, m)
+            new = _summary(model, m, tables[id(m)])
             if new != m.summary:
                 m.summary, changed = new, True
+    for m in methods:
+        self_name = (arg_names(m.node) or [""])[0]
+        m.sites = {id(n): (n, _find_site(model, m, n, self_name) if site is _DEPENDS else site)
+                   for n, site in tables[id(m)]}
+
+
+_DEPENDS = object()  # in a site table: found anew each round (it reads a summary)
+
+
+def _site_table(model: ClassModel, method: Method) -> list[tuple[ast.AST, object]]:
+    """(node, its site, None, or _DEPENDS) for each node of the method's own body, in walk order."""
+    self_name = (arg_names(method.node) or [""])[0]
+    out: list[tuple[ast.AST, object]] = []
+    for n in facts(method.node).own:
+        if _reads_summaries(method, n, self_name):
+            out.append((n, _DEPENDS))
+        else:
+            out.append((n, _find_site(model, method, n, self_name)))
+    return out
+
+
+def _reads_summaries(method: Method, n: ast.AST, self_name: str) -> bool:
+    if isinstance(n, ast.Call):
+        callee = method.callees.get(id(n))
+        return callee is not None and callee.threads
+    return isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) \
+        and n.value.id == self_name
 
 
 def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> list[Site]:
@@ -94,6 +124,13 @@ def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> lis
 def site_of(model: ClassModel, method: Method, n: ast.AST, self_name: str) -> Site | None:
     """What `n` (a node of the method's own body) does to the state, if anything, and whether it
     may raise: a `raise` or `assert`, or an operation that raises on some values (`implicit`)."""
+    known = method.sites.get(id(n)) if method.sites is not None else None
+    if known is not None and known[0] is n:
+        return known[1]
+    return _find_site(model, method, n, self_name)
+
+
+def _find_site(model: ClassModel, method: Method, n: ast.AST, self_name: str) -> Site | None:
     if isinstance(n, (ast.Raise, ast.Assert)):
         return Site(n, frozenset(), frozenset(), False, n)
     if isinstance(n, ast.stmt):
@@ -204,8 +241,10 @@ def _child_path(model: ClassModel, call: ast.Call, callee: Callee, self_name: st
     return StatePath((PathLink(LinkKind.ATTR, callee.field.attr),)).item()
 
 
-def _summary(model: ClassModel, method: Method) -> Summary:
-    found = sites(model, method)
+def _summary(model: ClassModel, method: Method, table: list[tuple[ast.AST, object]]) -> Summary:
+    self_name = (arg_names(method.node) or [""])[0]
+    found = [s for n, site in table
+             if (s := _find_site(model, method, n, self_name) if site is _DEPENDS else site) is not None]
     changes = [s for s in found if s.writes]
     raises = [s for s in found if s.raises is not None]
     after = next((s.raises_after_change for s in found if s.raises_after_change is not None), None)

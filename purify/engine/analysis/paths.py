@@ -23,7 +23,7 @@ class LinkKind(enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class PathLink:
     kind: LinkKind
-    key: str | None  # the attribute; an item's constant key (its `ast.dump`), None when computed
+    key: str | None  # the attribute; an item's constant key (its repr), None when computed
 
     def may_equal(self, other: PathLink) -> bool:
         if self.kind is not other.kind:
@@ -67,7 +67,7 @@ class StatePath:
         if field is None or field.kind == FieldKind.STATIC:
             return None
         return cls(tuple(PathLink(LinkKind.ATTR, str(key)) if kind == "attr" else
-                         PathLink(LinkKind.ITEM, ast.dump(key) if isinstance(key, ast.Constant) else None)
+                         PathLink(LinkKind.ITEM, repr(key.value) if isinstance(key, ast.Constant) else None)
                          for kind, key, _ in chain))
 
 
