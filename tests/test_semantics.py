@@ -251,6 +251,44 @@ class Main:
 # init: Main(**{})
 # script: step(1,); step(2,)
 '''),
+    # §Second names: a child method's return value holds what that method returns from the child's
+    # state (`self.k.n`), not the whole child: another call of the child rebinds `n` and leaves it
+    # alone. (Refused as "x holds objects of self.k" before; the object fuzzer then refused every
+    # program it made.)
+    "child_method_result_held_across_another_child_call": ("second-names", ALL, '''
+import purify
+
+
+@purify.stateful
+class K:
+    def __init__(self):
+        self.n = 0
+
+    def count(self):
+        self.n += 2
+        return self.n
+
+    def inc(self):
+        self.n += 1
+        return self.n
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.k = K()
+        self.ks = [K(), K()]
+
+    def step(self, v):
+        x = self.k.count()
+        self.k.inc()
+        y = self.ks[1].count()
+        self.ks[1].inc()
+        return x * 100 + y + v
+
+# init: Main(**{})
+# script: step(1,); step(2,)
+'''),
 }
 
 
@@ -686,6 +724,29 @@ REFUSED = [
 
         C()
         """, '`self.xs` is passed to C.helper, which changes self.xs in place', 'return self.helper(self.xs)', 'self.xs', 'pass a copy'),
+    ("child_list_returned_then_changed_in_place_by_the_child", "second-names", """
+        @purify.stateful
+        class K:
+            def __init__(self):
+                self.xs = [1, 2]
+
+            def items(self):
+                return self.xs
+
+            def poke(self):
+                self.xs[0] = 9
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.k = K()
+
+            def step(self):
+                x = self.k.items()
+                self.k.poke()
+                return x[0]
+        """, "`x` holds objects of self.k (x = self.k.items()), which line 24 changes in place", 'return x[0]', 'x',
+     'x = list(self.k.items())'),
 ]
 
 

@@ -188,7 +188,11 @@ def _call(model: ClassModel, call: ast.Call, callee: Callee, self_name: str) -> 
     else:  # a child or an item of children: its state is written back into the field
         assert inner.field is not None
         fields = frozenset({inner.field.attr})
-        mutations = frozenset({Mutation(_child_path(model, call, inner, self_name), True)})
+        child = _child_path(model, call, inner, self_name)
+        # The child object changes (its fields are rebound); what the child's method changes in
+        # place inside its own state changes, seen from here, below the child's path.
+        mutations = frozenset({Mutation(child, True)} | {Mutation(StatePath(child.links + m.path.links), m.certain)
+                                                          for s in summaries for m in s.mutations})
         writes = inner.kind == CallKind.ITEM or unknown or any(s.writes for s in summaries)
     writes = writes or callee.kind == CallKind.GRAD
     raises = next((s.raises for s in summaries if s.raises is not None), None)

@@ -188,12 +188,15 @@ class Namer:
         if callee is not None and callee.kind in (CallKind.CHILD, CallKind.ITEM) and callee.targets:
             holder = StatePath.of(call.func.value if isinstance(call.func, ast.Attribute) else call.func,
                                   self_name, self.model)
-            returns = any(self._child_returns(c, m) for c, m in callee.targets)
-            if holder is not None and returns:
-                return [Exposure(holder)]
-            field = StatePath.of(ast.Attribute(ast.Name(self_name), callee.field.attr), self_name, self.model) \
-                if returns and callee.field is not None else None
-            return [Exposure(field.item())] if field is not None else []  # through a loop variable: any item
+            if holder is None and callee.field is not None:  # through a loop variable: any item
+                field = StatePath.of(ast.Attribute(ast.Name(self_name), callee.field.attr), self_name, self.model)
+                holder = field.item() if field is not None else None
+            if holder is None:
+                return []
+            # What the child's method returns, as paths into the child (`self.k.get()` returning the
+            # child's `self.n` holds objects of `self.k.n`, not of the whole child).
+            return [Exposure(StatePath(holder.links + e.path.links), e.depth)
+                    for c, m in callee.targets if m.kind.has_self for e in Namer(c, self.resolver).returns(m)]
         func = call.func
         name = dotted(func)
         args = [self.exposed(method, a, self_name, env) for a in call.args]
@@ -242,9 +245,6 @@ class Namer:
     def _property(self, attr: str) -> list[Exposure]:
         method = self.model.methods.get(attr)
         return self.returns(method) if method is not None and method.kind == MethodKind.PROPERTY else []
-
-    def _child_returns(self, child: ClassModel, method: Method) -> bool:
-        return bool(Namer(child, self.resolver).returns(method)) if method.kind.has_self else False
 
 
 def _is_list(node: ast.BinOp) -> bool:
