@@ -28,12 +28,23 @@ class Names:
     bound: tuple[str, ...]
 
 
-def names_in(nodes: list[ast.AST]) -> Names:
-    """The names read and bound by `nodes` (statements or expressions), in their own scope."""
+Memo = dict[int, tuple[ast.AST, Names]]  # id(statement) -> (it, its names), while nothing changes it
+
+
+def names_in(nodes: list[ast.AST], memo: Memo | None = None) -> Names:
+    """The names read and bound by `nodes` (statements or expressions), in their own scope.
+    `memo` keeps each statement's answer, for a tree that does not change meanwhile."""
     read: dict[str, None] = {}
     bound: dict[str, None] = {}
     for node in nodes:
-        _collect(node, read, bound)
+        if memo is None or not isinstance(node, ast.stmt):
+            _collect(node, read, bound)
+            continue
+        kept = memo.get(id(node))
+        if kept is None or kept[0] is not node:
+            kept = memo[id(node)] = (node, names_in([node]))
+        read.update(dict.fromkeys(kept[1].read))  # in order of first appearance, as _collect adds them
+        bound.update(dict.fromkeys(kept[1].bound))
     return Names(tuple(read), tuple(bound))
 
 
@@ -118,9 +129,10 @@ class Liveness:
 
 
 def liveness(fn: ast.FunctionDef, self_name: str) -> Liveness:
-    walk = _Backward(self_name)
+    memo: Memo = {}  # the statements' names, found once for both walks and every turn of a loop's fixpoint
+    walk = _Backward(self_name, memo)
     walk.block(fn.body, frozenset({self_name}))
-    forward = _Forward(walk.live_after)
+    forward = _Forward(walk.live_after, memo)
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs,
                               *[x for x in (fn.args.vararg, fn.args.kwarg) if x is not None]]}
     forward.block(fn.body, frozenset(params))
@@ -128,8 +140,8 @@ def liveness(fn: ast.FunctionDef, self_name: str) -> Liveness:
 
 
 class _Backward:
-    def __init__(self, self_name: str) -> None:
-        self.self_name = self_name
+    def __init__(self, self_name: str, memo: Memo) -> None:
+        self.self_name, self.memo = self_name, memo
         self.live_after: dict[int, frozenset[str]] = {}
         self.branch_live: dict[int, frozenset[str]] = {}
         self.loops: list[tuple[frozenset[str], frozenset[str]]] = []  # (exit live, head live)
@@ -151,7 +163,7 @@ class _Backward:
         if isinstance(s, ast.Return):
             return _reads(s.value) | {self.self_name} if s.value is not None else frozenset({self.self_name})
         if isinstance(s, ast.Raise):
-            return frozenset(names_in([s]).read)
+            return frozenset(names_in([s], self.memo).read)
         if isinstance(s, ast.Break):
             return self.loops[-1][0] if self.loops else live
         if isinstance(s, ast.Continue):
@@ -169,7 +181,7 @@ class _Backward:
                 if case.guard is not None:
                     out |= _reads(case.guard)
             return out
-        names = names_in([s])
+        names = names_in([s], self.memo)
         return frozenset(names.read) | (live - _killed(s, names))
 
     def _loop(self, s: ast.For | ast.AsyncFor | ast.While, live: frozenset[str]) -> frozenset[str]:
@@ -202,8 +214,8 @@ class _Backward:
 class _Forward:
     """The names that may be bound before each compound statement (source order, loops twice)."""
 
-    def __init__(self, wanted: dict[int, frozenset[str]]) -> None:
-        self.wanted = wanted
+    def __init__(self, wanted: dict[int, frozenset[str]], memo: Memo) -> None:
+        self.wanted, self.memo = wanted, memo
         self.bound_before: dict[int, frozenset[str]] = {}
 
     def block(self, block: list[ast.stmt], bound: frozenset[str]) -> frozenset[str]:
@@ -223,7 +235,7 @@ class _Forward:
         parts += [h.body for h in getattr(s, "handlers", [])] + [c.body for c in getattr(s, "cases", [])]
         blocks = [p for p in parts if isinstance(p, list) and p and isinstance(p[0], ast.stmt)]
         if not blocks:
-            return bound | frozenset(names_in([s]).bound)
+            return bound | frozenset(names_in([s], self.memo).bound)
         out = bound | _header_bound(s)
         for b in blocks:
             out |= self.block(b, bound | _header_bound(s))

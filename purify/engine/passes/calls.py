@@ -29,7 +29,26 @@ _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...))
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    fn.body = CallsPass(ctx).block(fn.body)
+    if _rewritten_calls(ctx):  # else no walk of the copy
+        fn.body = CallsPass(ctx).block(fn.body)
+
+
+def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
+    """The calls of the user's method this pass rewrites: those that thread the state, those
+    through self (a static or class method, a property, a method of a state value), and those on
+    a loop variable (an item of a list of children)."""
+    every = facts(ctx.method.node).every
+    loop_vars = {name.id for loop in every if isinstance(loop, (ast.For, ast.comprehension))
+                 for name in walk(loop.target) if isinstance(name, ast.Name)}
+    out = []
+    for n in every:
+        if n.__class__ is not ast.Call:
+            continue
+        func = n.func.value if isinstance(n.func, ast.Attribute) else n.func  # type: ignore[attr-defined]
+        if (ctx.callee(n).threads or self_chain(n.func, ctx.self_name)  # type: ignore[attr-defined]
+                or isinstance(func, ast.Name) and func.id in loop_vars):
+            out.append(n)
+    return out
 
 
 class CallsPass(StatementPass):
@@ -39,6 +58,7 @@ class CallsPass(StatementPass):
         self.plan = self.planner.plan
         self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
         self._user, self._writing = _writing_subtrees(ctx)
+        self._busy = _around(ctx, _rewritten_calls(ctx))  # user subtrees holding a call to rewrite
 
     # -- statements --------------------------------------------------------------
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
@@ -253,6 +273,9 @@ class CallsPass(StatementPass):
         return False
 
     def expr(self, node: ast.expr, pre: list[ast.stmt], hoist: bool) -> ast.expr:
+        user = id(origin(node))
+        if user in self._user and user not in self._busy and origin(node) is not node:
+            return node  # the copy of a user's expression holding no call this pass rewrites
         if isinstance(node, ast.Call):
             return self._call(node, pre, hoist)
         if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
@@ -358,6 +381,17 @@ class CallsPass(StatementPass):
             call.func = ast.copy_location(ctx.load_chain(chain), call.func)
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _around(ctx: MethodContext, calls: list[ast.Call]) -> set[int]:
+    """The ids of `calls` and of every user node that holds one of them."""
+    parents = facts(ctx.method.node).parents
+    out: set[int] = set()
+    for node in calls:
+        while node is not None and id(node) not in out:
+            out.add(id(node))
+            node = parents.get(node)  # type: ignore[assignment]
+    return out
 
 
 def _writing_subtrees(ctx: MethodContext) -> tuple[set[int], set[int]]:
