@@ -27,6 +27,9 @@ REFUSED = [
 
             def f(self):
                 return helper(self)
+
+            def g(self):
+                return self.f()
         """, "`self` is passed to a function", "return helper(self)", "self", "pass the attributes"),
 
     ("self_stored_in_a_container", """
@@ -38,6 +41,9 @@ REFUSED = [
             def f(self):
                 box = [self]
                 return box
+
+            def g(self):
+                return self.f()
         """, "`self` is used as a value", "box = [self]", "self", "read attributes"),
 
     ("self_stored_in_an_attribute", """
@@ -273,6 +279,9 @@ REFUSED = [
 
             def f(self):
                 self.m = 1
+
+            def g(self):
+                return self.f()
         """, "self.m is assigned in f but __init__ never creates it", "self.m = 1", "self.m",
      "add `self.m = <initial value>` to __init__"),
 
@@ -284,6 +293,9 @@ REFUSED = [
 
             def f(self):
                 self.total += self.n
+
+            def g(self):
+                return self.f()
         """, "self.total is assigned in f but __init__ never creates it", "self.total += self.n", "self.total",
      "to __init__"),
 
@@ -892,6 +904,9 @@ def test_refused_subclass_leaves_base_and_module_untouched():
         class Sub(Base):
             def f(self):
                 return helper(self)
+
+            def g(self):
+                return self.f()
         """)
     base_dict = dict(vars(m.Base))
     sub_dict = dict(vars(m.Sub))
@@ -932,6 +947,9 @@ def test_error_in_subclass_points_at_the_subclass_file():
         class Sub(Base):
             def f(self):
                 self.extra = 1
+
+            def g(self):
+                self.f()
         """
     with pytest.raises(purify.PurifyError) as info:
         load_module(sub)

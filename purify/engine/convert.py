@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import PurifyError, combined
-from . import templates
+from . import eager_only, templates
+from .analysis import analyse
+from .eager_only import EagerOnly
 from .model import ClassModel, Method, Resolver
 from .passes import control_expressions, control_flow, hygiene, initial
 from .passes.aliasing import InPlace
@@ -35,11 +37,28 @@ class Converted:
     kept: dict[str, ast.FunctionDef]  # static and class methods, unchanged
     helpers: set[str]  # runtime helpers the code calls (e.g. "_setitem")
     in_place: list[InPlace] = dataclasses.field(default_factory=list)  # checked by the decorator at init
+    eager: dict[str, EagerOnly] = dataclasses.field(default_factory=dict)  # by attribute: run only on instances
 
 
 def convert(model: ClassModel, resolver: Resolver) -> Converted:
     """The pure functions of the class, or a PurifyError reporting every refusal of the class
-    (the analysis's and each method's), in the order of the source."""
+    (the analysis's and each method's), in the order of the source. The methods whose own
+    refusals do not block the class (engine/eager_only.py) run only on instances: `conv.model`
+    is then the class analysed without them."""
+    try:
+        return _convert(model, resolver)
+    except PurifyError as e:
+        errors = list(e.errors)
+        eager = eager_only.split(model, errors)
+        if not eager:
+            raise combined(errors) from None
+    again = analyse(model.node, model.origin, resolver, frozenset(eager))
+    conv = _convert(again, resolver)
+    conv.eager = {m.method.attr(model.name): m for m in eager.values()}
+    return conv
+
+
+def _convert(model: ClassModel, resolver: Resolver) -> Converted:
     helpers: set[str] = set()
     methods: dict[str, ast.FunctionDef] = {}
     kept: dict[str, ast.FunctionDef] = {}

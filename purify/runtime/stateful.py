@@ -21,7 +21,7 @@ from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, error_at
-from . import config, context, control, helpers, instances, objects, sharing
+from . import config, context, control, eager, helpers, instances, objects, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
@@ -41,6 +41,10 @@ class ClassInfo:
     # The @stateful classes that __init__ constructs, as found at decoration: the conversion
     # depends on their models, so a later redefinition (a notebook cell run again) is an error.
     children: dict[str, tuple[ast.expr, type]] = dataclasses.field(default_factory=dict)
+    # The user's functions as the class body defined them (an eager-only method runs one of them),
+    # and the attributes eager-only methods assign that are no State field (they live on the instance).
+    functions: dict[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
+    eager_attrs: frozenset[str] = frozenset()
 
     def source(self) -> str:
         """What `purify convert` writes for the class."""
@@ -82,8 +86,8 @@ def stateful(cls: T) -> T:
     globals_ = class_globals(cls)
     cells = closure_cells(cls)
     resolver = RuntimeResolver(globals_, cells)
-    model = analyse(src.node, origin, resolver)
-    conv = convert(model, resolver)
+    conv = convert(analyse(src.node, origin, resolver), resolver)
+    model = conv.model
     state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
@@ -94,9 +98,24 @@ def stateful(cls: T) -> T:
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
     objects.python_defaults(cls, pure_by_attr)
-    info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver))
+    info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver),
+                     {k: v for k, v in cls.__dict__.items() if callable(v) or isinstance(v, (staticmethod, classmethod))},
+                     frozenset(a for m in conv.eager.values() for a in m.attrs()) - set(model.fields))
+    eager_methods = _eager_methods(cls, info)
     _install(cls, info)
+    for attr, method in eager_methods.items():
+        setattr(cls, attr, method)
     return cls
+
+
+def _eager_methods(cls: type, info: ClassInfo) -> dict[str, eager.EagerOnlyMethod]:
+    """The descriptors of the methods that run only on instances (engine/eager_only.py)."""
+    out = {}
+    for attr, method in info.converted.eager.items():
+        fn = eager.original(cls, attr)
+        if fn is not None:
+            out[attr] = eager.EagerOnlyMethod(fn, method.method.name, method.pure_error(cls.__name__))
+    return out
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -12,3 +12,7 @@ class Counter:
 
     def count(self):
         self.total = self.n + 1
+
+    def count_twice(self):
+        self.count()
+        self.count()

@@ -12,6 +12,7 @@ import ast
 from .. import templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
+from ..eager_only import Kind, mark
 from ..syntax import origin, self_chain, targets_of
 from ..transformer import Transformer
 from . import children
@@ -30,6 +31,10 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             _skip_head(n.func.args[0], ctx.self_name, skip)  # type: ignore[attr-defined]
         if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
             _skip_head(n.func, ctx.self_name, skip)
+            root = _root_attr(n.func)
+            method = ctx.method_named(root.attr) if root is not n.func else None
+            if root is not n.func and ctx.field(root.attr) is None and (method is None or method.kind == "property"):
+                skip.discard(id(root))  # `self.space.contains(a)`, space no field: read like any other self.x
     has_children = any(f.child is not None or f.children for f in ctx.model.fields.values())
     if has_children or any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):
         _Reads(ctx, skip).visit(fn)  # else nothing to rewrite (a child's constants too): no walk of the copy
@@ -57,6 +62,14 @@ def _skip_head(func: ast.AST, self_name: str, skip: set[int]) -> None:
     while isinstance(func, (ast.Attribute, ast.Subscript)):
         skip.add(id(func))
         func = func.value
+
+
+def _root_attr(func: ast.expr) -> ast.Attribute:
+    """`self.x` of the callee chain `self.x.y[i].m`."""
+    while isinstance(func, (ast.Attribute, ast.Subscript)) and not isinstance(func.value, ast.Name):
+        func = func.value
+    assert isinstance(func, ast.Attribute)
+    return func
 
 
 def _states_replace(node: ast.Attribute, ctx: MethodContext) -> bool:
@@ -100,5 +113,6 @@ class _Reads(Transformer):
             return templates.expr("cls_", node, cls_=cls)
         if attr in ctx.model.class_attrs:
             return templates.expr("cls_.a", node, cls_=cls, a=attr)
-        raise ctx.error(node, f"self.{attr} is neither an attribute set in __init__ nor a method of "
-                        f"{ctx.model.name}", f"set self.{attr} in __init__ (or check the spelling)")
+        raise mark(ctx.error(node, f"self.{attr} is neither an attribute set in __init__ nor a method of "
+                             f"{ctx.model.name}", f"set self.{attr} in __init__ (or check the spelling)"),
+                   Kind.NEW_ATTR_READ, attr)
