@@ -23,7 +23,7 @@ from .pipeline import rewrite_method
 from .syntax import clone, is_super_init
 
 T = TypeVar("T")
-RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge")  # in runtime/helpers.py
+RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state")  # in runtime/helpers.py
 CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS  # in runtime/control.py
 
 
@@ -75,6 +75,8 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
         fn = _collecting(errors, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
         if fn is not None:
             methods[method.attr(model.name)] = fn
+    if model.layout.identity:
+        helpers.add("_register_state")  # emit.py registers the State with it
     errors += hygiene.check_helper_names(model, helpers)
     if errors:
         raise combined(errors)

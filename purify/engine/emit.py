@@ -68,7 +68,8 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     assert isinstance(state_class, ast.ClassDef)
     register: list[ast.stmt] = []
     if layout.static:
-        register = templates.stmts(f"jax.tree_util.register_dataclass({state}, data_fields={list(layout.data)!r}, "
+        how = "_register_state" if layout.identity else "jax.tree_util.register_dataclass"
+        register = templates.stmts(f"{how}({state}, data_fields={list(layout.data)!r}, "
                                    f"meta_fields={list(layout.static)!r})", model.node)
 
     items: list[BodyItem] = []

@@ -8,19 +8,22 @@ import dataclasses
 import linecache
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import jax
 import numpy as np
+from jax.extend import core as jax_core
 
 from ..engine.analysis import analyse
+from ..engine.analysis.none_fields import none_then_value
 from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
-from ..errors import PurifyError, error_at
+from ..errors import PurifyError, PurifyWarning, error_at
 from . import config, context, control, eager, helpers, instances, objects, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
@@ -103,9 +106,16 @@ def stateful(cls: T) -> T:
                      frozenset(a for m in conv.eager.values() for a in m.attrs()) - set(model.fields))
     eager_methods = _eager_methods(cls, info)
     _install(cls, info)
+    _warn_none_fields(model)
     for attr, method in eager_methods.items():
         setattr(cls, attr, method)
     return cls
+
+
+def _warn_none_fields(model: ClassModel) -> None:
+    for found in none_then_value(model):
+        warnings.warn_explicit(f"{found.message()}\n  hint: {found.hint()}", PurifyWarning,
+                               found.method.origin.filename, found.node.lineno)
 
 
 def _eager_methods(cls: type, info: ClassInfo) -> dict[str, eager.EagerOnlyMethod]:
@@ -256,7 +266,7 @@ def _validate(info: ClassInfo, state: Any) -> None:
                            "at decoration time, so its methods would not thread its state",
                            f"annotate the parameter with its class (e.g. `{f.attr}: {type(value)._cls.__name__}`), "
                            f"or construct it in __init__", model.origin.lines)
-        if f.kind == "static" and not _is_static_value(value):
+        if f.kind == "static" and not _is_static_value(value, f.marked_static):
             raise error_at(f.node, model.origin.filename,
                            f"self.{f.attr} is set only in __init__ from plain configuration, so purify keeps it "
                            f"as static metadata, but it holds {_describe(value)}",
@@ -284,9 +294,13 @@ def _check_in_place(info: ClassInfo, state: Any) -> None:
                            site.lines)
 
 
-def _is_static_value(v: Any) -> bool:
+def _is_static_value(v: Any, by_identity: bool = False) -> bool:
+    """Configuration JAX can key its compilations on: no arrays, and hashable (or, written
+    `purify.static(...)`, compared by identity; runtime/helpers.py `_register_state`)."""
     if any(isinstance(x, (jax.Array, np.ndarray)) for x in jax.tree_util.tree_leaves(v)):
         return False
+    if by_identity:
+        return True
     try:
         hash(v)
     except TypeError:
@@ -296,7 +310,16 @@ def _is_static_value(v: Any) -> bool:
 
 def _is_state_value(v: Any) -> bool:
     ok = (jax.Array, np.ndarray, np.generic, int, float, complex, bool)
-    return all(isinstance(x, ok) or hasattr(x, "dtype") for x in jax.tree_util.tree_leaves(v))
+    return all(isinstance(x, ok) or _valid_jax_type(x) for x in jax.tree_util.tree_leaves(v))
+
+
+def _valid_jax_type(x: Any) -> bool:
+    """JAX's own answer: an object with a `dtype` and a `shape` (gymnasium's `spaces.Box`) is no
+    array unless JAX takes it as one."""
+    try:
+        return bool(jax_core.valid_jaxtype(x))
+    except Exception:  # noqa: BLE001 - JAX refusing the object is the answer
+        return False
 
 
 def _describe(v: Any) -> str:

@@ -256,7 +256,8 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
                 if base is None:
                     continue
                 for f in base.fields.values():
-                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children, f.items))
+                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children, f.items,
+                                                    f.marked_static))
                 continue
             for t in targets_of(stmt):
                 chain = self_chain(t, self_name)
