@@ -267,6 +267,9 @@ def test_the_pure_form_of_an_eager_only_method_raises_where_and_why():
     assert info.value.lineno == line_in(CARTPOLE, '.format(self=self)')
     with pytest.raises(purify.PurifyError, match="render runs only on instances"):
         jax.jit(Env.render)(Env.init())
+    with pytest.raises(purify.PurifyError, match="render runs only on instances") as info:
+        purify.jit(Env().render)  # compiling it would run it once, at trace time
+    assert info.value.lineno == line
 
 
 def test_source_and_convert_leave_eager_only_methods_out_with_why(tmp_path):
@@ -400,3 +403,109 @@ def test_calls_on_class_constants_and_properties_still_read_them():
         """)
     out, _ = jax.jit(m.Env.get, static_argnums=1)(m.Env.init(), "a")
     assert out == 2 and m.Env().get("z") == 1
+
+
+INHERITED = """
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.x = jnp.zeros(2)
+
+    def show(self):
+        print(self)
+        return 1
+
+
+@purify.stateful
+class Sub(Base):
+    def step(self):
+        self.x = self.x + 1
+        return self.x
+"""
+
+
+def test_an_inherited_eager_only_method_runs_on_instances_of_the_subclass(capsys):
+    m = load_module(INHERITED)
+    sub = m.Sub()
+    sub.step()
+    assert sub.show() == 1 and "Sub object" in capsys.readouterr().out
+    with pytest.raises(purify.PurifyError, match="Base.show runs only on instances"):
+        m.Sub.show(m.Sub.init())
+
+
+def test_a_subclass_method_that_calls_an_inherited_eager_only_method_is_refused_at_the_call():
+    source = INHERITED + """
+    def both(self):
+        return self.show()
+"""
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg == ("Sub.show runs only on instances (purify could not make it pure), so both, which uses "
+                          "it, cannot be made pure")
+    assert (e.lineno, e.offset) == (line_in(source, "return self.show()"), 16)
+
+
+def test_a_call_of_a_method_that_does_not_exist_is_refused_at_decoration():
+    """It was accepted, and the pure method failed with AttributeError on the State."""
+    source = """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.x = jnp.zeros(2)
+
+            def step(self):
+                return self.nope(1)
+        """
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg == "self.nope is neither an attribute set in __init__ nor a method of C"
+    assert (e.lineno, e.offset) == (line_in(source, "return self.nope(1)"), 16)
+
+
+RUNNER = CARTPOLE + '''
+
+@purify.stateful
+class Runner:
+    def __init__(self):
+        self.env = CartPoleEnv()
+        self.total = jnp.zeros(())
+
+    def run(self, action):
+        self.total = self.total + self.env.step(action)[0]
+        return self.total
+'''
+
+
+def test_a_class_holding_one_with_eager_only_methods_converts_in_both_outputs(tmp_path):
+    m = load_module(RUNNER)
+    runner = m.Runner()
+    for action in (1, 1, 0):
+        runner.run(action)
+    calls = [("run", (1,), {}), ("run", (1,), {}), ("run", (0,), {})]
+    src = write(tmp_path / "runner.py", RUNNER)
+    code, _, err = convert(src, "-o", tmp_path / "out" / "runner.py")
+    assert code == 0, err
+    got = run_without_purify([("r", "runner", "Runner", (), {}, calls, {}, True)], [tmp_path / "out"])["r"]
+    assert got[0] == "ok", got[1]
+    want = decorated(m, "Runner", (), {}, calls, {})
+    assert_same(list(got[1:]), list(want), where="convert output against the decorator")
+    np.testing.assert_allclose(want[0][-1], runner.total, rtol=1e-6)
+
+
+def test_an_attribute_a_method_only_assigns_still_refuses_the_class():
+    """`self.sacle = self.scale * 2` (a typo) is no instance's scratch: the State's structure is locked."""
+    source = """
+        @purify.stateful
+        class Layer:
+            def __init__(self):
+                self.scale = 1.0
+
+            def grow(self):
+                self.sacle = self.scale * 2
+        """
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    assert info.value.bare_msg == "self.sacle is assigned in grow but __init__ never creates it"
+    assert (info.value.lineno, info.value.offset) == (line_in(source, "self.sacle ="), 9)

@@ -279,9 +279,6 @@ REFUSED = [
 
             def f(self):
                 self.m = 1
-
-            def g(self):
-                return self.f()
         """, "self.m is assigned in f but __init__ never creates it", "self.m = 1", "self.m",
      "add `self.m = <initial value>` to __init__"),
 
@@ -293,9 +290,6 @@ REFUSED = [
 
             def f(self):
                 self.total += self.n
-
-            def g(self):
-                return self.f()
         """, "self.total is assigned in f but __init__ never creates it", "self.total += self.n", "self.total",
      "to __init__"),
 
@@ -947,9 +941,6 @@ def test_error_in_subclass_points_at_the_subclass_file():
         class Sub(Base):
             def f(self):
                 self.extra = 1
-
-            def g(self):
-                self.f()
         """
     with pytest.raises(purify.PurifyError) as info:
         load_module(sub)

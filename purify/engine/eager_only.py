@@ -6,9 +6,11 @@ The rule, applied after a first conversion of the class has collected every refu
 * a refusal located inside a plain method (not `__init__`, not a property, static or class
   method) belongs to that method; any other refusal (the class statement, `__init__`, a field)
   refuses the class, as before;
-* a method with refusals of its own becomes *eager-only*, unless a method that stays converted
-  (or `__init__`) calls it: a pure function cannot run it, so then the class is refused, with
-  the call named;
+* a method with refusals of its own becomes *eager-only* when each is of a `Kind` below (`self`
+  as a value; an attribute `__init__` does not create that the method both assigns and reads,
+  and no other method uses: an instance's scratch, like a pygame surface), unless a method that
+  stays converted (or `__init__`) calls it: a pure function cannot run it, so then the class is
+  refused, with the call named;
 * the class is analysed again without its eager-only methods, so what they write neither makes
   a field state nor needs `__init__` to create it (on an instance those writes land on the
   object itself), and converted again: a refusal now refuses the class.
@@ -115,10 +117,12 @@ def _own_attrs(model: ClassModel, eager: EagerOnly) -> bool:
     """Are the attributes the method's refusals are about its own: created by it (not by `__init__`)
     and used by no other method? One that another method reads is state that `__init__` must
     create (the class is refused with the hint to do so)."""
-    attrs = {attr for e in eager.errors for kind, attr in [e.instance_only]  # type: ignore[attr-defined]
-             if kind != Kind.SELF_VALUE}
-    if not attrs <= eager.attrs():
-        return False
+    made = {attr for e in eager.errors for kind, attr in [e.instance_only]  # type: ignore[attr-defined]
+            if kind == Kind.NEW_ATTR}
+    attrs = made | {attr for e in eager.errors for kind, attr in [e.instance_only]  # type: ignore[attr-defined]
+                    if kind == Kind.NEW_ATTR_READ}
+    if not attrs <= eager.attrs() or not made <= _read(eager.method):
+        return False  # read but made elsewhere, or made and never used (`self.sacle = ...`, a typo)
     for m in model.methods.values():
         if m is eager.method:
             continue
@@ -126,6 +130,13 @@ def _own_attrs(model: ClassModel, eager: EagerOnly) -> bool:
                for n in ast.walk(m.node)):
             return False
     return True
+
+
+def _read(method: Method) -> set[str]:
+    """The attributes of self the method reads (`self.surf.fill(...)` after making it)."""
+    self_name = (arg_names(method.node) or ["self"])[0]
+    return {n.attr for n in ast.walk(method.node) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+            and isinstance(n.value, ast.Name) and n.value.id == self_name}
 
 
 def _method_at(model: ClassModel, e: PurifyError) -> Method | None:

@@ -113,6 +113,7 @@ class ClassModel:
     bases: list[ClassModel]  # decorated bases, nearest first
     base_expr: ast.expr | None  # the first base as written, for super()
     refusals: list[PurifyError] = dataclasses.field(default_factory=list)  # what analysis could not accept
+    eager: frozenset[str] = frozenset()  # methods that run only on instances, own and inherited (eager_only.py)
 
     @property
     def state_name(self) -> str:

@@ -31,6 +31,7 @@ class EagerOnlyMethod:
                               end_col=None if error.end_offset is None else error.end_offset - 1, text=error.text)
 
         pure.__purify_eager_only__ = True  # type: ignore[attr-defined]
+        pure.__purify_pure__ = pure  # type: ignore[attr-defined]
         self.pure = pure
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
@@ -51,6 +52,7 @@ class EagerOnlyMethod:
 
         bound.__self__ = obj  # type: ignore[attr-defined]
         bound.__purify_eager_only__ = True  # type: ignore[attr-defined]
+        bound.__purify_pure__ = self.pure  # type: ignore[attr-defined]  # raises why it has no pure form
         return bound
 
 

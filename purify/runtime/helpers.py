@@ -124,7 +124,7 @@ def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
     """Register a State as `jax.tree_util.register_dataclass` does, except that a static value
     that is not hashable (a `purify.static(spaces.Box(...))`) is compared by identity in JAX's
     compilation cache, as a function (an optax optimizer) is: one compilation per object."""
-    import jax
+    from jax import tree_util
 
     class ByIdentity:
         __slots__ = ("value",)
@@ -146,7 +146,7 @@ def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
         return value
 
     def flatten_with_keys(s: Any) -> tuple[list, tuple]:
-        data = [(jax.tree_util.GetAttrKey(f), getattr(s, f)) for f in data_fields]
+        data = [(tree_util.GetAttrKey(f), getattr(s, f)) for f in data_fields]
         return data, tuple(meta(getattr(s, f)) for f in meta_fields)
 
     def flatten(s: Any) -> tuple[list, tuple]:
@@ -157,4 +157,4 @@ def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
         values.update((f, m.value if isinstance(m, ByIdentity) else m) for f, m in zip(meta_fields, metas))
         return state(**values)
 
-    jax.tree_util.register_pytree_with_keys(state, flatten_with_keys, unflatten, flatten)
+    tree_util.register_pytree_with_keys(state, flatten_with_keys, unflatten, flatten)

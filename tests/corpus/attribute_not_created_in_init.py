@@ -12,7 +12,3 @@ class Counter:
 
     def count(self):
         self.total = self.n + 1
-
-    def count_twice(self):
-        self.count()
-        self.count()

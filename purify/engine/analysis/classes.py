@@ -74,6 +74,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     model.methods.update(own)
     for name in eager:
         model.methods.pop(name, None)
+    model.eager = frozenset(eager).union(*(b.eager for b in bases)) - set(model.methods)
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)

@@ -28,7 +28,9 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
                 f.attr not in written and f.kind == FieldKind.STATE and values
                 and all(_is_config(v, init, resolver, set()) for v in values)):
             f.kind = FieldKind.STATIC
-            f.marked_static = any(_api(resolver, v) == "static" for v in values)
+            # (plain configuration inside the marker is hashable: the State keeps JAX's own registration)
+            f.marked_static = any(_api(resolver, v) == "static" and not all(
+                _is_config(a, init, resolver, set()) for a in v.args) for v in values)  # type: ignore[attr-defined]
         _find_children(f, values, init, resolver)
         if f.child is None and not f.children and values and all(_is_none(v) for v in values):
             f.child = _child_made_later(model, f.attr, resolver)
