@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from ._version import __version__ as __version__
-from .errors import PurifyError
+from .errors import PurifyError, PurifyWarning
 from .runtime.instances import set_state, state_of
 from .runtime.resolve import API as _API
 from .runtime.stateful import source, stateful
@@ -24,6 +24,7 @@ from .runtime.transforms import grad, jit, merge, param, split, static, value_an
 
 __all__ = [
     "PurifyError",
+    "PurifyWarning",
     "Rng",
     "grad",
     "jit",

@@ -98,6 +98,11 @@ class PurifyError(Exception):
         return "\n".join(lines)
 
 
+class PurifyWarning(UserWarning):
+    """Something purify accepts that is likely to fail later, far from its cause: a field that is
+    None after `__init__` and an array once a method ran (a `lax.scan` carrying the state fails)."""
+
+
 class LocatedPurifyError(PurifyError, SyntaxError):
     """A `PurifyError` at a place in the user's source (`PurifyError(..., filename=...)` makes one)."""
 

@@ -27,6 +27,9 @@ REFUSED = [
 
             def f(self):
                 return helper(self)
+
+            def g(self):
+                return self.f()
         """, "`self` is passed to a function", "return helper(self)", "self", "pass the attributes"),
 
     ("self_stored_in_a_container", """
@@ -38,6 +41,9 @@ REFUSED = [
             def f(self):
                 box = [self]
                 return box
+
+            def g(self):
+                return self.f()
         """, "`self` is used as a value", "box = [self]", "self", "read attributes"),
 
     ("self_stored_in_an_attribute", """
@@ -892,6 +898,9 @@ def test_refused_subclass_leaves_base_and_module_untouched():
         class Sub(Base):
             def f(self):
                 return helper(self)
+
+            def g(self):
+                return self.f()
         """)
     base_dict = dict(vars(m.Base))
     sub_dict = dict(vars(m.Sub))

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import PurifyError, combined
-from . import templates
+from . import eager_only, templates
+from .analysis import analyse
+from .eager_only import EagerOnly
 from .model import ClassModel, Method, Resolver
 from .passes import control_expressions, control_flow, hygiene, initial
 from .passes.aliasing import InPlace
@@ -21,7 +23,7 @@ from .pipeline import rewrite_method
 from .syntax import clone, is_super_init
 
 T = TypeVar("T")
-RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge")  # in runtime/helpers.py
+RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state")  # in runtime/helpers.py
 CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS  # in runtime/control.py
 
 
@@ -35,11 +37,28 @@ class Converted:
     kept: dict[str, ast.FunctionDef]  # static and class methods, unchanged
     helpers: set[str]  # runtime helpers the code calls (e.g. "_setitem")
     in_place: list[InPlace] = dataclasses.field(default_factory=list)  # checked by the decorator at init
+    eager: dict[str, EagerOnly] = dataclasses.field(default_factory=dict)  # by attribute: run only on instances
 
 
 def convert(model: ClassModel, resolver: Resolver) -> Converted:
     """The pure functions of the class, or a PurifyError reporting every refusal of the class
-    (the analysis's and each method's), in the order of the source."""
+    (the analysis's and each method's), in the order of the source. The methods whose own
+    refusals do not block the class (engine/eager_only.py) run only on instances: `conv.model`
+    is then the class analysed without them."""
+    try:
+        return _convert(model, resolver)
+    except PurifyError as e:
+        errors = list(e.errors)
+        eager = eager_only.split(model, errors)
+        if not eager:
+            raise combined(errors) from None
+    again = analyse(model.node, model.origin, resolver, frozenset(eager))
+    conv = _convert(again, resolver)
+    conv.eager = {m.method.attr(model.name): m for m in eager.values()}
+    return conv
+
+
+def _convert(model: ClassModel, resolver: Resolver) -> Converted:
     helpers: set[str] = set()
     methods: dict[str, ast.FunctionDef] = {}
     kept: dict[str, ast.FunctionDef] = {}
@@ -56,6 +75,8 @@ def convert(model: ClassModel, resolver: Resolver) -> Converted:
         fn = _collecting(errors, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
         if fn is not None:
             methods[method.attr(model.name)] = fn
+    if model.layout.identity:
+        helpers.add("_register_state")  # emit.py registers the State with it
     errors += hygiene.check_helper_names(model, helpers)
     if errors:
         raise combined(errors)

@@ -24,6 +24,7 @@ import dataclasses
 
 from . import templates
 from .convert import Converted
+from .eager_only import MARKER, EagerOnly
 from .model import ClassModel, Method, Origin
 from .syntax import clone, dotted, targets_of, walk_own
 
@@ -36,6 +37,7 @@ class BodyItem:
     original: ast.stmt | None = None  # the user's statement it comes from (comments, blank lines)
     origin: Origin | None = None  # the file `original` is in
     own: bool = False  # written in this class's own body (False: generated or inherited)
+    comment: str = ""  # an eager-only method left out: the comment written in its place (`stmt` marks it)
 
 
 @dataclasses.dataclass
@@ -66,7 +68,8 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     assert isinstance(state_class, ast.ClassDef)
     register: list[ast.stmt] = []
     if layout.static:
-        register = templates.stmts(f"jax.tree_util.register_dataclass({state}, data_fields={list(layout.data)!r}, "
+        how = "_register_state" if layout.identity else "jax.tree_util.register_dataclass"
+        register = templates.stmts(f"{how}({state}, data_fields={list(layout.data)!r}, "
                                    f"meta_fields={list(layout.static)!r})", model.node)
 
     items: list[BodyItem] = []
@@ -84,12 +87,15 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
                for m in [_method_by_attr(model, attr)] if m is not None and m.owner is model}
     kept_fns = {id(m.node): fn for attr, fn in conv.kept.items()
                 for m in [_method_by_attr(model, attr)] if m is not None}
+    eager = {id(m.method.node): m for m in conv.eager.values() if m.method.owner.node is model.node}
     for s in body[1:] if _docstring(model.node) else body:
         method = by_node.get(id(s))
         if method is not None and method.kind == "init" and method.owner is model:
             items.append(_method_item(init, method, own=True))
         elif id(s) in own_fns:
             items.append(_method_item(_pure(own_copy(own_fns[id(s)]), method, model), method, own=True))
+        elif id(s) in eager:
+            items.append(_eager_item(eager[id(s)], s, model))
         elif id(s) in kept_fns:
             items.append(_method_item(own_copy(kept_fns[id(s)]), method, own=True))
         elif _is_class_attr(s) or isinstance(s, ast.ClassDef):
@@ -111,6 +117,12 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
 
 def class_statements(conv: Converted) -> list[ast.stmt]:
     return class_parts(conv).statements()
+
+
+def _eager_item(method: EagerOnly, s: ast.stmt, model: ClassModel) -> BodyItem:
+    """An eager-only method's place: a marker statement that the text writes as a comment."""
+    marker = ast.copy_location(ast.Expr(ast.Name(MARKER + method.method.attr(model.name), ast.Load())), s)
+    return BodyItem(marker, s, model.origin, own=True, comment=method.comment())
 
 
 def _method_by_attr(model: ClassModel, attr: str) -> Method | None:

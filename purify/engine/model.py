@@ -68,6 +68,7 @@ class Field:
     child: ast.expr | None = None  # the @stateful class expression when it holds one instance
     children: bool = False  # holds a tuple of @stateful instances
     items: tuple[ast.expr, ...] = ()  # their classes as written, when __init__ shows every one
+    marked_static: bool = False  # written `purify.static(...)`: a value that is not hashable is compared by identity
 
     @property
     def name(self) -> str:
@@ -114,6 +115,7 @@ class ClassModel:
     bases: list[ClassModel]  # decorated bases, nearest first
     base_expr: ast.expr | None  # the first base as written, for super()
     refusals: list[PurifyError] = dataclasses.field(default_factory=list)  # what analysis could not accept
+    eager: frozenset[str] = frozenset()  # methods that run only on instances, own and inherited (eager_only.py)
 
     @property
     def state_name(self) -> str:
@@ -125,7 +127,8 @@ class ClassModel:
         return StateLayout(self.state_name, f"State of {self.name}.",
                            tuple(f.name for f in self.fields.values()),
                            tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC),
-                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.PARAM))
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.PARAM),
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC and f.marked_static))
 
     def fields_of_kind(self, *kinds: str) -> list[Field]:
         return [f for f in self.fields.values() if f.kind in kinds]
@@ -141,6 +144,9 @@ class StateLayout:
     fields: tuple[str, ...]
     static: tuple[str, ...]
     params: tuple[str, ...]
+    # static fields marked `purify.static(...)`: registered by `_register_state` (runtime/helpers.py),
+    # which compares a value that is not hashable (gymnasium's spaces.Box) by identity
+    identity: tuple[str, ...] = ()
 
     @property
     def data(self) -> tuple[str, ...]:

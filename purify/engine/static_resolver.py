@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import PurifyError, combined, error_at
+from . import eager_only
 from .analysis import analyse
 from .model import ClassModel, Origin
 from .syntax import dotted
@@ -254,7 +255,14 @@ class Project:
         as the decorator's would be when that class is decorated."""
         model = self.model(info, node)
         if model is not None and model.refusals:
-            raise combined(model.refusals)
+            eager = eager_only.split(model, list(model.refusals))
+            if not eager:
+                raise combined(model.refusals)
+            # (its methods that run only on instances do not block it; the decorator's model leaves them out)
+            key = (id(node), "eager")
+            if key not in self._models:
+                self._models[key] = analyse(node, info.origin, self.resolver(info), frozenset(eager))  # type: ignore[index]
+            model = self._models[key]  # type: ignore[index]
         return model
 
     def rng(self, at: ast.AST, info: ModuleInfo) -> ClassModel:

@@ -118,3 +118,43 @@ def _grad(fn: Any, has_aux: bool, state: Any, *args: Any, **kwargs: Any) -> tupl
     """`(grads, new_state)`, or `((grads, aux), new_state)` with `has_aux`; see `_value_and_grad`."""
     (value, grads), new = _value_and_grad(fn, has_aux, state, *args, **kwargs)
     return ((grads, value[1]) if has_aux else grads), new
+
+
+def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
+    """Register a State as `jax.tree_util.register_dataclass` does, except that a static value
+    that is not hashable (a `purify.static(spaces.Box(...))`) is compared by identity in JAX's
+    compilation cache, as a function (an optax optimizer) is: one compilation per object."""
+    from jax import tree_util
+
+    class ByIdentity:
+        __slots__ = ("value",)
+
+        def __init__(self, value: Any) -> None:
+            self.value = value
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, ByIdentity) and other.value is self.value
+
+        def __hash__(self) -> int:
+            return id(self.value)
+
+    def meta(value: Any) -> Any:
+        try:
+            hash(value)
+        except TypeError:
+            return ByIdentity(value)
+        return value
+
+    def flatten_with_keys(s: Any) -> tuple[list, tuple]:
+        data = [(tree_util.GetAttrKey(f), getattr(s, f)) for f in data_fields]
+        return data, tuple(meta(getattr(s, f)) for f in meta_fields)
+
+    def flatten(s: Any) -> tuple[list, tuple]:
+        return [getattr(s, f) for f in data_fields], tuple(meta(getattr(s, f)) for f in meta_fields)
+
+    def unflatten(metas: tuple, data: Any) -> Any:
+        values = dict(zip(data_fields, data))
+        values.update((f, m.value if isinstance(m, ByIdentity) else m) for f, m in zip(meta_fields, metas))
+        return state(**values)
+
+    tree_util.register_pytree_with_keys(state, flatten_with_keys, unflatten, flatten)

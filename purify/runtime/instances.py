@@ -16,7 +16,7 @@ from typing import Any
 
 from ..engine.model import field_name
 from ..errors import PurifyError
-from . import context, views
+from . import context, eager, views
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
@@ -240,6 +240,9 @@ def setattr_(self: Any, name: str, value: Any) -> None:
     state = load(self)
     key = field_name(_demangled(self, name))
     _check_not_shared(self, name, value)
+    if key not in state._fields and eager.keeps(self, name):
+        self.__dict__[name] = value  # what an eager-only method made, kept on the instance as Python would
+        return
     if key not in state._fields:
         raise PurifyError(f"{type(self).__name__} has no state field {name!r}: the state's structure is fixed "
                           f"after __init__ (fields: {', '.join(state._fields) or 'none'})",

@@ -13,6 +13,7 @@ from typing import Any
 import jax
 
 from ..engine.model import StateLayout
+from .helpers import _register_state
 
 
 def make_state_type(layout: StateLayout, module: str, qualname: str) -> type:
@@ -21,7 +22,9 @@ def make_state_type(layout: StateLayout, module: str, qualname: str) -> type:
     state.__module__ = module
     state.__qualname__ = f"{qualname}State"
     state.__doc__ = layout.doc
-    if layout.static:
+    if layout.identity:
+        _register_state(state, data_fields=list(layout.data), meta_fields=list(layout.static))
+    elif layout.static:
         jax.tree_util.register_dataclass(state, data_fields=list(layout.data), meta_fields=list(layout.static))
     state._params = layout.params  # type: ignore[attr-defined]
     state._static = layout.static  # type: ignore[attr-defined]

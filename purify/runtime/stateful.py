@@ -8,20 +8,23 @@ import dataclasses
 import linecache
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import jax
 import numpy as np
+from jax.extend import core as jax_core
 
 from ..engine.analysis import analyse
+from ..engine.analysis.none_fields import none_then_value
 from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
-from ..errors import PurifyError, error_at
-from . import config, context, control, helpers, instances, objects, sharing
+from ..errors import PurifyError, PurifyWarning, error_at
+from . import config, context, control, eager, helpers, instances, objects, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .state import is_state, make_state_type
@@ -41,6 +44,10 @@ class ClassInfo:
     # The @stateful classes that __init__ constructs, as found at decoration: the conversion
     # depends on their models, so a later redefinition (a notebook cell run again) is an error.
     children: dict[str, tuple[ast.expr, type]] = dataclasses.field(default_factory=dict)
+    # The user's functions as the class body defined them (an eager-only method runs one of them),
+    # and the attributes eager-only methods assign that are no State field (they live on the instance).
+    functions: dict[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
+    eager_attrs: frozenset[str] = frozenset()
 
     def source(self) -> str:
         """What `purify convert` writes for the class."""
@@ -82,8 +89,8 @@ def stateful(cls: T) -> T:
     globals_ = class_globals(cls)
     cells = closure_cells(cls)
     resolver = RuntimeResolver(globals_, cells)
-    model = analyse(src.node, origin, resolver)
-    conv = convert(model, resolver)
+    conv = convert(analyse(src.node, origin, resolver), resolver)
+    model = conv.model
     state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
@@ -94,9 +101,31 @@ def stateful(cls: T) -> T:
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
     objects.python_defaults(cls, pure_by_attr)
-    info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver))
+    info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver),
+                     {k: v for k, v in cls.__dict__.items() if callable(v) or isinstance(v, (staticmethod, classmethod))},
+                     frozenset(a for m in conv.eager.values() for a in m.attrs()) - set(model.fields))
+    eager_methods = _eager_methods(cls, info)
     _install(cls, info)
+    _warn_none_fields(model)
+    for attr, method in eager_methods.items():
+        setattr(cls, attr, method)
     return cls
+
+
+def _warn_none_fields(model: ClassModel) -> None:
+    for found in none_then_value(model):
+        warnings.warn_explicit(f"{found.message()}\n  hint: {found.hint()}", PurifyWarning,
+                               found.method.origin.filename, found.node.lineno)
+
+
+def _eager_methods(cls: type, info: ClassInfo) -> dict[str, eager.EagerOnlyMethod]:
+    """The descriptors of the methods that run only on instances (engine/eager_only.py)."""
+    out = {}
+    for attr, method in info.converted.eager.items():
+        fn = eager.original(cls, attr)
+        if fn is not None:
+            out[attr] = eager.EagerOnlyMethod(fn, method.method.name, method.pure_error(cls.__name__))
+    return out
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -237,7 +266,7 @@ def _validate(info: ClassInfo, state: Any) -> None:
                            "at decoration time, so its methods would not thread its state",
                            f"annotate the parameter with its class (e.g. `{f.attr}: {type(value)._cls.__name__}`), "
                            f"or construct it in __init__", model.origin.lines)
-        if f.kind == "static" and not _is_static_value(value):
+        if f.kind == "static" and not _is_static_value(value, f.marked_static):
             raise error_at(f.node, model.origin.filename,
                            f"self.{f.attr} is set only in __init__ from plain configuration, so purify keeps it "
                            f"as static metadata, but it holds {_describe(value)}",
@@ -265,9 +294,13 @@ def _check_in_place(info: ClassInfo, state: Any) -> None:
                            site.lines)
 
 
-def _is_static_value(v: Any) -> bool:
+def _is_static_value(v: Any, by_identity: bool = False) -> bool:
+    """Configuration JAX can key its compilations on: no arrays, and hashable (or, written
+    `purify.static(...)`, compared by identity; runtime/helpers.py `_register_state`)."""
     if any(isinstance(x, (jax.Array, np.ndarray)) for x in jax.tree_util.tree_leaves(v)):
         return False
+    if by_identity:
+        return True
     try:
         hash(v)
     except TypeError:
@@ -277,7 +310,16 @@ def _is_static_value(v: Any) -> bool:
 
 def _is_state_value(v: Any) -> bool:
     ok = (jax.Array, np.ndarray, np.generic, int, float, complex, bool)
-    return all(isinstance(x, ok) or hasattr(x, "dtype") for x in jax.tree_util.tree_leaves(v))
+    return all(isinstance(x, ok) or _valid_jax_type(x) for x in jax.tree_util.tree_leaves(v))
+
+
+def _valid_jax_type(x: Any) -> bool:
+    """JAX's own answer: an object with a `dtype` and a `shape` (gymnasium's `spaces.Box`) is no
+    array unless JAX takes it as one."""
+    try:
+        return bool(jax_core.valid_jaxtype(x))
+    except Exception:  # noqa: BLE001 - JAX refusing the object is the answer
+        return False
 
 
 def _describe(v: Any) -> str:

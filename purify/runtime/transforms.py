@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import jax
 
 from ..errors import PurifyError
-from . import context, helpers
+from . import context, eager, helpers
 from .instances import STATE, BoundMethod, is_instance, load, store
 
 V = TypeVar("V")
@@ -46,6 +46,8 @@ def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
     """
     if not isinstance(fn, BoundMethod) and is_instance(fn):
         fn = fn.__call__  # purify.jit(model): its __call__
+    if eager.is_eager_only(fn):  # it runs on the object: compiling it would trace it once
+        fn.__purify_pure__()
     if not isinstance(fn, BoundMethod):
         jit_kwargs.setdefault("donate_argnums", 0)
         return jax.jit(fn, **jit_kwargs)

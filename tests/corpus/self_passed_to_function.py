@@ -16,3 +16,6 @@ class Counter:
 
     def peek(self):
         return helper(self)
+
+    def total(self):
+        return self.peek() + 1

@@ -13,3 +13,6 @@ class Counter:
     def pair(self):
         items = [self, self.n]
         return items[1]
+
+    def twice(self):
+        return self.pair() * 2

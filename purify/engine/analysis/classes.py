@@ -17,6 +17,7 @@ import ast
 import dataclasses
 
 from ...errors import PurifyError, error_at
+from ..eager_only import Kind, mark
 from ..model import ClassModel, Field, FieldKind, Method, MethodKind, Origin, Resolver
 from ..syntax import (
     arg_names,
@@ -53,9 +54,10 @@ class _Ctx:
         self.refusals.append(self.error(node, msg, hint))
 
 
-def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassModel:
+def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: frozenset[str] = frozenset()) -> ClassModel:
     """Build the ClassModel of a @stateful class. What it cannot rewrite is in `model.refusals`
-    (located errors, reported by `convert` with the methods' own)."""
+    (located errors, reported by `convert` with the methods' own). The methods named in `eager`
+    run only on instances (engine/eager_only.py): the model leaves them out."""
     ctx = _Ctx(node, origin, resolver)
     _check_class(ctx)
     bases, base_expr = _bases(ctx)
@@ -70,6 +72,9 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassMode
         # Copies: this class re-converts inherited methods with its own facts.
         model.methods.update({k: dataclasses.replace(v, callees={}, summary=None, sites=None) for k, v in base.methods.items()})
     model.methods.update(own)
+    for name in eager:
+        model.methods.pop(name, None)
+    model.eager = frozenset(eager).union(*(b.eager for b in bases)) - set(model.methods)
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
@@ -252,7 +257,8 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
                 if base is None:
                     continue
                 for f in base.fields.values():
-                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children, f.items))
+                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children, f.items,
+                                                    f.marked_static))
                 continue
             for t in targets_of(stmt):
                 chain = self_chain(t, self_name)
@@ -318,10 +324,10 @@ def _check_writes_outside_init(model: ClassModel) -> list[PurifyError]:
                                     "keep the value in an attribute of self created in __init__ (class attributes "
                                     "are shared by every instance)", m.origin.lines))
             elif attr not in model.fields and attr not in model.methods:
-                out.append(error_at(node, m.origin.filename,
-                                    f"self.{attr} is assigned in {m.name} but __init__ never creates it",
-                                    f"add `self.{attr} = <initial value>` to __init__: the state's structure "
-                                    "is fixed once __init__ has run", m.origin.lines))
+                out.append(mark(error_at(node, m.origin.filename,
+                                         f"self.{attr} is assigned in {m.name} but __init__ never creates it",
+                                         f"add `self.{attr} = <initial value>` to __init__: the state's structure "
+                                         "is fixed once __init__ has run", m.origin.lines), Kind.NEW_ATTR, attr))
     return out
 
 

@@ -28,12 +28,38 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
                 f.attr not in written and f.kind == FieldKind.STATE and values
                 and all(_is_config(v, init, resolver, set()) for v in values)):
             f.kind = FieldKind.STATIC
+            # (plain configuration inside the marker is hashable: the State keeps JAX's own registration)
+            f.marked_static = any(_api(resolver, v) == "static" and not all(
+                _is_config(a, init, resolver, set()) for a in v.args) for v in values)  # type: ignore[attr-defined]
         _find_children(f, values, init, resolver)
+        if f.child is None and not f.children and values and all(_is_none(v) for v in values):
+            f.child = _child_made_later(model, f.attr, resolver)
         if f.kind == FieldKind.STATIC and (f.child is not None or f.children):
             f.kind = FieldKind.STATE
     for f in model.fields.values():
         if f.attr in written and f.kind == FieldKind.STATIC:
             f.kind = FieldKind.STATE
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _child_made_later(model: ClassModel, attr: str, resolver: Resolver) -> ast.expr | None:
+    """`self.rng = None` in __init__ and `self.rng = purify.Rng(seed)` in `reset`: the field holds
+    a child of that one class once a method made it (None before, as in Python)."""
+    made = []
+    for m in model.methods.values():
+        if m.kind == "init" or not m.kind.has_self:
+            continue
+        self_name = (arg_names(m.node) or ["self"])[0]
+        for n in facts(m.node).own:
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and is_self(t.value, self_name)
+                                                 and t.attr == attr for t in n.targets):
+                made.append(_constructor(n.value, resolver))
+    if made and all(made) and len({ast.dump(c) for c in made}) == 1:  # type: ignore[arg-type]
+        return made[0]
+    return None
 
 
 def _api(resolver: Resolver, node: ast.expr) -> str | None:

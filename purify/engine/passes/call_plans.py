@@ -8,7 +8,8 @@ import dataclasses
 
 from .. import templates
 from ..analysis.calls import Callee, CallKind
-from ..syntax import Link, self_chain
+from ..model import Method, MethodKind
+from ..syntax import Link, arg_names, is_super_init, self_chain, targets_of
 from .base import MethodContext
 
 
@@ -55,6 +56,10 @@ class Planner:
         if not callee.targets:
             raise ctx.error(at, f"{ctx.model.name} has no method {callee.name}", "define it in the class")
         method = callee.targets[0][1]
+        if method.kind == MethodKind.INIT:  # `self.__init__(x0)` in `reset`: the state starts again
+            _check_reinit(ctx, method, at)
+            func = templates.expr(REINIT, func, cls_=ctx.cls_expr())
+            return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], True)
         func = templates.expr("cls_.m", func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
         return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
 
@@ -109,6 +114,39 @@ class Planner:
         ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
         func = templates.expr("var._cls.m", origin, var=var, m=name)
         return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), store_chain(self.ctx, ref)], True)
+
+
+REINIT = "(lambda _old, *args, **kwargs: (None, cls_.init(*args, **kwargs)))"
+REINIT_MSG = ("self.__init__(...) runs __init__ again, but __init__ sets self.{attr} only on some paths (line "
+              "{line}): Python would keep its old value where it does not, the new state would not")
+REINIT_HINT = "set self.{attr} on every path of __init__ (e.g. self.{attr} = None first, then change it)"
+
+
+def _check_reinit(ctx: MethodContext, init: Method, at: ast.expr) -> None:
+    """Running `__init__` again is `Cls.init(...)` when `__init__` sets every field on every path
+    (its top-level statements, or a base's `super().__init__()`)."""
+    always = _always_set(init, init.node.body, (arg_names(init.node) or ["self"])[0])
+    for f in ctx.model.fields.values():
+        if f.attr not in always:
+            raise ctx.error(at, REINIT_MSG.format(attr=f.attr, line=getattr(f.node, "lineno", "?")),
+                            REINIT_HINT.format(attr=f.attr))
+
+
+def _always_set(init: Method, body: list[ast.stmt], self_name: str) -> set[str]:
+    """The attributes of self that `body` sets on every path (both branches of an `if`, a `with`)."""
+    out: set[str] = set()
+    for stmt in body:
+        if is_super_init(stmt) and init.owner.bases:
+            out |= set(init.owner.bases[0].fields)
+        elif isinstance(stmt, ast.If):
+            out |= _always_set(init, stmt.body, self_name) & _always_set(init, stmt.orelse, self_name)
+        elif isinstance(stmt, ast.With):
+            out |= _always_set(init, stmt.body, self_name)
+        for t in targets_of(stmt) if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else []:
+            chain = self_chain(t, self_name)
+            if chain and len(chain) == 1 and chain[0][0] == "attr":
+                out.add(str(chain[0][1]))
+    return out
 
 
 def store_chain(ctx: MethodContext, chain: list[Link]) -> ast.expr:

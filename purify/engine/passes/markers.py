@@ -50,8 +50,20 @@ def _local_objects(ctx: MethodContext) -> set[int]:
     """Constructor calls bound to a plain local (`rng = purify.Rng(0)`): such an object is
     shared with the children it is passed to, so it stays an instance (see BoundMethod).
     Known by the calls of the user's method (`syntax.origin`)."""
-    return {id(n.value) for n in facts(ctx.method.node).every if isinstance(n, ast.Assign)
-            and all(isinstance(t, ast.Name) for t in n.targets) and isinstance(n.value, ast.Call)}
+    every = facts(ctx.method.node).every
+    locals_ = {id(n.value) for n in every if isinstance(n, ast.Assign)
+               and all(isinstance(t, ast.Name) for t in n.targets) and isinstance(n.value, ast.Call)}
+    return locals_ | _passed_to_constructors(ctx, every)
+
+
+def _passed_to_constructors(ctx: MethodContext, every: list[ast.AST]) -> set[int]:
+    """Objects made inline as arguments of a child's constructor (`Linear(n, 1, purify.Rng(0))`):
+    the child receives an object, as from a local, not a State."""
+    out = set()
+    for n in every:
+        if isinstance(n, ast.Call) and ctx.resolver.stateful(n.func) is not None:
+            out |= {id(a) for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Call)}
+    return out
 
 
 _REWRITTEN_API = frozenset({"param", "static", "split", "merge"})

@@ -12,10 +12,15 @@ import ast
 from .. import templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
+from ..eager_only import Kind, mark
 from ..syntax import origin, self_chain, targets_of
 from ..transformer import Transformer
 from . import children
 from .base import MethodContext
+
+EAGER_CALLED_MSG = ("{cls}.{name} runs only on instances (purify could not make it pure), so {caller}, which "
+                    "uses it, cannot be made pure")
+EAGER_CALLED_HINT = "call obj.{name}() on the instance after obj.{caller}(...) returns, or make {name} pure"
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -30,6 +35,11 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             _skip_head(n.func.args[0], ctx.self_name, skip)  # type: ignore[attr-defined]
         if isinstance(n, ast.Call) and self_chain(n.func, ctx.self_name):
             _skip_head(n.func, ctx.self_name, skip)
+            root = _root_attr(n.func)
+            method = ctx.method_named(root.attr)
+            if ctx.field(root.attr) is None and (method is None or method.kind == "property" and root is not n.func) \
+                    and not (root is n.func and (root.attr in ctx.model.class_attrs or _dunder(root.attr))):
+                skip.discard(id(root))  # `self.space.contains(a)`, `self.nope()`: read like any other self.x
     has_children = any(f.child is not None or f.children for f in ctx.model.fields.values())
     if has_children or any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):
         _Reads(ctx, skip).visit(fn)  # else nothing to rewrite (a child's constants too): no walk of the copy
@@ -57,6 +67,18 @@ def _skip_head(func: ast.AST, self_name: str, skip: set[int]) -> None:
     while isinstance(func, (ast.Attribute, ast.Subscript)):
         skip.add(id(func))
         func = func.value
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _root_attr(func: ast.expr) -> ast.Attribute:
+    """`self.x` of the callee chain `self.x.y[i].m`."""
+    while isinstance(func, (ast.Attribute, ast.Subscript)) and not isinstance(func.value, ast.Name):
+        func = func.value
+    assert isinstance(func, ast.Attribute)
+    return func
 
 
 def _states_replace(node: ast.Attribute, ctx: MethodContext) -> bool:
@@ -100,5 +122,9 @@ class _Reads(Transformer):
             return templates.expr("cls_", node, cls_=cls)
         if attr in ctx.model.class_attrs:
             return templates.expr("cls_.a", node, cls_=cls, a=attr)
-        raise ctx.error(node, f"self.{attr} is neither an attribute set in __init__ nor a method of "
-                        f"{ctx.model.name}", f"set self.{attr} in __init__ (or check the spelling)")
+        if attr in ctx.model.eager:
+            raise ctx.error(node, EAGER_CALLED_MSG.format(cls=ctx.model.name, name=attr, caller=ctx.method.name),
+                            EAGER_CALLED_HINT.format(name=attr, caller=ctx.method.name))
+        raise mark(ctx.error(node, f"self.{attr} is neither an attribute set in __init__ nor a method of "
+                             f"{ctx.model.name}", f"set self.{attr} in __init__ (or check the spelling)"),
+                   Kind.NEW_ATTR_READ, attr)

@@ -10,6 +10,7 @@ import ast
 from ...errors import PurifyError
 from ..analysis.effects import site_of, sites
 from ..analysis.facts import facts
+from ..eager_only import Kind, mark
 from ..syntax import (
     MUTATORS,
     OPERATORS,
@@ -179,13 +180,14 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                             f"read class constants as {ctx.self_name}.NAME; keep values that change in attributes "
                             "of self set in __init__")
         if isinstance(parent, ast.Call):
-            raise ctx.error(n, f"`{ctx.self_name}` is passed to a function, so purify cannot track its state",
-                            "pass the attributes the function needs (self.x), or make the function a method")
+            raise mark(ctx.error(n, f"`{ctx.self_name}` is passed to a function, so purify cannot track its state",
+                                 "pass the attributes the function needs (self.x), or make the function a method"),
+                       Kind.SELF_VALUE)
         if isinstance(parent, ast.Return):
             raise ctx.error(n, f"`{ctx.self_name}` is returned, so its state would escape",
                             "return the attributes you need, or use purify.state_of(obj) outside the class")
-        raise ctx.error(n, f"`{ctx.self_name}` is used as a value, so purify cannot track its state",
-                        "read attributes (self.x) instead of the object itself")
+        raise mark(ctx.error(n, f"`{ctx.self_name}` is used as a value, so purify cannot track its state",
+                             "read attributes (self.x) instead of the object itself"), Kind.SELF_VALUE)
 
 
 def _computed_attr_call(call: ast.Call, n: ast.Name) -> bool:

@@ -58,9 +58,23 @@ def class_text(parts: ClassParts, indent: str = "", unit: str | None = None) -> 
     head = w.render(parts.state_class)
     for s in parts.register:
         head += gap + w.render(s)
-    body = w.render(parts.cls)
+    body = _eager_comments(w.render(parts.cls), parts)
     tail = "\n".join(w.render(s) for s in parts.tail)
     return head + gap + body + gap + tail
+
+
+def _eager_comments(text: str, parts: ClassParts) -> str:
+    """Each eager-only method's marker (emit.py) becomes the comment that says why it is left out."""
+    for item in parts.items:
+        if item.comment:
+            name = item.stmt.value.id  # type: ignore[attr-defined]
+            text = "\n".join(_indented(item.comment, line[:line.index(name)]) if line.strip() == name else line
+                             for line in text.split("\n"))
+    return text
+
+
+def _indented(comment: str, indent: str) -> str:
+    return "\n".join(indent + line for line in comment.split("\n"))
 
 
 def _place_comments(w: Writer, parts: ClassParts) -> None:
@@ -76,7 +90,9 @@ def _place_comments(w: Writer, parts: ClassParts) -> None:
     for n, item in enumerate(own):
         assert item.original is not None
         end = class_end(node, index.lines) if n == len(own) - 1 else item.original.end_lineno
-        w.ctx_for[id(item.stmt)] = Context(index, previous, end)  # type: ignore[arg-type]
+        # (an eager-only method left out takes the comments above it, not those inside it)
+        hi = item.original.lineno - 1 if item.comment else end
+        w.ctx_for[id(item.stmt)] = Context(index, previous, hi)  # type: ignore[arg-type]
         previous = end  # type: ignore[assignment]
     for item in parts.items:
         if not item.own and item.original is not None and item.origin is not None:

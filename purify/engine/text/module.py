@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from ...errors import PurifyError, combined, error_at
+from ..analysis.none_fields import none_then_value
 from ..convert import convert
 from ..emit import ClassParts, class_parts
 from ..passes.aliasing import InPlace
@@ -124,6 +125,7 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
             continue
         out.helpers |= conv.helpers
         out.unchecked += [_unchecked(site) for site in conv.in_place]
+        out.unchecked += [found.note() for found in none_then_value(conv.model)]
         parts = class_parts(conv, copy=False)
         used_eager, used_rng = standalone(parts, resolver)
         out.uses_rng |= used_rng

@@ -22,7 +22,8 @@ import purify
 
 def _seed_key(seed: Any) -> jax.Array:
     """A raw uint32 key: unlike typed keys, it saves with np.savez and orbax."""
-    if isinstance(seed, int):
+    # An integer, traced too (`jax.vmap` over seeds), is a seed, not key data.
+    if isinstance(seed, int) or (jnp.ndim(seed) == 0 and jnp.issubdtype(jnp.result_type(seed), jnp.integer)):
         return jax.random.PRNGKey(seed)
     if jnp.issubdtype(jnp.asarray(seed).dtype, jax.dtypes.prng_key):
         return jax.random.key_data(seed)

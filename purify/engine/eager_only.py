@@ -1,0 +1,169 @@
+"""Methods that only work eagerly: a method purify cannot make pure (rendering with pygame, I/O,
+`__repr__` built on `self`) does not block its class.
+
+The rule, applied after a first conversion of the class has collected every refusal:
+
+* a refusal located inside a plain method (not `__init__`, not a property, static or class
+  method) belongs to that method; any other refusal (the class statement, `__init__`, a field)
+  refuses the class, as before;
+* a method with refusals of its own becomes *eager-only* when each is of a `Kind` below (`self`
+  as a value; an attribute `__init__` does not create that the method both assigns and reads,
+  and no other method uses: an instance's scratch, like a pygame surface), unless a method that
+  stays converted (or `__init__`) calls it: a pure function cannot run it, so then the class is
+  refused, with the call named;
+* the class is analysed again without its eager-only methods, so what they write neither makes
+  a field state nor needs `__init__` to create it (on an instance those writes land on the
+  object itself), and converted again: a refusal now refuses the class.
+
+On an instance an eager-only method is the user's function run on the real object; its pure
+form `Cls.method(state, ...)` raises its first refusal; `purify convert` leaves it out with a
+comment saying why.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import enum
+
+from ..errors import PurifyError, error_at
+from .model import ClassModel, Method, MethodKind
+from .syntax import arg_names, self_chain, targets_of
+
+MARKER = "__purify_eager_only__"  # the statement `purify convert` writes as the comment
+CALLED_MSG = ("{caller} calls self.{name}(), which purify cannot make pure, so {name} cannot "
+              "run only on instances")
+CALLED_HINT = ("call obj.{name}() on the instance after obj.{caller}(...) returns, or make {name} pure "
+               "(only methods no converted method calls may be eager-only)")
+PURE_MSG = "{cls}.{name} runs only on instances: purify could not make it pure: {why}"
+PURE_HINT = "call it on an instance: obj.{name}(...){more}"
+
+
+class Kind(enum.Enum):
+    """The refusals that make a method eager-only rather than refuse its class: what only a real
+    object can do. Any other refusal (a change of a State field in place, `del`, `global`, ...)
+    refuses the class."""
+
+    SELF_VALUE = "self used as a value"  # `'{self.x}'.format(self=self)`, `print(self)`, `draw(self)`
+    NEW_ATTR = "an attribute the method creates"  # `self.surf = pygame.Surface(...)` (not in __init__)
+    NEW_ATTR_READ = "a read of an attribute the method creates"  # `self.surf.fill(...)` after that
+
+
+def mark(err: PurifyError, kind: Kind, attr: str = "") -> PurifyError:
+    """Tag a refusal as one that may make its method eager-only (`attr`: the attribute it is about)."""
+    err.instance_only = (kind, attr)  # type: ignore[attr-defined]
+    return err
+
+
+@dataclasses.dataclass
+class EagerOnly:
+    """A method left out of the pure API, with why."""
+
+    method: Method
+    errors: list[PurifyError]
+
+    @property
+    def reason(self) -> PurifyError:
+        return min(self.errors, key=lambda e: (e.lineno or 0, e.offset or 0))
+
+    def comment(self) -> str:
+        """The comment `purify convert` writes in its place."""
+        why = self.reason
+        return (f"# {self.method.name}: runs only on instances of the decorated class (eager-only), so it is left "
+                f"out here:\n# line {why.lineno}: {why.bare_msg}")
+
+    def pure_error(self, cls_name: str) -> PurifyError:
+        """What calling the pure form raises: the reason, where it is."""
+        why = self.reason
+        more = f"; or make it pure: {why.hint}" if why.hint else ""
+        col = None if why.offset is None else why.offset - 1
+        end_col = None if why.end_offset is None else why.end_offset - 1
+        return PurifyError(PURE_MSG.format(cls=cls_name, name=self.method.name, why=why.bare_msg),
+                           hint=PURE_HINT.format(name=self.method.name, more=more), filename=why.filename,
+                           lineno=why.lineno, col=col, end_lineno=why.end_lineno, end_col=end_col, text=why.text)
+
+    def attrs(self) -> set[str]:
+        """The attributes of self it assigns (those not in the State live on the instance)."""
+        self_name = (arg_names(self.method.node) or ["self"])[0]
+        out = set()
+        for n in ast.walk(self.method.node):
+            if isinstance(n, ast.stmt):
+                for t in targets_of(n):
+                    chain = self_chain(t, self_name)
+                    if chain and chain[0][0] == "attr" and len(chain) == 1:
+                        out.add(str(chain[0][1]))
+        return out
+
+
+def split(model: ClassModel, errors: list[PurifyError]) -> dict[str, EagerOnly] | None:
+    """The methods that become eager-only, or None when a refusal refuses the class (then
+    `errors` may have gained the calls that keep a method from being eager-only)."""
+    eager: dict[str, EagerOnly] = {}
+    for e in errors:
+        method = _method_at(model, e)
+        if method is None or getattr(e, "instance_only", None) is None:
+            return None
+        eager.setdefault(method.name, EagerOnly(method, [])).errors.append(e)
+    if not all(_own_attrs(model, m) for m in eager.values()):
+        return None
+    called = _called(model, eager)
+    if called:
+        errors += called
+        return None
+    return eager
+
+
+def _own_attrs(model: ClassModel, eager: EagerOnly) -> bool:
+    """Are the attributes the method's refusals are about its own: created by it (not by `__init__`)
+    and used by no other method? One that another method reads is state that `__init__` must
+    create (the class is refused with the hint to do so)."""
+    made = {attr for e in eager.errors for kind, attr in [e.instance_only]  # type: ignore[attr-defined]
+            if kind == Kind.NEW_ATTR}
+    attrs = made | {attr for e in eager.errors for kind, attr in [e.instance_only]  # type: ignore[attr-defined]
+                    if kind == Kind.NEW_ATTR_READ}
+    if not attrs <= eager.attrs() or not made <= _read(eager.method):
+        return False  # read but made elsewhere, or made and never used (`self.sacle = ...`, a typo)
+    for m in model.methods.values():
+        if m is eager.method:
+            continue
+        if any(isinstance(n, ast.Attribute) and n.attr in attrs and isinstance(n.value, ast.Name)
+               for n in ast.walk(m.node)):
+            return False
+    return True
+
+
+def _read(method: Method) -> set[str]:
+    """The attributes of self the method reads (`self.surf.fill(...)` after making it)."""
+    self_name = (arg_names(method.node) or ["self"])[0]
+    return {n.attr for n in ast.walk(method.node) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+            and isinstance(n.value, ast.Name) and n.value.id == self_name}
+
+
+def _method_at(model: ClassModel, e: PurifyError) -> Method | None:
+    """The plain method whose lines hold the refusal `e`."""
+    if e.filename is None or e.lineno is None:
+        return None
+    for m in model.methods.values():
+        if (m.kind == MethodKind.METHOD and m.origin.filename == e.filename
+                and m.node.lineno <= e.lineno <= (m.node.end_lineno or m.node.lineno)):
+            return m
+    return None
+
+
+def _called(model: ClassModel, eager: dict[str, EagerOnly]) -> list[PurifyError]:
+    """A refusal at each call of an eager-only candidate from a method that stays converted."""
+    out = []
+    for caller in model.methods.values():
+        if caller.name in eager:
+            continue
+        for node in ast.walk(caller.node):
+            callee = caller.callees.get(id(node))
+            if callee is None:
+                continue
+            for cls, target in callee.targets:
+                if cls is model and target.name in eager:
+                    out.append(error_at(node, caller.origin.filename,
+                                        CALLED_MSG.format(caller=caller.name, name=target.name),
+                                        CALLED_HINT.format(caller=caller.name, name=target.name),
+                                        caller.origin.lines))
+    return out
