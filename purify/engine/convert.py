@@ -86,14 +86,12 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
                     in_place: list[InPlace]) -> ast.FunctionDef:
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
-    if method.kind == "property" and method.writes:
-        raise ctx.error(method.node, f"property {method.name} changes the state",
-                        "make it a method: properties are read-only pure functions")
     _run_passes(ctx, fn, helpers, in_place)
     fn.decorator_list = []
+    fn.name = method.name  # a setter `k` is `k_setter` (analysis/setters.py)
     _annotate_self(fn, model)
-    if method.kind == "property":
-        return fn
+    if method.kind == "property" and not method.writes:
+        return fn  # a read-only property is a function of the state (a caching one returns both)
     out = fn.returns if fn.returns is not None else ast.Name("Any", ast.Load())
     fn.returns = templates.expr("tuple[out, State]", fn, out=out, State=model.state_name)
     return fn

@@ -112,6 +112,7 @@ class ClassModel:
     bases: list[ClassModel]  # decorated bases, nearest first
     base_expr: ast.expr | None  # the first base as written, for super()
     refusals: list[PurifyError] = dataclasses.field(default_factory=list)  # what analysis could not accept
+    setters: dict[str, str] = dataclasses.field(default_factory=dict)  # property -> its pure setter's name
 
     @property
     def state_name(self) -> str:

@@ -25,7 +25,7 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
               changes are `self = ...` bindings, threaded like any local) and before returns (the
               branch functions' own returns are not the method's)
     returns   `return x` becomes `return x, self` (`init` returns the state alone; a property
-              is a read-only function and keeps its returns)
+              that does not change the state is a read-only function and keeps its returns)
 
 What the analysis knows (engine/analysis/) is computed once per class before any of this.
 """
@@ -74,6 +74,6 @@ def rewrite_method(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if found:
         raise combined(found)
     for name, rewrite in REWRITES:
-        if name == "returns" and ctx.method.kind == MethodKind.PROPERTY:
+        if name == "returns" and ctx.method.kind == MethodKind.PROPERTY and not ctx.method.writes:
             continue
         rewrite(ctx, fn)

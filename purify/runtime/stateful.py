@@ -18,6 +18,7 @@ from ..engine.analysis import analyse
 from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
+from ..engine.passes import fluent
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, error_at
@@ -188,9 +189,12 @@ def _install(cls: type, info: ClassInfo) -> None:
             continue
         method = next((m for m in model.methods.values() if m.attr(model.name) == attr), None)
         if method is not None and method.kind == "property":
-            setattr(cls, attr, instances.Property(fn))
+            setattr(cls, attr, instances.Property(fn, method.writes))
         else:
             setattr(cls, attr, instances.Method(fn, attr))
+            fn._purify_fluent = method is not None and fluent.always_returns_self(method)  # type: ignore[attr-defined]
+    for prop, setter in model.setters.items():
+        cls.__dict__[prop].setter = info.pure[setter]
     cls.__init__ = instances.eager_init
     cls.__getattr__ = instances.getattr_
     cls.__setattr__ = instances.setattr_

@@ -29,6 +29,7 @@ from ..syntax import (
 from .effects import summarise
 from .facts import facts
 from .fields import classify
+from .setters import CLASH_HINT, CLASH_MSG, desugar, property_of_setter, setter_name, setters_in
 
 _REFUSED_DUNDERS = {
     "__getattr__": "purify reads attributes from the state itself",
@@ -65,6 +66,10 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassMode
     )
     for base in reversed(bases):
         model.class_attrs |= base.class_attrs
+        model.setters |= base.setters
+    model.setters |= setters_in(node)
+    for at, msg, hint in desugar(node, model.setters):  # `self.k = v` -> `self.k_setter(v)`
+        ctx.refuse(at, msg, hint)
     own = _own_methods(ctx, model)
     for base in reversed(bases):
         # Copies: this class re-converts inherited methods with its own facts.
@@ -144,10 +149,21 @@ def _check_lambda_methods(ctx: _Ctx, stmt: ast.stmt) -> None:
                    f"write it with the decorator: `@property` above `def {name}(self): return ...`")
 
 
+_NEUTRAL_BASES = ("object", "abc.ABC", "ABC")
+# Bases for type checkers, with no state or behaviour of their own: `class Stack(Generic[T])`.
+_TYPING_BASES = ("Generic", "typing.Generic", "Protocol", "typing.Protocol", "typing_extensions.Protocol")
+
+
+def _neutral(base: ast.expr) -> bool:
+    if isinstance(base, ast.Subscript):
+        base = base.value
+    return dotted(base) in _NEUTRAL_BASES or dotted(base) in _TYPING_BASES
+
+
 def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
     models = []
     for base in ctx.node.bases:
-        if dotted(base) in ("object", "abc.ABC", "ABC"):
+        if _neutral(base):
             continue
         model = ctx.resolver.stateful(base)
         if model is None:
@@ -159,7 +175,7 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
         ctx.refuse(ctx.node, "a @stateful class can have at most one @stateful base",
                    "use composition: hold the other class as an attribute")
         models = models[:1]
-    first = next((b for b in ctx.node.bases if dotted(b) not in ("object", "abc.ABC", "ABC")), None)
+    first = next((b for b in ctx.node.bases if not _neutral(b)), None)
     return models, first
 
 
@@ -199,7 +215,14 @@ def _own_methods(ctx: _Ctx, model: ClassModel) -> dict[str, Method]:
             continue
         if stmt.name in out and kind == "property":
             continue
-        out[stmt.name] = Method(stmt.name, stmt, kind, ctx.origin, model)
+        name = stmt.name
+        prop = property_of_setter(stmt)
+        if prop is not None:
+            name = setter_name(prop)
+            if any(isinstance(s, ast.FunctionDef) and s.name == name for s in ctx.node.body):
+                ctx.refuse(stmt, CLASH_MSG.format(prop=prop, cls=model.name, name=name), CLASH_HINT.format(name=name))
+                continue
+        out[name] = Method(name, stmt, kind, ctx.origin, model)
     return out
 
 
@@ -214,9 +237,12 @@ def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> MethodKind | None:
             kind = MethodKind.CLASS
         elif name in ("property", "functools.cached_property", "cached_property"):
             kind = MethodKind.PROPERTY
+        elif name == f"{fn.name}.setter":
+            kind = MethodKind.METHOD  # the pure `Cls.<name>_setter` (analysis/setters.py)
         elif name and name.endswith((".setter", ".deleter")):
-            ctx.refuse(dec, f"property {fn.name} has a setter or deleter",
-                       f"write a method instead, e.g. def set_{fn.name}(self, value): ...")
+            ctx.refuse(dec, f"property {fn.name} has a deleter, which would remove state",
+                       "the state's structure is fixed after __init__: drop the deleter, or write a method "
+                       f"that assigns a neutral value (def reset_{fn.name}(self): ...)")
             return None
         else:
             ctx.refuse(dec, f"method {fn.name} has a decorator purify cannot see through",
