@@ -14,7 +14,7 @@ import numpy as np
 import purify
 import pytest
 
-from tests.conftest import HEADER, load_module, undecorated
+from tests.conftest import HEADER, line_in, load_module, undecorated
 from tests.test_cli import convert
 
 
@@ -425,3 +425,185 @@ def test_typing_generic_bases_are_accepted(tmp_path):
 
 def typing_generic(mod):
     return mod.Generic
+
+
+RIVER_MEAN = """
+    import copy
+
+    @purify.stateful
+    class Mean:
+        \"\"\"river's stats.Mean with its merge operators as written.\"\"\"
+
+        def __init__(self):
+            self.n = 0.0
+            self._mean = 0.0
+
+        def update(self, x, w=1.0):
+            self.n += w
+            self._mean += (w / self.n) * (x - self._mean)
+            return self
+
+        def get(self):
+            return self._mean
+
+        def __iadd__(self, other):
+            old_n = self.n
+            self.n += other.n
+            self._mean = (old_n * self._mean + other.n * other.get()) / self.n
+            return self
+
+        def __isub__(self, other):
+            old_n = self.n
+            self.n -= other.n
+            self._mean = (old_n * self._mean - other.n * other._mean) / self.n
+            return self
+
+        def __add__(self, other):
+            result = copy.deepcopy(self)
+            result += other
+            return result
+
+        def __sub__(self, other):
+            result = copy.copy(self)
+            result -= other
+            return result
+
+        def clone(self):
+            return copy.deepcopy(self)
+"""
+
+
+def _filled(Mean, xs):
+    m = Mean()
+    for x in xs:
+        m.update(x)
+    return m
+
+
+def test_merging_statistics_through_deepcopy_and_other_objects(tmp_path):
+    mod, plain = load_module(RIVER_MEAN), undecorated(RIVER_MEAN)
+    left, right = [1.0, 2.0, 6.0], [10.0, -4.0]
+    a, b = _filled(mod.Mean, left), _filled(mod.Mean, right)
+    pa, pb = _filled(plain.Mean, left), _filled(plain.Mean, right)
+    c, pc = a + b, pa + pb
+    assert type(c) is mod.Mean and c is not a and c.get() == pytest.approx(pc.get(), abs=1e-15) and c.n == pc.n
+    assert a.get() == pytest.approx(pa.get(), abs=1e-15) and a.n == pa.n == 3  # the copy changed, not a
+    d, pd = c - b, pc - pb
+    assert d.get() == pytest.approx(pd.get(), abs=1e-12) and c.n == pc.n == 5
+    kept = a
+    a += b
+    pa += pb
+    assert a is kept and a.get() == pytest.approx(pa.get(), abs=1e-15)
+    e = a.clone()
+    assert e is not a and e.get() == a.get()
+    e.update(100.0)
+    assert e.n == 6 and a.n == 5
+
+    conv = converted(RIVER_MEAN, tmp_path)
+    for Cls in (mod.Mean, conv.Mean):
+        sa, sb = Cls.init(), Cls.init()
+        for x in left:
+            _, sa = Cls.update(sa, x)
+        for x in right:
+            _, sb = Cls.update(sb, x)
+        merged, same = jax.jit(Cls.__add__)(sa, sb)  # other arrives as a State, dispatched by its class
+        assert float(merged.mean_) == pytest.approx(pc.get(), abs=1e-12)
+        assert float(same.mean_) == pytest.approx(_filled(plain.Mean, left).get(), abs=1e-12)  # self unchanged
+        out, sa2 = Cls.__iadd__(sa, sb)
+        assert out is sa2 and float(sa2.mean_) == pytest.approx(pc.get(), abs=1e-12)
+        back, _ = jax.jit(Cls.__sub__)(merged, sb)
+        assert float(back.mean_) == pytest.approx(_filled(plain.Mean, left).get(), abs=1e-12)
+    # vmap: merge batches of statistics lane by lane
+    xs = jnp.asarray([[1.0, 2.0], [3.0, 9.0]])
+    ys = jnp.asarray([[5.0], [-1.0]])
+
+    def fill(data):
+        s = mod.Mean.init()
+        for j in range(data.shape[0]):
+            _, s = mod.Mean.update(s, data[j])
+        return s
+    merged, _ = jax.vmap(mod.Mean.__add__)(jax.vmap(fill)(xs), jax.vmap(fill)(ys))
+    for lane in range(2):
+        ref = _filled(plain.Mean, xs[lane].tolist()) + _filled(plain.Mean, ys[lane].tolist())
+        assert float(merged.mean_[lane]) == pytest.approx(ref.get(), abs=1e-12)
+
+
+def test_a_method_that_changes_an_argument_object_is_refused_at_its_line():
+    source = """
+        @purify.stateful
+        class Mean:
+            def __init__(self):
+                self.n = 0.0
+
+            def update(self, x):
+                self.n += x
+
+            def absorb(self, other):
+                other.update(1.0)
+                self.n += other.n
+        """
+    mod = load_module(source)
+    a, b = mod.Mean(), mod.Mean()
+    for run in (lambda: a.absorb(b), lambda: mod.Mean.absorb(mod.Mean.init(), mod.Mean.init()),
+                lambda: jax.jit(mod.Mean.absorb)(mod.Mean.init(), mod.Mean.init())):
+        with pytest.raises(purify.PurifyError) as info:
+            run()
+        e = info.value
+        assert "Mean.update changes the state of an argument of the method" in e.bare_msg
+        assert e.lineno == line_in(source, "other.update(1.0)") and e.filename == mod.__file__
+        assert "call update on the object where it lives" in e.hint
+
+
+@pytest.mark.parametrize(("use", "col", "what"), [
+    ("return [r]", 17, "`[r]`"),
+    ("return r.n + self.helper(r)", 34, "`self.helper(r)`"),
+    ("return r.update", 16, "`r.update`"),
+])
+def test_a_copy_of_self_used_as_a_tuple_is_refused_where_it_is(use, col, what):
+    source = f"""
+        import copy
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0.0
+
+            def update(self, x):
+                self.n += x
+
+            def helper(self, other):
+                return 1.0
+
+            def f(self):
+                r = copy.deepcopy(self)
+                {use}
+        """
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg == (f"r is a copy of self, which inside the pure method is a State (a tuple of its fields), "
+                          f"so {what} would act on that tuple")
+    assert (e.lineno, e.offset) == (line_in(source, use), col)
+    assert e.text.strip() == use and e.text[col - 1] == "r"  # the caret under the copy's name
+    assert "use the copy through its methods and fields" in e.hint
+
+
+def test_an_operator_on_a_copy_needs_the_dunder():
+    source = """
+        import copy
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0.0
+
+            def f(self, other):
+                r = copy.copy(self)
+                r *= other
+                return r
+        """
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg == "r *= ... on a copy of self: C defines neither __imul__ nor __mul__"
+    assert (e.lineno, e.offset) == (line_in(source, "r *= other"), 9) and "define __imul__" in e.hint

@@ -14,7 +14,7 @@ from typing import TypeVar
 from ..errors import PurifyError, combined
 from . import templates
 from .model import ClassModel, Method, Resolver
-from .passes import control_expressions, control_flow, hygiene, initial
+from .passes import control_expressions, control_flow, hygiene, initial, others
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
@@ -22,7 +22,7 @@ from .syntax import clone, is_super_init
 
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge")  # in runtime/helpers.py
-CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS  # in runtime/control.py
+CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS  # in runtime/control.py
 
 
 @dataclasses.dataclass

@@ -23,7 +23,7 @@ from ..syntax import (
     walk_own,
 )
 from ..transformer import walk
-from . import aliasing, callbacks, children, copies, dispatch, exceptions, fluent, held, hygiene
+from . import aliasing, callbacks, children, copies, dispatch, exceptions, fluent, held, hygiene, others
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -37,7 +37,7 @@ def check(ctx: MethodContext) -> list[PurifyError]:
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
               copies.check, dispatch.check, held.check,
               hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols,
-              fluent.check_uses)
+              fluent.check_uses, others.check)
     found = []
     for run in checks:
         try:
@@ -175,6 +175,8 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             raise _computed_attr_error(ctx, parent)
         if isinstance(parent, (ast.arguments, ast.arg)):
             continue
+        if isinstance(parent, ast.Call) and others.allowed_copy(ctx, parent, parents.get(parent)):
+            continue  # `r = copy.deepcopy(self)`, `return copy.copy(self)`: the State (passes/others.py)
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "type":
             raise ctx.error(parent, f"type({ctx.self_name}) reaches the class's attributes, which every instance "
                             "shares, so purify cannot thread them",
