@@ -494,14 +494,14 @@ REFUSED = [
         """, "cannot define `init`", "def init(self):", "def init(self):", "rename the method"),
 
     ("base_class_not_stateful", """
-        class Base:
-            pass
+        import collections
 
         @purify.stateful
-        class C(Base):
+        class C(collections.OrderedDict):
             def __init__(self):
                 self.n = 0
-        """, "base class Base is not @stateful", "class C(Base):", "Base", "decorate the base class"),
+        """, "base class collections.OrderedDict is not @stateful, and purify cannot read its source",
+     "class C(collections.OrderedDict):", "collections.OrderedDict", "decorate the base class"),
 
     ("two_stateful_bases", """
         @purify.stateful

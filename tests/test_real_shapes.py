@@ -607,3 +607,148 @@ def test_an_operator_on_a_copy_needs_the_dunder():
     e = info.value
     assert e.bare_msg == "r *= ... on a copy of self: C defines neither __imul__ nor __mul__"
     assert (e.lineno, e.offset) == (line_in(source, "r *= other"), 9) and "define __imul__" in e.hint
+
+
+PLAIN_BASES = """
+    class Statistic:
+        \"\"\"river's stats.base shape: not decorated, with an __init__, a property and helpers.\"\"\"
+
+        def __init__(self):
+            self.n = 0.0
+            self._total = 0.0
+            self.log = []
+
+        @property
+        def name(self):
+            return "stat"
+
+        def weighted(self, w):
+            return self.get() * w
+
+        def report(self):  # changes a list in place: stays the base's, eager only
+            self.log.append(self.get())
+            return len(self.log)
+
+    class Resettable:
+        \"\"\"A mixin without __init__.\"\"\"
+
+        def reset(self):
+            self.n = 0.0
+            self._total = 0.0
+            return self
+
+    @purify.stateful
+    class Sum(Statistic):
+        def update(self, x):
+            self.n += 1
+            self._total = self.get() + x
+            return self
+
+        def get(self):
+            return self._total
+
+    @purify.stateful
+    class Mean(Resettable):
+        def __init__(self):
+            super().__init__()
+            self.n = 0.0
+            self._total = 0.0
+
+        def update(self, x):
+            self.n += 1
+            self._total += x
+
+        def get(self):
+            return self._total / jnp.maximum(self.n, 1.0)
+"""
+
+
+def test_undecorated_bases_are_converted_with_the_class(tmp_path):
+    source = PLAIN_BASES
+    mod, plain = load_module(source), undecorated(source)
+    s, p = mod.Sum(), plain.Sum()
+    for x in (1.0, 2.0):
+        assert s.update(x) is s
+        p.update(x)
+    assert (s.get(), s.weighted(2.0), s.name) == (p.get(), p.weighted(2.0), p.name)
+    assert isinstance(s, mod.Statistic) and s.report() == p.report() == 1 and s.log == p.log
+    m, q = mod.Mean(), plain.Mean()
+    for x in (3.0, 5.0):
+        m.update(x)
+        q.update(x)
+    assert float(m.get()) == float(q.get()) == 4.0
+    assert m.reset() is m and m.n == 0.0 and isinstance(m, mod.Resettable)
+
+    conv = converted(source, tmp_path)
+    for Cls in (mod.Mean, conv.Mean):
+        state = Cls.init()
+        _, state = jax.jit(Cls.update)(state, 3.0)
+        _, state = jax.jit(Cls.update)(state, 5.0)
+        assert float(Cls.get(state)[0]) == 4.0
+        out, state = jax.jit(Cls.reset)(state)  # the mixin's method, converted for Mean
+        assert float(state.n) == 0.0 and float(out.total_) == 0.0
+        states = jax.vmap(lambda _, C=Cls: C.init())(jnp.arange(3))
+        _, states = jax.vmap(Cls.update)(states, jnp.array([1.0, 2.0, 3.0]))
+        np.testing.assert_array_equal(jax.vmap(lambda st, C=Cls: C.get(st)[0])(states), [1.0, 2.0, 3.0])
+    for Cls in (mod.Sum, conv.Sum):
+        state = Cls.init()
+        assert Cls.name(state) == "stat"
+        _, state = jax.jit(Cls.update)(state, 2.0)
+        assert float(Cls.weighted(state, 3.0)[0]) == 6.0
+
+
+def test_a_method_of_an_undecorated_base_that_cannot_be_converted_is_refused_where_it_is_called():
+    source = PLAIN_BASES.replace("            return self._total\n", "            return self.report()\n", 1)
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg.startswith("self.report() runs report of the base class Statistic, which is not decorated "
+                                 "and which purify cannot convert: self.log.append(...) mutates an attribute")
+    assert (e.lineno, e.offset) == (line_in(source, "return self.report()"), 16)
+    assert "override report in Sum" in e.hint
+
+
+@pytest.mark.parametrize(("call", "name"), [("super().__init__()", "__init__"), ("super().weighted(2.0)", "weighted")])
+def test_super_into_an_undecorated_base_is_refused_at_the_call(call, name):
+    source = f"""
+        class Base:
+            def __init__(self):
+                self.n = 0.0
+
+            def weighted(self, w):
+                return self.n * w
+
+        @purify.stateful
+        class C(Base):
+            def __init__(self):
+                self.n = 1.0
+
+            def weighted(self, w):
+                return 2.0
+
+            def f(self):
+                return {call}
+        """
+    if name == "__init__":
+        source = source.replace("                self.n = 1.0\n", "                super().__init__()\n")
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg.startswith(f"super().{name}(...) runs {name} of Base, which is not decorated")
+    line = "super().__init__()" if name == "__init__" else f"return {call}"
+    assert e.lineno == line_in(source, line) and e.text[e.offset - 1:].startswith("super()")
+    assert "decorate Base with @purify.stateful" in e.hint
+
+
+def test_a_base_without_source_is_still_refused_at_the_base():
+    source = """
+        @purify.stateful
+        class C(dict):
+            def __init__(self):
+                self.n = 0
+        """
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg == "base class dict is not @stateful, and purify cannot read its source"
+    assert (e.lineno, e.offset) == (line_in(source, "class C(dict):"), 9)

@@ -166,8 +166,11 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
         if _neutral(base):
             continue
         model = ctx.resolver.stateful(base)
+        plain = getattr(ctx.resolver, "plain_class", None)
+        if model is None and plain is not None:
+            model = plain(base)  # undecorated, with source: converted along with the class
         if model is None:
-            ctx.refuse(base, f"base class {ast.unparse(base)} is not @stateful",
+            ctx.refuse(base, f"base class {ast.unparse(base)} is not @stateful, and purify cannot read its source",
                        "decorate the base class with @purify.stateful too, or make it a plain attribute")
             continue
         models.append(model)

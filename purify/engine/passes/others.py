@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..model import MethodKind
 from ..syntax import arg_names, dotted, is_self
@@ -94,6 +95,19 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             op = ast.unparse(ast.BinOp(ast.Name("a"), n.op, ast.Name("b")))[2:-2]
             raise ctx.error(n, OPERATOR_MSG.format(name=n.target.id, op=op, self=ctx.self_name, cls=ctx.model.name,
                                                    dunder=dunder), OPERATOR_HINT.format(dunder=dunder, cls=ctx.model.name))
+
+
+def check_plain_super(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """`super().m(...)` reaching a base that is not decorated: its methods are converted for the
+    class that inherits them, not as the base's own versions."""
+    from ..convert import PLAIN_SUPER_HINT, PLAIN_SUPER_MSG
+
+    for n in facts(fn).own:
+        callee = ctx.method.callees.get(id(n)) if isinstance(n, ast.Call) else None
+        if callee is not None and callee.kind is CallKind.SUPER and any(b.plain for b, _ in callee.targets):
+            base = callee.targets[0][0].name
+            raise ctx.error(n, PLAIN_SUPER_MSG.format(base=base, name=callee.name),
+                            PLAIN_SUPER_HINT.format(base=base))
 
 
 def _unsupported_use(ctx: MethodContext, n: ast.Name, parent: ast.AST | None, grand: ast.AST | None) -> str:

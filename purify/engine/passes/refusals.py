@@ -37,7 +37,7 @@ def check(ctx: MethodContext) -> list[PurifyError]:
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
               copies.check, dispatch.check, held.check,
               hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols,
-              fluent.check_uses, others.check)
+              fluent.check_uses, others.check, others.check_plain_super)
     found = []
     for run in checks:
         try:
