@@ -752,3 +752,48 @@ def test_a_base_without_source_is_still_refused_at_the_base():
     e = info.value
     assert e.bare_msg == "base class dict is not @stateful, and purify cannot read its source"
     assert (e.lineno, e.offset) == (line_in(source, "class C(dict):"), 9)
+
+
+def test_simple_pids_own_source_with_the_decorator_added(tmp_path):
+    """simple-pid's PID as the library ships it, with `@purify.stateful` added and `__repr__` (built
+    on `'...'.format(self=self)`, issue 14's eager-only methods) left out: its setters (`tunings`,
+    `output_limits`, `auto_mode`, which calls the class's own `set_auto_mode`) run as in the
+    library, from `__init__` too."""
+    simple_pid = pytest.importorskip("simple_pid")
+    import importlib.util
+    import pathlib
+
+    text = pathlib.Path(simple_pid.pid.__file__).read_text()
+    start, end = text.index("    def __repr__(self):"), text.index("    @property\n    def components")
+    ported = text[:start] + text[end:]
+    ported = ported.replace("class PID(object):", "import purify\n\n\n@purify.stateful\nclass PID(object):")
+    path = tmp_path / "pid_ported.py"
+    path.write_text(ported)
+    spec = importlib.util.spec_from_file_location("pid_ported", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    args = dict(Kp=1.0, Ki=0.1, Kd=0.05, setpoint=1.0, sample_time=None, output_limits=(-1.0, 1.0))
+    ours, lib = mod.PID(**args), simple_pid.PID(**args)
+    for i, x in enumerate([0.0, 0.2, 0.5, 0.7, 0.9]):
+        if i == 2:
+            for pid in (ours, lib):
+                pid.tunings = (2.0, 0.2, 0.0)
+                pid.output_limits = (-0.5, 0.5)
+                pid.auto_mode = False
+                pid.auto_mode = True
+                pid.set_auto_mode(True, last_output=0.1)
+        assert ours(x, dt=0.1) == lib(x, dt=0.1)
+    assert (ours.components, ours.tunings, ours.output_limits, ours.auto_mode) == \
+        (lib.components, lib.tunings, lib.output_limits, lib.auto_mode)
+    with pytest.raises(ValueError, match="lower limit must be less than upper limit"):
+        ours.output_limits = (1.0, -1.0)
+
+    state = mod.PID.init(**args)
+    _, state = mod.PID.tunings_setter(state, (2.0, 0.2, 0.0))
+    _, state = mod.PID.auto_mode_setter(state, False)
+    assert mod.PID.tunings(state) == (2.0, 0.2, 0.0) and mod.PID.auto_mode(state) is False
+    _, state = mod.PID.set_auto_mode(state, True, 0.3)  # (its module function `_clamp` branches on values)
+    lib.auto_mode = False
+    lib.set_auto_mode(True, last_output=0.3)
+    assert float(state.integral_) == lib._integral
