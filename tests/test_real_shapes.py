@@ -773,7 +773,7 @@ def test_simple_pids_own_source_with_the_decorator_added(tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
 
-    args = dict(Kp=1.0, Ki=0.1, Kd=0.05, setpoint=1.0, sample_time=None, output_limits=(-1.0, 1.0))
+    args = {"Kp": 1.0, "Ki": 0.1, "Kd": 0.05, "setpoint": 1.0, "sample_time": None, "output_limits": (-1.0, 1.0)}
     ours, lib = mod.PID(**args), simple_pid.PID(**args)
     for i, x in enumerate([0.0, 0.2, 0.5, 0.7, 0.9]):
         if i == 2:
