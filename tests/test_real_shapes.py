@@ -708,7 +708,56 @@ def test_a_method_of_an_undecorated_base_that_cannot_be_converted_is_refused_whe
     assert "override report in Sum" in e.hint
 
 
-@pytest.mark.parametrize(("call", "name"), [("super().__init__()", "__init__"), ("super().weighted(2.0)", "weighted")])
+ENV = """
+    class Env:
+        \"\"\"An environment base, not decorated.\"\"\"
+
+        def __init__(self, size=3, scale=2.0):
+            self.size = size
+            self.pos = jnp.zeros(size) + scale
+            self.steps = 0
+
+        def reset(self, start=0.0):
+            self.pos = jnp.zeros(self.size) + start
+            self.steps = 0
+            return self.pos
+
+    @purify.stateful
+    class Walk(Env):
+        def __init__(self, size=4):
+            super().__init__(size)  # the base's __init__, its default scale=2.0
+            self.total = 0.0
+
+        def step(self, x):
+            self.pos = self.pos + x
+            self.steps += 1
+            self.total += x
+            return self.pos.sum()
+"""
+
+
+def test_super_init_into_an_undecorated_base_runs_its_init(tmp_path):
+    mod, plain = load_module(ENV), undecorated(ENV)
+    w, p = mod.Walk(), plain.Walk()
+    assert (w.size, w.pos.tolist(), w.steps) == (p.size, p.pos.tolist(), p.steps) == (4, [2.0] * 4, 0)
+    for x in (1.0, 0.5):
+        assert float(w.step(x)) == float(p.step(x))
+    np.testing.assert_array_equal(w.reset(1.0), p.reset(1.0))
+    assert isinstance(w, mod.Env) and w.steps == 0
+    conv = converted(ENV, tmp_path)
+    for Cls in (mod.Walk, conv.Walk):
+        state = Cls.init()
+        assert state.size == 4 and state.pos.tolist() == [2.0] * 4
+        out, state = jax.jit(Cls.step)(state, 1.0)
+        assert float(out) == 12.0 and int(state.steps) == 1
+        _, state = jax.jit(Cls.reset)(state, 0.0)
+        assert state.pos.tolist() == [0.0] * 4
+        states = jax.vmap(lambda _, C=Cls: C.init())(jnp.arange(2))
+        outs, _ = jax.vmap(Cls.step)(states, jnp.array([1.0, 2.0]))
+        assert outs.tolist() == [12.0, 16.0]
+
+
+@pytest.mark.parametrize(("call", "name"), [("super().weighted(2.0)", "weighted")])
 def test_super_into_an_undecorated_base_is_refused_at_the_call(call, name):
     source = f"""
         class Base:

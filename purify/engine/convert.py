@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from ..errors import PurifyError, combined, error_at
 from . import templates
+from .analysis.classes import PLAIN_SUPER_INIT
 from .model import ClassModel, Method, Resolver
 from .passes import control_expressions, control_flow, hygiene, initial, others
 from .passes.aliasing import InPlace
@@ -48,6 +49,11 @@ def convert(model: ClassModel, resolver: Resolver) -> Converted:
     init = _collecting(errors, lambda: _convert_init(model, resolver, helpers, in_place))
     left_to_base: dict[str, PurifyError] = {}  # methods of an undecorated base that stay the base's
     for method in model.methods.values():
+        if method.kind == "init" and method.name != "__init__":  # an undecorated base's, for super()
+            fn = _collecting(errors, lambda m=method: _convert_plain_init(model, m, resolver, helpers, in_place))
+            if fn is not None:
+                methods[method.name] = fn
+            continue
         if method.kind == "init":
             continue
         if method.kind in ("static", "class"):
@@ -163,6 +169,20 @@ PLAIN_SUPER_MSG = ("super().{name}(...) runs {name} of {base}, which is not deco
 PLAIN_SUPER_HINT = "decorate {base} with @purify.stateful too (its instances then keep working as before)"
 
 
+def _convert_plain_init(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str],
+                        in_place: list[InPlace]) -> ast.FunctionDef:
+    """An undecorated base's `__init__`, reached by `super().__init__(...)`: its body run on the
+    State the class's `init` is building (`self` in, the State with the base's fields set out)."""
+    fn = clone(method.node)
+    ctx = MethodContext(model, method, resolver, fn)
+    fn.body = [_super_init(ctx, s) for s in fn.body]
+    _run_passes(ctx, fn, helpers, in_place)
+    fn.name, fn.decorator_list = method.name, []
+    _annotate_self(fn, model)
+    fn.returns = ast.Name(model.state_name, ast.Load())
+    return fn
+
+
 def _super_init(ctx: MethodContext, stmt: ast.stmt) -> ast.stmt:
     """`super().__init__(a)` -> `self = self._replace(**Base.init(a)._asdict())`."""
     if not is_super_init(stmt):
@@ -174,6 +194,11 @@ def _super_init(ctx: MethodContext, stmt: ast.stmt) -> ast.stmt:
     base = owner.bases[0]
     if base.plain and "__init__" not in base.methods:
         return ast.copy_location(ast.Pass(), stmt)  # an undecorated base without __init__: object's
+    plain_init = ctx.model.methods.get(PLAIN_SUPER_INIT.format(base.name)) if owner is ctx.model else None
+    if base.plain and plain_init is not None and ctx.method.name == "__init__":
+        run = ast.copy_location(ast.Call(templates.expr("cls_.f", call, cls_=ctx.cls_expr(), f=plain_init.name),
+                                         [ctx.self_load(), *call.args], call.keywords), call)
+        return templates.stmts("self = run", stmt, self=ctx.self_name, run=run)[0]
     if base.plain:
         raise ctx.error(call, PLAIN_SUPER_MSG.format(base=base.name, name="__init__"),
                         PLAIN_SUPER_HINT.format(base=base.name, name="__init__"))

@@ -15,6 +15,7 @@ import jax
 import numpy as np
 
 from ..engine.analysis import analyse
+from ..engine.analysis.classes import PLAIN_SUPER_INIT
 from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
@@ -95,9 +96,20 @@ def stateful(cls: T) -> T:
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
     objects.python_defaults(cls, pure_by_attr)
+    _plain_base_defaults(model, resolver, pure_by_attr)
     info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver))
     _install(cls, info)
     return cls
+
+
+def _plain_base_defaults(model: ClassModel, resolver: RuntimeResolver, pure: dict[str, Callable[..., Any]]) -> None:
+    """`Cls._purify_init_Base` (an undecorated base's `__init__`, engine/convert.py) takes the
+    default values Python evaluated for `Base.__init__`."""
+    base = resolver.lookup(model.base_expr) if model.base_expr is not None else None
+    for attr, fn in pure.items():
+        if attr.startswith(PLAIN_SUPER_INIT.format("")) and isinstance(base, type):
+            original = base.__init__
+            fn.__defaults__, fn.__kwdefaults__ = original.__defaults__, original.__kwdefaults__
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -75,6 +75,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver) -> ClassMode
         # Copies: this class re-converts inherited methods with its own facts.
         model.methods.update({k: dataclasses.replace(v, callees={}, summary=None) for k, v in base.methods.items()})
     model.methods.update(own)
+    _add_plain_super_init(model)
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
@@ -180,6 +181,21 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
         models = models[:1]
     first = next((b for b in ctx.node.bases if not _neutral(b)), None)
     return models, first
+
+
+PLAIN_SUPER_INIT = "_purify_init_{}"  # the pure `__init__` of an undecorated base, run on the class's State
+
+
+def _add_plain_super_init(model: ClassModel) -> None:
+    """`super().__init__(...)` in the class's own `__init__`, reaching an undecorated base's: that
+    `__init__` is converted for this class too, as a function of the State being built
+    (`Cls._purify_init_Base(self, ...) -> State`; convert.py)."""
+    base = model.bases[0] if model.bases else None
+    own = model.methods.get("__init__")
+    if base is None or not base.plain or "__init__" not in base.methods or own is None or own.owner is not model:
+        return
+    name = PLAIN_SUPER_INIT.format(base.name)
+    model.methods[name] = dataclasses.replace(base.methods["__init__"], name=name, callees={}, summary=None)
 
 
 def _class_attrs(node: ast.ClassDef) -> set[str]:

@@ -105,6 +105,8 @@ def check_plain_super(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     for n in facts(fn).own:
         callee = ctx.method.callees.get(id(n)) if isinstance(n, ast.Call) else None
         if callee is not None and callee.kind is CallKind.SUPER and any(b.plain for b, _ in callee.targets):
+            if callee.name == "__init__":
+                continue  # convert.py's `_super_init` runs it, or says why not
             base = callee.targets[0][0].name
             raise ctx.error(n, PLAIN_SUPER_MSG.format(base=base, name=callee.name),
                             PLAIN_SUPER_HINT.format(base=base))
