@@ -60,10 +60,38 @@ REFUSED = [
             def __init__(self):
                 self.n = 0
 
-            def f(self):
-                self.n += 1
+            @property
+            def me(self):
                 return self
         """, "`self` is returned", "return self", "self", "purify.state_of"),
+
+    ("self_returned_from_a_nested_function", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            def f(self):
+                def me():
+                    return self
+                return me
+        """, "`self` is returned", "return self", "self", "purify.state_of"),
+
+    ("fluent_result_kept", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            def bump(self):
+                self.n += 1
+                return self
+
+            def f(self):
+                me = self.bump()
+                self.n += 1
+                return me.n
+        """, "self.bump() returns the object itself", "me = self.bump()", "self.bump()", "call it as a statement"),
 
     ("self_reassigned", """
         @purify.stateful
@@ -328,9 +356,33 @@ REFUSED = [
             def v(self):
                 self.n += 1
                 return self.n
-        """, "property v changes the state", "def v(self):", "def v(self):", "make it a method"),
 
-    ("property_setter", """
+            def twice(self):
+                return self.v * 2
+        """, "self.v reads a property that changes the state", "return self.v * 2", "self.v", "def compute_v(self)"),
+
+    ("caching_property_of_a_child_read", """
+        @purify.stateful
+        class Child:
+            def __init__(self):
+                self.n = 0
+
+            @property
+            def v(self):
+                self.n += 1
+                return self.n
+
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.child = Child()
+
+            def f(self):
+                return self.child.v
+        """, "self.child.v reads a property that changes Child's state", "return self.child.v", "self.child.v",
+     "self.child.some_method()"),
+
+    ("property_setter_name_taken", """
         @purify.stateful
         class C:
             def __init__(self):
@@ -343,7 +395,46 @@ REFUSED = [
             @v.setter
             def v(self, x):
                 self.n = x
-        """, "property v has a setter or deleter", "@v.setter", "v.setter", "def set_v(self, value)"),
+
+            def v_setter(self, x):
+                self.n = -x
+        """, "the pure setter of property v is C.v_setter, but C already defines v_setter", "def v(self, x):",
+     "def v(self, x):", "rename the method v_setter"),
+
+    ("property_setter_in_a_tuple_target", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+                self.m = 0
+
+            @property
+            def v(self):
+                return self.n
+
+            @v.setter
+            def v(self, x):
+                self.n = x
+
+            def f(self):
+                self.v, self.m = 1, 2
+        """, "self.v is assigned in a tuple target, but v is a property with a setter", "self.v, self.m = 1, 2",
+     "self.v", "assign it on its own line"),
+
+    ("property_deleter", """
+        @purify.stateful
+        class C:
+            def __init__(self):
+                self.n = 0
+
+            @property
+            def v(self):
+                return self.n
+
+            @v.deleter
+            def v(self):
+                pass
+        """, "property v has a deleter", "@v.deleter", "v.deleter", "drop the deleter"),
 
     ("opaque_method_decorator", """
         import functools
@@ -409,14 +500,14 @@ REFUSED = [
         """, "cannot define `init`", "def init(self):", "def init(self):", "rename the method"),
 
     ("base_class_not_stateful", """
-        class Base:
-            pass
+        import collections
 
         @purify.stateful
-        class C(Base):
+        class C(collections.OrderedDict):
             def __init__(self):
                 self.n = 0
-        """, "base class Base is not @stateful", "class C(Base):", "Base", "decorate the base class"),
+        """, "base class collections.OrderedDict is not @stateful, and purify cannot read its source",
+     "class C(collections.OrderedDict):", "collections.OrderedDict", "decorate the base class"),
 
     ("two_stateful_bases", """
         @purify.stateful

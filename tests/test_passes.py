@@ -68,6 +68,11 @@ def after(pass_name: str, method: str = "step", source: str = SOURCE, cls: str =
 
 
 EXPECTED = {
+    "others": """
+y = self.kid(x) + self.doubled
+self._count += 1
+self.kid._w = self.LIMIT
+return y * self.scale""",
     "markers": """
 y = self.kid(x) + self.doubled
 self._count += 1
@@ -220,3 +225,47 @@ def test_early_returns_become_one_exit_under_a_flag():
     assert got.startswith("_returned, _value = (False, _Undefined('_value', fill=True))")
     assert "_returned, _value = (True, 0)" in got and got.endswith("return _value")
     assert "if _returned:\n    pass\nelse:" in got
+
+
+MERGEABLE = '''
+import copy
+
+import purify
+
+
+@purify.stateful
+class Mean:
+    def __init__(self):
+        self.n = 0.0
+        self._mean = 0.0
+
+    def get(self):
+        return self._mean
+
+    def __iadd__(self, other):
+        self.n += other.n
+        self._mean += other._mean * other.get()
+        return self
+
+    def __add__(self, other):
+        result = copy.deepcopy(self)
+        result += other
+        result.n = result._mean
+        result.get()
+        return result
+'''
+
+
+def test_the_others_pass_on_a_copy_of_self_and_an_argument():
+    """A copy of self is the State, its operators and methods thread it; an argument read like
+    an object of the class goes through the dispatch helpers (its public field stays)."""
+    got = after("others", "__iadd__", MERGEABLE, "Mean")
+    assert got == """self.n += other.n
+self._mean += _obj_field(other, '_mean') * _obj_call(other, 'get')
+return self"""
+    got = after("others", "__add__", MERGEABLE, "Mean")
+    assert got == """result = self._replace()
+result = Mean.__iadd__(result, other)[0]
+result = result._replace(n=result.mean_)
+_o1, result = Mean.get(result)
+return result"""

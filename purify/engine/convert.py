@@ -11,12 +11,13 @@ import dataclasses
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import PurifyError, combined
+from ..errors import PurifyError, combined, error_at
 from . import eager_only, templates
 from .analysis import analyse
+from .analysis.classes import PLAIN_SUPER_INIT
 from .eager_only import EagerOnly
 from .model import ClassModel, Method, Resolver
-from .passes import control_expressions, control_flow, hygiene, initial
+from .passes import control_expressions, control_flow, hygiene, initial, others
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
@@ -24,7 +25,7 @@ from .syntax import clone, is_super_init
 
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state")  # in runtime/helpers.py
-CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS  # in runtime/control.py
+CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS  # in runtime/control.py
 
 
 @dataclasses.dataclass
@@ -65,23 +66,65 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
     in_place: list[InPlace] = []
     errors = list(model.refusals)
     init = _collecting(errors, lambda: _convert_init(model, resolver, helpers, in_place))
+    left_to_base: dict[str, PurifyError] = {}  # methods of an undecorated base that stay the base's
     for method in model.methods.values():
+        if method.kind == "init" and method.name != "__init__":  # an undecorated base's, for super()
+            fn = _collecting(errors, lambda m=method: _convert_plain_init(model, m, resolver, helpers, in_place))
+            if fn is not None:
+                methods[method.name] = fn
+            continue
         if method.kind == "init":
             continue
         if method.kind in ("static", "class"):
             if method.owner is model:
                 kept[method.attr(model.name)] = clone(method.node)
             continue
-        fn = _collecting(errors, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
+        found: list[PurifyError] = []
+        fn = _collecting(found, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
+        if found and method.owner.plain:
+            left_to_base[method.name] = found[0]  # refused only where the class calls it (below)
+            found = []
+        errors += found
         if fn is not None:
             methods[method.attr(model.name)] = fn
     if model.layout.identity:
         helpers.add("_register_state")  # emit.py registers the State with it
+    errors += _calls_left_to_base(model, left_to_base)
     errors += hygiene.check_helper_names(model, helpers)
     if errors:
         raise combined(errors)
     assert init is not None
     return Converted(model, init, methods, kept, helpers, in_place)
+
+
+PLAIN_CALL_MSG = ("{call} runs {name} of the base class {base}, which is not decorated and which purify cannot "
+                  "convert: {why}")
+PLAIN_CALL_HINT = "override {name} in {cls} with code purify can convert, or decorate {base} with @purify.stateful"
+
+
+def _calls_left_to_base(model: ClassModel, left: dict[str, PurifyError]) -> list[PurifyError]:
+    """A method of an undecorated base that purify cannot convert stays the base's: it runs on
+    instances as written (Python finds it on the base), and is refused where a converted method
+    of the class calls it."""
+    from .analysis.facts import facts
+
+    out: list[PurifyError] = []
+    if not left:
+        return out
+    for method in model.methods.values():
+        if method.name in left or not method.kind.has_self:
+            continue
+        for n in facts(method.node).own:
+            callee = method.callees.get(id(n)) if isinstance(n, ast.Call) else None
+            hit = next((m for _, m in callee.targets if m.name in left and m.owner.plain), None) if callee else None
+            if hit is not None:
+                why = left[hit.name].bare_msg
+                out.append(error_at(n, method.origin.filename,
+                                    PLAIN_CALL_MSG.format(call=ast.unparse(n), name=hit.name, base=hit.owner.name,
+                                                          why=why),
+                                    PLAIN_CALL_HINT.format(name=hit.name, cls=model.name, base=hit.owner.name),
+                                    method.origin.lines))
+    return out
 
 
 def _collecting(errors: list[PurifyError], make: Callable[[], T]) -> T | None:
@@ -107,14 +150,12 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
                     in_place: list[InPlace]) -> ast.FunctionDef:
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
-    if method.kind == "property" and method.writes:
-        raise ctx.error(method.node, f"property {method.name} changes the state",
-                        "make it a method: properties are read-only pure functions")
     _run_passes(ctx, fn, helpers, in_place)
     fn.decorator_list = []
+    fn.name = method.name  # a setter `k` is `k_setter` (analysis/setters.py)
     _annotate_self(fn, model)
-    if method.kind == "property":
-        return fn
+    if method.kind == "property" and not method.writes:
+        return fn  # a read-only property is a function of the state (a caching one returns both)
     out = fn.returns if fn.returns is not None else ast.Name("Any", ast.Load())
     fn.returns = templates.expr("tuple[out, State]", fn, out=out, State=model.state_name)
     return fn
@@ -144,6 +185,25 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
     return fn
 
 
+PLAIN_SUPER_MSG = ("super().{name}(...) runs {name} of {base}, which is not decorated: purify converts its methods "
+                   "for this class, but not the base's own version that super() reaches")
+PLAIN_SUPER_HINT = "decorate {base} with @purify.stateful too (its instances then keep working as before)"
+
+
+def _convert_plain_init(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str],
+                        in_place: list[InPlace]) -> ast.FunctionDef:
+    """An undecorated base's `__init__`, reached by `super().__init__(...)`: its body run on the
+    State the class's `init` is building (`self` in, the State with the base's fields set out)."""
+    fn = clone(method.node)
+    ctx = MethodContext(model, method, resolver, fn)
+    fn.body = [_super_init(ctx, s) for s in fn.body]
+    _run_passes(ctx, fn, helpers, in_place)
+    fn.name, fn.decorator_list = method.name, []
+    _annotate_self(fn, model)
+    fn.returns = ast.Name(model.state_name, ast.Load())
+    return fn
+
+
 def _super_init(ctx: MethodContext, stmt: ast.stmt) -> ast.stmt:
     """`super().__init__(a)` -> `self = self._replace(**Base.init(a)._asdict())`."""
     if not is_super_init(stmt):
@@ -152,6 +212,17 @@ def _super_init(ctx: MethodContext, stmt: ast.stmt) -> ast.stmt:
     call = stmt.value  # type: ignore[attr-defined]
     if not owner.bases or owner.base_expr is None:
         return ast.copy_location(ast.Pass(), stmt)  # object.__init__()
+    base = owner.bases[0]
+    if base.plain and "__init__" not in base.methods:
+        return ast.copy_location(ast.Pass(), stmt)  # an undecorated base without __init__: object's
+    plain_init = ctx.model.methods.get(PLAIN_SUPER_INIT.format(base.name)) if owner is ctx.model else None
+    if base.plain and plain_init is not None and ctx.method.name == "__init__":
+        run = ast.copy_location(ast.Call(templates.expr("cls_.f", call, cls_=ctx.cls_expr(), f=plain_init.name),
+                                         [ctx.self_load(), *call.args], call.keywords), call)
+        return templates.stmts("self = run", stmt, self=ctx.self_name, run=run)[0]
+    if base.plain:
+        raise ctx.error(call, PLAIN_SUPER_MSG.format(base=base.name, name="__init__"),
+                        PLAIN_SUPER_HINT.format(base=base.name, name="__init__"))
     base_init = ast.copy_location(ast.Call(templates.expr("base.init", call, base=owner.base_expr),
                                            call.args, call.keywords), call)
     return templates.stmts("self = self._replace(**value._asdict())", stmt, self=ctx.self_name, value=base_init)[0]

@@ -116,6 +116,8 @@ class ClassModel:
     base_expr: ast.expr | None  # the first base as written, for super()
     refusals: list[PurifyError] = dataclasses.field(default_factory=list)  # what analysis could not accept
     eager: frozenset[str] = frozenset()  # methods that run only on instances, own and inherited (eager_only.py)
+    setters: dict[str, str] = dataclasses.field(default_factory=dict)  # property -> its pure setter's name
+    plain: bool = False  # a base class that is not decorated, analysed as if it were (its methods are inherited)
 
     @property
     def state_name(self) -> str:
@@ -166,3 +168,6 @@ class Resolver(Protocol):
 
     def purify_api(self, node: ast.expr) -> str | None:
         """The purify API name (`param`, `static`, `grad`, ...) that `node` refers to."""
+
+    # Optional: `plain_class(node) -> ClassModel | None`, the model of an undecorated class whose
+    # source the resolver can read, analysed as if it were decorated (a base such as a mixin).

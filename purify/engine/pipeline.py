@@ -3,6 +3,10 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
 
     refusals  checks only, on the user's method before any rewrite, so every location is the
               user's; reports every refusal of the method at once
+    others    objects of the class other than self: a copy of self (`copy.deepcopy(self)`) is the
+              State, its method calls thread it; arguments used like objects of the class
+              (`other._x`, `other.get()`) go through dispatch helpers that take an object or a
+              State: first, so every later pass sees plain calls on values
     markers   `purify.param(x)` and `purify.static(x)` become `x`; in `__init__`, `Child(...)`
               becomes `Child.init(...)`: the later passes see plain values
     reads     properties, class constants and bound methods read through self become lookups
@@ -25,7 +29,7 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
               changes are `self = ...` bindings, threaded like any local) and before returns (the
               branch functions' own returns are not the method's)
     returns   `return x` becomes `return x, self` (`init` returns the state alone; a property
-              is a read-only function and keeps its returns)
+              that does not change the state is a read-only function and keeps its returns)
 
 What the analysis knows (engine/analysis/) is computed once per class before any of this.
 """
@@ -45,6 +49,7 @@ from .passes import (
     loop_exits,
     markers,
     names,
+    others,
     reads,
     refusals,
     returns,
@@ -55,6 +60,7 @@ from .passes.base import MethodContext
 Rewrite = Callable[[MethodContext, ast.FunctionDef], None]
 
 REWRITES: tuple[tuple[str, Rewrite], ...] = (
+    ("others", others.rewrite),
     ("markers", markers.rewrite),
     ("reads", reads.rewrite),
     ("calls", calls.rewrite),
@@ -74,6 +80,6 @@ def rewrite_method(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if found:
         raise combined(found)
     for name, rewrite in REWRITES:
-        if name == "returns" and ctx.method.kind == MethodKind.PROPERTY:
+        if name == "returns" and ctx.method.kind == MethodKind.PROPERTY and not ctx.method.writes:
             continue
         rewrite(ctx, fn)

@@ -326,6 +326,18 @@ class StaticResolver:
             return self._imported(node, full, rest[0], level)
         return None
 
+    def plain_class(self, node: ast.expr) -> ClassModel | None:
+        """An undecorated class of the same file (a base such as a mixin), analysed as if decorated."""
+        if self.project is None or not isinstance(node, ast.Name):
+            return None
+        for cls in self.info.classes(node.id):
+            if not self.project.is_target(self.info, cls):
+                model = self.project.model(self.info, cls)
+                if model is not None:
+                    model.plain = True
+                return model
+        return None
+
     def _imported(self, node: ast.expr, module: str, name: str, level: int) -> ClassModel | None:
         project, info = self.project, self.info
         assert project is not None

@@ -154,16 +154,19 @@ class Method:
 
 
 class Property:
-    """On the class: the pure read-only function. On an instance: its value."""
+    """On the class: the pure read-only function. On an instance: its value; `obj.k = v` runs
+    the pure setter `Cls.k_setter` on the instance (`setter`, None for a read-only property)."""
 
-    __slots__ = ("pure",)
+    __slots__ = ("pure", "setter", "writes")
 
-    def __init__(self, pure: Callable[..., Any]) -> None:
-        self.pure = pure
+    def __init__(self, pure: Callable[..., Any], writes: bool = False) -> None:
+        self.pure, self.setter, self.writes = pure, None, writes
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self.pure
+        if self.writes:  # a caching property: `Cls.prop(state) -> (value, state)`
+            return BoundMethod(obj, self.pure, self.pure.__name__)()
         return self.pure(load(obj))
 
 
@@ -236,7 +239,21 @@ def getattr_(self: Any, name: str) -> Any:
     return value
 
 
+def _property(obj: Any, name: str) -> Property | None:
+    for klass in type(obj).__mro__:
+        value = klass.__dict__.get(name)
+        if value is not None:
+            return value if isinstance(value, Property) else None
+    return None
+
+
 def setattr_(self: Any, name: str, value: Any) -> None:
+    prop = _property(self, name)
+    if prop is not None:  # as Python does with a property: its setter, or AttributeError
+        if prop.setter is None:
+            raise AttributeError(f"property {name!r} of {type(self).__name__!r} object has no setter")
+        BoundMethod(self, prop.setter, prop.setter.__name__)(value)
+        return
     state = load(self)
     key = field_name(_demangled(self, name))
     _check_not_shared(self, name, value)

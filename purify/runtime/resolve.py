@@ -7,6 +7,7 @@ import ast
 import builtins
 import sys
 import types
+import weakref
 from typing import Any
 
 from ..engine.model import ClassModel
@@ -52,6 +53,45 @@ class RuntimeResolver:
     def purify_api(self, node: ast.expr) -> str | None:
         value = self.lookup(node)
         return API.get(id(value)) if value is not MISSING else None
+
+    def plain_class(self, node: ast.expr) -> ClassModel | None:
+        """An undecorated class with source (a base: a mixin, `gym.Env`), analysed as if decorated."""
+        value = self.lookup(node)
+        if not isinstance(value, type) or "__purify__" in value.__dict__ or value.__module__ == "builtins":
+            return None
+        if value not in _PLAIN:
+            from ..engine.analysis import analyse
+            from ..engine.model import Origin
+            from ..engine.source import class_source
+            from ..errors import PurifyError
+
+            try:
+                src = class_source(value)
+            except PurifyError:
+                return None
+            if not _written_in(value, src.node):
+                return None
+            _PLAIN[value] = None  # (a class that names itself while analysed)
+            model = analyse(src.node, Origin(src.filename, src.lines),
+                            RuntimeResolver(class_globals(value), closure_cells(value)))
+            model.plain = True
+            _PLAIN[value] = model
+        return _PLAIN[value]
+
+
+def _written_in(cls: type, node: ast.ClassDef) -> bool:
+    """Is the class the one its source defines? (`collections.OrderedDict` has Python source, but
+    the class is the C one that replaced it: its methods are not those functions.)"""
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name in cls.__dict__:
+            value = cls.__dict__[stmt.name]
+            fn = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+            if not isinstance(fn, types.FunctionType):
+                return False
+    return True
+
+
+_PLAIN: weakref.WeakKeyDictionary[type, ClassModel | None] = weakref.WeakKeyDictionary()
 
 
 def class_globals(cls: type) -> dict[str, Any]:

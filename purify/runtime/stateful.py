@@ -17,10 +17,12 @@ import numpy as np
 from jax.extend import core as jax_core
 
 from ..engine.analysis import analyse
+from ..engine.analysis.classes import PLAIN_SUPER_INIT
 from ..engine.analysis.none_fields import none_then_value
 from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
 from ..engine.model import ClassModel, Origin, field_name
+from ..engine.passes import fluent
 from ..engine.source import class_source
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, PurifyWarning, error_at
@@ -101,6 +103,7 @@ def stateful(cls: T) -> T:
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
     objects.python_defaults(cls, pure_by_attr)
+    _plain_base_defaults(model, resolver, pure_by_attr)
     info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver),
                      {k: v for k, v in cls.__dict__.items() if callable(v) or isinstance(v, (staticmethod, classmethod))},
                      frozenset(a for m in conv.eager.values() for a in m.attrs()) - set(model.fields))
@@ -126,6 +129,14 @@ def _eager_methods(cls: type, info: ClassInfo) -> dict[str, eager.EagerOnlyMetho
         if fn is not None:
             out[attr] = eager.EagerOnlyMethod(fn, method.method.name, method.pure_error(cls.__name__))
     return out
+def _plain_base_defaults(model: ClassModel, resolver: RuntimeResolver, pure: dict[str, Callable[..., Any]]) -> None:
+    """`Cls._purify_init_Base` (an undecorated base's `__init__`, engine/convert.py) takes the
+    default values Python evaluated for `Base.__init__`."""
+    base = resolver.lookup(model.base_expr) if model.base_expr is not None else None
+    for attr, fn in pure.items():
+        if attr.startswith(PLAIN_SUPER_INIT.format("")) and isinstance(base, type):
+            original = base.__init__
+            fn.__defaults__, fn.__kwdefaults__ = original.__defaults__, original.__kwdefaults__
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -217,9 +228,12 @@ def _install(cls: type, info: ClassInfo) -> None:
             continue
         method = next((m for m in model.methods.values() if m.attr(model.name) == attr), None)
         if method is not None and method.kind == "property":
-            setattr(cls, attr, instances.Property(fn))
+            setattr(cls, attr, instances.Property(fn, method.writes))
         else:
             setattr(cls, attr, instances.Method(fn, attr))
+            fn._purify_fluent = method is not None and fluent.always_returns_self(method)  # type: ignore[attr-defined]
+    for prop, setter in model.setters.items():
+        cls.__dict__[prop].setter = info.pure[setter]
     cls.__init__ = instances.eager_init
     cls.__getattr__ = instances.getattr_
     cls.__setattr__ = instances.setattr_

@@ -59,9 +59,18 @@ def jit(fn: Callable[..., Any], **jit_kwargs: Any) -> Callable[..., Any]:
     jit_kwargs.setdefault("donate_argnums", 0)
     compiled = jax.jit(pure, **jit_kwargs)
     call = _jit_on_instance(compiled, obj.__dict__) if STATE in obj.__dict__ else _jit_on_view(compiled, obj)
+    if getattr(pure, "_purify_fluent", False):  # `return self`: the object, as the eager call returns
+        call = _returning(call, obj)
     functools.update_wrapper(call, pure)
     call.lower = lambda *a, **k: compiled.lower(load(obj), *a, **k)  # type: ignore[attr-defined]
     return call
+
+
+def _returning(call: Callable[..., Any], obj: Any) -> Callable[..., Any]:
+    def fluent(*args: Any, **kwargs: Any) -> Any:
+        call(*args, **kwargs)
+        return obj
+    return fluent
 
 
 def _jit_on_instance(compiled: Callable[..., Any], slots: dict[str, Any]) -> Callable[..., Any]:

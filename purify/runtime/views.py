@@ -136,7 +136,10 @@ def rebound_fields(model: Any) -> dict[str, frozenset[str]]:
 
 def live_output(obj: Any, out: Any, new: Any, get_view: Any, standalone: Any) -> Any:
     """A method's output with each child State it returns as the object: the child in its place
-    (`return self.child`), or an object of its own when the method replaced it."""
+    (`return self.child`), or an object of its own when the method replaced it. A method that
+    returns its own new State (`return self`, engine/passes/fluent.py) returns the object."""
+    if out is new:
+        return obj
     if is_state(out):
         for field, value in zip(new._fields, new):
             if value is out:

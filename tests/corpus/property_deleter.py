@@ -1,7 +1,7 @@
 # purify bad-input corpus: property_deleter
-# expect: property celsius has a setter or deleter
+# expect: property celsius has a deleter, which would remove state
 # at: 17:6
-# hint: write a method instead, e.g. def set_celsius(self, value): ...
+# hint: the state's structure is fixed after __init__: drop the deleter, or write a method that assigns a neutral value (def reset_celsius(self): ...)
 import purify
 
 

@@ -10,6 +10,6 @@ class Counter:
     def __init__(self):
         self.n = 0
 
-    def chain(self):
-        self.n += 1
+    @property
+    def me(self):
         return self

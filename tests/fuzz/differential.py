@@ -391,9 +391,13 @@ DISPATCH_REFUSALS = ("as converted for",)
 CALLBACK_REFUSALS = ("a function that reads `self` is passed to",)
 COPY_REFUSALS = (", a slice of ", ", an index array of ", ", an attribute of the value in ")
 ORDER_REFUSALS = ("where Python may not evaluate it",)
+# Issue 14: a base left undecorated (programs.py) is converted with the class, but `super()` into
+# its own version of a method, and a call of one of its methods that cannot be converted, are not.
+PLAIN_BASE_REFUSALS = ("which is not decorated: purify converts its methods",
+                       "which is not decorated and which purify cannot convert")
 REFUSALS = {"aliasing": ALIAS_REFUSALS, "exception": EXCEPTION_REFUSALS, "finally": FINALLY_REFUSALS,
             "dispatch": DISPATCH_REFUSALS, "callback": CALLBACK_REFUSALS, "copies": COPY_REFUSALS,
-            "order": ORDER_REFUSALS}
+            "order": ORDER_REFUSALS, "plain base": PLAIN_BASE_REFUSALS}
 
 
 def refusal_kind(e: Exception) -> str | None:

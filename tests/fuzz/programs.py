@@ -1076,8 +1076,11 @@ def programs(draw: Callable[[Any], Any]) -> Program:
         c.below = {m.name for sub in [*chain[k + 1:], main] for m in sub.methods}
         gen_class(draw, c)
     gen_class(draw, main)
+    # (issue 14) a base left undecorated: purify converts it along with the class, as if decorated
+    plain = set(draw(st.sets(st.sampled_from([c.name for c in chain])))) if chain else set()
     parts = [HEADER]
     for c in [*children, *chain, main]:
-        parts.append(DECORATOR + "\n" + "\n".join(c.lines) + "\n\n\n")
+        head = "# a base class, not decorated" if c.name in plain else DECORATOR
+        parts.append(head + "\n" + "\n".join(c.lines) + "\n\n\n")
     init_kwargs = {"k": draw(st.integers(1, 3))} if main.init_params else {}
     return Program("".join(parts), "Main", init_kwargs, _script(draw, main), main)

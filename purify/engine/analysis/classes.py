@@ -30,6 +30,7 @@ from ..syntax import (
 from .effects import summarise
 from .facts import facts
 from .fields import classify
+from .setters import CLASH_HINT, CLASH_MSG, desugar, property_of_setter, setter_name, setters_in
 
 _REFUSED_DUNDERS = {
     "__getattr__": "purify reads attributes from the state itself",
@@ -67,6 +68,10 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     )
     for base in reversed(bases):
         model.class_attrs |= base.class_attrs
+        model.setters |= base.setters
+    model.setters |= setters_in(node)
+    for at, msg, hint in desugar(node, model.setters):  # `self.k = v` -> `self.k_setter(v)`
+        ctx.refuse(at, msg, hint)
     own = _own_methods(ctx, model)
     for base in reversed(bases):
         # Copies: this class re-converts inherited methods with its own facts.
@@ -75,6 +80,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     for name in eager:
         model.methods.pop(name, None)
     model.eager = frozenset(eager).union(*(b.eager for b in bases)) - set(model.methods)
+    _add_plain_super_init(model)
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
@@ -149,14 +155,28 @@ def _check_lambda_methods(ctx: _Ctx, stmt: ast.stmt) -> None:
                    f"write it with the decorator: `@property` above `def {name}(self): return ...`")
 
 
+_NEUTRAL_BASES = ("object", "abc.ABC", "ABC")
+# Bases for type checkers, with no state or behaviour of their own: `class Stack(Generic[T])`.
+_TYPING_BASES = ("Generic", "typing.Generic", "Protocol", "typing.Protocol", "typing_extensions.Protocol")
+
+
+def _neutral(base: ast.expr) -> bool:
+    if isinstance(base, ast.Subscript):
+        base = base.value
+    return dotted(base) in _NEUTRAL_BASES or dotted(base) in _TYPING_BASES
+
+
 def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
     models = []
     for base in ctx.node.bases:
-        if dotted(base) in ("object", "abc.ABC", "ABC"):
+        if _neutral(base):
             continue
         model = ctx.resolver.stateful(base)
+        plain = getattr(ctx.resolver, "plain_class", None)
+        if model is None and plain is not None:
+            model = plain(base)  # undecorated, with source: converted along with the class
         if model is None:
-            ctx.refuse(base, f"base class {ast.unparse(base)} is not @stateful",
+            ctx.refuse(base, f"base class {ast.unparse(base)} is not @stateful, and purify cannot read its source",
                        "decorate the base class with @purify.stateful too, or make it a plain attribute")
             continue
         models.append(model)
@@ -164,8 +184,23 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
         ctx.refuse(ctx.node, "a @stateful class can have at most one @stateful base",
                    "use composition: hold the other class as an attribute")
         models = models[:1]
-    first = next((b for b in ctx.node.bases if dotted(b) not in ("object", "abc.ABC", "ABC")), None)
+    first = next((b for b in ctx.node.bases if not _neutral(b)), None)
     return models, first
+
+
+PLAIN_SUPER_INIT = "_purify_init_{}"  # the pure `__init__` of an undecorated base, run on the class's State
+
+
+def _add_plain_super_init(model: ClassModel) -> None:
+    """`super().__init__(...)` in the class's own `__init__`, reaching an undecorated base's: that
+    `__init__` is converted for this class too, as a function of the State being built
+    (`Cls._purify_init_Base(self, ...) -> State`; convert.py)."""
+    base = model.bases[0] if model.bases else None
+    own = model.methods.get("__init__")
+    if base is None or not base.plain or "__init__" not in base.methods or own is None or own.owner is not model:
+        return
+    name = PLAIN_SUPER_INIT.format(base.name)
+    model.methods[name] = dataclasses.replace(base.methods["__init__"], name=name, callees={}, summary=None)
 
 
 def _class_attrs(node: ast.ClassDef) -> set[str]:
@@ -204,7 +239,14 @@ def _own_methods(ctx: _Ctx, model: ClassModel) -> dict[str, Method]:
             continue
         if stmt.name in out and kind == "property":
             continue
-        out[stmt.name] = Method(stmt.name, stmt, kind, ctx.origin, model)
+        name = stmt.name
+        prop = property_of_setter(stmt)
+        if prop is not None:
+            name = setter_name(prop)
+            if any(isinstance(s, ast.FunctionDef) and s.name == name for s in ctx.node.body):
+                ctx.refuse(stmt, CLASH_MSG.format(prop=prop, cls=model.name, name=name), CLASH_HINT.format(name=name))
+                continue
+        out[name] = Method(name, stmt, kind, ctx.origin, model)
     return out
 
 
@@ -219,9 +261,12 @@ def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> MethodKind | None:
             kind = MethodKind.CLASS
         elif name in ("property", "functools.cached_property", "cached_property"):
             kind = MethodKind.PROPERTY
+        elif name == f"{fn.name}.setter":
+            kind = MethodKind.METHOD  # the pure `Cls.<name>_setter` (analysis/setters.py)
         elif name and name.endswith((".setter", ".deleter")):
-            ctx.refuse(dec, f"property {fn.name} has a setter or deleter",
-                       f"write a method instead, e.g. def set_{fn.name}(self, value): ...")
+            ctx.refuse(dec, f"property {fn.name} has a deleter, which would remove state",
+                       "the state's structure is fixed after __init__: drop the deleter, or write a method "
+                       f"that assigns a neutral value (def reset_{fn.name}(self): ...)")
             return None
         else:
             ctx.refuse(dec, f"method {fn.name} has a decorator purify cannot see through",

@@ -89,6 +89,10 @@ def class_read(ctx: MethodContext, node: ast.Attribute, value: ast.expr) -> ast.
     if len(kinds) != 1:
         return None
     kind = kinds.pop()
+    if kind == "property" and any(model.methods[node.attr].writes for model in found[1]):
+        raise ctx.error(node, f"{ast.unparse(node)} reads a property that changes {found[0]}'s state (a cache), "
+                        "which purify threads only where the object is read from outside its class",
+                        f"call a method of {found[0]} that computes it: {ast.unparse(node.value)}.some_method()")
     if kind == "property":
         return templates.expr("state._cls.prop(state)", node, state=value, prop=node.attr)
     if kind in ("static", "class", "constant"):

@@ -24,7 +24,7 @@ from ..syntax import (
     walk_own,
 )
 from ..transformer import walk
-from . import aliasing, callbacks, children, copies, dispatch, exceptions, held, hygiene
+from . import aliasing, callbacks, children, copies, dispatch, exceptions, fluent, held, hygiene, others
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -37,7 +37,8 @@ def check(ctx: MethodContext) -> list[PurifyError]:
               _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
               copies.check, dispatch.check, held.check,
-              hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols)
+              hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols,
+              fluent.check_uses, others.check, others.check_plain_super)
     found = []
     for run in checks:
         try:
@@ -157,6 +158,7 @@ def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`self` may only be read through an attribute, or called: anything else lets it escape."""
     parents = facts(fn).parents
+    own = set(facts(fn).own)
     for n in facts(fn).every:
         if not is_self(n, ctx.self_name):
             continue
@@ -174,6 +176,8 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             raise _computed_attr_error(ctx, parent)
         if isinstance(parent, (ast.arguments, ast.arg)):
             continue
+        if isinstance(parent, ast.Call) and others.allowed_copy(ctx, parent, parents.get(parent)):
+            continue  # `r = copy.deepcopy(self)`, `return copy.copy(self)`: the State (passes/others.py)
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "type":
             raise ctx.error(parent, f"type({ctx.self_name}) reaches the class's attributes, which every instance "
                             "shares, so purify cannot thread them",
@@ -183,6 +187,8 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             raise mark(ctx.error(n, f"`{ctx.self_name}` is passed to a function, so purify cannot track its state",
                                  "pass the attributes the function needs (self.x), or make the function a method"),
                        Kind.SELF_VALUE)
+        if isinstance(parent, ast.Return) and ctx.method.kind == "method" and n in own:
+            continue  # `return self`: the new state in the pure API, the object itself eagerly
         if isinstance(parent, ast.Return):
             raise ctx.error(n, f"`{ctx.self_name}` is returned, so its state would escape",
                             "return the attributes you need, or use purify.state_of(obj) outside the class")
