@@ -68,6 +68,7 @@ class Field:
     child: ast.expr | None = None  # the @stateful class expression when it holds one instance
     children: bool = False  # holds a tuple of @stateful instances
     items: tuple[ast.expr, ...] = ()  # their classes as written, when __init__ shows every one
+    keyed: bool = False  # the children sit in a dict, by key (a tuple, by position, otherwise)
 
     @property
     def name(self) -> str:

@@ -141,8 +141,13 @@ def _find_children(f: Field, values: list[ast.expr], init: Method, resolver: Res
     for v in values:
         cls = _constructor(v, resolver)
         items = _sequence_of_children(v, init, resolver)
+        keyed = keyed_children(v, resolver)
         if cls is not None:
             f.child = cls
+        elif keyed is not None:
+            f.children = f.keyed = True
+            known = {ast.dump(e): e for e in (*f.items, *keyed)}
+            f.items = tuple(known.values())
         elif items is not None:
             f.children = True
             known = {ast.dump(e): e for e in (*f.items, *items)}
@@ -151,6 +156,17 @@ def _find_children(f: Field, values: list[ast.expr], init: Method, resolver: Res
             _find_children(f, v.args[:1], init, resolver)
         elif isinstance(v, ast.Name) and _annotated_child(v.id, init, resolver) is not None:
             f.child = _annotated_child(v.id, init, resolver)
+
+
+def keyed_children(v: ast.expr, resolver: Resolver) -> list[ast.expr] | None:
+    """The classes of the children in a dict of them written out with constant keys
+    (`{"a": Dense(2), "b": Dense(3)}`), or None if `v` is no such dict."""
+    if not isinstance(v, ast.Dict) or not v.keys or None in v.keys:
+        return None
+    if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in v.keys):
+        return None
+    found = [_constructor(e, resolver) for e in v.values]
+    return found if all(found) else None  # type: ignore[return-value]
 
 
 def _annotated_child(name: str, init: Method, resolver: Resolver) -> ast.expr | None:

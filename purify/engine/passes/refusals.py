@@ -36,7 +36,8 @@ def check(ctx: MethodContext) -> list[PurifyError]:
               _check_argument_mutation, _check_return_before_finally, _check_escaping_closures,
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
               copies.check, dispatch.check, held.check,
-              hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols)
+              hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols,
+              children.check_dicts)
     found = []
     for run in checks:
         try:
