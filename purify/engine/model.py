@@ -159,3 +159,7 @@ class Resolver(Protocol):
 
     def purify_api(self, node: ast.expr) -> str | None:
         """The purify API name (`param`, `static`, `grad`, ...) that `node` refers to."""
+
+    def plain_class(self, node: ast.expr) -> ast.ClassDef | None:
+        """The source of the class `node` names when it is one of the user's classes that is not
+        @stateful (for the messages that say to decorate it), if purify can read it."""

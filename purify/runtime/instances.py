@@ -257,12 +257,33 @@ def setattr_(self: Any, name: str, value: Any) -> None:
         raise PurifyError(f"{type(self).__name__} has no state field {name!r}: the state's structure is fixed "
                           f"after __init__ (fields: {', '.join(state._fields) or 'none'})",
                           hint=f"create self.{name} in __init__")
+    _check_static(self, _demangled(self, name), value)
     for _, fields in vars(_root(self)).get(_SHARED, ()):
         if _root(self) is self:
             fields.pop(key, None)  # rebinding a field of a copy ends the sharing, as in Python
     views.detach(self, key, load, STATE, _PARENT)
     store(self, state._replace(**{key: as_state(value)}))
     _adopt(self, key, value)
+
+
+STATIC_MSG = ("{cls}.{attr} is static configuration (__init__ sets it from plain configuration and no method "
+              "writes it), so compiled functions keep the value they were traced with, but it would hold an array")
+STATIC_HINT = "make it state in __init__ (self.{attr} = jnp.asarray(...), or None until it is assigned)"
+
+
+def _check_static(obj: Any, attr: str, value: Any) -> None:
+    """A static field assigned on an instance: a new configuration value retraces (it is part of
+    the State's structure); an array cannot be metadata and is refused here, where it is assigned,
+    not at the next compiled call (or, worse, compared stale)."""
+    f = type(obj).__purify__.model.fields.get(attr)
+    if f is None or f.kind != "static":
+        return
+    import jax
+    import numpy as np
+
+    if not any(isinstance(x, (jax.Array, np.ndarray)) for x in jax.tree_util.tree_leaves(value)):
+        return
+    raise PurifyError(STATIC_MSG.format(cls=type(obj).__name__, attr=attr), hint=STATIC_HINT.format(attr=attr))
 
 
 def _check_not_shared(obj: Any, name: str, value: Any) -> None:

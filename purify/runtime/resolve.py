@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import sys
+import sysconfig
+import textwrap
 import types
 from typing import Any
 
@@ -52,6 +55,30 @@ class RuntimeResolver:
     def purify_api(self, node: ast.expr) -> str | None:
         value = self.lookup(node)
         return API.get(id(value)) if value is not MISSING else None
+
+
+    def plain_class(self, node: ast.expr) -> ast.ClassDef | None:
+        value = self.lookup(node)
+        if not isinstance(value, type) or "__purify__" in value.__dict__ or not users(value):
+            return None
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(value)))
+        except (OSError, TypeError, SyntaxError):
+            return None
+        found = tree.body[0] if tree.body else None
+        return found if isinstance(found, ast.ClassDef) else None
+
+
+_LIBRARY_DIRS = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def users(cls: type) -> bool:
+    """Is `cls` defined in the user's code (not the standard library or an installed package)?"""
+    try:
+        path = inspect.getsourcefile(cls)
+    except TypeError:
+        return False
+    return path is not None and not path.startswith(_LIBRARY_DIRS)
 
 
 def class_globals(cls: type) -> dict[str, Any]:

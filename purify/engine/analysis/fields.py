@@ -26,7 +26,8 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
             f.kind = FieldKind.PARAM
         elif any(_api(resolver, v) == "static" for v in values) or (
                 f.attr not in written and f.kind == FieldKind.STATE and values
-                and all(_is_config(v, init, resolver, set()) for v in values)):
+                and all(_is_config(v, init, resolver, set()) for v in values)
+                and not all(_is_none(v) for v in values)):  # `self.B = None`: filled in later, on the instance
             f.kind = FieldKind.STATIC
         _find_children(f, values, init, resolver)
         if f.kind == FieldKind.STATIC and (f.child is not None or f.children):
@@ -34,6 +35,13 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
     for f in model.fields.values():
         if f.attr in written and f.kind == FieldKind.STATIC:
             f.kind = FieldKind.STATE
+
+
+def _is_none(node: ast.expr) -> bool:
+    """`None`, which a field holds until the object's user assigns it (filterpy's `kf.B = ...`):
+    state (an empty pytree) rather than configuration, so the array assigned later is traced, not
+    frozen into the compiled function."""
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _api(resolver: Resolver, node: ast.expr) -> str | None:
