@@ -171,7 +171,8 @@ class CallsPass(StatementPass):
         thread each child's state back to the item it came from, by its key."""
         found = loop_children(self.ctx.model.fields, s.iter, s.target, self.ctx.self_name)
         # a loop variable only read is stale too when the body changes its item by another name
-        if not any(self._calls_name(s.body, c.var) for c in found) and not self._changes_state_otherwise(s.body, ""):
+        if found and not any(self._calls_name(s.body, c.var) for c in found) \
+                and not self._changes_state_otherwise(s.body, ""):
             found = []
         if not found:
             self._refuse_children_loop(s)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.facts import facts
 from ..syntax import MUTATORS, arg_names, self_chain
 from ..transformer import walk
 from .base import MethodContext
@@ -29,7 +30,7 @@ ARGUMENT_HINT = "return the new value from {method} and assign it: {arg} = {call
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in walk(fn):
+    for n in facts(fn).every:
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
             continue
         chain = self_chain(n.func.value, ctx.self_name)
