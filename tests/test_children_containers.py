@@ -108,13 +108,20 @@ class Net:
             total = total + head.n + head(x)
         return total
 
+    def started(self, x):
+        for i, layer in enumerate(self.layers, start=1):
+            x = layer(x) + i
+        for key, head in reversed(self.heads.items()):
+            x = head(x) + (key == "a")
+        return x
+
     def read_only(self):
         return sum(layer.n for layer in self.layers[1:]) + sum(h.n for h in self.heads.values())
 """
 
 METHODS = ["last", "all_but_last", "every_other_backwards", "backwards", "zipped", "counted",
            "pairs_of_one_list", "by_index_inside", "sized", "head", "items", "values", "keys",
-           "head_changed_inside"]
+           "head_changed_inside", "started"]
 CALLS = [(m, (1.5,)) for m in METHODS] + [("read_only", ())] + [(m, (0.5,)) for m in METHODS]
 
 
@@ -216,3 +223,34 @@ class Stack:
 """
     e = refused(source, "list(self.layers)", "only through a loop over the field itself", 21)
     assert "reversed(...)" in e.bare_msg and "self.layers[i](x)" in e.hint
+
+
+CAUGHT = """
+@purify.stateful
+class Child:
+    def __init__(self):
+        self.n0 = 2.0
+
+    def __call__(self, v):
+        self.n0 += v
+        return self.n0 % 97
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.heads0 = {"a": Child(), "b": Child(), "c": Child()}
+
+    def __call__(self, v):
+        try:
+            return (self.heads0["b"](v) + 1) % 97
+        except Exception:
+            return 0
+"""
+
+
+def test_a_dict_of_children_called_inside_a_handler_agrees_with_plain_python():
+    """Shrunk by hand from the differential fuzzer (seed 21, program 5 of 600) on the start
+    commit ff86ab6: the dict held States, calling one raised TypeError inside purify, the user's
+    `except Exception` caught it, and the method returned 0 where Python returns 7.0."""
+    compare_three(CAUGHT, "Main", (), [("__call__", (4,)), ("__call__", (1,))])

@@ -287,7 +287,8 @@ def _check_static(obj: Any, attr: str, value: Any) -> None:
 
 
 def _check_not_shared(obj: Any, name: str, value: Any) -> None:
-    items = value if isinstance(value, (list, tuple)) and not hasattr(value, "_fields") else [value]
+    items = value if isinstance(value, (list, tuple)) and not hasattr(value, "_fields") else \
+        list(value.values()) if isinstance(value, dict) else [value]
     for item in items:
         if is_instance(item) and (_PARENT in vars(item) or _root(obj) is item):
             raise PurifyError(

@@ -19,7 +19,7 @@ from .. import templates
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
 from ..analysis.loops import LoopChild, keys_of, loop_children
-from ..syntax import Link, clone, origin, self_chain
+from ..syntax import Link, clone, dotted, origin, self_chain
 from ..transformer import Transformer, walk
 from . import children
 from .base import MethodContext, StatementPass
@@ -209,7 +209,8 @@ class CallsPass(StatementPass):
             s.target = _store(templates.expr("(index, var)", s.target, index=key, var=c.var))
             s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
             return key
-        if (plain and isinstance(it, ast.Call) and it.args and it.args[0] is c.source.node and not it.keywords
+        if (plain and isinstance(it, ast.Call) and dotted(it.func) == "enumerate" and it.args
+                and it.args[0] is c.source.node and not it.keywords
                 and isinstance(s.target, ast.Tuple) and s.target.elts[1] is c.target
                 and isinstance(s.target.elts[0], ast.Name) and s.target.elts[0].id not in _bound_in(s.body)):
             return s.target.elts[0].id  # `for i, layer in enumerate(self.layers)`, `i` unchanged
