@@ -297,6 +297,22 @@ class Many:
             finally:
                 self.kids[1](1)
         return self.kids[1].n
+
+    def h(self):
+        total = 0
+        for kid in self.kids:               # only read: the item, changed by index, is read as it is now
+            self.kids[2](1)
+            total += kid.n
+        return total
+
+    def k(self):
+        total = 0
+        for a, b in zip(self.kids, self.kids[1:]):
+            total += a(1) * 10 + b(2) + a.n
+        for kid in reversed(self.kids[:2]):
+            self.kids[0](1)
+            total += kid.n + kid(1)
+        return total
 """
 
 
@@ -304,14 +320,21 @@ def test_a_loop_over_children_sees_changes_made_by_index():
     """Found by the differential fuzzer (seed 113, program 4,172) on the engine of issue 11: the
     loop variable was the item's State when the loop began, so `self.kids[1](1)` in an earlier
     iteration (or earlier in this one) was lost for it; plain 25 and 4, purify 15 and 3."""
-    compare_three(LOOP_AND_INDEX, "Many", (), [("f", ()), ("g", ()), ("f", ())])
+    compare_three(LOOP_AND_INDEX, "Many", (), [("f", ()), ("g", ()), ("f", ()), ("h", ()), ("k", ()), ("h", ())])
+
+
+def test_a_loop_variable_only_read_sees_changes_made_by_index():
+    """Issue 14: a loop variable over children that the body only reads was the item's State
+    when the iteration began; `self.kids[2](1)` earlier in the body was lost for it (plain 3,
+    purify 0 on the start commit ff86ab6)."""
+    compare_three(LOOP_AND_INDEX, "Many", (), [("h", ()), ("h", ())])
 
 
 def test_a_loop_over_children_sees_changes_made_by_index_in_the_cli(tmp_path):
     src = write(tmp_path / "many.py", LOOP_AND_INDEX)
     code, _, err = convert(src, "-o", tmp_path / "out" / "many.py")
     assert code == 0, err
-    calls = [("f", (), {}), ("g", (), {}), ("f", (), {})]
+    calls = [("f", (), {}), ("g", (), {}), ("f", (), {}), ("h", (), {}), ("k", (), {})]
     got = run_without_purify([("m", "many", "Many", (), {}, calls, {}, True)], [tmp_path / "out"])["m"]
     assert got[0] == "ok", got[1]
     assert_same(list(got[1:]), list(decorated(load_module(LOOP_AND_INDEX), "Many", (), {}, calls, {})),

@@ -545,7 +545,7 @@ REFUSED = [
                 return 1
         """, "method f takes no self argument", "def f():", "def f():", "@staticmethod"),
 
-    ("loop_over_a_slice_of_children", """
+    ("loop_over_a_copy_of_children", """
         @purify.stateful
         class Lin:
             def __init__(self):
@@ -560,11 +560,11 @@ REFUSED = [
                 self.layers = [Lin(), Lin()]
 
             def __call__(self, x):
-                for layer in self.layers[:-1]:
+                for layer in list(self.layers):
                     x = layer(x)
                 return x
-        """, "only through `for x in self.layers:`", "for layer in self.layers[:-1]:", "self.layers[:-1]",
-     "loop over self.layers itself"),
+        """, "only through a loop over the field itself: `for x in self.layers:`", "for layer in list(self.layers):",
+     "list(self.layers)", "loop over self.layers itself"),
 
     ("return_before_a_finally_that_writes_state", """
         @purify.stateful

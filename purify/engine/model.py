@@ -69,6 +69,7 @@ class Field:
     children: bool = False  # holds a tuple of @stateful instances
     items: tuple[ast.expr, ...] = ()  # their classes as written, when __init__ shows every one
     marked_static: bool = False  # written `purify.static(...)`: a value that is not hashable is compared by identity
+    keyed: bool = False  # the children sit in a dict, by key (a tuple, by position, otherwise)
 
     @property
     def name(self) -> str:
@@ -171,3 +172,6 @@ class Resolver(Protocol):
 
     # Optional: `plain_class(node) -> ClassModel | None`, the model of an undecorated class whose
     # source the resolver can read, analysed as if it were decorated (a base such as a mixin).
+    def plain_class_source(self, node: ast.expr) -> ast.ClassDef | None:
+        """The source of the class `node` names when it is one of the user's classes that is not
+        @stateful (for the messages that say to decorate it), if purify can read it."""

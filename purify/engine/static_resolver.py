@@ -302,24 +302,39 @@ class StaticResolver:
         return None
 
     def stateful(self, node: ast.expr) -> ClassModel | None:
-        project, info = self.project, self.info
+        project = self.project
         if project is None:
             return None
         if self.purify_api(node) == "Rng":
-            return project.rng(node, info)
+            return project.rng(node, self.info)
+        found = self._class(node)
+        if found is None:
+            return None
+        info, cls = found
+        return project.accepted(info, cls) if project.is_target(info, cls) else None
+
+    def plain_class_source(self, node: ast.expr) -> ast.ClassDef | None:
+        if self.project is None or self.purify_api(node) is not None:
+            return None
+        found = self._class(node)
+        return found[1] if found is not None and not self.project.is_target(*found) else None
+
+    def _class(self, node: ast.expr) -> tuple[ModuleInfo, ast.ClassDef] | None:
+        """The class `node` names, with the file that defines it: in this file, or imported."""
+        info = self.info
         name = dotted(node)
         if name is None:
             return None
         root, *rest = name.split(".")
         if not rest:
             for cls in info.classes(root):
-                return project.accepted(info, cls) if project.is_target(info, cls) else None
+                return info, cls
             if root in info.imports:
                 module, attr, level = info.imports[root]
                 if attr is not None:
                     return self._imported(node, module, attr, level)
             alias = _module_alias(info.tree, root)
-            return self.stateful(alias) if alias is not None else None
+            return self._class(alias) if alias is not None else None
         if len(rest) == 1 and root in info.imports:
             module, attr, level = info.imports[root]
             full = module if attr is None else (f"{module}.{attr}" if module else attr)
@@ -338,7 +353,8 @@ class StaticResolver:
                 return model
         return None
 
-    def _imported(self, node: ast.expr, module: str, name: str, level: int) -> ClassModel | None:
+    def _imported(self, node: ast.expr, module: str, name: str, level: int,
+                  seen: frozenset[str] = frozenset()) -> tuple[ModuleInfo, ast.ClassDef] | None:
         project, info = self.project, self.info
         assert project is not None
         other = project.find_module(info, module, level)
@@ -355,7 +371,12 @@ class StaticResolver:
                     project.notes.append(note)
             return None
         for cls in other.classes(name):
-            return project.accepted(other, cls) if project.is_target(other, cls) else None
+            return other, cls
+        if name in other.imports and other.filename not in seen:
+            # a package that re-exports it (`from .mean import Mean` in stats/__init__.py): follow it
+            module, attr, level = other.imports[name]
+            if attr is not None:
+                return StaticResolver(project, other)._imported(node, module, attr, level, seen | {other.filename})
         return None
 
 

@@ -51,9 +51,7 @@ def store(obj: Any, state: Any) -> None:
     parent, field, index = d[_PARENT]
     whole = load(parent)
     if index is not None:
-        items = list(getattr(whole, field))
-        items[index] = state
-        state = tuple(items)
+        state = _with_item(getattr(whole, field), index, state)
     store(parent, whole._replace(**{field: state}))
 
 
@@ -76,6 +74,8 @@ def as_state(value: Any) -> Any:
         return tuple(as_state(x) for x in value)
     if isinstance(value, tuple) and not hasattr(value, "_fields") and any(is_state(as_state(x)) for x in value):
         return tuple(as_state(x) for x in value)
+    if isinstance(value, dict) and value and all(is_state(as_state(x)) for x in value.values()):
+        return {k: as_state(x) for k, x in value.items()}  # a dict of children
     return value
 
 
@@ -110,19 +110,29 @@ def _replaced_children(obj: Any, method: str, old: Any, new: Any) -> list[tuple[
     return out
 
 
-def set_child_item(parent: Any, field: str, attr: str, index: int, value: Any) -> None:
-    """`p.layers[i] = obj` on a list of children: the new object takes the old one's place."""
+def _with_item(items: Any, index: Any, state: Any) -> Any:
+    """A tuple (or a dict) of children's States with the one at `index` replaced."""
+    if isinstance(items, dict):
+        return {**items, index: state}
+    new = list(items)
+    new[index] = state
+    return tuple(new)
+
+
+def set_child_item(parent: Any, field: str, attr: str, index: Any, value: Any) -> None:
+    """`p.layers[i] = obj` (`p.heads[key] = obj`) on a list (a dict) of children: the new object
+    takes the old one's place."""
     state = load(parent)
-    items = list(getattr(state, field))
+    items = getattr(state, field)
     if not is_instance(value):
         raise PurifyError(f"{type(parent).__name__}.{attr}[{index}] holds a child, not {type(value).__name__}",
                           hint=f"assign an object of a @purify.stateful class: {attr}[{index}] = Child(...)")
     _check_not_shared(parent, f"{attr}[{index}]", value)
     views.detach_one(parent, (field, index), load, STATE, _PARENT)
-    items[index] = load(value)
-    store(parent, state._replace(**{field: tuple(items)}))
+    store(parent, state._replace(**{field: _with_item(items, index, load(value))}))
     del value.__dict__[STATE]
-    value.__dict__[_PARENT] = (parent, field, index if index >= 0 else len(items) + index)
+    at = index + len(items) if isinstance(index, int) and index < 0 else index
+    value.__dict__[_PARENT] = (parent, field, at)
     views.remember(parent, field, value.__dict__[_PARENT][2], value)
 
 
@@ -236,6 +246,9 @@ def getattr_(self: Any, name: str) -> Any:
         if not views.holds_list(type(self).__purify__.model, _demangled(self, name)):
             return tuple(items)
         return views.cached(self, (key, "list"), lambda: views.ChildList(self, key, name, items))
+    if isinstance(value, dict) and value and all(map(is_state, value.values())):
+        keyed = {k: _view_at(self, key, k, v) for k, v in value.items()}
+        return views.cached(self, (key, views.ChildDict), lambda: views.ChildDict(self, key, name, keyed))
     return value
 
 
@@ -264,6 +277,7 @@ def setattr_(self: Any, name: str, value: Any) -> None:
         raise PurifyError(f"{type(self).__name__} has no state field {name!r}: the state's structure is fixed "
                           f"after __init__ (fields: {', '.join(state._fields) or 'none'})",
                           hint=f"create self.{name} in __init__")
+    _check_static(self, _demangled(self, name), value)
     for _, fields in vars(_root(self)).get(_SHARED, ()):
         if _root(self) is self:
             fields.pop(key, None)  # rebinding a field of a copy ends the sharing, as in Python
@@ -272,8 +286,29 @@ def setattr_(self: Any, name: str, value: Any) -> None:
     _adopt(self, key, value)
 
 
+STATIC_MSG = ("{cls}.{attr} is static configuration (__init__ sets it from plain configuration and no method "
+              "writes it), so compiled functions keep the value they were traced with, but it would hold an array")
+STATIC_HINT = "make it state in __init__ (self.{attr} = jnp.asarray(...), or None until it is assigned)"
+
+
+def _check_static(obj: Any, attr: str, value: Any) -> None:
+    """A static field assigned on an instance: a new configuration value retraces (it is part of
+    the State's structure); an array cannot be metadata and is refused here, where it is assigned,
+    not at the next compiled call (or, worse, compared stale)."""
+    f = type(obj).__purify__.model.fields.get(attr)
+    if f is None or f.kind != "static":
+        return
+    import jax
+    import numpy as np
+
+    if not any(isinstance(x, (jax.Array, np.ndarray)) for x in jax.tree_util.tree_leaves(value)):
+        return
+    raise PurifyError(STATIC_MSG.format(cls=type(obj).__name__, attr=attr), hint=STATIC_HINT.format(attr=attr))
+
+
 def _check_not_shared(obj: Any, name: str, value: Any) -> None:
-    items = value if isinstance(value, (list, tuple)) and not hasattr(value, "_fields") else [value]
+    items = value if isinstance(value, (list, tuple)) and not hasattr(value, "_fields") else \
+        list(value.values()) if isinstance(value, dict) else [value]
     for item in items:
         if is_instance(item) and (_PARENT in vars(item) or _root(obj) is item):
             raise PurifyError(

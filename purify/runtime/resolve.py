@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import sys
+import sysconfig
+import textwrap
 import types
 import weakref
 from typing import Any
@@ -78,6 +81,19 @@ class RuntimeResolver:
             _PLAIN[value] = model
         return _PLAIN[value]
 
+    def plain_class_source(self, node: ast.expr) -> ast.ClassDef | None:
+        """The source of a plain class of the user's (not the standard library's or an installed
+        package's), for the messages that say to decorate it."""
+        value = self.lookup(node)
+        if not isinstance(value, type) or "__purify__" in value.__dict__ or not users(value):
+            return None
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(value)))
+        except (OSError, TypeError, SyntaxError):
+            return None
+        found = tree.body[0] if tree.body else None
+        return found if isinstance(found, ast.ClassDef) else None
+
 
 def _written_in(cls: type, node: ast.ClassDef) -> bool:
     """Is the class the one its source defines? (`collections.OrderedDict` has Python source, but
@@ -92,6 +108,18 @@ def _written_in(cls: type, node: ast.ClassDef) -> bool:
 
 
 _PLAIN: weakref.WeakKeyDictionary[type, ClassModel | None] = weakref.WeakKeyDictionary()
+
+
+_LIBRARY_DIRS = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def users(cls: type) -> bool:
+    """Is `cls` defined in the user's code (not the standard library or an installed package)?"""
+    try:
+        path = inspect.getsourcefile(cls)
+    except TypeError:
+        return False
+    return path is not None and not path.startswith(_LIBRARY_DIRS)
 
 
 def class_globals(cls: type) -> dict[str, Any]:

@@ -24,11 +24,13 @@ from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, conver
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.passes import fluent
 from ..engine.source import class_source
+from ..engine.syntax import arg_names, self_chain, targets_of
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, PurifyWarning, error_at
 from . import config, context, control, eager, helpers, instances, objects, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
+from .resolve import users as resolve_users
 from .state import is_state, make_state_type
 
 T = TypeVar("T", bound=type)
@@ -287,10 +289,42 @@ def _validate(info: ClassInfo, state: Any) -> None:
                            f"mark it as state: self.{f.attr} = purify.param(...) for a trainable array, or "
                            f"jnp.asarray(...) for any other array", model.origin.lines)
         if f.kind != "static" and not _is_state_value(value):
+            writer = _writer(model, f.attr)
+            if writer is not None:  # written after __init__: state whatever __init__ marks it, so no static hint
+                raise error_at(f.node, model.origin.filename, WRITTEN_MSG.format(
+                    attr=f.attr, method=writer[0], line=writer[1], what=_describe(value)),
+                    WRITTEN_HINT.format(attr=f.attr), model.origin.lines)
+            hint = (f"decorate {type(value).__name__} with @purify.stateful, so its state nests in this class's"
+                    if _plain_user_object(info, value) else f"if it is configuration, write self.{f.attr} = purify.static(...)")
             raise error_at(f.node, model.origin.filename,
                            f"self.{f.attr} is state, but it holds {_describe(value)}, which JAX cannot trace",
-                           f"if it is configuration, write self.{f.attr} = purify.static(...)",
-                           model.origin.lines)
+                           hint, model.origin.lines)
+
+
+WRITTEN_MSG = ("self.{attr} is written in {method} (line {line}), so it is state, and state must hold a JAX type "
+               "(an array, a number or a bool), but it holds {what}")
+WRITTEN_HINT = ("hold a JAX value in it (e.g. an integer code instead of a string), or write self.{attr} only in "
+                "__init__: then it is configuration (purify.static(...))")
+
+
+def _writer(model: ClassModel, attr: str) -> tuple[str, int] | None:
+    """(method, line) of the first write of self.<attr> outside __init__."""
+    for m in model.methods.values():
+        if m.kind == "init" or not m.kind.has_self:
+            continue
+        self_name = arg_names(m.node)[0] if arg_names(m.node) else "self"
+        for n in ast.walk(m.node):
+            for t in targets_of(n) if isinstance(n, ast.stmt) else []:
+                chain = self_chain(t, self_name)
+                if chain and chain[0][0] == "attr" and chain[0][1] == attr:
+                    return m.name, t.lineno
+    return None
+
+
+def _plain_user_object(info: ClassInfo, value: Any) -> bool:
+    """Is `value` an object of a class of the user's code that is not @stateful?"""
+    return isinstance(value, object) and not isinstance(value, type) and "__purify__" not in type(value).__dict__ \
+        and resolve_users(type(value))
 
 
 def _check_in_place(info: ClassInfo, state: Any) -> None:

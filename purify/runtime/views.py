@@ -19,6 +19,9 @@ _VIEWS = "_purify_views"  # a parent's {(field, index or None): view}, and {(fie
 STRUCTURE_MSG = "{cls}.{attr} holds a list of children: the state's structure is fixed after __init__"
 STRUCTURE_HINT = "assign an item instead ({cls_lower}.{attr}[i] = ...), or build the list in __init__"
 
+DICT_STRUCTURE_MSG = "{cls}.{attr} holds a dict of children: its keys are fixed after __init__"
+DICT_STRUCTURE_HINT = "assign an existing key instead ({cls_lower}.{attr}[key] = ...), or add the key in __init__"
+
 
 def cached(parent: Any, key: tuple[str, Any], make: Any) -> Any:
     views = parent.__dict__.setdefault(_VIEWS, {})
@@ -83,6 +86,32 @@ class ChildList(list):  # type: ignore[type-arg]
         raise self._fixed()
 
     append = extend = insert = pop = remove = clear = sort = reverse = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
+class ChildDict(dict):  # type: ignore[type-arg]
+    """`p.heads` for a field that __init__ fills with a dict of children (its keys are fixed)."""
+
+    def __init__(self, parent: Any, field: str, attr: str, items: dict[Any, Any]) -> None:
+        super().__init__(items)
+        self._parent, self._field, self._attr = parent, field, attr
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        from . import instances
+
+        if key not in self:
+            raise self._fixed()
+        instances.set_child_item(self._parent, self._field, self._attr, key, value)
+        dict.__setitem__(self, key, value)
+
+    def _fixed(self) -> PurifyError:
+        cls = type(self._parent).__name__
+        return PurifyError(DICT_STRUCTURE_MSG.format(cls=cls, attr=self._attr),
+                           hint=DICT_STRUCTURE_HINT.format(cls_lower=cls.lower(), attr=self._attr))
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._fixed()
+
+    pop = popitem = clear = update = setdefault = __delitem__ = __ior__ = _refuse
 
 
 def holds_list(model: Any, attr: str) -> bool:

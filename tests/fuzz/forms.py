@@ -9,6 +9,10 @@
 * `alias_super`: a second name (`x = self.d`) held across a `super()` call;
 * `return_finally`: a `return` inside a try whose finally calls a child (or loops over children).
 
+And issue 14's containers of children (`containers`, which ignores the other forms): a loop over a
+slice, `reversed(...)`, `zip(...)` or `range(len(...))` of a list of children, or over a dict of
+children (`.values()`, `.items()`, its keys), or a dict of children at all.
+
 `--target FORM` counts a mismatch only in programs that hold FORM and none of the other
 exception forms (so the shrunk program shows that form's bug), and skips the other programs.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import ast
 
-FORMS = ("item", "loop", "child", "own", "super", "alias_super", "return_finally")
+FORMS = ("item", "loop", "child", "own", "super", "alias_super", "return_finally", "containers")
 _GUARDED = ("item", "loop", "child", "own", "super")
 
 
@@ -81,9 +85,24 @@ def forms(source: str) -> set[str]:
     return out
 
 
+def containers(source: str) -> bool:
+    """Does `source` hold one of issue 14's forms of containers of children?"""
+    if "{'a': " in source:  # a dict of children (the generator writes plain dicts with "a")
+        return True
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.For):
+            it = ast.unparse(node.iter)
+            if "self." in it and (isinstance(node.iter, ast.Subscript) or it.startswith(("reversed(", "zip(", "range(len("))
+                                  or "enumerate(self." in it and "[" in it):
+                return True
+    return False
+
+
 def only(source: str, target: str) -> bool:
     """`source` holds `target` and no other exception form (`own` and `child` calls aside, which the
     old engine refused anyway, unless they are the target)."""
+    if target == "containers":
+        return containers(source)
     found = forms(source)
     if target not in found:
         return False

@@ -63,6 +63,11 @@ class FieldInfo:
     child: ClassInfo | None = None
     count: int = 0  # number of children (children)
     inherited: bool = False  # created by a base class's __init__
+    keyed: bool = False  # children in a dict with the keys "a", "b", "c" (issue 14), not a list
+
+    def item(self, i: int) -> str:
+        """The subscript of child `i` (in -count..count-1): `[i]`, or `["a"]` in a dict."""
+        return f'["{"abc"[i % self.count]}"]' if self.keyed else f"[{i}]"
 
 
 @dataclasses.dataclass
@@ -274,7 +279,7 @@ class BodyGen:
                 if f.kind == "child":
                     ref = f"self.{f.attr}"
                 else:
-                    ref = f"self.{f.attr}[{self.draw(st.integers(-f.count, f.count - 1))}]"
+                    ref = f"self.{f.attr}{f.item(self.draw(st.integers(-f.count, f.count - 1)))}"
                 options.append((ref, m))
         if not options:
             return None
@@ -345,7 +350,7 @@ class BodyGen:
                 # (`self.ch.__x` inside Main would be `_Main__x`: not the child's attribute)
                 out += [f"{a}.{g.attr}" for g in f.child.of("scalar", "static") if not g.attr.startswith("__")]
             elif f.kind == "children" and f.child is not None:
-                out += [f"{a}[{i}].{g.attr}" for i in range(f.count) for g in f.child.of("scalar")
+                out += [f"{a}{f.item(i)}.{g.attr}" for i in range(f.count) for g in f.child.of("scalar")
                         if not g.attr.startswith("__")]
         out += [f"self.{p}" for p in self.cls.props]
         out += [f"self.{c}" for c in self.cls.consts]
@@ -513,23 +518,80 @@ class BodyGen:
         form, ref, m, f = self.pick(raisers if raisers and self.chance(0.75) else options)
         if form == "item":
             assert f is not None
-            ref = f"self.{f.attr}[{self.draw(st.integers(-f.count, f.count - 1))}]"
+            ref = f"self.{f.attr}{f.item(self.draw(st.integers(-f.count, f.count - 1)))}"
         if form != "loop":
             args = self.call_args(m, 1)
             return None if args is None else [self.fmt_call(ref, m, args)]
         assert f is not None
-        kid, i = self.fresh("kid"), self.fresh("i")
-        numbered = self.chance(0.5)
-        head = f"for {i}, {kid} in enumerate(self.{f.attr}):" if numbered else f"for {kid} in self.{f.attr}:"
-        if numbered:
-            self.scope.loops.append(i)
+        kid = self.fresh("kid")
+        head, counter, ref = self.loop_head(f, kid)
+        if counter is not None:
+            self.scope.loops.append(counter)
         args = self.call_args(m, 1)
-        if numbered:
+        extra = self.loop_extras(f, kid) if ref == kid else []
+        if counter is not None:
             self.scope.loops.pop()
         if args is None:
             return None
-        call = [self.fmt_call(kid, m, args)]
-        return [head, *["    " + line for line in (wrap(call) if wrap else call)]]
+        call = [self.fmt_call(ref, m, args)]
+        # a change by index before or after the call; or, the loop variable only read, no call on it
+        parts = extra if len(extra) == 2 and self.chance(0.3) else [*extra, call]
+        body = self.draw(st.permutations(parts))
+        lines = [line for part in body for line in part]
+        return [head, *["    " + line for line in (wrap(lines) if wrap else lines)]]
+
+    def loop_head(self, f: FieldInfo, kid: str) -> tuple[str, str | None, str]:
+        """A loop over the children of `f`, as people write it (issue 14): (its header, a counter it
+        binds if any, the expression naming each child in the body)."""
+        a = f"self.{f.attr}"
+        i = self.fresh("i")
+        if f.keyed:
+            form = self.pick(["values", "items", "keys", "reversed", "enumerate"])
+            if form == "items":
+                return f"for {i}, {kid} in {a}.items():", None, kid
+            if form == "keys":
+                return f"for {i} in {a}:", None, f"{a}[{i}]"
+            if form == "enumerate":
+                return f"for {i}, {kid} in enumerate({a}.values()):", i, kid
+            return (f"for {kid} in reversed({a}.values()):" if form == "reversed" else f"for {kid} in {a}.values():",
+                    None, kid)
+        form = self.pick(["plain", "enumerate", "slice", "reversed", "enumerate_slice", "zip", "zip_range",
+                          "range_len"])
+        cut = self.pick(["[:-1]", "[1:]", "[::-1]", "[::2]", "[-2:]", "[1::-1]"])
+        if form == "enumerate":
+            return f"for {i}, {kid} in enumerate({a}):", i, kid
+        if form == "slice":
+            return f"for {kid} in {a}{cut}:", None, kid
+        if form == "reversed":
+            return f"for {kid} in reversed({a}{self.pick(['', cut])}):", None, kid
+        if form == "enumerate_slice":
+            return f"for {i}, {kid} in enumerate({a}{cut}):", i, kid
+        if form == "zip":
+            other = self.fresh("other")
+            return f"for {kid}, {other} in zip({a}, {a}{cut}):", None, self.pick([kid, other])
+        if form == "zip_range":
+            return f"for {i}, {kid} in zip(range({self.draw(st.integers(1, 3))}), {a}):", i, kid
+        if form == "range_len":
+            return f"for {i} in range(len({a})):", i, f"{a}[{i}]"
+        return f"for {kid} in {a}:", None, kid
+
+    def loop_extras(self, f: FieldInfo, kid: str) -> list[list[str]]:
+        """Inside a loop over children: a call of one of them by index (the item a later iteration
+        reaches, or this one) and a read of the loop variable (it must be the child as it is now)."""
+        out = []
+        ms = [m for m in f.child.methods if not m.recursive and not m.raises] if f.child is not None else []
+        if ms and self.chance(0.4):
+            m = self.pick(ms)
+            args = self.call_args(m, 1)
+            if args is not None:
+                out.append([self.fmt_call(f"self.{f.attr}{f.item(self.draw(st.integers(-f.count, f.count - 1)))}",
+                                          m, args)])
+        gs = [g for g in f.child.of("scalar") if not g.attr.startswith("__")] if f.child is not None else []
+        mine = self.cls.of("scalar")
+        if gs and mine and self.chance(0.4):
+            t = self.pick(mine).attr
+            out.append([f"self.{t} = (self.{t} + {kid}.{self.pick(gs).attr}) % {M}"])
+        return out
 
     def catching(self, body: list[str], catcher: str, handler: list[str], final: list[str]) -> list[str]:
         if catcher == "suppress":
@@ -630,7 +692,7 @@ class BodyGen:
         if not gs:
             return None
         g = self.pick(gs)
-        ref = f"self.{f.attr}" if f.kind == "child" else f"self.{f.attr}[{self.draw(st.integers(0, f.count - 1))}]"
+        ref = f"self.{f.attr}" if f.kind == "child" else f"self.{f.attr}{f.item(self.draw(st.integers(0, f.count - 1)))}"
         return [f"{ref}.{g.attr} = ({self.aexpr(1)}) % {M}"]
 
     def s_aug(self, depth: int) -> list[str] | None:
@@ -839,7 +901,9 @@ class BodyGen:
             extra += f", r={r}"
         first = f"{x} = {self.bexpr(1)}"
         self.scope.blocks[-1].append(x)
-        return [first, f"for layer in self.{f.attr}:", f"    {x} = {call}({x}{extra})"]
+        head, _, ref = self.loop_head(f, "layer")
+        call = ref if m.name == "__call__" else f"{ref}.{m.name}"
+        return [first, head, f"    {x} = {call}({x}{extra})"]
 
 
 # -- classes -------------------------------------------------------------------
@@ -872,8 +936,9 @@ def _gen_fields(draw: Callable[[Any], Any], children: list[ClassInfo], small: bo
         if draw(st.booleans()):
             fields.append(FieldInfo(name("ch"), "child", child=draw(st.sampled_from(children))))
         if draw(st.booleans()):
-            fields.append(FieldInfo(name("layers"), "children", child=draw(st.sampled_from(children)),
-                                    count=draw(st.integers(1, 3))))
+            keyed = draw(st.integers(0, 2)) == 0  # a dict of children (issue 14)
+            fields.append(FieldInfo(name("heads" if keyed else "layers"), "children",
+                                    child=draw(st.sampled_from(children)), count=draw(st.integers(1, 3)), keyed=keyed))
     return draw(st.permutations(fields))
 
 
@@ -898,7 +963,9 @@ def _init_lines(draw: Callable[[Any], Any], cls: ClassInfo) -> list[str]:
         elif f.kind == "children":
             assert f.child is not None
             style = draw(st.integers(0, 2))
-            if style == 0:
+            if f.keyed:
+                body.append(f"{a} = {{{', '.join(f'{k!r}: {f.child.name}()' for k in 'abc'[:f.count])}}}")
+            elif style == 0:
                 body.append(f"{a} = [{', '.join(f.child.name + '()' for _ in range(f.count))}]")
             elif style == 1:
                 body.append(f"{a} = [{f.child.name}() for _ in range({f.count})]")

@@ -23,8 +23,9 @@ import dataclasses
 import enum
 
 from ..model import ClassModel, Field, Method, MethodKind, Resolver
-from ..syntax import arg_names, dotted, is_self, is_super_call, self_chain
+from ..syntax import arg_names, is_self, is_super_call, self_chain
 from .facts import MethodFacts, facts
+from .loops import loop_children
 
 
 class CallKind(enum.Enum):
@@ -83,16 +84,9 @@ def _loops_around(model: ClassModel, node: ast.AST, known: MethodFacts, self_nam
 
 
 def _loop_items(model: ClassModel, loop: ast.For, self_name: str) -> dict[str, Field]:
-    """`for layer in self.layers:` / `for i, layer in enumerate(self.layers):` -> {"layer": field}."""
-    it, target = loop.iter, loop.target
-    if (isinstance(it, ast.Call) and dotted(it.func) == "enumerate" and len(it.args) == 1 and not it.keywords
-            and isinstance(target, ast.Tuple) and len(target.elts) == 2):
-        it, target = it.args[0], target.elts[1]
-    chain = self_chain(it, self_name)
-    field = model.fields.get(str(chain[0][1])) if chain and len(chain) == 1 and chain[0][0] == "attr" else None
-    if field is None or not field.children or not isinstance(target, ast.Name):
-        return {}
-    return {target.id: field}
+    """`for layer in self.layers:` and the other loop headers over children (analysis/loops.py)
+    -> {"layer": field}."""
+    return {c.var: c.source.field for c in loop_children(model.fields, loop.iter, loop.target, self_name)}
 
 
 def resolve(model: ClassModel, method: Method, call: ast.Call, resolver: Resolver, self_name: str,

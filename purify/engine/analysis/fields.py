@@ -26,7 +26,8 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
             f.kind = FieldKind.PARAM
         elif any(_api(resolver, v) == "static" for v in values) or (
                 f.attr not in written and f.kind == FieldKind.STATE and values
-                and all(_is_config(v, init, resolver, set()) for v in values)):
+                and all(_is_config(v, init, resolver, set()) for v in values)
+                and not all(_is_none(v) for v in values)):  # `self.B = None`: filled in later, on the instance
             f.kind = FieldKind.STATIC
             # (plain configuration inside the marker is hashable: the State keeps JAX's own registration)
             f.marked_static = any(_api(resolver, v) == "static" and not all(
@@ -42,6 +43,9 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
 
 
 def _is_none(node: ast.expr) -> bool:
+    """`None`, which a field holds until the object's user assigns it (filterpy's `kf.B = ...`):
+    state (an empty pytree) rather than configuration, so the array assigned later is traced, not
+    frozen into the compiled function."""
     return isinstance(node, ast.Constant) and node.value is None
 
 
@@ -167,8 +171,13 @@ def _find_children(f: Field, values: list[ast.expr], init: Method, resolver: Res
     for v in values:
         cls = _constructor(v, resolver)
         items = _sequence_of_children(v, init, resolver)
+        keyed = keyed_children(v, resolver)
         if cls is not None:
             f.child = cls
+        elif keyed is not None:
+            f.children = f.keyed = True
+            known = {ast.dump(e): e for e in (*f.items, *keyed)}
+            f.items = tuple(known.values())
         elif items is not None:
             f.children = True
             known = {ast.dump(e): e for e in (*f.items, *items)}
@@ -177,6 +186,17 @@ def _find_children(f: Field, values: list[ast.expr], init: Method, resolver: Res
             _find_children(f, v.args[:1], init, resolver)
         elif isinstance(v, ast.Name) and _annotated_child(v.id, init, resolver) is not None:
             f.child = _annotated_child(v.id, init, resolver)
+
+
+def keyed_children(v: ast.expr, resolver: Resolver) -> list[ast.expr] | None:
+    """The classes of the children in a dict of them written out with constant keys
+    (`{"a": Dense(2), "b": Dense(3)}`), or None if `v` is no such dict."""
+    if not isinstance(v, ast.Dict) or not v.keys or None in v.keys:
+        return None
+    if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in v.keys):
+        return None
+    found = [_constructor(e, resolver) for e in v.values]
+    return found if all(found) else None  # type: ignore[return-value]
 
 
 def _annotated_child(name: str, init: Method, resolver: Resolver) -> ast.expr | None:

@@ -333,6 +333,8 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
     mutations: list[tuple[ast.AST, Path, bool]] | None = None  # the class's, walked once when first needed
     for n in sorted((n for n in facts(fn).own if isinstance(n, (ast.stmt, ast.NamedExpr))),
                     key=lambda n: (n.lineno, n.col_offset)):
+        if _swap(ctx, n):
+            continue
         for target, value in _bindings(n):
             dest = _path(ctx, target)
             if dest is None or len(dest) != 1:
@@ -361,6 +363,19 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
             if reached:
                 _in_place(ctx, source, n, msg.replace("changes in place", "changes in place (if it holds a NumPy "
                                                       "array or a list)"), hint, views=views)
+
+
+def _swap(ctx: MethodContext, n: ast.AST) -> bool:
+    """`self.cur, self.nxt = self.nxt, self.cur`: the attributes trade their objects, so two that
+    held distinct objects still do; no object gets a second name."""
+    if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], (ast.Tuple, ast.List))
+            and isinstance(n.value, (ast.Tuple, ast.List)) and len(n.targets[0].elts) == len(n.value.elts)):
+        return False
+    dests, sources = n.targets[0].elts, n.value.elts
+    if not all(_path(ctx, e) is not None for e in (*dests, *sources)):
+        return False
+    names = [ast.unparse(e) for e in dests]
+    return len(set(names)) == len(names) and sorted(names) == sorted(ast.unparse(e) for e in sources)
 
 
 def _class_mutations(ctx: MethodContext) -> list[tuple[ast.AST, Path, bool]]:

@@ -18,6 +18,7 @@ import ast
 from .. import templates
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
+from ..analysis.loops import LoopChild, keys_of, loop_children
 from ..syntax import Link, clone, dotted, origin, self_chain
 from ..transformer import Transformer, walk
 from . import children
@@ -25,6 +26,11 @@ from .base import MethodContext, StatementPass
 from .call_plans import Planner, is_self_target
 from .evaluation import eval_slots, trivial, walk_eval
 
+CHILDREN_LOOP_MSG = ("purify threads the state of a list of children only through a loop over the field itself: "
+                     "`for x in self.{f}:`, a slice of it (`self.{f}[1:]`), `reversed(...)`, `enumerate(...)`, "
+                     "`zip(...)`, or `.values()`/`.items()` of a dict of children")
+CHILDREN_LOOP_HINT = ("loop over self.{f} itself (skip items with `if`/`continue`), or call one child by index: "
+                      "self.{f}[i](x)")
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
 
 
@@ -180,41 +186,60 @@ class CallsPass(StatementPass):
         return t
 
     def _for(self, s: ast.For) -> None:
-        """`for layer in self.layers:` (or `for i, layer in enumerate(self.layers):`) with calls
-        on `layer`: thread each child's state by index."""
-        it, index, var = s.iter, None, s.target.id if isinstance(s.target, ast.Name) else None
-        if (isinstance(it, ast.Call) and dotted(it.func) == "enumerate" and len(it.args) == 1 and not it.keywords
-                and isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2
-                and all(isinstance(e, ast.Name) for e in s.target.elts)):
-            it, index, var = it.args[0], s.target.elts[0].id, s.target.elts[1].id  # type: ignore[attr-defined]
-        chain = self._children_chain(it)
-        if chain is None or var is None or not self._calls_name(s.body, var) or (
-                index is not None and index in _bound_in(s.body)):
+        """A loop over children (analysis/loops.py: `for layer in self.layers[:-1]:`,
+        `zip(self.layers, self.norms)`, `self.heads.items()`, ...) with calls on a loop variable:
+        thread each child's state back to the item it came from, by its key."""
+        found = loop_children(self.ctx.model.fields, s.iter, s.target, self.ctx.self_name)
+        # a loop variable only read is stale too when the body changes its item by another name
+        if found and not any(self._calls_name(s.body, c.var) for c in found) \
+                and not self._changes_state_otherwise(s.body, ""):
+            found = []
+        if not found:
             self._refuse_children_loop(s)
             s.body, s.orelse = self.block(s.body), self.block(s.orelse)
             return
-        if index is None:
-            index = self.ctx.fresh("i")
-            s.target = templates.expr("(index, var)", s.target, index=index, var=var)
-            s.target.ctx = ast.Store()
-            for elt in s.target.elts:
-                elt.ctx = ast.Store()
-            s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
         saved = dict(self.planner.loop_children)
-        self.planner.loop_children[var] = (index, chain)
-        # `var` is the child as it is now, not as it was when the loop began: the loop (an earlier
-        # iteration, or this one) may change it by another name (`self.layers[1](x)`), and Python's
-        # loop variable is the object itself. Each use of it reads the item.
-        item = ast.Subscript(self.ctx.load_chain(chain), ast.Name(index, ast.Load()), ast.Load())
-        if var not in _bound_in(s.body) and self._changes_state_otherwise(s.body, var):
-            _ReadItem(var, item).visit(ast.Module(body=s.body, type_ignores=[]))
-            s.body = self.block(s.body)
-        elif var not in _bound_in(s.body):  # only `var`'s own calls change the state: it stays current
-            s.body = self.block(s.body)
-        else:  # the body rebinds it: the item as it is when each iteration begins
-            s.body = templates.stmts("var = item", s, var=var, item=item) + self.block(s.body)
+        first: list[ast.stmt] = []
+        for c in found:  # every variable first: a call on one may change the item another names
+            chain = self_chain(c.source.base, self.ctx.self_name)
+            assert chain is not None
+            self.planner.loop_children[c.var] = (self._key_each(s, c), chain)
+        for c in found:
+            key, chain = self.planner.loop_children[c.var]
+            # `var` is the child as it is now, not as it was when the loop began: the loop (an earlier
+            # iteration, or this one) may change it by another name (`self.layers[1](x)`), and Python's
+            # loop variable is the object itself. Each use of it reads the item.
+            item = ast.Subscript(self.ctx.load_chain(chain), ast.Name(key, ast.Load()), ast.Load())
+            if c.var not in _bound_in(s.body) and self._changes_state_otherwise(s.body, c.var):
+                _ReadItem(c.var, item).visit(ast.Module(body=s.body, type_ignores=[]))
+            elif c.var in _bound_in(s.body):  # the body rebinds it: the item as it is when each iteration begins
+                first += templates.stmts("var = item", s, var=c.var, item=item)
+            # else only `var`'s own calls change the state: it stays current
+        s.body = first + self.block(s.body)
         self.planner.loop_children = saved
         s.orelse = self.block(s.orelse)
+
+    def _key_each(self, s: ast.For, c: LoopChild) -> str:
+        """Make the loop bind the key of each item `c` names too, and return that key's name:
+        `for _i, layer in enumerate(self.layers)` for a plain loop over a list (the user's own index
+        when it is `enumerate`'s and stays unchanged), `zip(<keys>, <items>)` for the other forms."""
+        it, plain = s.iter, not c.source.field.keyed and c.source.node is c.source.base
+        if plain and c.target is s.target:
+            key = self.ctx.fresh("i")
+            s.target = _store(templates.expr("(index, var)", s.target, index=key, var=c.var))
+            s.iter = templates.expr("enumerate(it)", s.iter, it=s.iter)
+            return key
+        if (plain and isinstance(it, ast.Call) and dotted(it.func) == "enumerate" and it.args
+                and it.args[0] is c.source.node and not it.keywords
+                and isinstance(s.target, ast.Tuple) and s.target.elts[1] is c.target
+                and isinstance(s.target.elts[0], ast.Name) and s.target.elts[0].id not in _bound_in(s.body)):
+            return s.target.elts[0].id  # `for i, layer in enumerate(self.layers)`, `i` unchanged
+        key = self.ctx.fresh("i")
+        keyed = templates.expr("zip(keys, items)", c.source.node, keys=keys_of(c.source), items=c.source.node)
+        pair = _store(templates.expr("(key, var)", c.target, key=key, var=c.target))
+        s.iter = _Replace(c.source.node, keyed).visit(s.iter)
+        s.target = _Replace(c.target, pair).visit(s.target)
+        return key
 
     def _children_chain(self, it: ast.expr) -> list[Link] | None:
         """`self.layers` when it holds a sequence of children."""
@@ -232,10 +257,7 @@ class CallsPass(StatementPass):
         for n in walk(s.iter):
             if isinstance(n, (ast.Attribute, ast.Subscript)) and self._children_chain(n) is not None:
                 f = self_chain(n, self.ctx.self_name)[0][1]  # type: ignore[index]
-                raise self.ctx.error(s.iter, "purify threads the state of a list of children only through "
-                                     f"`for x in self.{f}:` or `for i, x in enumerate(self.{f}):`",
-                                     f"loop over self.{f} itself (skip items with `if`/`continue`), or call one "
-                                     f"child by index: self.{f}[i](x)")
+                raise self.ctx.error(s.iter, CHILDREN_LOOP_MSG.format(f=f), CHILDREN_LOOP_HINT.format(f=f))
 
     def _changes_state_otherwise(self, body: list[ast.stmt], var: str) -> bool:
         """Does a call in `body` other than one on `var` change the state (and so perhaps the
@@ -431,6 +453,24 @@ def _plain_target(t: ast.expr) -> bool:
     if isinstance(t, ast.Name):
         return True
     return isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+
+
+class _Replace(Transformer):
+    """One node (by identity) becomes another."""
+
+    def __init__(self, old: ast.AST, new: ast.expr) -> None:
+        self.old, self.new = old, new
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        return self.new if node is self.old else super().visit(node)
+
+
+def _store(node: ast.expr) -> ast.expr:
+    """A loop target built from loads: every name and tuple in it stores."""
+    for n in walk(node):
+        if isinstance(n, (ast.Name, ast.Tuple, ast.List)):
+            n.ctx = ast.Store()
+    return node
 
 
 class _ReadItem(Transformer):

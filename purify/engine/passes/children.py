@@ -18,8 +18,10 @@ import ast
 
 from .. import templates
 from ..analysis.facts import facts
+from ..analysis.fields import keyed_children
+from ..analysis.loops import loop_children
 from ..model import ClassModel, MethodKind
-from ..syntax import dotted, self_chain
+from ..syntax import self_chain
 from .base import MethodContext
 
 PROTOCOL_MSG = ("{expr} is a {cls} object in Python, but inside the pure method it is {cls}'s State (a tuple of its "
@@ -67,14 +69,8 @@ def _loop_children(ctx: MethodContext) -> dict[str, object]:
     out = {}
     for n in facts(ctx.method.node).every:
         if isinstance(n, (ast.For, ast.comprehension)):
-            it, target = n.iter, n.target
-            if (isinstance(it, ast.Call) and dotted(it.func) == "enumerate" and len(it.args) == 1
-                    and isinstance(target, ast.Tuple) and len(target.elts) == 2):
-                it, target = it.args[0], target.elts[1]
-            chain = self_chain(it, ctx.self_name)
-            f = ctx.field(str(chain[0][1])) if chain and len(chain) == 1 and chain[0][0] == "attr" else None
-            if f is not None and f.children and isinstance(target, ast.Name):
-                out[target.id] = f
+            for c in loop_children(ctx.model.fields, n.iter, n.target, ctx.self_name):
+                out[c.var] = c.source.field
     ctx.__dict__["_loop_children"] = out
     return out
 
@@ -127,6 +123,38 @@ def check_protocols(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             suggestion = f"{expr}.{dunder}(...)" if defined else f"{expr}.some_method(...) (define it in {cls})"
             raise ctx.error(n, PROTOCOL_MSG.format(expr=expr, cls=cls, what=what),
                             PROTOCOL_HINT.format(cls=cls, suggestion=suggestion))
+
+
+DICT_ORDER_MSG = ("a dict of children keeps its keys in the order written, but JAX keeps a dict's keys sorted (a State "
+                  "that comes back from jax.jit or jax.vmap has them sorted), so a loop over it would visit the "
+                  "children in another order than Python")
+DICT_ORDER_HINT = "write its keys in sorted order: {fixed}"
+DICT_KEYS_MSG = "purify holds a dict of children only when its keys are written out as string constants"
+DICT_KEYS_HINT = 'write the dict out, e.g. self.heads = {"a": Dense(2), "b": Dense(3)}, or use a list of children'
+
+
+def check_dicts(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    """A dict of children in __init__: string keys written out (the State's structure is fixed),
+    in sorted order (the order JAX hands a dict back in)."""
+    if ctx.method.kind != MethodKind.INIT:
+        return
+    for n in facts(fn).own:
+        if isinstance(n, ast.DictComp) and ctx.resolver.stateful(_called(n.value)) is not None:
+            raise ctx.error(n, DICT_KEYS_MSG, DICT_KEYS_HINT)
+        if not isinstance(n, ast.Dict) or not n.values or not all(
+                ctx.resolver.stateful(_called(v)) is not None for v in n.values):
+            continue
+        if keyed_children(n, ctx.resolver) is None:
+            raise ctx.error(n, DICT_KEYS_MSG, DICT_KEYS_HINT)
+        keys = [k.value for k in n.keys]  # type: ignore[union-attr]
+        if keys != sorted(keys):
+            order = sorted(range(len(keys)), key=lambda i: keys[i])
+            fixed = "{" + ", ".join(f"{ast.unparse(n.keys[i])}: {ast.unparse(n.values[i])}" for i in order) + "}"  # type: ignore[arg-type]
+            raise ctx.error(n, DICT_ORDER_MSG, DICT_ORDER_HINT.format(fixed=fixed))
+
+
+def _called(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else ast.Constant(None)
 
 
 METHOD_VALUE_MSG = ("{expr} is used as a value: in Python a bound method of the child object, but inside the pure "

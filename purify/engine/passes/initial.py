@@ -21,7 +21,7 @@ from ..transformer import Transformer, walk
 
 
 def rewrite(fn: ast.FunctionDef, model: ClassModel) -> None:
-    children = {f.name for f in model.fields.values() if f.children}
+    children = {f.name for f in model.fields.values() if f.children and not f.keyed}  # a dict of them stays a dict
     if children:
         _ChildTuples(children).visit(fn)
     _fold_init(fn, model)

@@ -41,6 +41,8 @@ def _stored_objects(ctx: MethodContext) -> set[int]:
                     out.add(id(v))
                 elif isinstance(v, (ast.List, ast.Tuple)):
                     values += v.elts
+                elif isinstance(v, ast.Dict):
+                    values += v.values
                 elif isinstance(v, (ast.ListComp, ast.GeneratorExp)):
                     values.append(v.elt)
     return out

@@ -11,6 +11,7 @@ from ...errors import PurifyError
 from ..analysis.effects import site_of, sites
 from ..analysis.facts import facts
 from ..eager_only import Kind, mark
+from ..model import Field
 from ..syntax import (
     MUTATORS,
     OPERATORS,
@@ -24,7 +25,19 @@ from ..syntax import (
     walk_own,
 )
 from ..transformer import walk
-from . import aliasing, callbacks, children, copies, dispatch, exceptions, fluent, held, hygiene, others
+from . import (
+    aliasing,
+    callbacks,
+    children,
+    copies,
+    dispatch,
+    exceptions,
+    fluent,
+    held,
+    hygiene,
+    others,
+    plain_objects,
+)
 from .base import MethodContext
 
 _ARG_MUTATORS = MUTATORS - {"update", "put", "add"}  # optax's update(), set.add on a param are rare; avoid false alarms
@@ -38,7 +51,7 @@ def check(ctx: MethodContext) -> list[PurifyError]:
               _check_aug_item_reentry, *aliasing.CHECKS, exceptions.check, callbacks.check,
               copies.check, dispatch.check, held.check,
               hygiene.check_binding_targets, hygiene.check_alias_calls, children.check_protocols,
-              fluent.check_uses, others.check, others.check_plain_super)
+              children.check_dicts, plain_objects.check, fluent.check_uses, others.check, others.check_plain_super)
     found = []
     for run in checks:
         try:
@@ -231,15 +244,22 @@ def _check_container_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         f = ctx.field(str(chain[0][1]))
         if f is None or f.kind == "static" or f.child is not None or f.children:
             continue
+        if len(chain) == 1 and plain_objects.undecorated_class(ctx, f.attr) is not None:
+            continue  # an object of the user's plain class: plain_objects says to decorate it
         target = ast.unparse(n.func.value)
-        hint = {
-            "append": f"{target} = {target} + [{_args(n)}]",
-            "extend": f"{target} = {target} + list({_args(n)})",
-            "update": f"{target} = {{**{target}, **{_args(n)}}}",
-        }.get(n.func.attr if len(n.args) == 1 else "", f"build a new value and assign it: {target} = ...") if n.func.attr in (
-            "append", "extend", "update") else {}.get(n.func.attr, f"build a new value and assign it: {target} = ...")
-        raise ctx.error(n, f"{target}.{n.func.attr}(...) mutates an attribute in place, which purify cannot track",
-                        f"assign a new value instead: {hint}")
+        merges = {"append": f"{target} + [{_args(n)}]", "extend": f"{target} + list({_args(n)})"}
+        if len(chain) == 1 and _holds_dict(f):  # `.update(x)` merges only a dict: an object's may be anything
+            merges["update"] = f"{{**{target}, **{_args(n)}}}"
+        new = merges.get(n.func.attr) if len(n.args) == 1 and not n.keywords else None
+        hint = f"assign a new value instead: {target} = {new}" if new else f"build a new value and assign it: {target} = ..."
+        raise ctx.error(n, f"{target}.{n.func.attr}(...) mutates an attribute in place, which purify cannot track", hint)
+
+
+def _holds_dict(f: Field) -> bool:
+    """Does __init__ give the field a dict (`{...}`, `dict(...)`, a dict comprehension)?"""
+    value = getattr(f.node, "value", None)
+    return isinstance(value, (ast.Dict, ast.DictComp)) or (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict")
 
 
 def _args(call: ast.Call) -> str:
