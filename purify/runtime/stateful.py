@@ -294,8 +294,10 @@ def _validate(info: ClassInfo, state: Any) -> None:
                 raise error_at(f.node, model.origin.filename, WRITTEN_MSG.format(
                     attr=f.attr, method=writer[0], line=writer[1], what=_describe(value)),
                     WRITTEN_HINT.format(attr=f.attr), model.origin.lines)
-            hint = (f"decorate {type(value).__name__} with @purify.stateful, so its state nests in this class's"
-                    if _plain_user_object(info, value) else f"if it is configuration, write self.{f.attr} = purify.static(...)")
+            hint = f"if it is configuration, write self.{f.attr} = purify.static(...)"
+            if _plain_user_object(info, value):  # one of the user's classes: it may be state that changes
+                hint += (f"; if its methods change it, decorate {type(value).__name__} with @purify.stateful, "
+                         "so its state nests in this class's")
             raise error_at(f.node, model.origin.filename,
                            f"self.{f.attr} is state, but it holds {_describe(value)}, which JAX cannot trace",
                            hint, model.origin.lines)

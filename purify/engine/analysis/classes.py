@@ -77,6 +77,9 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
         # Copies: this class re-converts inherited methods with its own facts.
         model.methods.update({k: dataclasses.replace(v, callees={}, summary=None, sites=None) for k, v in base.methods.items()})
     model.methods.update(own)
+    # What the eager-only methods write stays plain Python on the instance: `self.screen = None` in
+    # __init__ and a pygame surface in render() is configuration, not a None filled in later.
+    eager_written = {attr for name in eager if name in model.methods for attr, _ in _writes(model.methods[name])}
     for name in eager:
         model.methods.pop(name, None)
     model.eager = frozenset(eager).union(*(b.eager for b in bases)) - set(model.methods)
@@ -87,7 +90,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     for check in (_check_writes_outside_init, _check_private_names):
         ctx.refusals += check(model)
     written = {attr for m in _every_method(model) if m.kind != "init" for attr, _ in _writes(m)}
-    classify(model, resolver, written)
+    classify(model, resolver, written, eager_written)
     ctx.refusals += _check_child_writes(model, resolver)
     summarise(model, resolver)
     model.refusals = ctx.refusals

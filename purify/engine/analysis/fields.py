@@ -15,8 +15,9 @@ _CONFIG_ROOTS = {"optax", "functools", "jnp.dtype", "np.dtype"}
 _ARRAY_HINTS = ("Array", "ndarray", "ArrayLike")
 
 
-def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
-    """Set each field's kind and children; `written`: the fields a method other than __init__ writes."""
+def classify(model: ClassModel, resolver: Resolver, written: set[str], eager_written: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Set each field's kind and children; `written`: the fields a method other than __init__ writes
+    (`eager_written`: those only methods that run on instances write, eager_only.py)."""
     init = model.methods.get("__init__")
     for f in model.fields.values():
         if init is None or init.owner is not model and f.kind != "state":
@@ -27,7 +28,7 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str]) -> None:
         elif any(_api(resolver, v) == "static" for v in values) or (
                 f.attr not in written and f.kind == FieldKind.STATE and values
                 and all(_is_config(v, init, resolver, set()) for v in values)
-                and not all(_is_none(v) for v in values)):  # `self.B = None`: filled in later, on the instance
+                and (f.attr in eager_written or not all(_is_none(v) for v in values))):  # `self.B = None`: filled in later
             f.kind = FieldKind.STATIC
             # (plain configuration inside the marker is hashable: the State keeps JAX's own registration)
             f.marked_static = any(_api(resolver, v) == "static" and not all(
