@@ -32,7 +32,9 @@ IF = "_if"
 UNDEFINED = "_Undefined"
 NOT, AND, OR = "_not", "_and", "_or"
 WHILE, FOR_RANGE = "_while", "_for_range"
-HELPERS = (IF, UNDEFINED, NOT, AND, OR, WHILE, FOR_RANGE)  # in runtime/control.py
+CONCRETE = "_concrete"
+HELPERS = (IF, UNDEFINED, NOT, AND, OR, WHILE, FOR_RANGE, CONCRETE)  # in runtime/control.py
+UNTIL = "purify_until"  # (loop_exits.UNTIL) the attribute of a lowered `for` naming its break flag
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
@@ -60,7 +62,30 @@ class _ControlFlow(StatementPass):
             return self._while(s)
         if isinstance(s, ast.For) and self._traced_range(s):
             return self._for(s)
+        self._keep_python(s)
         return [s]
+
+    def _keep_python(self, s: ast.stmt) -> None:
+        """A statement that keeps its Python form: a test that may be traced goes through
+        `_concrete`, which refuses a traced one at the statement, saying what to write instead
+        (rather than JAX's TracerBoolConversionError); a lowered `for` stops at its break flag."""
+        if isinstance(s, ast.If) and not static_test(self.ctx, s.test):
+            s.test = self._concrete(self._test(s.test), _python_form([*s.body, *s.orelse]))
+        elif isinstance(s, ast.While) and not static_test(self.ctx, s.test):
+            s.test = self._concrete(self._test(s.test), "loop")
+        elif isinstance(s, ast.Assert) and not static_test(self.ctx, s.test):
+            s.test = self._concrete(self._test(s.test), "assert")
+        elif isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
+                and s.iter.func.id == "range" and not s.iter.keywords:
+            s.iter.args = [a if static_test(self.ctx, a) or isinstance(a, ast.Starred) else self._concrete(a, "loop")
+                           for a in s.iter.args]
+            flag = getattr(s, UNTIL, "")
+            if flag:
+                s.body += templates.stmts(f"if {flag} is True:\n    break", s)
+
+    def _concrete(self, test: ast.expr, form: str) -> ast.expr:
+        self.ctx.helpers.add(CONCRETE)
+        return templates.expr(f"{CONCRETE}(test, {form!r})", test, test=templates.moved(test))
 
     def _traced_range(self, s: ast.For) -> bool:
         """`for i in range(...)` with a bound that may be traced, whose body stays in the loop and
@@ -69,9 +94,7 @@ class _ControlFlow(StatementPass):
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
                 and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
             return False
-        if s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args):
-            return False
-        return s.target.id not in self.flow.live_after.get(id(s), frozenset())
+        return not (s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args))
 
     def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
         """The names a loop carries from one iteration to the next and out of it (`self` among them
@@ -106,13 +129,23 @@ class _ControlFlow(StatementPass):
 
     def _for(self, s: ast.For) -> list[ast.stmt]:
         assert isinstance(s.target, ast.Name) and isinstance(s.iter, ast.Call)
-        carried, pre = self._carried(s, exclude=s.target.id)
-        body_name = self.ctx.fresh_named(f"_for_{s.target.id}")
-        body_fn = self._branch(body_name, [s.target.id, *carried], s.body, carried, s)
+        target = s.target.id
+        if target in self.flow.live_after.get(id(s), frozenset()):
+            # read after the loop: counted in a fresh name and carried like any local the body sets
+            counter = self.ctx.fresh_named(f"_{target}")
+            s.body = [*templates.stmts(f"{target} = {counter}", s.body[0]), *s.body]
+            target = counter
+        carried, pre = self._carried(s, exclude=target)
+        body_name = self.ctx.fresh_named(f"_for_{target.lstrip('_')}")
+        body_fn = self._branch(body_name, [target, *carried], s.body, carried, s)
         self.ctx.helpers.add(FOR_RANGE)
         call = templates.expr(f"{FOR_RANGE}(bounds, body, values, names)", s, bounds=_tuple(list(s.iter.args)),
                               body=body_name, values=_tuple([ast.Name(n, ast.Load()) for n in carried]),
                               names=_tuple([ast.Constant(n) for n in carried]))
+        flag = getattr(s, UNTIL, "")
+        if flag in carried:
+            assert isinstance(call, ast.Call)
+            call.keywords.append(ast.keyword("until", ast.Constant(carried.index(flag))))
         self._mark_impure(s, call)
         return pre + [body_fn, self._bind(carried, call, s)]
 
@@ -284,6 +317,26 @@ def _leaves_branch(block: list[ast.stmt]) -> bool:
         for child in child_nodes(n):
             todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
     return False
+
+
+def _python_form(block: list[ast.stmt]) -> str:
+    """What keeps an `if` in its Python form (the forms of runtime/control.py `_concrete`): the first
+    `return`, `break`/`continue`, `raise` or other statement a branch cannot hold."""
+    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in reversed(block)]
+    while todo:
+        n, in_loop = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, ast.Return):
+            return "return"
+        if isinstance(n, ast.Raise):
+            return "raise"
+        if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
+            return "exit"
+        loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
+        for child in reversed(child_nodes(n)):
+            todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
+    return "other"
 
 
 def _tuple(items: list[ast.expr], ctx: ast.expr_context | None = None) -> ast.Tuple:

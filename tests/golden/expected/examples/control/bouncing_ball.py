@@ -169,12 +169,38 @@ class _Carry:
 
     def __init__(self, values: tuple, run: Any, names: tuple, where: Any, kind: str) -> None:
         self.names, self.where, self.kind, self.run = names, where, kind, run
-        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
-        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+        self._flatten(values)
         if run is not None:
             self.prepare()
 
+    def _flatten(self, values: tuple) -> None:
+        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
+        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+
+    def _fill(self) -> None:
+        """A return value a lowered `return` has not set yet (`_Undefined(..., fill=True)`) is
+        carried as zeros of the type the body gives it: the return flag guards it."""
+        values = list(self.values([jax.numpy.asarray(self.leaves[i]) for i in self.arrays]))
+        holes = [i for i, v in enumerate(values) if isinstance(v, _Undefined) and v.fill]
+        if not holes:
+            return
+        found: dict = {}
+
+        def probe(arrays: list) -> int:
+            out = self.run(self.values(arrays))
+            for i in holes:
+                if not isinstance(out[i], _Undefined):
+                    found[i] = jax.tree_util.tree_map(lambda x: (jax.numpy.shape(x), jax.numpy.result_type(x)), out[i])
+            return 0
+
+        jax.eval_shape(probe, [jax.numpy.asarray(self.leaves[i]) for i in self.arrays])
+        for i, like in found.items():
+            values[i] = jax.tree_util.tree_map(lambda t: jax.numpy.zeros(*t), like, is_leaf=lambda t: isinstance(t, tuple)
+                                               and len(t) == 2 and isinstance(t[0], tuple))
+        self._flatten(tuple(values))
+
     def prepare(self) -> None:
+        self._fill()
         init = [jax.numpy.asarray(self.leaves[i]) for i in self.arrays]
         self.dtypes = None
         shapes = jax.eval_shape(self._pass, init)
@@ -250,6 +276,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
         b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
         if isinstance(a, _Undefined) != isinstance(b, _Undefined):
             _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
                     f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
@@ -276,6 +306,14 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     plan.dtypes = dtypes
     if promote:
         raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:

@@ -103,6 +103,46 @@ def _and(first: Any, *rest: Any) -> Any:
     return value
 
 
+def _concrete(test: Any, form: str) -> Any:
+    """The test of a statement that keeps its Python form: itself when concrete (Python decides,
+    as written); on a traced value, a located refusal saying what to write instead rather than
+    JAX's TracerBoolConversionError."""
+    if not isinstance(test, jax.core.Tracer):
+        return test
+    forms = {  # what each form does that a traced test cannot drive, what to write instead
+        "raise": (("this `if` branches on a traced value and a branch raises, but JAX cannot raise on a traced "
+                  "value: under jax.jit, jax.vmap or jax.grad it traces both branches once, before any value "
+                  "is known"),
+                  ("raise on a Python value (a static field, a Python argument) or outside the transform; "
+                  "for a traced value, compute a safe result with `jnp.where(bad, fallback, value)`, or check "
+                  "it with jax.experimental.checkify")),
+        "assert": (("this `assert` tests a traced value, but JAX cannot raise on a traced value: under jax.jit, "
+                   "jax.vmap or jax.grad no value is known while it traces"),
+                   ("assert on a Python value (a static field, a Python argument), or check traced values with "
+                   "jax.experimental.checkify")),
+        "return": (("this `if` branches on a traced value and holds a `return` that purify cannot turn into a "
+                   "flag: the method returns inside a `try` or `with` (Python would run a `finally` or "
+                   "`__exit__` on the way out), or the `if` stands in one"),
+                   ("move the return out of the `try`/`with`: set a variable in the branch (`result = ...`) "
+                   "and `return result` after the `try`")),
+        "exit": (("this `if` branches on a traced value and holds a `break` or `continue` that purify cannot "
+                 "turn into a flag: the loop is not a `while` or a `for` over `range(...)`, or the exit "
+                 "stands in a `try` or `with`"),
+                 ("loop over `range(len(...))` or with a `while`, with the exit in `if`s of the loop's own "
+                 "body; or keep a flag: `done = done | test` and `jnp.where(done, old, new)`")),
+        "loop": (("this loop's test (or `range` bound) is traced, but the loop keeps its Python form, which "
+                 "needs a Python value: its body raises, returns from a `try`, or holds `del`, `global`, "
+                 "`yield` or a `break` purify cannot turn into a flag"),
+                 ("bound the loop by a Python value (`for i in range(n)` with a Python `n`), or move the "
+                 "`raise`/`return`/`del` out of the loop's body")),
+        "other": (("this `if` branches on a traced value, but a branch holds `del`, `global`, `nonlocal`, "
+                  "`yield` or `await`, which cannot run inside jax.lax.cond"),
+                  "move that statement out of the `if`, or branch on a Python value"),
+    }
+    msg, hint = forms[form]
+    _refuse(_where(), msg, hint)
+
+
 def _truth(test: Any, where: Any) -> Any:
     """`bool(test)` of a traced scalar, as a traced bool."""
     if test.shape != ():
@@ -185,6 +225,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
         b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
         if isinstance(a, _Undefined) != isinstance(b, _Undefined):
             _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
                     f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
@@ -211,6 +255,14 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     plan.dtypes = dtypes
     if promote:
         raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:
@@ -409,7 +461,7 @@ class PID:
         _returned, _value = (False, _Undefined('_value', fill=True))
         # port: the check of dt comes first (simple-pid makes it after the manual-mode return): a
         # raise cannot live inside a branch on the traced mode, and dt is a Python value
-        if dt <= 0:
+        if _concrete(dt <= 0, 'raise'):
             raise ValueError(f'dt has negative value {dt}, must be positive')
 
         def _if_not_auto_mode_self(_returned, _value):

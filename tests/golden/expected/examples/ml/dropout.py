@@ -164,6 +164,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
         b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
         if isinstance(a, _Undefined) != isinstance(b, _Undefined):
             _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
                     f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
@@ -190,6 +194,14 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     plan.dtypes = dtypes
     if promote:
         raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:
