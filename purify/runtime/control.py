@@ -135,6 +135,28 @@ def _and_value(first: Any, *rest: Any) -> Any:
     return value
 
 
+def _chain(first: Any, ops: tuple, *rest: Any) -> Any:
+    """`first op rest[0]() op rest[1]() ...`, a chained comparison (`lo < x.sum() < hi`), each
+    operand computed once, as Python does: Python's short circuit while the comparisons are
+    concrete; once one is traced, the logical and of all (a traced scalar each)."""
+    import operator
+
+    left, value = first, True
+    for op, more in zip(ops, rest):
+        right = more()
+        now = getattr(operator, op)(left, right)
+        if isinstance(value, jax.core.Tracer) or isinstance(now, jax.core.Tracer):
+            where = _where()
+            value = jax.numpy.logical_and(_truth(value, where) if isinstance(value, jax.core.Tracer) else value,
+                                          _truth(now, where) if isinstance(now, jax.core.Tracer) else bool(now))
+        elif not now:
+            return now
+        else:
+            value = now
+        left = right
+    return value
+
+
 def _bool(x: Any) -> Any:
     """`bool(x)`: Python's on a concrete value; on a traced scalar, a traced bool (JAX has no
     Python bool of a traced value)."""

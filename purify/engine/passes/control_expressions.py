@@ -5,7 +5,7 @@ helpers of runtime/control.py (AutoGraph's `py_builtins` and conditional express
     max(a, b), min(a, b) ->  _max(a, b), _min(a, b)               (jnp.maximum / jnp.minimum then)
     a or b, a and b      ->  _or_value(a, lambda: b), ...          (`a if a else b`: jax.lax.cond)
     not a, bool(a)       ->  _not(a), _bool(a)                     (a traced bool then)
-    lo < x < hi          ->  _and_value(lo < x, lambda: x < hi)
+    lo < x.sum() < hi    ->  _chain(lo, ('lt', 'lt'), lambda: x.sum(), lambda: hi)
 
 `and`/`or` outside the test of an `if` or `while` return an operand, so on a traced one they are
 the conditional expression they stand for (`a or b` is `a if a else b`), with its rules: one
@@ -28,8 +28,9 @@ from .control_flow import static_test
 
 IFEXP = "_ifexp"
 MIN_MAX = {"min": "_min", "max": "_max"}
-OR_VALUE, AND_VALUE, NOT, BOOL = "_or_value", "_and_value", "_not", "_bool"
-HELPERS = (IFEXP, *MIN_MAX.values(), OR_VALUE, AND_VALUE, BOOL)  # in runtime/control.py (and _not)
+OR_VALUE, AND_VALUE, NOT, BOOL, CHAIN = "_or_value", "_and_value", "_not", "_bool", "_chain"
+HELPERS = (IFEXP, *MIN_MAX.values(), OR_VALUE, AND_VALUE, BOOL, CHAIN)  # in runtime/control.py (and _not)
+_CHAINED = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 _BINDING = (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)  # what a lambda cannot hold for its operand
 
 
@@ -99,8 +100,9 @@ class _Expressions(ast.NodeTransformer):
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             test.operand = self._in_test(test.operand)
             return test
-        if isinstance(test, ast.Compare):
-            self.generic_visit(test)  # (a chain stays a chain: the control-flow pass splits it)
+        if isinstance(test, ast.Compare) and all(isinstance(v, (ast.Name, ast.Attribute, ast.Constant))
+                                                 for v in test.comparators[:-1]):
+            self.generic_visit(test)  # (a chain of plain operands stays: the control-flow pass splits it)
             return test
         return self.visit(test)
 
@@ -123,12 +125,14 @@ class _Expressions(ast.NodeTransformer):
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
-        if len(node.ops) < 2 or static_test(self.ctx, node) or not all(
-                isinstance(v, (ast.Name, ast.Attribute, ast.Constant)) for v in node.comparators[:-1]):
-            return node  # (a middle operand that computes would be computed twice: left as Python's)
-        parts = [ast.copy_location(ast.Compare(left, [op], [right]), node) for left, op, right in
-                 zip([node.left, *node.comparators[:-1]], node.ops, node.comparators)]
-        return self.visit_BoolOp(ast.copy_location(ast.BoolOp(ast.And(), parts), node))
+        if len(node.ops) < 2 or static_test(self.ctx, node) or any(type(op) not in _CHAINED for op in node.ops) \
+                or any(isinstance(n, _BINDING) for n in ast.walk(node)):
+            return node
+        self.ctx.helpers.add(CHAIN)
+        ops = ast.Tuple([ast.Constant(_CHAINED[type(op)]) for op in node.ops], ast.Load())
+        lambdas = [templates.expr("lambda: x", v, x=templates.moved(v)) for v in node.comparators]
+        return templates.expr(f"{CHAIN}(first, ops, rest)", node, first=templates.moved(node.left), ops=ops,
+                              rest=lambdas)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         return node if node is not self.ctx.fn else self.generic_visit(node)

@@ -43,18 +43,41 @@ _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values; its body is folded into one constructor
-    if ctx.holds(ast.If, ast.While, ast.For):
+    if ctx.holds(ast.If, ast.While, ast.For, ast.Assert):
         fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
 
 
 class _ControlFlow(StatementPass):
     def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
         self.ctx, self.flow = ctx, flow
+        self.operands: list[set[str]] = []  # per enclosing loop: the names converted `if`s in it pass on
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return [s]  # a nested function's control flow is its own
+        if isinstance(s, (ast.For, ast.While)):
+            self.operands.append(set())
+            rewrite_inner_blocks(self, s)
+            return self._unbound_operands(s, self.operands.pop()) + self._loop(s)
         rewrite_inner_blocks(self, s)
+        return self._loop(s)
+
+    def _unbound_operands(self, s: ast.For | ast.While, names: set[str]) -> list[ast.stmt]:
+        """`y = _Undefined('y')` before a loop for each name a converted `if` in it passes to its
+        branches that only an earlier iteration binds (Python reads it only once bound; the call
+        of `_if` reads it on the first iteration too)."""
+        before = self.flow.bound_before.get(id(s), frozenset())
+        target = set(names_in([s.target]).bound) if isinstance(s, ast.For) else set()
+        unbound = sorted(n for n in names if n not in before and n not in target)
+        if self.operands:
+            self.operands[-1].update(n for n in names if n in before)
+        out: list[ast.stmt] = []
+        for name in unbound:
+            self.ctx.helpers.add(UNDEFINED)
+            out += templates.stmts(f"{name} = {UNDEFINED}({name!r})", s)
+        return out
+
+    def _loop(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
@@ -183,6 +206,8 @@ class _ControlFlow(StatementPass):
         bound = before | {n for n in outputs if n not in before and _targets(pre, n)}
         entry = self.flow.branch_live.get(id(s), frozenset())
         params = [n for n in changed if n in bound and n in entry]
+        if self.operands:
+            self.operands[-1].update(params)
         stem = _stem(s.test)
         then_name = self.ctx.fresh_named(f"_if_{stem}")
         else_name = self.ctx.fresh_named(f"_else_{stem}")
@@ -334,7 +359,7 @@ def _python_form(block: list[ast.stmt]) -> str:
         if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
             return "exit"
         loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
-        for child in reversed(child_nodes(n)):
+        for child in reversed(list(child_nodes(n))):
             todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
     return "other"
 
