@@ -398,7 +398,8 @@ ORDER_REFUSALS = ("where Python may not evaluate it",)
 # A test on a traced value of what keeps its Python form (issue 13): a raise, a return purify cannot
 # lower (in a `try`): refused under the transforms at the user's statement (runtime/control.py _concrete).
 CONTROL_REFUSALS = ("JAX cannot raise on a traced value", "that purify cannot turn into a flag",
-                    "the loop keeps its Python form, which needs a Python value")
+                    "the loop keeps its Python form, which needs a Python value",
+                    "JAX traces both branches, so the exception would be raised")
 REFUSALS = {"control": CONTROL_REFUSALS, "aliasing": ALIAS_REFUSALS, "exception": EXCEPTION_REFUSALS, "finally": FINALLY_REFUSALS,
             "dispatch": DISPATCH_REFUSALS, "callback": CALLBACK_REFUSALS, "copies": COPY_REFUSALS,
             "order": ORDER_REFUSALS}

@@ -433,9 +433,10 @@ class BodyGen:
         chunks = [self.statement(0) for _ in range(self.draw(st.integers(1, 4)))]
         if "r" in self.method.params and self.chance(0.6):
             at = 0 if self.chance(0.5) else self.draw(st.integers(1, len(chunks)))
-            if self.traced_returns:
-                # (an `if` that raises keeps its Python form: after a traced return it would stand in
-                # the branch that runs when the method has not returned, a traced one)
+            if self.traced_returns and not self.rare(0.2):
+                # (an `if` that raises keeps its Python form: after a traced return it stands in the
+                # branch that runs when the method has not returned, a traced one: refused under the
+                # transforms, issue 13)
                 at = 0
             change = []
             fs = self.cls.of("scalar")

@@ -93,7 +93,10 @@ class _ControlFlow(StatementPass):
         `_concrete`, which refuses a traced one at the statement, saying what to write instead
         (rather than JAX's TracerBoolConversionError); a lowered `for` stops at its break flag."""
         if isinstance(s, ast.If) and not static_test(self.ctx, s.test):
-            s.test = self._concrete(self._test(s.test), _python_form([*s.body, *s.orelse]))
+            form = _python_form([*s.body, *s.orelse])
+            if form == "raise" and _is_exit_guard(s):
+                form = "raise_after_exit"
+            s.test = self._concrete(self._test(s.test), form)
         elif isinstance(s, ast.While) and not static_test(self.ctx, s.test):
             s.test = self._concrete(self._test(s.test), "loop")
         elif isinstance(s, ast.Assert) and not static_test(self.ctx, s.test):
@@ -342,6 +345,12 @@ def _leaves_branch(block: list[ast.stmt]) -> bool:
         for child in child_nodes(n):
             todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
     return False
+
+
+def _is_exit_guard(s: ast.If) -> bool:
+    """`if _returned: pass else: <the rest>`, as early_returns and loop_exits write (base.lower_exit_if)."""
+    return (isinstance(s.test, ast.Name) and s.test.id.startswith(("_returned", "_broke", "_continued"))
+            and len(s.body) == 1 and isinstance(s.body[0], ast.Pass))
 
 
 def _python_form(block: list[ast.stmt]) -> str:
