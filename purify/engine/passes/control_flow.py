@@ -12,8 +12,11 @@ on a traced one. Each branch is a function of the locals it changes that may be 
 (so it can read them) and returns those that are live after the `if` (analysis/liveness.py),
 `self` among them when a branch changes the state. Tests that are never traced (constants,
 static fields, `is`/`isinstance`/`len`) stay Python `if`s, and so do `if`s whose branches
-leave the method or the loop (`return`, `break`, `continue`) or hold what cannot be a branch
-function (`del`, `global`, `nonlocal`, `yield`, `await`).
+leave the method or the loop (`return`, `break`, `continue`, `raise`) or hold what cannot be a
+branch function (`del`, `global`, `nonlocal`, `yield`, `await`). The test of such a statement
+(and of an `assert`, a loop that stays Python, a `range` bound) that may be traced goes through
+`_concrete(test, form)`: Python's value when concrete; a refusal at the user's statement saying
+what to write instead when traced (JAX would stop with TracerBoolConversionError).
 """
 
 from __future__ import annotations
