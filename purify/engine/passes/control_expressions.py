@@ -79,7 +79,7 @@ class _Expressions(ast.NodeTransformer):
             name = MIN_MAX[node.func.id]  # type: ignore[attr-defined]
             self.ctx.helpers.add(name)
             node.func = ast.copy_location(ast.Name(name, ast.Load()), node.func)
-        elif _bool_call(self.ctx, node) and not static_test(self.ctx, node.args[0]):
+        elif _bool_call(self.ctx, node) and not static_test(self.ctx, node.args[0], fields=False):
             self.ctx.helpers.add(BOOL)
             node.func = ast.copy_location(ast.Name(BOOL, ast.Load()), node.func)
         return node
@@ -108,8 +108,8 @@ class _Expressions(ast.NodeTransformer):
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
         self.generic_visit(node)
-        if static_test(self.ctx, node) or any(isinstance(n, _BINDING) for n in ast.walk(node)):
-            return node
+        if static_test(self.ctx, node, fields=False) or any(isinstance(n, _BINDING) for n in ast.walk(node)):
+            return node  # (static fields count as traced: see static_test)
         name = OR_VALUE if isinstance(node.op, ast.Or) else AND_VALUE
         self.ctx.helpers.add(name)
         first, *rest = node.values
@@ -118,14 +118,14 @@ class _Expressions(ast.NodeTransformer):
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         self.generic_visit(node)
-        if not isinstance(node.op, ast.Not) or static_test(self.ctx, node.operand):
+        if not isinstance(node.op, ast.Not) or static_test(self.ctx, node.operand, fields=False):
             return node
         self.ctx.helpers.add(NOT)
         return templates.expr(f"{NOT}(x)", node, x=templates.moved(node.operand))
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
-        if len(node.ops) < 2 or static_test(self.ctx, node) or any(type(op) not in _CHAINED for op in node.ops) \
+        if len(node.ops) < 2 or static_test(self.ctx, node, fields=False) or any(type(op) not in _CHAINED for op in node.ops) \
                 or any(isinstance(n, _BINDING) for n in ast.walk(node)):
             return node
         self.ctx.helpers.add(CHAIN)

@@ -294,29 +294,31 @@ class _ControlFlow(StatementPass):
         return ""
 
 
-def static_test(ctx: MethodContext, test: ast.expr) -> bool:
+def static_test(ctx: MethodContext, test: ast.expr, fields: bool = True) -> bool:
     """Is `test` a Python value under every transform (so a Python `if` is exact)? Constants,
-    static fields, identity tests and the builtins that answer in Python, and what they make."""
+    static fields, identity tests and the builtins that answer in Python, and what they make.
+    Without `fields`, a static field counts as traced: a subclass may change the field, and its
+    `super()` calls run this class's pure methods on its own state, where the field is traced."""
     if isinstance(test, ast.Constant):
         return True
     if isinstance(test, ast.BoolOp):
-        return all(static_test(ctx, v) for v in test.values)
+        return all(static_test(ctx, v, fields) for v in test.values)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return static_test(ctx, test.operand)
+        return static_test(ctx, test.operand, fields)
     if isinstance(test, ast.Compare):
         if all(isinstance(op, (ast.Is, ast.IsNot)) for op in test.ops):
             return True
-        return all(static_test(ctx, v) for v in [test.left, *test.comparators])
+        return all(static_test(ctx, v, fields) for v in [test.left, *test.comparators])
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
         return test.func.id in _STATIC_CALLS
     if isinstance(test, ast.BinOp):
-        return static_test(ctx, test.left) and static_test(ctx, test.right)
+        return static_test(ctx, test.left, fields) and static_test(ctx, test.right, fields)
     if isinstance(test, ast.Subscript) and isinstance(test.value, ast.Attribute) and test.value.attr == "shape":
         return True  # shapes are Python ints under every transform
     if isinstance(test, ast.Attribute) and test.attr in ("ndim", "size"):
         return True
     chain = self_chain(test, ctx.self_name)
-    if not chain or len(chain) != 1 or chain[0][0] != "attr":
+    if not fields or not chain or len(chain) != 1 or chain[0][0] != "attr":
         return False
     return any(f.name == str(chain[0][1]) and f.kind == FieldKind.STATIC for f in ctx.model.fields.values())
 

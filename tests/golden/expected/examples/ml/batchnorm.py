@@ -106,7 +106,18 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
     """One branch for jax.lax.cond: its array outputs, mended by the plan."""
 
     def run() -> Any:
-        out = fn(*operands)
+        try:
+            out = fn(*operands)
+        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
+            e = sys.exc_info()[1]
+            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
+                    or type(e).__module__.startswith("jax"):
+                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
+            # JAX traces both branches whatever the test's value: Python's exception would not be
+            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
+                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
+                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
+                    "or compute a safe value in every branch with `jnp.where`")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
@@ -224,7 +235,9 @@ def _describe(value: Any) -> str:
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
     `if` (`where`: file and line), what is wrong and what to write instead."""
-    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error
 
 
 class BatchNormState(NamedTuple):
