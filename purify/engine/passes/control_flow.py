@@ -54,13 +54,17 @@ class _ControlFlow(StatementPass):
     def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
         self.ctx, self.flow = ctx, flow
         self.operands: list[set[str]] = []  # per enclosing loop: the names converted `if`s in it pass on
+        self.targets: list[str] = []  # the targets of the `for` loops around: branches take them as operands
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return [s]  # a nested function's control flow is its own
         if isinstance(s, (ast.For, ast.While)):
             self.operands.append(set())
+            targets = list(names_in([s.target]).bound) if isinstance(s, ast.For) else []
+            self.targets += targets
             rewrite_inner_blocks(self, s)
+            del self.targets[len(self.targets) - len(targets):]
             return self._unbound_operands(s, self.operands.pop()) + self._loop(s)
         rewrite_inner_blocks(self, s)
         return self._loop(s)
@@ -212,6 +216,10 @@ class _ControlFlow(StatementPass):
         bound = before | {n for n in outputs if n not in before and _targets(pre, n)}
         entry = self.flow.branch_live.get(id(s), frozenset())
         params = [n for n in changed if n in bound and n in entry]
+        # a loop's counter read in a branch is passed in too: a function defined in a loop should not
+        # read the loop's variable from outside (ruff's B023), though it runs at once
+        read = set(names_in([*s.body, *s.orelse]).read)
+        params += [n for n in dict.fromkeys(self.targets) if n in read and n not in params and n not in changed]
         if self.operands:
             self.operands[-1].update(params)
         stem = _stem(s.test)
