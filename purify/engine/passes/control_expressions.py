@@ -37,9 +37,14 @@ _BINDING = (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)  # what a lambda
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values
-    if ctx.holds(ast.IfExp, ast.BoolOp, ast.UnaryOp, ast.Compare) or any(
-            _min_max(ctx, n) or _bool_call(ctx, n) for n in facts(ctx.method.node).own):
+    if ctx.holds(ast.IfExp, ast.BoolOp) or any(_min_max(ctx, n) or _bool_call(ctx, n) or _not_or_chain(n)
+                                                for n in facts(ctx.method.node).own):
         _Expressions(ctx).visit(fn)
+
+
+def _not_or_chain(node: ast.AST) -> bool:
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+            or isinstance(node, ast.Compare) and len(node.ops) > 1)
 
 
 def _bool_call(ctx: MethodContext, node: ast.AST) -> bool:

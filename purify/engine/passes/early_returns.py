@@ -31,6 +31,7 @@ from .base import MethodContext, lower_exit_if
 from .control_flow import UNDEFINED, static_test
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+BREAKS = "purify_breaks"  # the attribute of a method whose returns in loops became `break`s
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -44,7 +45,10 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     start = templates.stmts(f"{flag}, {value} = False, {UNDEFINED}({value!r}, fill=True)", fn.body[0])
     doc = body[:1] if _is_docstring(body[0]) else []
     end = templates.stmts(f"return {value}", body[-1])
-    fn.body = doc + start + _Lower(flag, value).block(body[len(doc):]) + end
+    lower = _Lower(flag, value)
+    fn.body = doc + start + lower.block(body[len(doc):]) + end
+    if lower.breaks:
+        setattr(fn, BREAKS, True)  # loop_exits lowers the breaks it wrote
 
 
 def _lowerable(ctx: MethodContext, body: list[ast.stmt]) -> bool:
@@ -91,6 +95,7 @@ class _Lower:
     def __init__(self, flag: str, value: str) -> None:
         self.flag, self.value = flag, value
         self.loops = 0  # loops around the block being lowered: a return there leaves them with `break`
+        self.breaks = False  # (a `break` written)
 
     def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -100,6 +105,7 @@ class _Lower:
                 out += templates.stmts(f"{self.flag}, {self.value} = True, value", s, value=templates.moved(value))
                 if self.loops:
                     out += templates.stmts("break", s)
+                    self.breaks = True
                 return out  # what follows a return never runs
             if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own(s)):
                 return out + lower_exit_if(self, s, stmts[i + 1:], self.flag)

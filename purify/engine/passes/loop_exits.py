@@ -25,18 +25,20 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..analysis.facts import facts
 from ..transformer import child_nodes
 from .base import MethodContext, lower_exit_if, rewrite_inner_blocks
 from .control_flow import static_test
-from .early_returns import is_range_loop
+from .early_returns import BREAKS, is_range_loop
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 UNTIL = "purify_until"  # the attribute of a lowered `for` naming its break flag (read by control_flow)
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    if ctx.method.kind == "init" or not ctx.holds(ast.While, ast.For):
-        return  # (early_returns may have written `break`s: the user's own are not the only ones)
+    if ctx.method.kind == "init" or not (ctx.holds(ast.Break, ast.Continue) or getattr(fn, BREAKS, False) or any(
+            isinstance(n, (ast.For, ast.While)) and n.orelse for n in facts(ctx.method.node).own)):
+        return  # (the user's exits, those early_returns wrote, loops with an `else:`)
     fn.body = _Loops(ctx).block(fn.body)
 
 
