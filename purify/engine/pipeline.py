@@ -16,12 +16,13 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
     writes    writes through self become `self = self._replace(...)`
     names     `self._x` becomes the State's field `self.x_`: the passes before it read and write
               attributes as the user wrote them, so none looks a field up by two names
-    early_returns  a `return` in an `if` that may be traced becomes a flag and a value, and the
-              code after that `if` runs under the flag (one exit, AutoGraph's return_statements):
-              before control_flow, which then converts those `if`s too
+    early_returns  a `return` in an `if` or a loop that may be traced becomes a flag and a value
+              (and a `break` out of the loop), and the code after runs under the flag (one exit,
+              AutoGraph's return_statements): before loop_exits, which lowers those breaks, and
+              control_flow, which then converts those `if`s too
     loop_exits  `break` and `continue` in a loop that may be traced become flags (AutoGraph's
-              break_statements), the rest of the body under them: before control_flow, which then
-              converts the loop and those `if`s
+              break_statements), the rest of the body under them, a loop's `else:` after it:
+              before control_flow, which then converts the loop and those `if`s
     control_expressions  `a if c else b`, `min` and `max` become calls of dispatch helpers that
               answer for traced values too: before control_flow, so the branches it makes hold them
     control_flow  an `if` whose test may be traced becomes a call of the `_if` dispatch helper with

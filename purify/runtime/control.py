@@ -101,6 +101,115 @@ def _or(first: Any, *rest: Any) -> Any:
     return value
 
 
+def _or_value(first: Any, *rest: Any) -> Any:
+    """`first or rest[0]() or ...` as a value (outside an `if` test): Python returns the first
+    operand that is true, or the last. On a traced operand that is `x if x else rest()`, a
+    `jax.lax.cond` (a select under `vmap`) with the rules of a converted `if`: both operands must
+    have one shape, Python scalars and weak types are promoted, anything else is refused."""
+    value = first
+    for more in rest:
+        if not isinstance(value, jax.core.Tracer):
+            if value:
+                return value
+            value = more()
+        else:
+            where = _where()
+            value = _cond(_truth(value, where), lambda v=value: v, more, (),
+                          ("the value of `... or ...`",), where)
+    return value
+
+
+def _and_value(first: Any, *rest: Any) -> Any:
+    """`first and rest[0]() and ...` as a value: the first operand that is false, or the last;
+    on a traced operand `rest() if x else x`, like `_or_value`."""
+    value = first
+    for more in rest:
+        if not isinstance(value, jax.core.Tracer):
+            if not value:
+                return value
+            value = more()
+        else:
+            where = _where()
+            value = _cond(_truth(value, where), more, lambda v=value: v, (),
+                          ("the value of `... and ...`",), where)
+    return value
+
+
+def _chain(first: Any, ops: tuple, *rest: Any) -> Any:
+    """`first op rest[0]() op rest[1]() ...`, a chained comparison (`lo < x.sum() < hi`), each
+    operand computed once, as Python does: Python's short circuit while the comparisons are
+    concrete; once one is traced, the logical and of all (a traced scalar each)."""
+    import operator
+
+    left, value = first, True
+    for op, more in zip(ops, rest):
+        right = more()
+        now = getattr(operator, op)(left, right)
+        if isinstance(value, jax.core.Tracer) or isinstance(now, jax.core.Tracer):
+            where = _where()
+            value = jax.numpy.logical_and(_truth(value, where) if isinstance(value, jax.core.Tracer) else value,
+                                          _truth(now, where) if isinstance(now, jax.core.Tracer) else bool(now))
+        elif not now:
+            return now
+        else:
+            value = now
+        left = right
+    return value
+
+
+def _bool(x: Any) -> Any:
+    """`bool(x)`: Python's on a concrete value; on a traced scalar, a traced bool (JAX has no
+    Python bool of a traced value)."""
+    if not isinstance(x, jax.core.Tracer):
+        return bool(x)
+    return _truth(x, _where())
+
+
+def _concrete(test: Any, form: str) -> Any:
+    """The test of a statement that keeps its Python form: itself when concrete (Python decides,
+    as written); on a traced value, a located refusal saying what to write instead rather than
+    JAX's TracerBoolConversionError."""
+    if not isinstance(test, jax.core.Tracer):
+        return test
+    forms = {  # what each form does that a traced test cannot drive, what to write instead
+        "raise": (("this `if` branches on a traced value and a branch raises, but JAX cannot raise on a traced "
+                  "value: under jax.jit, jax.vmap or jax.grad it traces both branches once, before any value "
+                  "is known"),
+                  ("raise on a Python value (a static field, a Python argument) or outside the transform; "
+                  "for a traced value, compute a safe result with `jnp.where(bad, fallback, value)`, or check "
+                  "it with jax.experimental.checkify")),
+        "raise_after_exit": (("this statement raises, and it runs only when the method has not left earlier "
+                              "(a `return`, `break` or `continue` under an `if` on a traced value), which JAX "
+                              "decides only when it runs: JAX cannot raise on a traced value"),
+                             ("raise before the early `return` (or exit), or on a Python value; for a traced "
+                              "value, compute a safe result with `jnp.where`")),
+        "assert": (("this `assert` tests a traced value, but JAX cannot raise on a traced value: under jax.jit, "
+                   "jax.vmap or jax.grad no value is known while it traces"),
+                   ("assert on a Python value (a static field, a Python argument), or check traced values with "
+                   "jax.experimental.checkify")),
+        "return": (("this `if` branches on a traced value and holds a `return` that purify cannot turn into a "
+                   "flag: the method returns inside a `try` or `with` (Python would run a `finally` or "
+                   "`__exit__` on the way out), or the `if` stands in one"),
+                   ("move the return out of the `try`/`with`: set a variable in the branch (`result = ...`) "
+                   "and `return result` after the `try`")),
+        "exit": (("this `if` branches on a traced value and holds a `break` or `continue` that purify cannot "
+                 "turn into a flag: the loop is not a `while` or a `for` over `range(...)`, or the exit "
+                 "stands in a `try` or `with`"),
+                 ("loop over `range(len(...))` or with a `while`, with the exit in `if`s of the loop's own "
+                 "body; or keep a flag: `done = done | test` and `jnp.where(done, old, new)`")),
+        "loop": (("this loop's test (or `range` bound) is traced, but the loop keeps its Python form, which "
+                 "needs a Python value: its body raises, returns from a `try`, or holds `del`, `global`, "
+                 "`yield` or a `break` purify cannot turn into a flag"),
+                 ("bound the loop by a Python value (`for i in range(n)` with a Python `n`), or move the "
+                 "`raise`/`return`/`del` out of the loop's body")),
+        "other": (("this `if` branches on a traced value, but a branch holds `del`, `global`, `nonlocal`, "
+                  "`yield` or `await`, which cannot run inside jax.lax.cond"),
+                  "move that statement out of the `if`, or branch on a Python value"),
+    }
+    msg, hint = forms[form]
+    _refuse(_where(), msg, hint)
+
+
 def _max(*values: Any) -> Any:
     """`max(a, b, ...)`: Python's on concrete values; `jnp.maximum` once one is traced."""
     if not any(isinstance(v, jax.core.Tracer) for v in values):
@@ -166,7 +275,18 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
     """One branch for jax.lax.cond: its array outputs, mended by the plan."""
 
     def run() -> Any:
-        out = fn(*operands)
+        try:
+            out = fn(*operands)
+        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
+            e = sys.exc_info()[1]
+            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
+                    or type(e).__module__.startswith("jax"):
+                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
+            # JAX traces both branches whatever the test's value: Python's exception would not be
+            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
+                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
+                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
+                    "or compute a safe value in every branch with `jnp.where`")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
@@ -206,13 +326,16 @@ def _while(test: Any, body: Any, values: tuple, names: tuple, impure: str = "") 
     return values[0] if len(names) == 1 else values
 
 
-def _for_range(bounds: tuple, body: Any, values: tuple, names: tuple, impure: str = "") -> Any:
+def _for_range(bounds: tuple, body: Any, values: tuple, names: tuple, impure: str = "", until: int = -1) -> Any:
     """`for i in range(*bounds): values = body(i, *values)`. Python's loop over a concrete range;
-    `jax.lax.fori_loop` over a traced one."""
+    `jax.lax.fori_loop` over a traced one. `until`: the index among the values of the flag a
+    lowered `break` sets (the body does nothing once it is set): the loop stops there."""
     values = tuple(values)
     if not any(isinstance(b, jax.core.Tracer) for b in bounds):
         for i in range(*bounds):
             values = _as_tuple(body(i, *values), names)
+            if until >= 0 and not isinstance(values[until], jax.core.Tracer) and values[until]:
+                break  # Python's `break`: on a traced flag the body's own guard skips the rest
         return values[0] if len(names) == 1 else values
     where = _where()
     _check_pure(impure, where, "for")
@@ -232,7 +355,13 @@ def _for_range(bounds: tuple, body: Any, values: tuple, names: tuple, impure: st
         carry.k = k
         return carry.step(a)
 
-    final = jax.lax.fori_loop(0, trips, one, carry.init)
+    if until < 0:
+        final = jax.lax.fori_loop(0, trips, one, carry.init)
+    else:  # AutoGraph's extra test: stop at the first iteration that breaks
+        def go(a: Any) -> Any:
+            return jax.numpy.logical_and(a[0] < trips, jax.numpy.logical_not(carry.values(a[1])[until]))
+
+        final = jax.lax.while_loop(go, lambda a: (a[0] + 1, one(a[0], a[1])), (carry.k, carry.init))[1]
     values = carry.values(final)
     return values[0] if len(names) == 1 else values
 
@@ -266,12 +395,38 @@ class _Carry:
 
     def __init__(self, values: tuple, run: Any, names: tuple, where: Any, kind: str) -> None:
         self.names, self.where, self.kind, self.run = names, where, kind, run
-        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
-        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+        self._flatten(values)
         if run is not None:
             self.prepare()
 
+    def _flatten(self, values: tuple) -> None:
+        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
+        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+
+    def _fill(self) -> None:
+        """A return value a lowered `return` has not set yet (`_Undefined(..., fill=True)`) is
+        carried as zeros of the type the body gives it: the return flag guards it."""
+        values = list(self.values([jax.numpy.asarray(self.leaves[i]) for i in self.arrays]))
+        holes = [i for i, v in enumerate(values) if isinstance(v, _Undefined) and v.fill]
+        if not holes:
+            return
+        found: dict = {}
+
+        def probe(arrays: list) -> int:
+            out = self.run(self.values(arrays))
+            for i in holes:
+                if not isinstance(out[i], _Undefined):
+                    found[i] = jax.tree_util.tree_map(lambda x: (jax.numpy.shape(x), jax.numpy.result_type(x)), out[i])
+            return 0
+
+        jax.eval_shape(probe, [jax.numpy.asarray(self.leaves[i]) for i in self.arrays])
+        for i, like in found.items():
+            values[i] = jax.tree_util.tree_map(lambda t: jax.numpy.zeros(*t), like, is_leaf=lambda t: isinstance(t, tuple)
+                                               and len(t) == 2 and isinstance(t[0], tuple))
+        self._flatten(tuple(values))
+
     def prepare(self) -> None:
+        self._fill()
         init = [jax.numpy.asarray(self.leaves[i]) for i in self.arrays]
         self.dtypes = None
         shapes = jax.eval_shape(self._pass, init)
@@ -347,6 +502,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
         b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
         if isinstance(a, _Undefined) != isinstance(b, _Undefined):
             _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
                     f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
@@ -373,6 +532,14 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     plan.dtypes = dtypes
     if promote:
         raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:

@@ -38,4 +38,6 @@ class _Eager:
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
     `if` (`where`: file and line), what is wrong and what to write instead."""
-    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error

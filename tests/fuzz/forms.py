@@ -9,6 +9,13 @@
 * `alias_super`: a second name (`x = self.d`) held across a `super()` call;
 * `return_finally`: a `return` inside a try whose finally calls a child (or loops over children).
 
+Issue 13's exits (`--target` runs programs holding them):
+
+* `return_loop`: a `return` inside a `while` or `for`;
+* `break_range`: a `break` in a `for` over `range`;
+* `loop_else`: a loop with an `else:`;
+* `traced_raise`: a `raise` under an `if` on a traced value, caught or not;
+* `bool_value`: `and`/`or` as a value (not the test of an `if` or `while`).
 And issue 14's containers of children (`containers`, which ignores the other forms): a loop over a
 slice, `reversed(...)`, `zip(...)` or `range(len(...))` of a list of children, or over a dict of
 children (`.values()`, `.items()`, its keys), or a dict of children at all.
@@ -21,7 +28,8 @@ from __future__ import annotations
 
 import ast
 
-FORMS = ("item", "loop", "child", "own", "super", "alias_super", "return_finally", "containers")
+EXITS = ("return_loop", "break_range", "loop_else", "traced_raise", "bool_value")
+FORMS = ("item", "loop", "child", "own", "super", "alias_super", "return_finally", *EXITS, "containers")
 _GUARDED = ("item", "loop", "child", "own", "super")
 
 
@@ -74,6 +82,7 @@ def forms(source: str) -> set[str]:
             calls = {_call_form(n) for n in ast.walk(final) if isinstance(n, ast.Call)}
             if returns and calls & {"item", "loop", "child"}:
                 out.add("return_finally")
+    out |= _exits(tree)
     lines = source.splitlines()
     for n in ast.walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Subscript)) \
@@ -85,6 +94,24 @@ def forms(source: str) -> set[str]:
     return out
 
 
+def _exits(tree: ast.AST) -> set[str]:
+    out: set[str] = set()
+    tests = {id(n.test) for n in ast.walk(tree) if isinstance(n, (ast.If, ast.While))}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.While)):
+            inner = [n for s in node.body for n in ast.walk(s)]
+            if any(isinstance(n, ast.Return) for n in inner):
+                out.add("return_loop")
+            if isinstance(node, ast.For) and ast.unparse(node.iter).startswith("range(") \
+                    and any(isinstance(n, ast.Break) for n in inner):
+                out.add("break_range")
+            if node.orelse:
+                out.add("loop_else")
+        if isinstance(node, ast.Raise) and "ValueError(1)" in ast.unparse(node):
+            out.add("traced_raise")  # (the generator's raise under a traced `if`: programs.s_traced_raise)
+        if isinstance(node, ast.BoolOp) and id(node) not in tests:
+            out.add("bool_value")
+    return out
 def containers(source: str) -> bool:
     """Does `source` hold one of issue 14's forms of containers of children?"""
     if "{'a': " in source:  # a dict of children (the generator writes plain dicts with "a")
@@ -106,6 +133,8 @@ def only(source: str, target: str) -> bool:
     found = forms(source)
     if target not in found:
         return False
+    if target in EXITS:
+        return True
     others = (set(_GUARDED) | {"return_finally"}) - {target}
     others -= {"own", "child"} - {target}
     return not (found - {target}) & others

@@ -183,8 +183,11 @@ class BodyGen:
         self.traced_ifs = 0  # traced ifs around it
         self.traced_returns = False  # a return stands in a traced if
         self.blocked_returns = False  # a return stands in a loop or a try
-        self.traced_loops = 0  # loops on traced values around it (jax.lax loops: no returns inside)
+        self.traced_loops = 0  # loops on traced values around it (jax.lax loops)
         self.in_try = 0  # inside any part of a `try` (body, handlers, finally) or `suppress`
+        # (the loops around, innermost last: "for" or "while", and the tries around each: a `break`
+        # or `continue` inside a try within the loop keeps its Python form, and so does the loop)
+        self.loop_stack: list[tuple[str, int]] = []
 
     def caught_now(self) -> set[str]:
         return set().union(*self.caught)
@@ -318,6 +321,11 @@ class BodyGen:
             atoms.append(lambda: f"sum({self.pick(reads)} * c for c in ({self.draw(st.integers(0, 3))}, 1))")
             if self.scope.loops or self.cls.of("static"):
                 atoms.append(lambda: f"({self.pick(reads)} if {self.condition()} else {self.bexpr(0, False)})")
+            # `and`/`or` as values (issue 13): an operand, on traced values too
+            atoms.append(lambda: f"({self.pick(reads)} % 3 or {self.pick(reads)})")
+            atoms.append(lambda: f"({self.pick(reads)} % 2 and {self.bexpr(0, False)})")
+            atoms.append(lambda: f"(({self.pick(reads)} > 3 and {self.pick(reads)} < 50) + 0)")
+            atoms.append(lambda: f"((not {self.pick(reads)} % 2 or 3 < {self.pick(reads)} < 60) + 0)")
         if depth > 0:
             atoms.append(lambda: self._binop(self.aexpr(depth - 1, calls), self.aexpr(depth - 1, calls)))
         return self._first(atoms)
@@ -364,6 +372,17 @@ class BodyGen:
             i = self.pick(self.scope.loops)
             options += [f"{i} % {size}", f"({i} + 1) % {size}"]
         return self.pick(options)
+
+    def tries(self) -> int:
+        return self.in_try + len(self.caught) + self.in_finally_try
+
+    def traced_atom(self) -> str | None:
+        """One comparison on traced values, wherever it stands."""
+        atoms = [f"self.{f.attr} > {self.draw(st.integers(0, 40))}" for f in self.cls.of("scalar")]
+        atoms += [f"self.{f.attr}[{self.draw(st.integers(0, f.size - 1))}] < 30" for f in self.cls.of("arr")]
+        if "v" in self.method.params:
+            atoms += ["v > 2"]
+        return self.pick(atoms) if atoms else None
 
     def traced_condition(self) -> str | None:
         """A test on traced values (state, the argument `v`), or None where one may not stand:
@@ -419,9 +438,10 @@ class BodyGen:
         chunks = [self.statement(0) for _ in range(self.draw(st.integers(1, 4)))]
         if "r" in self.method.params and self.chance(0.6):
             at = 0 if self.chance(0.5) else self.draw(st.integers(1, len(chunks)))
-            if self.traced_returns:
-                # (an `if` that raises keeps its Python form: after a traced return it would stand in
-                # the branch that runs when the method has not returned, a traced one)
+            if self.traced_returns and not self.rare(0.2):
+                # (an `if` that raises keeps its Python form: after a traced return it stands in the
+                # branch that runs when the method has not returned, a traced one: refused under the
+                # transforms, issue 13)
                 at = 0
             change = []
             fs = self.cls.of("scalar")
@@ -457,7 +477,10 @@ class BodyGen:
         inner = self.body(1, final_return=False) if self.chance(0.4) else []
         self.in_finally_try -= 1
         ret = self.ret() or ["return"]
-        if self.chance(0.5):
+        atom = self.traced_atom() if self.rare(0.2) else None
+        if atom is not None:  # (issue 13: a return in a finally under a traced if keeps its Python form)
+            final = [f"if {atom}:", *["    " + line for line in (self.ret() or ["return"])]]
+        elif self.chance(0.5):
             final = self.finally_body(1)
         else:  # a finally that changes nothing: accepted
             reads = self.state_reads()
@@ -652,7 +675,9 @@ class BodyGen:
         if self.cls.base is not None:
             kinds += ["alias", "alias"]  # (second names held across super() calls)
         if depth < 2:
-            kinds += ["for", "for", "if", "while", "layers", "guard", "guard", "guard", "finally"]
+            kinds += ["for", "for", "if", "while", "layers", "guard", "guard", "guard", "finally", "traced_raise"]
+        if self.loop_stack:
+            kinds += ["exit", "exit"]
         if depth > 0 and not self.in_finally_try:
             # (a return in a try whose finally changes the state is refused: return_in_finally only)
             kinds += ["early"]
@@ -813,22 +838,52 @@ class BodyGen:
         return (self.loops == 0 and "v" in self.method.params and not self.caught and not self.in_finally_try
                 and not self.in_try and self.chance(0.4))
 
-    def traced_loop_body(self, depth: int) -> list[str]:
+    def traced_loop_body(self, depth: int, kind: str) -> list[str]:
         """A body for a loop on traced values: its counter is traced, so it is no Python value for
-        the body's tests and indices, and no return may stand in it."""
+        the body's tests and indices."""
         self.loops += 1
         self.traced_loops += 1
+        self.loop_stack.append((kind, self.tries()))
         try:
             return self._block(depth)
         finally:
             self.loops -= 1
             self.traced_loops -= 1
+            self.loop_stack.pop()
+
+    def loop_else(self, depth: int) -> list[str]:
+        """Maybe an `else:` for a loop (it runs when the loop ends without `break`)."""
+        return ["else:", *self._block(depth)] if self.rare(0.25) else []
+
+    def s_exit(self, depth: int) -> list[str] | None:
+        """`if test: break` (or `continue` in a `for`) in a loop of the method, on a traced test or not."""
+        kind, tries = self.loop_stack[-1]
+        if tries != self.tries():
+            return None
+        word = "continue" if kind == "for" and self.chance(0.4) else "break"  # (a while's counter: no continue)
+        test = self.traced_condition() if self.chance(0.6) else None
+        return [f"if {test or self.condition()}:", f"    {word}"]
+
+    def s_traced_raise(self, depth: int) -> list[str] | None:
+        """A raise under an `if` on a traced value (issue 13: refused under the transforms, at the
+        `if`), never true in the plain run, or caught by a handler that changes the state."""
+        atom = self.traced_atom()
+        if atom is None or self.blocked_returns:
+            return None
+        fs = self.cls.of("scalar")
+        if fs and self.chance(0.5):
+            return ["try:", f"    if {atom}:", "        raise ValueError(1)", "except ValueError:",
+                    f"    self.{self.pick(fs).attr} += 1"]
+        fs = self.cls.of("scalar")
+        if not fs:
+            return None
+        return [f"if self.{self.pick(fs).attr} > 1000000:", "    raise ValueError(1)"]
 
     def s_for(self, depth: int) -> list[str]:
         if self.method.int_v and self.traced_loop_ok():
             i = self.fresh("i")
             bound = self.pick(["v", "v + 1", "1, v + 2", "v, 6", "0, v + 3, 2"])
-            return [f"for {i} in range({bound}):", *self.traced_loop_body(depth)]
+            return [f"for {i} in range({bound}):", *self.traced_loop_body(depth, "for"), *self.loop_else(depth)]
         i = self.fresh("i")
         bound = str(self.draw(st.integers(1, 3)))
         statics = self.cls.of("static")
@@ -836,25 +891,31 @@ class BodyGen:
             bound = f"self.{self.pick(statics).attr}"
         self.scope.loops.append(i)
         self.loops += 1
+        self.loop_stack.append(("for", self.tries()))
         body = self._block(depth)
+        self.loop_stack.pop()
         self.loops -= 1
         self.scope.loops.pop()
-        return [f"for {i} in range({bound}):", *body]
+        return [f"for {i} in range({bound}):", *body, *self.loop_else(depth)]
 
     def s_while(self, depth: int) -> list[str]:
         if self.traced_loop_ok():
             j = self.fresh("j")
-            return [f"{j} = 0", f"while {j} < v:", *self.traced_loop_body(depth), f"    {j} += 1"]
+            return [f"{j} = 0", f"while {j} < v:", f"    {j} += 1", *self.traced_loop_body(depth, "while"),
+                    *self.loop_else(depth)]
         j = self.fresh("j")
         self.scope.loops.append(j)
         self.loops += 1
+        self.loop_stack.append(("while", self.tries()))
         body = self._block(depth)
+        self.loop_stack.pop()
         self.loops -= 1
         self.scope.loops.pop()
-        return [f"{j} = 0", f"while {j} < {self.draw(st.integers(1, 3))}:", *body, f"    {j} += 1"]
+        return [f"{j} = 0", f"while {j} < {self.draw(st.integers(1, 3))}:", f"    {j} += 1", *body,
+                *self.loop_else(depth)]
 
     def s_if(self, depth: int) -> list[str]:
-        test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
+        test = self.traced_condition() if (self.loops == 0 or self.chance(0.5)) and self.chance(0.6) else None
         self.traced_ifs += test is not None
         try:
             lines = [f"if {test or self.condition()}:", *self._block(depth)]
@@ -868,13 +929,13 @@ class BodyGen:
         return lines
 
     def s_early(self, depth: int) -> list[str] | None:
-        if self.traced_loops:
-            return None  # a return leaves a traced loop's body: refused by JAX's loops, not generated
-        test = self.traced_condition() if self.loops == 0 and self.chance(0.6) else None
-        in_loop_or_try = self.loops or self.caught or self.in_finally_try or self.in_try
-        if in_loop_or_try and (self.traced_returns or self.traced_ifs):
+        test = self.traced_condition() if (self.loops == 0 or self.chance(0.5)) and self.chance(0.6) else None
+        # (returns in `while` and `for ... in range` loops are lowered with the traced ones: only a try
+        # rules them out, issue 13)
+        in_loop_or_try = self.caught or self.in_finally_try or self.in_try
+        if in_loop_or_try and (self.traced_returns or self.traced_ifs or self.traced_loops):
             return None  # a return there would keep the traced ones from being lowered
-        if test or self.traced_ifs:
+        if test or self.traced_ifs or self.traced_loops:
             self.traced_returns = True
         if in_loop_or_try:
             self.blocked_returns = True

@@ -3,6 +3,14 @@ helpers of runtime/control.py (AutoGraph's `py_builtins` and conditional express
 
     a if c else b        ->  _ifexp(c, lambda: a, lambda: b)     (jax.lax.cond when c is traced)
     max(a, b), min(a, b) ->  _max(a, b), _min(a, b)               (jnp.maximum / jnp.minimum then)
+    a or b, a and b      ->  _or_value(a, lambda: b), ...          (`a if a else b`: jax.lax.cond)
+    not a, bool(a)       ->  _not(a), _bool(a)                     (a traced bool then)
+    lo < x.sum() < hi    ->  _chain(lo, ('lt', 'lt'), lambda: x.sum(), lambda: hi)
+
+`and`/`or` outside the test of an `if` or `while` return an operand, so on a traced one they are
+the conditional expression they stand for (`a or b` is `a if a else b`), with its rules: one
+shape for both, Python scalars and weak types promoted. In the tests of `if` and `while` the
+control-flow pass makes them logical operations instead (only the truth value counts there).
 
 Python's own where the values are concrete. Tests that are never traced (static fields,
 constants) and `min`/`max` shadowed by a local or a global of the module are left alone.
@@ -20,14 +28,29 @@ from .control_flow import static_test
 
 IFEXP = "_ifexp"
 MIN_MAX = {"min": "_min", "max": "_max"}
-HELPERS = (IFEXP, *MIN_MAX.values())  # in runtime/control.py
+OR_VALUE, AND_VALUE, NOT, BOOL, CHAIN = "_or_value", "_and_value", "_not", "_bool", "_chain"
+HELPERS = (IFEXP, *MIN_MAX.values(), OR_VALUE, AND_VALUE, BOOL, CHAIN)  # in runtime/control.py (and _not)
+_CHAINED = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
+_BINDING = (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)  # what a lambda cannot hold for its operand
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values
-    if ctx.holds(ast.IfExp) or any(_min_max(ctx, n) for n in facts(ctx.method.node).own):
+    if ctx.holds(ast.IfExp, ast.BoolOp) or any(_min_max(ctx, n) or _bool_call(ctx, n) or _not_or_chain(n)
+                                                for n in facts(ctx.method.node).own):
         _Expressions(ctx).visit(fn)
+
+
+def _not_or_chain(node: ast.AST) -> bool:
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+            or isinstance(node, ast.Compare) and len(node.ops) > 1)
+
+
+def _bool_call(ctx: MethodContext, node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "bool"
+            and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)
+            and _is_builtin(ctx, node.func))
 
 
 def _min_max(ctx: MethodContext, node: ast.AST) -> bool:
@@ -61,7 +84,60 @@ class _Expressions(ast.NodeTransformer):
             name = MIN_MAX[node.func.id]  # type: ignore[attr-defined]
             self.ctx.helpers.add(name)
             node.func = ast.copy_location(ast.Name(name, ast.Load()), node.func)
+        elif _bool_call(self.ctx, node) and not static_test(self.ctx, node.args[0], fields=False):
+            self.ctx.helpers.add(BOOL)
+            node.func = ast.copy_location(ast.Name(BOOL, ast.Load()), node.func)
         return node
+
+    # the tests of `if` and `while` are the control-flow pass's: only their operands are visited here
+    def visit_If(self, node: ast.If | ast.While) -> ast.AST:
+        test, node.test = node.test, ast.Constant(True)
+        self.generic_visit(node)
+        node.test = self._in_test(test)
+        return node
+
+    visit_While = visit_If
+
+    def _in_test(self, test: ast.expr) -> ast.expr:
+        if isinstance(test, ast.BoolOp):
+            test.values = [self._in_test(v) for v in test.values]
+            return test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test.operand = self._in_test(test.operand)
+            return test
+        if isinstance(test, ast.Compare) and all(isinstance(v, (ast.Name, ast.Attribute, ast.Constant))
+                                                 for v in test.comparators[:-1]):
+            self.generic_visit(test)  # (a chain of plain operands stays: the control-flow pass splits it)
+            return test
+        return self.visit(test)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        self.generic_visit(node)
+        if static_test(self.ctx, node, fields=False) or any(isinstance(n, _BINDING) for n in ast.walk(node)):
+            return node  # (static fields count as traced: see static_test)
+        name = OR_VALUE if isinstance(node.op, ast.Or) else AND_VALUE
+        self.ctx.helpers.add(name)
+        first, *rest = node.values
+        lambdas = [templates.expr("lambda: x", v, x=templates.moved(v)) for v in rest]
+        return templates.expr(f"{name}(first, rest)", node, first=templates.moved(first), rest=lambdas)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Not) or static_test(self.ctx, node.operand, fields=False):
+            return node
+        self.ctx.helpers.add(NOT)
+        return templates.expr(f"{NOT}(x)", node, x=templates.moved(node.operand))
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.ops) < 2 or static_test(self.ctx, node, fields=False) or any(type(op) not in _CHAINED for op in node.ops) \
+                or any(isinstance(n, _BINDING) for n in ast.walk(node)):
+            return node
+        self.ctx.helpers.add(CHAIN)
+        ops = ast.Tuple([ast.Constant(_CHAINED[type(op)]) for op in node.ops], ast.Load())
+        lambdas = [templates.expr("lambda: x", v, x=templates.moved(v)) for v in node.comparators]
+        return templates.expr(f"{CHAIN}(first, ops, rest)", node, first=templates.moved(node.left), ops=ops,
+                              rest=lambdas)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         return node if node is not self.ctx.fn else self.generic_visit(node)

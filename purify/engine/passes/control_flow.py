@@ -12,8 +12,11 @@ on a traced one. Each branch is a function of the locals it changes that may be 
 (so it can read them) and returns those that are live after the `if` (analysis/liveness.py),
 `self` among them when a branch changes the state. Tests that are never traced (constants,
 static fields, `is`/`isinstance`/`len`) stay Python `if`s, and so do `if`s whose branches
-leave the method or the loop (`return`, `break`, `continue`) or hold what cannot be a branch
-function (`del`, `global`, `nonlocal`, `yield`, `await`).
+leave the method or the loop (`return`, `break`, `continue`, `raise`) or hold what cannot be a
+branch function (`del`, `global`, `nonlocal`, `yield`, `await`). The test of such a statement
+(and of an `assert`, a loop that stays Python, a `range` bound) that may be traced goes through
+`_concrete(test, form)`: Python's value when concrete; a refusal at the user's statement saying
+what to write instead when traced (JAX would stop with TracerBoolConversionError).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ IF = "_if"
 UNDEFINED = "_Undefined"
 NOT, AND, OR = "_not", "_and", "_or"
 WHILE, FOR_RANGE = "_while", "_for_range"
-HELPERS = (IF, UNDEFINED, NOT, AND, OR, WHILE, FOR_RANGE)  # in runtime/control.py
+CONCRETE = "_concrete"
+HELPERS = (IF, UNDEFINED, NOT, AND, OR, WHILE, FOR_RANGE, CONCRETE)  # in runtime/control.py
+UNTIL = "purify_until"  # (loop_exits.UNTIL) the attribute of a lowered `for` naming its break flag
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
@@ -41,18 +46,45 @@ _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values; its body is folded into one constructor
-    if ctx.holds(ast.If, ast.While, ast.For):
+    if ctx.holds(ast.If, ast.While, ast.For, ast.Assert):
         fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
 
 
 class _ControlFlow(StatementPass):
     def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
         self.ctx, self.flow = ctx, flow
+        self.operands: list[set[str]] = []  # per enclosing loop: the names converted `if`s in it pass on
+        self.targets: list[str] = []  # the targets of the `for` loops around: branches take them as operands
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return [s]  # a nested function's control flow is its own
+        if isinstance(s, (ast.For, ast.While)):
+            self.operands.append(set())
+            targets = list(names_in([s.target]).bound) if isinstance(s, ast.For) else []
+            self.targets += targets
+            rewrite_inner_blocks(self, s)
+            del self.targets[len(self.targets) - len(targets):]
+            return self._unbound_operands(s, self.operands.pop()) + self._loop(s)
         rewrite_inner_blocks(self, s)
+        return self._loop(s)
+
+    def _unbound_operands(self, s: ast.For | ast.While, names: set[str]) -> list[ast.stmt]:
+        """`y = _Undefined('y')` before a loop for each name a converted `if` in it passes to its
+        branches that only an earlier iteration binds (Python reads it only once bound; the call
+        of `_if` reads it on the first iteration too)."""
+        before = self.flow.bound_before.get(id(s), frozenset())
+        target = set(names_in([s.target]).bound) if isinstance(s, ast.For) else set()
+        unbound = sorted(n for n in names if n not in before and n not in target)
+        if self.operands:
+            self.operands[-1].update(n for n in names if n in before)
+        out: list[ast.stmt] = []
+        for name in unbound:
+            self.ctx.helpers.add(UNDEFINED)
+            out += templates.stmts(f"{name} = {UNDEFINED}({name!r})", s)
+        return out
+
+    def _loop(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
@@ -60,7 +92,33 @@ class _ControlFlow(StatementPass):
             return self._while(s)
         if isinstance(s, ast.For) and self._traced_range(s):
             return self._for(s)
+        self._keep_python(s)
         return [s]
+
+    def _keep_python(self, s: ast.stmt) -> None:
+        """A statement that keeps its Python form: a test that may be traced goes through
+        `_concrete`, which refuses a traced one at the statement, saying what to write instead
+        (rather than JAX's TracerBoolConversionError); a lowered `for` stops at its break flag."""
+        if isinstance(s, ast.If) and not static_test(self.ctx, s.test):
+            form = _python_form([*s.body, *s.orelse])
+            if form == "raise" and _is_exit_guard(s):
+                form = "raise_after_exit"
+            s.test = self._concrete(self._test(s.test), form)
+        elif isinstance(s, ast.While) and not static_test(self.ctx, s.test):
+            s.test = self._concrete(self._test(s.test), "loop")
+        elif isinstance(s, ast.Assert) and not static_test(self.ctx, s.test):
+            s.test = self._concrete(self._test(s.test), "assert")
+        elif isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
+                and s.iter.func.id == "range" and not s.iter.keywords:
+            s.iter.args = [a if static_test(self.ctx, a) or isinstance(a, ast.Starred) else self._concrete(a, "loop")
+                           for a in s.iter.args]
+            flag = getattr(s, UNTIL, "")
+            if flag:
+                s.body += templates.stmts(f"if {flag} is True:\n    break", s)
+
+    def _concrete(self, test: ast.expr, form: str) -> ast.expr:
+        self.ctx.helpers.add(CONCRETE)
+        return templates.expr(f"{CONCRETE}(test, {form!r})", test, test=templates.moved(test))
 
     def _traced_range(self, s: ast.For) -> bool:
         """`for i in range(...)` with a bound that may be traced, whose body stays in the loop and
@@ -69,9 +127,7 @@ class _ControlFlow(StatementPass):
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
                 and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
             return False
-        if s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args):
-            return False
-        return s.target.id not in self.flow.live_after.get(id(s), frozenset())
+        return not (s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args))
 
     def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
         """The names a loop carries from one iteration to the next and out of it (`self` among them
@@ -106,13 +162,23 @@ class _ControlFlow(StatementPass):
 
     def _for(self, s: ast.For) -> list[ast.stmt]:
         assert isinstance(s.target, ast.Name) and isinstance(s.iter, ast.Call)
-        carried, pre = self._carried(s, exclude=s.target.id)
-        body_name = self.ctx.fresh_named(f"_for_{s.target.id}")
-        body_fn = self._branch(body_name, [s.target.id, *carried], s.body, carried, s)
+        target = s.target.id
+        if target in self.flow.live_after.get(id(s), frozenset()):
+            # read after the loop: counted in a fresh name and carried like any local the body sets
+            counter = self.ctx.fresh_named(f"_{target}")
+            s.body = [*templates.stmts(f"{target} = {counter}", s.body[0]), *s.body]
+            target = counter
+        carried, pre = self._carried(s, exclude=target)
+        body_name = self.ctx.fresh_named(f"_for_{target.lstrip('_')}")
+        body_fn = self._branch(body_name, [target, *carried], s.body, carried, s)
         self.ctx.helpers.add(FOR_RANGE)
         call = templates.expr(f"{FOR_RANGE}(bounds, body, values, names)", s, bounds=_tuple(list(s.iter.args)),
                               body=body_name, values=_tuple([ast.Name(n, ast.Load()) for n in carried]),
                               names=_tuple([ast.Constant(n) for n in carried]))
+        flag = getattr(s, UNTIL, "")
+        if flag in carried:
+            assert isinstance(call, ast.Call)
+            call.keywords.append(ast.keyword("until", ast.Constant(carried.index(flag))))
         self._mark_impure(s, call)
         return pre + [body_fn, self._bind(carried, call, s)]
 
@@ -150,6 +216,12 @@ class _ControlFlow(StatementPass):
         bound = before | {n for n in outputs if n not in before and _targets(pre, n)}
         entry = self.flow.branch_live.get(id(s), frozenset())
         params = [n for n in changed if n in bound and n in entry]
+        # a loop's counter read in a branch is passed in too: a function defined in a loop should not
+        # read the loop's variable from outside (ruff's B023), though it runs at once
+        read = set(names_in([*s.body, *s.orelse]).read)
+        params += [n for n in dict.fromkeys(self.targets) if n in read and n not in params and n not in changed]
+        if self.operands:
+            self.operands[-1].update(params)
         stem = _stem(s.test)
         then_name = self.ctx.fresh_named(f"_if_{stem}")
         else_name = self.ctx.fresh_named(f"_else_{stem}")
@@ -230,29 +302,31 @@ class _ControlFlow(StatementPass):
         return ""
 
 
-def static_test(ctx: MethodContext, test: ast.expr) -> bool:
+def static_test(ctx: MethodContext, test: ast.expr, fields: bool = True) -> bool:
     """Is `test` a Python value under every transform (so a Python `if` is exact)? Constants,
-    static fields, identity tests and the builtins that answer in Python, and what they make."""
+    static fields, identity tests and the builtins that answer in Python, and what they make.
+    Without `fields`, a static field counts as traced: a subclass may change the field, and its
+    `super()` calls run this class's pure methods on its own state, where the field is traced."""
     if isinstance(test, ast.Constant):
         return True
     if isinstance(test, ast.BoolOp):
-        return all(static_test(ctx, v) for v in test.values)
+        return all(static_test(ctx, v, fields) for v in test.values)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return static_test(ctx, test.operand)
+        return static_test(ctx, test.operand, fields)
     if isinstance(test, ast.Compare):
         if all(isinstance(op, (ast.Is, ast.IsNot)) for op in test.ops):
             return True
-        return all(static_test(ctx, v) for v in [test.left, *test.comparators])
+        return all(static_test(ctx, v, fields) for v in [test.left, *test.comparators])
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
         return test.func.id in _STATIC_CALLS
     if isinstance(test, ast.BinOp):
-        return static_test(ctx, test.left) and static_test(ctx, test.right)
+        return static_test(ctx, test.left, fields) and static_test(ctx, test.right, fields)
     if isinstance(test, ast.Subscript) and isinstance(test.value, ast.Attribute) and test.value.attr == "shape":
         return True  # shapes are Python ints under every transform
     if isinstance(test, ast.Attribute) and test.attr in ("ndim", "size"):
         return True
     chain = self_chain(test, ctx.self_name)
-    if not chain or len(chain) != 1 or chain[0][0] != "attr":
+    if not fields or not chain or len(chain) != 1 or chain[0][0] != "attr":
         return False
     return any(f.name == str(chain[0][1]) and f.kind == FieldKind.STATIC for f in ctx.model.fields.values())
 
@@ -284,6 +358,32 @@ def _leaves_branch(block: list[ast.stmt]) -> bool:
         for child in child_nodes(n):
             todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
     return False
+
+
+def _is_exit_guard(s: ast.If) -> bool:
+    """`if _returned: pass else: <the rest>`, as early_returns and loop_exits write (base.lower_exit_if)."""
+    return (isinstance(s.test, ast.Name) and s.test.id.startswith(("_returned", "_broke", "_continued"))
+            and len(s.body) == 1 and isinstance(s.body[0], ast.Pass))
+
+
+def _python_form(block: list[ast.stmt]) -> str:
+    """What keeps an `if` in its Python form (the forms of runtime/control.py `_concrete`): the first
+    `return`, `break`/`continue`, `raise` or other statement a branch cannot hold."""
+    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in reversed(block)]
+    while todo:
+        n, in_loop = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, ast.Return):
+            return "return"
+        if isinstance(n, ast.Raise):
+            return "raise"
+        if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
+            return "exit"
+        loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
+        for child in reversed(list(child_nodes(n))):
+            todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
+    return "other"
 
 
 def _tuple(items: list[ast.expr], ctx: ast.expr_context | None = None) -> ast.Tuple:

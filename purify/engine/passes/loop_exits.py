@@ -11,10 +11,13 @@ the loop a `jax.lax` loop and each `if` around them a `jax.lax.cond`:
                                               else:
                                                   self.t -= 1
 
-`continue` sets its own flag, cleared at the start of each iteration; in a `for` over `range`
-only `continue` is lowered (a `for` that breaks stays a Python loop). Only the `break` and
-`continue` that stand in `if`s of the loop's own body are lowered (not in `try`, `with` or an
-inner loop); a loop with any other keeps its Python form.
+`continue` sets its own flag, cleared at the start of each iteration. In a `for` over `range`, a
+`break` guards the whole body (`if _broke: pass else: i = _i; ...`, the loop counting in `_i`)
+and the loop is marked (`UNTIL`) so the control-flow pass stops it at the flag, in Python and in
+`jax.lax.while_loop` alike (AutoGraph's extra test). A loop's `else:` runs after it, under
+`if _broke: pass else:` when it breaks. Loops are lowered when their test or bound may be traced
+or an exit stands in an `if` that may be; only the exits that stand in `if`s of the loop's own body
+(not in `try`, `with` or an inner loop) are lowered; a loop with any other keeps its Python form.
 """
 
 from __future__ import annotations
@@ -22,16 +25,20 @@ from __future__ import annotations
 import ast
 
 from .. import templates
+from ..analysis.facts import facts
 from ..transformer import child_nodes
 from .base import MethodContext, lower_exit_if, rewrite_inner_blocks
 from .control_flow import static_test
+from .early_returns import BREAKS, is_range_loop
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+UNTIL = "purify_until"  # the attribute of a lowered `for` naming its break flag (read by control_flow)
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    if ctx.method.kind == "init" or not ctx.holds(ast.Break, ast.Continue):
-        return
+    if ctx.method.kind == "init" or not (ctx.holds(ast.Break, ast.Continue) or getattr(fn, BREAKS, False) or any(
+            isinstance(n, (ast.For, ast.While)) and n.orelse for n in facts(ctx.method.node).own)):
+        return  # (the user's exits, those early_returns wrote, loops with an `else:`)
     fn.body = _Loops(ctx).block(fn.body)
 
 
@@ -49,17 +56,22 @@ class _Loops:
         if isinstance(s, _SCOPES):
             return [s]
         rewrite_inner_blocks(self, s)
-        if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test):
+        if isinstance(s, ast.While) and self._traced(s, [s.test]):
             return self._while(s)
-        if isinstance(s, ast.For) and not s.orelse and self._traced_range(s) and _exits(s.body) == {ast.Continue}:
-            return self._continue_only(s)
+        if is_range_loop(s) and self._traced(s, s.iter.args):  # type: ignore[attr-defined]
+            return self._range(s)  # type: ignore[arg-type]
         return [s]
+
+    def _traced(self, s: ast.While | ast.For, tests: list[ast.expr]) -> bool:
+        """May the loop's test or bounds, or the test of an `if` holding one of its exits, be traced?"""
+        return not all(static_test(self.ctx, t) for t in tests) or _exit_under_traced_if(self.ctx, s.body)
 
     def _while(self, s: ast.While) -> list[ast.stmt]:
         kinds = _exits(s.body)
-        if not kinds or None in kinds:
+        if None in kinds or not kinds and not s.orelse:
             return [s]
         pre: list[ast.stmt] = []
+        flag = ""
         if ast.Continue in kinds:
             s.body = self._lowered(s.body, ast.Continue)
         if ast.Break in kinds:
@@ -67,21 +79,62 @@ class _Loops:
             pre = templates.stmts(f"{flag} = False", s)
             s.body = _Lower(ast.Break, flag).block(s.body)
             s.test = templates.expr(f"not {flag} and test", s.test, test=templates.moved(s.test))
-        return [*pre, s]
+        return [*pre, s, *_after(s, flag)]
 
-    def _traced_range(self, s: ast.For) -> bool:
-        it = s.iter
-        return (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-                and not all(static_test(self.ctx, a) for a in it.args))
-
-    def _continue_only(self, s: ast.For) -> list[ast.stmt]:
-        s.body = self._lowered(s.body, ast.Continue)
-        return [s]
+    def _range(self, s: ast.For) -> list[ast.stmt]:
+        kinds = _exits(s.body)
+        if None in kinds or not kinds and not s.orelse:
+            return [s]
+        pre: list[ast.stmt] = []
+        flag = ""
+        if ast.Continue in kinds:
+            s.body = self._lowered(s.body, ast.Continue)
+        if ast.Break in kinds:
+            assert isinstance(s.target, ast.Name)
+            flag = self.ctx.fresh_named("_broke")
+            counter = self.ctx.fresh_named(f"_{s.target.id}")
+            pre = templates.stmts(f"{flag} = False", s)
+            # the whole body under the flag; the user's counter set only in iterations that run, so it
+            # holds the value it broke at, as Python's would
+            guard = templates.stmts(f"if {flag}:\n    pass\nelse:\n    {s.target.id} = {counter}", s)[0]
+            assert isinstance(guard, ast.If)
+            guard.orelse += _Lower(ast.Break, flag).block(s.body)
+            s.target = ast.copy_location(ast.Name(counter, ast.Store()), s.target)
+            s.body = [guard]
+            setattr(s, UNTIL, flag)
+        return [*pre, s, *_after(s, flag)]
 
     def _lowered(self, body: list[ast.stmt], kind: type) -> list[ast.stmt]:
         flag = self.ctx.fresh_named("_continued")
         start = templates.stmts(f"{flag} = False", body[0])
         return start + _Lower(kind, flag).block(body)
+
+
+def _after(s: ast.While | ast.For, flag: str) -> list[ast.stmt]:
+    """The loop's `else:` as statements after it (under the break flag, when it has one)."""
+    orelse, s.orelse = s.orelse, []
+    if not orelse or not flag:
+        return orelse
+    guard = templates.stmts(f"if {flag}:\n    pass\nelse:\n    pass", orelse[0])[0]
+    assert isinstance(guard, ast.If)
+    guard.orelse = orelse
+    return [guard]
+
+
+def _exit_under_traced_if(ctx: MethodContext, body: list[ast.stmt]) -> bool:
+    """Does a `break`/`continue` of this loop stand in an `if` whose test may be traced?"""
+    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in body]
+    while todo:
+        node, traced = todo.pop()
+        if isinstance(node, (ast.Break, ast.Continue)):
+            if traced:
+                return True
+            continue
+        if isinstance(node, (*_SCOPES, ast.For, ast.AsyncFor, ast.While)):
+            continue
+        inside = traced or isinstance(node, ast.If) and not static_test(ctx, node.test)
+        todo += [(child, inside) for child in child_nodes(node) if isinstance(child, ast.stmt)]
+    return False
 
 
 def _exits(body: list[ast.stmt]) -> set:

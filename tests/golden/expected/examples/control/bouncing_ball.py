@@ -100,7 +100,18 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
     """One branch for jax.lax.cond: its array outputs, mended by the plan."""
 
     def run() -> Any:
-        out = fn(*operands)
+        try:
+            out = fn(*operands)
+        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
+            e = sys.exc_info()[1]
+            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
+                    or type(e).__module__.startswith("jax"):
+                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
+            # JAX traces both branches whatever the test's value: Python's exception would not be
+            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
+                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
+                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
+                    "or compute a safe value in every branch with `jnp.where`")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
@@ -169,12 +180,38 @@ class _Carry:
 
     def __init__(self, values: tuple, run: Any, names: tuple, where: Any, kind: str) -> None:
         self.names, self.where, self.kind, self.run = names, where, kind, run
-        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
-        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+        self._flatten(values)
         if run is not None:
             self.prepare()
 
+    def _flatten(self, values: tuple) -> None:
+        self.leaves, self.tree = jax.tree_util.tree_flatten(values)
+        self.arrays = [i for i, x in enumerate(self.leaves) if _is_array(x) and not isinstance(x, _Undefined)]
+
+    def _fill(self) -> None:
+        """A return value a lowered `return` has not set yet (`_Undefined(..., fill=True)`) is
+        carried as zeros of the type the body gives it: the return flag guards it."""
+        values = list(self.values([jax.numpy.asarray(self.leaves[i]) for i in self.arrays]))
+        holes = [i for i, v in enumerate(values) if isinstance(v, _Undefined) and v.fill]
+        if not holes:
+            return
+        found: dict = {}
+
+        def probe(arrays: list) -> int:
+            out = self.run(self.values(arrays))
+            for i in holes:
+                if not isinstance(out[i], _Undefined):
+                    found[i] = jax.tree_util.tree_map(lambda x: (jax.numpy.shape(x), jax.numpy.result_type(x)), out[i])
+            return 0
+
+        jax.eval_shape(probe, [jax.numpy.asarray(self.leaves[i]) for i in self.arrays])
+        for i, like in found.items():
+            values[i] = jax.tree_util.tree_map(lambda t: jax.numpy.zeros(*t), like, is_leaf=lambda t: isinstance(t, tuple)
+                                               and len(t) == 2 and isinstance(t[0], tuple))
+        self._flatten(tuple(values))
+
     def prepare(self) -> None:
+        self._fill()
         init = [jax.numpy.asarray(self.leaves[i]) for i in self.arrays]
         self.dtypes = None
         shapes = jax.eval_shape(self._pass, init)
@@ -250,6 +287,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
         b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
         if isinstance(a, _Undefined) != isinstance(b, _Undefined):
             _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
                     f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
@@ -276,6 +317,14 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     plan.dtypes = dtypes
     if promote:
         raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:
@@ -319,7 +368,9 @@ def _describe(value: Any) -> str:
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
     `if` (`where`: file and line), what is wrong and what to write instead."""
-    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error
 
 
 class BouncingBallState(NamedTuple):

@@ -103,6 +103,51 @@ def _and(first: Any, *rest: Any) -> Any:
     return value
 
 
+def _concrete(test: Any, form: str) -> Any:
+    """The test of a statement that keeps its Python form: itself when concrete (Python decides,
+    as written); on a traced value, a located refusal saying what to write instead rather than
+    JAX's TracerBoolConversionError."""
+    if not isinstance(test, jax.core.Tracer):
+        return test
+    forms = {  # what each form does that a traced test cannot drive, what to write instead
+        "raise": (("this `if` branches on a traced value and a branch raises, but JAX cannot raise on a traced "
+                  "value: under jax.jit, jax.vmap or jax.grad it traces both branches once, before any value "
+                  "is known"),
+                  ("raise on a Python value (a static field, a Python argument) or outside the transform; "
+                  "for a traced value, compute a safe result with `jnp.where(bad, fallback, value)`, or check "
+                  "it with jax.experimental.checkify")),
+        "raise_after_exit": (("this statement raises, and it runs only when the method has not left earlier "
+                              "(a `return`, `break` or `continue` under an `if` on a traced value), which JAX "
+                              "decides only when it runs: JAX cannot raise on a traced value"),
+                             ("raise before the early `return` (or exit), or on a Python value; for a traced "
+                              "value, compute a safe result with `jnp.where`")),
+        "assert": (("this `assert` tests a traced value, but JAX cannot raise on a traced value: under jax.jit, "
+                   "jax.vmap or jax.grad no value is known while it traces"),
+                   ("assert on a Python value (a static field, a Python argument), or check traced values with "
+                   "jax.experimental.checkify")),
+        "return": (("this `if` branches on a traced value and holds a `return` that purify cannot turn into a "
+                   "flag: the method returns inside a `try` or `with` (Python would run a `finally` or "
+                   "`__exit__` on the way out), or the `if` stands in one"),
+                   ("move the return out of the `try`/`with`: set a variable in the branch (`result = ...`) "
+                   "and `return result` after the `try`")),
+        "exit": (("this `if` branches on a traced value and holds a `break` or `continue` that purify cannot "
+                 "turn into a flag: the loop is not a `while` or a `for` over `range(...)`, or the exit "
+                 "stands in a `try` or `with`"),
+                 ("loop over `range(len(...))` or with a `while`, with the exit in `if`s of the loop's own "
+                 "body; or keep a flag: `done = done | test` and `jnp.where(done, old, new)`")),
+        "loop": (("this loop's test (or `range` bound) is traced, but the loop keeps its Python form, which "
+                 "needs a Python value: its body raises, returns from a `try`, or holds `del`, `global`, "
+                 "`yield` or a `break` purify cannot turn into a flag"),
+                 ("bound the loop by a Python value (`for i in range(n)` with a Python `n`), or move the "
+                 "`raise`/`return`/`del` out of the loop's body")),
+        "other": (("this `if` branches on a traced value, but a branch holds `del`, `global`, `nonlocal`, "
+                  "`yield` or `await`, which cannot run inside jax.lax.cond"),
+                  "move that statement out of the `if`, or branch on a Python value"),
+    }
+    msg, hint = forms[form]
+    _refuse(_where(), msg, hint)
+
+
 def _truth(test: Any, where: Any) -> Any:
     """`bool(test)` of a traced scalar, as a traced bool."""
     if test.shape != ():
@@ -148,7 +193,18 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
     """One branch for jax.lax.cond: its array outputs, mended by the plan."""
 
     def run() -> Any:
-        out = fn(*operands)
+        try:
+            out = fn(*operands)
+        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
+            e = sys.exc_info()[1]
+            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
+                    or type(e).__module__.startswith("jax"):
+                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
+            # JAX traces both branches whatever the test's value: Python's exception would not be
+            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
+                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
+                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
+                    "or compute a safe value in every branch with `jnp.where`")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
@@ -185,6 +241,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     for name, a, b in zip(names, true_values, false_values):
         a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
         b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
         if isinstance(a, _Undefined) != isinstance(b, _Undefined):
             _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
                     f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
@@ -211,6 +271,14 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     plan.dtypes = dtypes
     if promote:
         raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
 
 
 def _joined(a: Any, b: Any) -> tuple[Any, bool]:
@@ -254,7 +322,9 @@ def _describe(value: Any) -> str:
 def _refuse(where, msg, hint):
     """Without purify there is no PurifyError: a TypeError that names the file and line of the
     `if` (`where`: file and line), what is wrong and what to write instead."""
-    raise TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error
 
 
 class PIDState(NamedTuple):
@@ -409,7 +479,7 @@ class PID:
         _returned, _value = (False, _Undefined('_value', fill=True))
         # port: the check of dt comes first (simple-pid makes it after the manual-mode return): a
         # raise cannot live inside a branch on the traced mode, and dt is a Python value
-        if dt <= 0:
+        if _concrete(dt <= 0, 'raise'):
             raise ValueError(f'dt has negative value {dt}, must be positive')
 
         def _if_not_auto_mode_self(_returned, _value):
