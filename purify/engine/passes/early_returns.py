@@ -69,19 +69,22 @@ def _lowerable(ctx: MethodContext, body: list[ast.stmt]) -> bool:
             inside = in_traced_if or not all(static_test(ctx, t) for t in tests)
             todo += [(s, inside) for s in node.body] + [(s, in_traced_if) for s in node.orelse]
         elif (isinstance(node, ast.stmt) and not isinstance(node, _SCOPES)
-              and any(isinstance(n, ast.Return) for n in _own(node))):
+              and _holds_return(node)):
             return False  # a return in a loop, `try`, `with` or `match`: left as it is
     return traced
 
 
-def _own(node: ast.AST) -> list[ast.AST]:
-    out, todo = [], [node]
+def _holds_return(node: ast.AST) -> bool:
+    """Is there a `return` in `node`'s own blocks (nested functions aside)? Only statements hold
+    statements: expressions are not looked into."""
+    todo = [node]
     while todo:
         n = todo.pop()
-        out.append(n)
+        if isinstance(n, ast.Return):
+            return True
         if not isinstance(n, _SCOPES):
-            todo.extend(child_nodes(n))
-    return out
+            todo.extend(c for c in child_nodes(n) if isinstance(c, (ast.stmt, ast.excepthandler, ast.match_case)))
+    return False
 
 
 def is_range_loop(node: ast.AST) -> bool:
@@ -107,9 +110,9 @@ class _Lower:
                     out += templates.stmts("break", s)
                     self.breaks = True
                 return out  # what follows a return never runs
-            if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in _own(s)):
+            if isinstance(s, ast.If) and _holds_return(s):
                 return out + lower_exit_if(self, s, stmts[i + 1:], self.flag)
-            if isinstance(s, (ast.While, ast.For)) and any(isinstance(n, ast.Return) for n in _own(s)):
+            if isinstance(s, (ast.While, ast.For)) and _holds_return(s):
                 return out + self._loop(s, stmts[i + 1:])
             out.append(s)
         return out
