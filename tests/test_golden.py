@@ -90,7 +90,9 @@ def _check(kind: str, got: dict[str, str]) -> None:
 
 
 def test_examples_convert_exactly_as_recorded(tmp_path):
-    _check("examples", _convert_tree(ROOT / "examples", tmp_path / "examples"))
+    converted = _convert_tree(ROOT / "examples", tmp_path / "examples")
+    # examples/ported/ is the libraries' code, checked against the libraries (tests/test_ported.py)
+    _check("examples", {rel: text for rel, text in converted.items() if not rel.startswith("ported/")})
 
 
 def test_dedicated_inputs_convert_exactly_as_recorded(tmp_path):

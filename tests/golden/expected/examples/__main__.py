@@ -75,8 +75,13 @@ def classes_only(path: Path) -> str:
     return "\n\n".join("\n".join(lines[a - 1:n.end_lineno]) for a, n in zip(first, keep)) + "\n"
 
 
+# examples/ported/ is the libraries' own code (it needs the `test` extra's gymnasium, filterpy, river
+# and simple-pid, and is not linted): tests/test_ported.py runs it, its converted form included.
+PORTED = "ported"
+
+
 def examples() -> list[Path]:
-    return sorted(p for p in ROOT.rglob("*.py") if not p.name.startswith("__"))
+    return sorted(p for p in ROOT.rglob("*.py") if not p.name.startswith("__") and PORTED not in p.relative_to(ROOT).parts)
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -114,7 +119,7 @@ def check_converted(quiet: bool) -> int:
     failures = 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT.parent), os.environ.get("PYTHONPATH", "")])}
     for path in sorted(OUT.rglob("*.py")):
-        if path.name.startswith("__"):
+        if path.name.startswith("__") or PORTED in path.relative_to(OUT).parts:
             continue
         text = path.read_text()
         # Standalone unless its own demo code uses purify or it imports another (decorated) example.
