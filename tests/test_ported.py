@@ -33,7 +33,7 @@ from filterpy.kalman import KalmanFilter as LibKalmanFilter
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv as LibCartPole
 from river import stats as lib_stats
 
-from examples.ported import cartpole, kalman_filter, pid
+from examples.ported import cartpole, count, kalman_filter, pid
 from examples.ported import river_stats as port_stats
 
 TOL = 1e-12
@@ -443,6 +443,17 @@ def test_a_batch_of_river_stats_under_vmap_runs_lane_by_lane_as_river(name):
         close(values[k], feed(lib(), streams[k]).get(), f"{name} lane {k}")
 
 
+@pytest.mark.parametrize("name", ["Mean", "Var"])
+def test_update_many_of_the_river_ports_under_jit_runs_as_river(name):
+    cls, lib = getattr(port_stats, name), getattr(lib_stats, name)()
+    state = stat_pure_run(cls)
+    feed(lib)
+    batch = np.array([2.0, -1.0, 4.5, 0.25])
+    _, state = jax.jit(cls.update_many)(state, jnp.asarray(batch))
+    lib.update_many(batch)
+    close(cls.get(state)[0], lib.get(), f"{name}.update_many under jax.jit")
+
+
 def test_two_means_merge_in_the_pure_api_as_rivers_do():
     """`__add__` copies self (copy.deepcopy) and takes another Mean: in the pure API, two States."""
     cls = port_stats.Mean
@@ -464,11 +475,17 @@ def test_two_vars_merge_in_the_pure_api_as_rivers_do():
 # -- the count ------------------------------------------------------------------------------------
 
 def test_the_count_finds_every_forced_line_with_its_reason():
-    from examples.ported import count
-
     counts = {c.port.name: c for c in map(count.count, count.PORTS)}
     for c in counts.values():
         assert c.edits[count.Edit.DECORATOR] == 2, c.port.name  # `import purify` and `@purify.stateful`
         assert c.edits[count.Edit.PURIFY] >= len(c.why)
     assert counts["river stats.Mean"].edits[count.Edit.PURIFY] == 1
     assert "stats.base.Univariate is not @stateful" in counts["river stats.Mean"].why[0][1]
+
+
+def test_the_docs_show_the_count_of_the_libraries_installed():
+    if count.other_versions():
+        pytest.skip(f"the docs count the versions ported: {count.other_versions()}")
+    page = (Path(__file__).parent.parent / "docs" / "guides" / "ported.md").read_text()
+    assert count.table(list(map(count.count, count.PORTS))) in page, \
+        "docs/guides/ported.md: paste the table `python -m examples.ported.count` prints"

@@ -40,7 +40,7 @@ import math
 import purify
 from typing import Any
 
-import jax  # purify: jax.core.Tracer in the assert of step, jax.random in reset
+import jax  # jax: jax.core.Tracer in the assert of step, jax.random in reset
 import jax.numpy as jnp
 import numpy as np
 import numpy.typing as npt
@@ -204,7 +204,7 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
         self.np_random = purify.Rng(0)  # purify: gym.Env makes np_random on first use
 
     def step(self, action):
-        assert isinstance(action, jax.core.Tracer) or self.action_space.contains(action), (  # purify: traced
+        assert isinstance(action, jax.core.Tracer) or self.action_space.contains(action), (  # jax: Discrete.contains is False for a traced action
             f"{action!r} ({type(action)}) invalid"
         )
         assert self.state is not None, "Call reset before using step method."
@@ -281,7 +281,7 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
             -0.05,
             0.05,  # default low
         )  # default high
-        self.state = jax.random.uniform(self.np_random(), (4,), minval=low, maxval=high)  # purify: JAX random
+        self.state = jax.random.uniform(self.np_random(), (4,), minval=low, maxval=high)  # jax: a JAX key, not NumPy's Generator
         self.steps_beyond_terminated = -1  # purify: -1 for None, one structure in both branches of a traced if
 
         # purify: `if self.render_mode == "human": self.render()` removed: a pure method cannot call an eager-only one

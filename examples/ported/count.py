@@ -18,6 +18,7 @@ import argparse
 import ast
 import difflib
 import enum
+import importlib.metadata
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +34,19 @@ class Port:
     name: str
     port: str  # path under examples/ported
     package: str  # the installed module whose file is the original
-    classes: tuple[str, ...]
+    classes: tuple[str, ...]  # the top-level definitions ported (the rest of the file is not)
+    dist: str  # the distribution, and the version the port was copied from
+    version: str
 
 
 PORTS = (
-    Port("gymnasium CartPoleEnv", "cartpole.py", "gymnasium.envs.classic_control.cartpole", ("CartPoleEnv",)),
-    Port("filterpy KalmanFilter", "kalman_filter.py", "filterpy.kalman.kalman_filter", ("KalmanFilter", "reshape_z")),
-    Port("river stats.Mean", "river_stats/mean.py", "river.stats.mean", ("Mean",)),
-    Port("river stats.Var", "river_stats/var.py", "river.stats.var", ("Var",)),
-    Port("simple-pid PID", "pid.py", "simple_pid.pid", ("PID", "_clamp")),
+    Port("gymnasium CartPoleEnv", "cartpole.py", "gymnasium.envs.classic_control.cartpole", ("CartPoleEnv",),
+         "gymnasium", "1.4.0"),
+    Port("filterpy KalmanFilter", "kalman_filter.py", "filterpy.kalman.kalman_filter", ("KalmanFilter", "reshape_z"),
+         "filterpy", "2.0.0"),
+    Port("river stats.Mean", "river_stats/mean.py", "river.stats.mean", ("Mean",), "river", "0.26.1"),
+    Port("river stats.Var", "river_stats/var.py", "river.stats.var", ("Var",), "river", "0.26.1"),
+    Port("simple-pid PID", "pid.py", "simple_pid.pid", ("PID", "_clamp"), "simple-pid", "2.0.1"),
 )
 
 
@@ -57,6 +62,13 @@ class Count:
     lines: int = 0  # the kept lines of the library's file
     edits: dict[Edit, int] = field(default_factory=lambda: {e: 0 for e in Edit})
     why: list[tuple[int, str]] = field(default_factory=list)  # (line of the port, the reason)
+
+
+def other_versions() -> list[str]:
+    """The libraries installed at another version than the one ported (the counts then differ)."""
+    found = {p.dist: importlib.metadata.version(p.dist) for p in PORTS}
+    return [f"{p.dist} {found[p.dist]} is installed; the port is of {p.version}"
+            for p in PORTS if found[p.dist] != p.version]
 
 
 def library_file(module: str) -> Path:
@@ -136,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     counts = [count(p) for p in PORTS]
     print(table(counts))
+    for note in dict.fromkeys(other_versions()):
+        print(f"note: {note}")
     if args.why:
         print(reasons(counts))
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
+import jax.numpy as np  # jax: update_many takes a traced batch
 
 import purify
 
@@ -110,7 +110,7 @@ class Mean:  # purify: the base stats.base.Univariate is not @stateful (its __re
     def update_many(self, X: np.ndarray) -> None:
         a = self.n / (self.n + len(X))
         b = len(X) / (self.n + len(X))
-        self._mean = a * self._mean + b * np.mean(X).item()
+        self._mean = a * self._mean + b * np.mean(X)  # jax: no .item() on a traced value
         self.n += len(X)
 
     def revert(self, x: float, w: float = 1.0) -> None:

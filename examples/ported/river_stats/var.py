@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
+import jax.numpy as np  # jax: update_many takes a traced batch
 
 import purify
 from .. import river_stats as stats  # jax: the ported Mean, not river's
@@ -135,7 +135,7 @@ class Var:  # purify: the base stats.base.Univariate is not @stateful (its __rep
         mean_old = self.mean.get()
         self.mean.update_many(X)
         mean_new = self.mean.get()
-        self._S += np.sum(np.multiply(np.subtract(X, mean_old), np.subtract(X, mean_new))).item()
+        self._S += np.sum(np.multiply(np.subtract(X, mean_old), np.subtract(X, mean_new)))  # jax: no .item()
 
     def get(self) -> float:
         if self.n > self.ddof:
