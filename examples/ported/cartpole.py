@@ -149,10 +149,6 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
     """
 
     spec = None  # purify: gym.Env's class attribute
-    action_space = spaces.Discrete(2)  # purify: moved from __init__ (a Space is neither array nor hashable static)
-    observation_space = spaces.Box(  # purify: moved from __init__, its bounds (high) spelled out
-        *(s * np.array([2.4 * 2, np.inf, 12 * 2 * math.pi / 360 * 2, np.inf], dtype=np.float32) for s in (-1, 1)),  # purify:
-        dtype=np.float32)  # purify:
     metadata = {
         "render_modes": ["human", "rgb_array"],
         "render_fps": 50,
@@ -189,7 +185,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
             dtype=np.float32,
         )
 
-        # purify: the two spaces are class attributes (above): in self, a Space is taken for an array (it has a dtype)
+        self.action_space = purify.static(spaces.Discrete(2))  # purify: a Space is configuration, not an array
+        self.observation_space = purify.static(spaces.Box(-high, high, dtype=np.float32))  # purify: as above
 
         self.render_mode = render_mode
 

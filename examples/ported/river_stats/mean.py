@@ -48,7 +48,7 @@ from river import stats
 
 
 @purify.stateful
-class Mean:  # purify: the base stats.base.Univariate is not @stateful (its __repr__, clone, name are lost)
+class Mean:  # purify: the base stats.base.Univariate: purify convert cannot read it (the decorator can)
     """Running mean.
 
     Attributes
