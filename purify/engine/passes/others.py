@@ -9,7 +9,7 @@
   Any other use of `r` (passed on, compared, iterated) is refused: it would see a tuple.
 * an argument used like an object of the class (`other._mean`, `other.get()`, a property): on an
   instance it is the object, in the pure API its State; the dispatch helpers `_obj_field`,
-  `_obj_property` and `_obj_call` (runtime/control.py) read it or call its methods either way,
+  `_obj_property` and `_obj_call` (runtime/other_objects.py) read it or call its methods either way,
   and refuse at run time, at the user's line, a method that changes the argument's state.
   Public fields (`other.n`) are the State's own attributes and stay as written.
 """
@@ -26,7 +26,7 @@ from ..syntax import arg_names, dotted, is_self
 from ..transformer import Transformer
 from .base import MethodContext
 
-HELPERS = ("_obj_field", "_obj_property", "_obj_call")  # in runtime/control.py
+HELPERS = ("_obj_field", "_obj_property", "_obj_call")  # in runtime/other_objects.py (imported by control.py)
 COPIES = ("copy.copy", "copy.deepcopy", "deepcopy")
 _INPLACE = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.FloorDiv: "floordiv",
             ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul", ast.BitOr: "or", ast.BitAnd: "and",

@@ -4,7 +4,8 @@ Three of purify's own files are read (never imported) and copied from, definitio
 definition, with the definitions each one calls and the imports they need:
 
 * runtime/helpers.py: the helpers generated methods call (`_setitem`, `_grad`, ...);
-* runtime/control.py: the dispatch helpers of converted control flow (`_if`, ...);
+* runtime/control.py: the dispatch helpers of converted control flow (`_if`, ...), with what
+  it imports from runtime/branches.py and runtime/other_objects.py;
 * runtime/rng.py: purify.Rng, converted like a user's class, and the functions it calls;
 * runtime/standalone.py: stand-ins for what needs purify's runtime: `_Eager`, and a
   `_fold_lanes` without purify.vmap. A stand-in replaces purify's definition of its name.
@@ -56,14 +57,18 @@ class Copied:
         return "\n\n\n".join(t.rstrip("\n") for t in self.texts)
 
 
+# The files whose definitions a library imports and copies along (control.py's checks and helpers).
+_PARTS = {CONTROL_FILE: ("branches", "other_objects")}
+
+
 @dataclasses.dataclass(frozen=True)
 class _Library:
-    """One of purify's files, parsed for copying."""
+    """One of purify's files, parsed for copying, with the definitions it imports from its parts
+    (`_PARTS`: `from .branches import _refuse` in control.py), copied the same way."""
 
     path: Path
-    lines: list[str]
-    tree: ast.Module
     definitions: dict[str, ast.stmt]  # top-level functions and plain classes, by name
+    texts: dict[str, str]  # their source text, by name
     imports: dict[str, str]  # bound name -> its import statement alone
 
 
@@ -71,22 +76,28 @@ class _Library:
 def _library(path: Path) -> _Library:
     text = path.read_text(encoding="utf-8")
     tree = ast.parse(text)
+    lines = split_lines(text)
     # decorated classes (purify.Rng) are converted, never copied as they are
     definitions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)
                    or isinstance(s, ast.ClassDef) and not s.decorator_list}
+    texts = {name: "".join(lines[s.lineno - 1:s.end_lineno]) for name, s in definitions.items()}  # type: ignore[misc]
     imports: dict[str, str] = {}
     for s in tree.body:
-        if isinstance(s, (ast.Import, ast.ImportFrom)) and not (isinstance(s, ast.ImportFrom) and (
+        if isinstance(s, ast.ImportFrom) and s.level == 1 and s.module in _PARTS.get(path, ()):
+            sibling = _library(path.parent / f"{s.module}.py")
+            definitions = {**sibling.definitions, **definitions}
+            texts = {**sibling.texts, **texts}
+            imports.update(sibling.imports)
+        elif isinstance(s, (ast.Import, ast.ImportFrom)) and not (isinstance(s, ast.ImportFrom) and (
                 s.level or s.module == "__future__")):
             for a in s.names:
                 one = type(s)(**{**{f: getattr(s, f) for f in s._fields}, "names": [a]})
                 imports[(a.asname or a.name).split(".")[0]] = ast.unparse(one)
-    return _Library(path, split_lines(text), tree, definitions, imports)
+    return _Library(path, definitions, texts, imports)
 
 
 def _text(library: _Library, name: str) -> str:
-    s = library.definitions[name]
-    return "".join(library.lines[s.lineno - 1:s.end_lineno])  # type: ignore[misc]
+    return library.texts[name]
 
 
 def copyable() -> list[tuple[Path, str]]:

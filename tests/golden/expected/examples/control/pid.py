@@ -50,6 +50,126 @@ class _Undefined:
         return hash(self.name)
 
 
+class _Promote(Exception):  # a signal between the two branch traces, never shown
+    """Both branches traced; their outputs differ only in what the plan mends (types JAX
+    promotes, a return value one branch leaves unset): trace again with the plan."""
+
+
+class _Plan:
+    """How the outputs of the branches are mended: `fills[i]` a value whose zeros stand for
+    output i where a branch leaves it `_Undefined(..., fill=True)`; `dtypes` (once known) the
+    dtype each array output is cast to (None: as it is)."""
+
+    def __init__(self) -> None:
+        self.fills: dict = {}
+        self.dtypes: list | None = None
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
+
+
+def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> None:
+    """Refuse outputs the two branches leave different (naming the variable); raise `_Promote`
+    with the plan extended when they differ only in what it mends (types JAX promotes: Python
+    scalars and weak types; a return value one branch leaves unset)."""
+    (true_values, *_), (false_values, *_) = records
+    fills = {i: b if isinstance(a, _Undefined) else a for i, (a, b) in enumerate(zip(true_values, false_values))
+             if isinstance(a, _Undefined) != isinstance(b, _Undefined) and (a if isinstance(a, _Undefined) else b).fill}
+    if fills:
+        plan.fills.update(fills)
+        raise _Promote()
+    dtypes: list = []
+    promote = False
+    for name, a, b in zip(names, true_values, false_values):
+        a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
+        b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined):
+            _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
+                    f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
+        if a_tree != b_tree:
+            _refuse(where, f"`{name}` leaves the branches of this `if` on a traced value with different structures: "
+                    f"{_describe(a)} when the test is true, {_describe(b)} when it is false",
+                    f"give `{name}` the same structure in both branches (jax.lax.cond needs one type)")
+        for (path, x), (_, y) in zip(a_paths, b_paths):
+            label = name + jax.tree_util.keystr(path)
+            if _is_array(x) != _is_array(y) or (not _is_array(x) and not _same(x, y)):
+                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
+                        "when it is false, but the test is traced, so both branches must give it one array type",
+                        f"give `{label}` an array value in both branches, or branch on a Python value")
+            if not _is_array(x):
+                continue
+            dtype, ok = _joined(jax.typeof(x), jax.typeof(y))
+            if not ok:
+                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
+                        "when it is false; jax.lax.cond needs one shape and dtype",
+                        f"give `{label}` the same shape and dtype in both branches (e.g. "
+                        f"`jnp.asarray(..., dtype=...)`, `jnp.broadcast_to`)")
+            promote |= dtype is not None
+            dtypes.append(dtype)
+    plan.dtypes = dtypes
+    if promote:
+        raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
+
+
+def _joined(a: Any, b: Any) -> tuple[Any, bool]:
+    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote:
+    different shapes, or dtypes `jnp.promote_types` refuses, as under strict dtype promotion)."""
+    if a.shape != b.shape:
+        return None, False
+    if a.dtype == b.dtype:
+        return None, True
+    if not (a.weak_type or b.weak_type):
+        try:  # as `a + b` would: int and float join as float; strict promotion refuses
+            return jax.numpy.promote_types(a.dtype, b.dtype), True
+        except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
+            return None, False
+
+    def example(t: Any) -> Any:
+        return t.dtype.type(0).item() if t.weak_type else jax.numpy.zeros((), t.dtype)
+
+    return jax.numpy.result_type(example(a), example(b)), True
+
+
+def _same(x: Any, y: Any) -> bool:
+    try:
+        return x is y or bool(type(x) is type(y) and x == y)
+    except Exception:  # noqa: BLE001 - values that cannot be compared are not the same
+        return False
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, _Undefined):
+        return "unbound"
+    if isinstance(value, (bool, int, float, complex)):
+        return f"a Python {type(value).__name__}"
+    if _is_array(value):
+        return jax.typeof(value).str_short(short_dtypes=True)
+    if isinstance(value, (tuple, list, dict)) or hasattr(value, "_fields"):
+        return str(jax.tree_util.tree_map(_describe, value))
+    return repr(value)
+
+
+def _refuse(where, msg, hint):
+    """Without purify there is no PurifyError: a TypeError that names the file and line of the
+    `if` (`where`: file and line), what is wrong and what to write instead."""
+    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error
+
+
 def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
     """`if test: then() else: orelse()`, each branch a function of `operands` returning the
     values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
@@ -156,21 +276,6 @@ def _truth(test: Any, where: Any) -> Any:
     return test if test.dtype == bool else test != 0
 
 
-class _Promote(Exception):  # a signal between the two branch traces, never shown
-    """Both branches traced; their outputs differ only in what the plan mends (types JAX
-    promotes, a return value one branch leaves unset): trace again with the plan."""
-
-
-class _Plan:
-    """How the outputs of the branches are mended: `fills[i]` a value whose zeros stand for
-    output i where a branch leaves it `_Undefined(..., fill=True)`; `dtypes` (once known) the
-    dtype each array output is cast to (None: as it is)."""
-
-    def __init__(self) -> None:
-        self.fills: dict = {}
-        self.dtypes: list | None = None
-
-
 def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
     plan = _Plan()
     for _ in range(3):  # at most: as written, then with fills, then with casts
@@ -220,111 +325,6 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
         return found
 
     return run
-
-
-def _is_array(x: Any) -> bool:
-    return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
-
-
-def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> None:
-    """Refuse outputs the two branches leave different (naming the variable); raise `_Promote`
-    with the plan extended when they differ only in what it mends (types JAX promotes: Python
-    scalars and weak types; a return value one branch leaves unset)."""
-    (true_values, *_), (false_values, *_) = records
-    fills = {i: b if isinstance(a, _Undefined) else a for i, (a, b) in enumerate(zip(true_values, false_values))
-             if isinstance(a, _Undefined) != isinstance(b, _Undefined) and (a if isinstance(a, _Undefined) else b).fill}
-    if fills:
-        plan.fills.update(fills)
-        raise _Promote()
-    dtypes: list = []
-    promote = False
-    for name, a, b in zip(names, true_values, false_values):
-        a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
-        b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
-        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
-            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
-                    "and read after it: JAX needs a value for it whether or not the loop runs",
-                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
-        if isinstance(a, _Undefined) != isinstance(b, _Undefined):
-            _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
-                    f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
-        if a_tree != b_tree:
-            _refuse(where, f"`{name}` leaves the branches of this `if` on a traced value with different structures: "
-                    f"{_describe(a)} when the test is true, {_describe(b)} when it is false",
-                    f"give `{name}` the same structure in both branches (jax.lax.cond needs one type)")
-        for (path, x), (_, y) in zip(a_paths, b_paths):
-            label = name + jax.tree_util.keystr(path)
-            if _is_array(x) != _is_array(y) or (not _is_array(x) and not _same(x, y)):
-                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
-                        "when it is false, but the test is traced, so both branches must give it one array type",
-                        f"give `{label}` an array value in both branches, or branch on a Python value")
-            if not _is_array(x):
-                continue
-            dtype, ok = _joined(jax.typeof(x), jax.typeof(y))
-            if not ok:
-                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
-                        "when it is false; jax.lax.cond needs one shape and dtype",
-                        f"give `{label}` the same shape and dtype in both branches (e.g. "
-                        f"`jnp.asarray(..., dtype=...)`, `jnp.broadcast_to`)")
-            promote |= dtype is not None
-            dtypes.append(dtype)
-    plan.dtypes = dtypes
-    if promote:
-        raise _Promote()
-
-
-def _keyword(where: Any) -> str:
-    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
-    import linecache
-
-    words = linecache.getline(*where).split()
-    return words[0] if words else ""
-
-
-def _joined(a: Any, b: Any) -> tuple[Any, bool]:
-    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote:
-    different shapes, or dtypes `jnp.promote_types` refuses, as under strict dtype promotion)."""
-    if a.shape != b.shape:
-        return None, False
-    if a.dtype == b.dtype:
-        return None, True
-    if not (a.weak_type or b.weak_type):
-        try:  # as `a + b` would: int and float join as float; strict promotion refuses
-            return jax.numpy.promote_types(a.dtype, b.dtype), True
-        except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
-            return None, False
-
-    def example(t: Any) -> Any:
-        return t.dtype.type(0).item() if t.weak_type else jax.numpy.zeros((), t.dtype)
-
-    return jax.numpy.result_type(example(a), example(b)), True
-
-
-def _same(x: Any, y: Any) -> bool:
-    try:
-        return x is y or bool(type(x) is type(y) and x == y)
-    except Exception:  # noqa: BLE001 - values that cannot be compared are not the same
-        return False
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, _Undefined):
-        return "unbound"
-    if isinstance(value, (bool, int, float, complex)):
-        return f"a Python {type(value).__name__}"
-    if _is_array(value):
-        return jax.typeof(value).str_short(short_dtypes=True)
-    if isinstance(value, (tuple, list, dict)) or hasattr(value, "_fields"):
-        return str(jax.tree_util.tree_map(_describe, value))
-    return repr(value)
-
-
-def _refuse(where, msg, hint):
-    """Without purify there is no PurifyError: a TypeError that names the file and line of the
-    `if` (`where`: file and line), what is wrong and what to write instead."""
-    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
-    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
-    raise error
 
 
 class PIDState(NamedTuple):

@@ -39,36 +39,6 @@ class _Undefined:
         return hash(self.name)
 
 
-def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
-    """`if test: then() else: orelse()`, each branch a function of `operands` returning the
-    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
-    `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
-    if not isinstance(test, jax.core.Tracer):
-        return then(*operands) if test else orelse(*operands)
-    where = _where()
-    if impure:
-        _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
-                f"branch does {impure}, which would run for both branches, whatever the test's value",
-                "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
-                "a Python value")
-    return _cond(_truth(test, where), then, orelse, operands, names, where)
-
-
-def _where() -> tuple:
-    """(file, line) of the user's statement calling the helper that calls this: taken at once,
-    since the frame moves on (a refusal is raised later, while JAX traces a branch)."""
-    frame = sys._getframe(2)
-    return frame.f_code.co_filename, frame.f_lineno
-
-
-def _truth(test: Any, where: Any) -> Any:
-    """`bool(test)` of a traced scalar, as a traced bool."""
-    if test.shape != ():
-        _refuse(where, f"the test of this `if` is an array of shape {tuple(test.shape)}, which has no single "
-                "truth value", "reduce it to one value: `if jnp.any(...)` or `if jnp.all(...)`")
-    return test if test.dtype == bool else test != 0
-
-
 class _Promote(Exception):  # a signal between the two branch traces, never shown
     """Both branches traced; their outputs differ only in what the plan mends (types JAX
     promotes, a return value one branch leaves unset): trace again with the plan."""
@@ -82,57 +52,6 @@ class _Plan:
     def __init__(self) -> None:
         self.fills: dict = {}
         self.dtypes: list | None = None
-
-
-def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
-    plan = _Plan()
-    for _ in range(3):  # at most: as written, then with fills, then with casts
-        records: list = [None, None]
-        try:
-            found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
-                                 _branch(orelse, 1, records, plan, operands, names, where))
-            break
-        except _Promote:
-            continue
-    _, tree, leaves, arrays = records[0]
-    leaves = list(leaves)
-    for i, x in zip(arrays, found):
-        leaves[i] = x
-    values = jax.tree_util.tree_unflatten(tree, leaves)
-    return values[0] if len(names) == 1 else values
-
-
-def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, names: tuple, where: Any) -> Any:
-    """One branch for jax.lax.cond: its array outputs, mended by the plan."""
-
-    def run() -> Any:
-        try:
-            out = fn(*operands)
-        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
-            e = sys.exc_info()[1]
-            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
-                    or type(e).__module__.startswith("jax"):
-                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
-            # JAX traces both branches whatever the test's value: Python's exception would not be
-            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
-                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
-                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
-                    "or compute a safe value in every branch with `jnp.where`")
-        values = [*((out,) if len(names) == 1 else out)]
-        for i, like in plan.fills.items():
-            if isinstance(values[i], _Undefined):
-                values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
-        leaves, tree = jax.tree_util.tree_flatten(tuple(values))
-        arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
-        records[index] = (tuple(values), tree, leaves, arrays)
-        if records[1 - index] is not None and plan.dtypes is None:
-            _check_branches(records, names, where, plan)
-        found = [leaves[i] for i in arrays]
-        if plan.dtypes:
-            found = [jax.lax.convert_element_type(x, d) if d is not None else x for x, d in zip(found, plan.dtypes)]
-        return found
-
-    return run
 
 
 def _is_array(x: Any) -> bool:
@@ -238,6 +157,87 @@ def _refuse(where, msg, hint):
     error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
     error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
     raise error
+
+
+def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
+    """`if test: then() else: orelse()`, each branch a function of `operands` returning the
+    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
+    `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
+    if not isinstance(test, jax.core.Tracer):
+        return then(*operands) if test else orelse(*operands)
+    where = _where()
+    if impure:
+        _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
+                f"branch does {impure}, which would run for both branches, whatever the test's value",
+                "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
+                "a Python value")
+    return _cond(_truth(test, where), then, orelse, operands, names, where)
+
+
+def _where() -> tuple:
+    """(file, line) of the user's statement calling the helper that calls this: taken at once,
+    since the frame moves on (a refusal is raised later, while JAX traces a branch)."""
+    frame = sys._getframe(2)
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _truth(test: Any, where: Any) -> Any:
+    """`bool(test)` of a traced scalar, as a traced bool."""
+    if test.shape != ():
+        _refuse(where, f"the test of this `if` is an array of shape {tuple(test.shape)}, which has no single "
+                "truth value", "reduce it to one value: `if jnp.any(...)` or `if jnp.all(...)`")
+    return test if test.dtype == bool else test != 0
+
+
+def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
+    plan = _Plan()
+    for _ in range(3):  # at most: as written, then with fills, then with casts
+        records: list = [None, None]
+        try:
+            found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
+                                 _branch(orelse, 1, records, plan, operands, names, where))
+            break
+        except _Promote:
+            continue
+    _, tree, leaves, arrays = records[0]
+    leaves = list(leaves)
+    for i, x in zip(arrays, found):
+        leaves[i] = x
+    values = jax.tree_util.tree_unflatten(tree, leaves)
+    return values[0] if len(names) == 1 else values
+
+
+def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, names: tuple, where: Any) -> Any:
+    """One branch for jax.lax.cond: its array outputs, mended by the plan."""
+
+    def run() -> Any:
+        try:
+            out = fn(*operands)
+        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
+            e = sys.exc_info()[1]
+            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
+                    or type(e).__module__.startswith("jax"):
+                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
+            # JAX traces both branches whatever the test's value: Python's exception would not be
+            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
+                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
+                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
+                    "or compute a safe value in every branch with `jnp.where`")
+        values = [*((out,) if len(names) == 1 else out)]
+        for i, like in plan.fills.items():
+            if isinstance(values[i], _Undefined):
+                values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
+        leaves, tree = jax.tree_util.tree_flatten(tuple(values))
+        arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
+        records[index] = (tuple(values), tree, leaves, arrays)
+        if records[1 - index] is not None and plan.dtypes is None:
+            _check_branches(records, names, where, plan)
+        found = [leaves[i] for i in arrays]
+        if plan.dtypes:
+            found = [jax.lax.convert_element_type(x, d) if d is not None else x for x, d in zip(found, plan.dtypes)]
+        return found
+
+    return run
 
 
 class BatchNormState(NamedTuple):
