@@ -724,6 +724,24 @@ REFUSED = [
 
         C()
         """, '`self.xs` is passed to C.helper, which changes self.xs in place', 'return self.helper(self.xs)', 'self.xs', 'pass a copy'),
+    ("super_call_reads_a_field_static_in_the_base_and_state_here", "virtual-dispatch", """
+        @purify.stateful
+        class Base:
+            def __init__(self):
+                self.n = 0
+
+            def g(self, x):
+                if self.n > 3:
+                    return x + 1
+                return x
+
+        @purify.stateful
+        class Main(Base):
+            def step(self, x):
+                self.n += 1
+                return super().g(x)
+        """, "super().g() runs Base.g as converted for Base, where self.n is static configuration", 'return super().g(x)',
+     'super().g(x)', 'write the base\'s steps into Main.g without super()'),
     ("child_list_returned_then_changed_in_place_by_the_child", "second-names", """
         @purify.stateful
         class K:

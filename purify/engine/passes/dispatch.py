@@ -16,12 +16,15 @@ import ast
 
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
-from ..model import ClassModel, Method
+from ..model import ClassModel, FieldKind, Method
 from ..syntax import arg_names, targets_of
 from .base import MethodContext
 
 _MSG = ("super().{name}() runs {base}.{name} as converted for {base}, where self.{attr} is {base}'s; "
         "Python looks self.{attr} up on the instance's class, where {cls} overrides it")
+_STATIC_MSG = ("super().{name}() runs {base}.{name} as converted for {base}, where self.{attr} is static "
+               "configuration ({base} never writes it, so its code reads it as a Python value); in {cls} it is "
+               "state, a traced value under jax.jit")
 _HINT = ("write the base's steps into {cls}.{name} without super() (purify converts them for {cls}), or pass "
          "what differs to {base}.{name} as an argument")
 
@@ -35,15 +38,28 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             continue
         base, method = callee.targets[0]
         for where, attr in _looked_up(base, method):
+            if attr in where.fields:
+                _check_field_kind(ctx, n, callee.name, base, where, attr)
+                continue
             overriding = _overriding(ctx.model, where, attr)
             if overriding is not None:
                 raise ctx.error(n, _MSG.format(name=callee.name, base=base.name, attr=attr, cls=overriding.name),
                                 _HINT.format(cls=ctx.model.name, name=callee.name, base=base.name))
 
 
+def _check_field_kind(ctx: MethodContext, call: ast.Call, name: str, base: ClassModel, where: ClassModel,
+                      attr: str) -> None:
+    """A field the base keeps as static configuration (it never writes it) that this class makes
+    state: the base's pure method reads it as a Python value, and gets a traced one."""
+    mine = ctx.model.fields.get(attr)
+    if where.fields[attr].kind is FieldKind.STATIC and mine is not None and mine.kind is not FieldKind.STATIC:
+        raise ctx.error(call, _STATIC_MSG.format(name=name, base=base.name, attr=attr, cls=ctx.model.name),
+                        _HINT.format(cls=ctx.model.name, name=name, base=base.name))
+
+
 def _looked_up(cls: ClassModel, method: Method) -> list[tuple[ClassModel, str]]:
-    """(class it resolves in, name) for every `self.name` that is no field, in `method` as converted
-    for `cls` and in the methods it calls (own calls stay in `cls`, super() calls go up)."""
+    """(class it resolves in, name) for every `self.name` (a field: where it is read), in `method`
+    as converted for `cls` and in the methods it calls (own calls stay in `cls`, super() calls go up)."""
     out: list[tuple[ClassModel, str]] = []
     seen: set[tuple[int, int]] = set()
     todo = [(cls, method)]
@@ -55,7 +71,7 @@ def _looked_up(cls: ClassModel, method: Method) -> list[tuple[ClassModel, str]]:
         self_name = (arg_names(m.node) or [""])[0]
         for n in facts(m.node).every:
             if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == self_name
-                    and n.attr not in c.fields):
+                    and (n.attr not in c.fields or isinstance(n.ctx, ast.Load))):
                 out.append((c, n.attr))
         for callee in m.callees.values():
             if callee.kind in (CallKind.OWN, CallKind.SUPER):
