@@ -337,3 +337,47 @@ def test_a_shallow_copy_that_would_share_a_child_refuses_the_change():
     deep = copy.deepcopy(p)
     deep.k.count()
     assert p.k.n == 0
+
+
+@pytest.mark.parametrize("statement, dunder", [
+    ("self.k += 1", "self.k.some_method(...)"),  # K defines no __iadd__
+    ("self.ks[0] *= 2", "self.ks[0].some_method(...)"),
+])
+def test_an_augmented_assignment_to_a_child_is_refused(statement, dunder):
+    """`self.mean += other.mean` used to be accepted and then fail eagerly with `can only concatenate
+    tuple (not "Mean") to tuple`: the child is a State in the pure method."""
+    source = KID + textwrap.dedent(f"""
+    @purify.stateful
+    class P:
+        def __init__(self):
+            self.k = K()
+            self.ks = [K(), K()]
+
+        def f(self):
+            {statement}
+    """)
+    e = refused(source, statement, "so an augmented assignment would act on that tuple", col=9)
+    assert dunder in e.hint
+
+
+def test_an_augmented_assignment_to_a_child_names_its_in_place_operator():
+    source = textwrap.dedent("""
+    @purify.stateful
+    class Mean:
+        def __init__(self):
+            self.n = 0.0
+
+        def __iadd__(self, other):
+            self.n += other.n
+            return self
+
+    @purify.stateful
+    class Var:
+        def __init__(self):
+            self.mean = Mean()
+
+        def merge(self, other):
+            self.mean += other.mean
+    """)
+    e = refused(source, "self.mean += other.mean", "so an augmented assignment would act on that tuple", col=9)
+    assert "self.mean.__iadd__(...)" in e.hint

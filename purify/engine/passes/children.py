@@ -179,6 +179,13 @@ def _check_method_value(ctx: MethodContext, n: ast.AST, models: list[ClassModel]
     raise ctx.error(parent, METHOD_VALUE_MSG.format(expr=expr), METHOD_VALUE_HINT.format(expr=expr))
 
 
+# `self.child += x` calls the child's in-place operator (Python falls back to `__add__`).
+_AUGMENTED = {ast.Add: "__iadd__", ast.Sub: "__isub__", ast.Mult: "__imul__", ast.MatMult: "__imatmul__",
+              ast.Div: "__itruediv__", ast.FloorDiv: "__ifloordiv__", ast.Mod: "__imod__", ast.Pow: "__ipow__",
+              ast.BitOr: "__ior__", ast.BitAnd: "__iand__", ast.BitXor: "__ixor__", ast.LShift: "__ilshift__",
+              ast.RShift: "__irshift__"}
+
+
 def _protocol_use(n: ast.AST, parent: ast.AST | None) -> tuple[str | None, str]:
     """(what the use is, the dunder Python would call) or (None, "") for a use that is fine."""
     if isinstance(parent, ast.Subscript) and parent.value is n:
@@ -201,9 +208,11 @@ def _protocol_use(n: ast.AST, parent: ast.AST | None) -> tuple[str | None, str]:
         return "a truth test", "__bool__"
     if isinstance(parent, ast.BoolOp) or isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
         return "a truth test", "__bool__"
+    if isinstance(parent, ast.AugAssign) and parent.target is n:
+        return "an augmented assignment", _AUGMENTED.get(type(parent.op), "__iadd__")
     if isinstance(parent, ast.UnaryOp):
         return "an arithmetic operator", "__neg__"
-    if isinstance(parent, ast.BinOp):
+    if isinstance(parent, (ast.BinOp, ast.AugAssign)):
         return "an arithmetic operator", "__add__"
     if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is n:
         return "iteration", "__iter__"
