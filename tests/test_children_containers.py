@@ -254,3 +254,40 @@ def test_a_dict_of_children_called_inside_a_handler_agrees_with_plain_python():
     commit ff86ab6: the dict held States, calling one raised TypeError inside purify, the user's
     `except Exception` caught it, and the method returned 0 where Python returns 7.0."""
     compare_three(CAUGHT, "Main", (), [("__call__", (4,)), ("__call__", (1,))])
+
+
+PRIVATE_THROUGH_LOOP = """
+import purify
+
+
+@purify.stateful
+class Kid:
+    def __init__(self):
+        self._n = 2.0
+
+    def __call__(self, v):
+        self._n += v
+        return v
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.kids = [Kid() for _ in range(2)]
+        self.__total = 0.0
+
+    def step(self, v):
+        for i, kid in enumerate(self.kids[::-1]):
+            kid(v)
+            self.__total = self.__total + kid._n * (i + 1)
+        for kid in self.kids:
+            self.__total = self.__total + kid._n
+        return self.__total
+"""
+
+
+def test_a_childs_private_field_read_through_a_loop_variable():
+    """`kid._n` over a list of children was left as written, not the State's field `n_`: an
+    AttributeError on code Python runs (silently wrong inside `try/except Exception`, which is how
+    the differential fuzzer found it, seed 802)."""
+    compare_three(PRIVATE_THROUGH_LOOP, "Main", (), [("step", (1.0,)), ("step", (2.0,))])

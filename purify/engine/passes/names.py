@@ -17,6 +17,7 @@ from ..analysis.facts import facts
 from ..model import field_name
 from ..syntax import self_chain
 from ..transformer import Transformer
+from . import children
 from .base import MethodContext
 
 _STATE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_defaults", "_cls", "_params", "_static"})
@@ -36,11 +37,18 @@ class _Names(Transformer):
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         chain = self_chain(node, self.ctx.self_name)  # as written: decided before the inner links are renamed
-        rename = bool(chain) and self._is_field(chain)
+        rename = bool(chain) and self._is_field(chain) or not chain and self._is_loop_child_field(node)
         self.generic_visit(node)
         if rename:
             node.attr = field_name(node.attr)
         return node
+
+    def _is_loop_child_field(self, node: ast.Attribute) -> bool:
+        """`kid._n` where `kid` is a loop variable over a list of children: a field of its State."""
+        if not isinstance(node.value, ast.Name) or node.attr in _STATE_API:
+            return False
+        found = children.child_class(self.ctx, node.value)
+        return found is not None and any(node.attr in m.fields for m in found[1])
 
     def _is_field(self, chain: list) -> bool:
         """Is the last link of `self.<chain>` a field of the state (the class's, or a child's)?"""
