@@ -17,7 +17,7 @@ from .analysis import analyse
 from .analysis.classes import PLAIN_SUPER_INIT
 from .eager_only import EagerOnly
 from .model import ClassModel, Method, Resolver
-from .passes import control_expressions, control_flow, hygiene, initial, others
+from .passes import control_expressions, control_flow, handlers, hygiene, initial, others
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
@@ -25,7 +25,7 @@ from .syntax import clone, is_super_init
 
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state")  # in runtime/helpers.py
-CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS  # in runtime/control.py
+CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS  # in runtime/control.py
 
 
 @dataclasses.dataclass

@@ -31,6 +31,9 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
               branch functions' own returns are not the method's)
     returns   `return x` becomes `return x, self` (`init` returns the state alone; a property
               that does not change the state is a read-only function and keeps its returns)
+    handlers  the user's `except Exception:` (and `contextlib.suppress`) pass on refusals and JAX's
+              tracing errors, which Python would never have raised: last, since it adds a call
+              no analysis knows of
 
 What the analysis knows (engine/analysis/) is computed once per class before any of this.
 """
@@ -47,6 +50,7 @@ from .passes import (
     control_expressions,
     control_flow,
     early_returns,
+    handlers,
     loop_exits,
     markers,
     names,
@@ -72,6 +76,7 @@ REWRITES: tuple[tuple[str, Rewrite], ...] = (
     ("control_expressions", control_expressions.rewrite),
     ("control_flow", control_flow.rewrite),
     ("returns", returns.rewrite),
+    ("handlers", handlers.rewrite),
 )
 
 

@@ -207,6 +207,39 @@ def _concrete(test: Any, form: str) -> Any:
     _refuse(_where(), msg, hint)
 
 
+def _signal(e: BaseException) -> bool:
+    """Is `e` none of the user's code's exceptions: a refusal (purify's, or its stand-in's in
+    convert output), the signal between branch traces, or JAX's error about tracing a value?"""
+    tracing = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+               jax.errors.TracerIntegerConversionError, jax.errors.UnexpectedTracerError,
+               jax.errors.NonConcreteBooleanIndexError)
+    return isinstance(e, (_Promote, *tracing)) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False)
+
+
+def _uncaught() -> None:
+    """The first statement of a user's `except` that may catch what `_signal` names: passes it
+    on. Python would never have raised it (under jax.jit a refusal stands for a Python branch
+    that JAX cannot take), so the user's handler must not run for it."""
+    e = sys.exc_info()[1]
+    if e is not None and _signal(e):
+        raise e
+
+
+class _Unsuppressed:
+    """`with cm:` where `cm` may swallow exceptions (`contextlib.suppress(Exception)`): what
+    `_signal` names passes through it, as through `_uncaught`'s handlers."""
+
+    def __init__(self, cm: Any) -> None:
+        self.cm = cm
+
+    def __enter__(self) -> Any:
+        return self.cm.__enter__()
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> bool:
+        swallowed = self.cm.__exit__(kind, value, traceback)
+        return bool(swallowed) and not (isinstance(value, BaseException) and _signal(value))
+
+
 def _max(*values: Any) -> Any:
     """`max(a, b, ...)`: Python's on concrete values; `jnp.maximum` once one is traced."""
     if not any(isinstance(v, jax.core.Tracer) for v in values):
@@ -261,8 +294,7 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
             out = fn(*operands)
         except Exception:  # (no `as`: purify convert copies this function by the names it reads)
             e = sys.exc_info()[1]
-            if isinstance(e, _Promote) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False) \
-                    or type(e).__module__.startswith("jax"):
+            if _signal(e) or type(e).__module__.startswith("jax"):
                 raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
             # JAX traces both branches whatever the test's value: Python's exception would not be
             _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "

@@ -46,7 +46,11 @@ RAISE_CONDS = [("r < 0", "r >= 0"), ("r % 3 == 0", "r % 3 != 0"), ("r == 2", "r 
 # What each catching construct catches.
 CATCHERS = {"ValueError": {"ValueError"}, "ValueError as e": {"ValueError"},
             "Exception": {"ValueError", "KeyError", "AssertionError"},
-            "(ValueError, KeyError)": {"ValueError", "KeyError"}, "suppress": {"ValueError"}}
+            "(ValueError, KeyError)": {"ValueError", "KeyError"}, "suppress": {"ValueError"},
+            # these also catch what Python never raises: a refusal or JAX's tracing error under a transform
+            "BaseException": {"ValueError", "KeyError", "AssertionError"}, "(TypeError, ValueError)": {"ValueError"},
+            "suppress Exception": {"ValueError", "KeyError", "AssertionError"}}
+SUPPRESSED = {"suppress": "ValueError", "suppress Exception": "Exception"}  # catcher -> what suppress(...) names
 R_VALUES = list(range(-1, 6))  # the values of `r` literals and script arguments
 
 
@@ -617,8 +621,8 @@ class BodyGen:
         return out
 
     def catching(self, body: list[str], catcher: str, handler: list[str], final: list[str]) -> list[str]:
-        if catcher == "suppress":
-            return ["with contextlib.suppress(ValueError):", *["    " + line for line in body]]
+        if catcher in SUPPRESSED:
+            return [f"with contextlib.suppress({SUPPRESSED[catcher]}):", *["    " + line for line in body]]
         lines = ["try:", *["    " + line for line in body], f"except {catcher}:",
                  *["    " + line for line in handler]]
         if final:
@@ -632,7 +636,7 @@ class BodyGen:
         fs = self.cls.of("scalar", "arr")
         # (each part in a scope of its own: what it defines may not have run after the try)
         self.scope.push()
-        final = self.finally_body(depth + 1) if catcher != "suppress" and self.rare(0.15) else []
+        final = self.finally_body(depth + 1) if catcher not in SUPPRESSED and self.rare(0.15) else []
         self.scope.pop()
         self.in_finally_try += bool(final)
         self.scope.push()

@@ -60,12 +60,12 @@ def _guarded(node: ast.AST) -> list[ast.stmt]:
     """Statements whose exceptions the block may catch and swallow."""
     if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
         return node.body if node.handlers else []  # type: ignore[attr-defined, no-any-return]
-    if isinstance(node, ast.With) and any(_is_suppress(item.context_expr) for item in node.items):
+    if isinstance(node, ast.With) and any(is_suppress(item.context_expr) for item in node.items):
         return node.body
     return []
 
 
-def _is_suppress(expr: ast.expr) -> bool:
+def is_suppress(expr: ast.expr) -> bool:
     func = expr.func if isinstance(expr, ast.Call) else expr
     return isinstance(func, (ast.Name, ast.Attribute)) and (getattr(func, "id", None) or getattr(func, "attr", "")) \
         == "suppress"
