@@ -1147,3 +1147,12 @@ def test_a_refusal_under_jit_is_not_caught_by_the_users_handler(name):
     where Python gives 25). The refusal passes the handler now (engine/passes/handlers.py)."""
     text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / f"{name}.prog").read_text()
     assert check_program(parse_program(text)) == ["instance", "refused at jit (control)"]
+
+
+def test_a_base_method_purify_cannot_convert_has_no_pure_form():
+    """Found by the differential campaign of session 6 (seed 901): `Main.b0`, a method of an
+    undecorated base that purify cannot convert (a child call that may raise after a change, in a
+    `try`), was the base's own function, and `jax.jit(Main.b0)(state)` ran it on the State:
+    `AttributeError: can't set attribute`. Its pure form raises why now; instances run it."""
+    text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / "diff_901_base_method_no_pure_form.prog").read_text()
+    assert check_program(parse_program(text)) == ["instance", "refused at jit (no pure form)"]

@@ -176,6 +176,62 @@ def test_purify_jit_with_static_and_keyword_arguments(m):
     assert float(step(jnp.ones(2), scale=2.0)) == 14.0
 
 
+OWNERS = """
+@purify.stateful
+class Kid:
+    def __init__(self, w):
+        self.w = purify.param(w)
+
+    def step(self, x):
+        self.w = self.w + x
+        return self.w.sum()
+
+
+@purify.stateful
+class Holder:
+    def __init__(self, w, v):
+        self.w = purify.param(w)  # the caller's array, stored as it is
+        self.n = jnp.zeros(())
+        self.kid = Kid(v)
+
+    def step(self, x):
+        self.n = self.n + (self.w * x).sum()
+        return self.n
+
+    def load(self, w):
+        self.w = w
+"""
+
+
+def test_purify_jit_never_deletes_an_array_the_caller_gave():
+    """The caller's arrays in the State (a constructor's argument, an assignment, an eager call's
+    argument, `purify.set_state`) are donated as copies: they were deleted by the first compiled
+    call (`RuntimeError: Array has been deleted`), though the caller never took them out of the
+    state. What purify made is still donated."""
+    mod = load_module(OWNERS)
+    w, v = jnp.ones(3), jnp.full(2, 3.0)
+    obj = mod.Holder(w, v)
+    step, kid_step = purify.jit(obj.step), purify.jit(obj.kid.step)
+    made = purify.state_of(obj).n
+    assert float(step(1.0)) == 3.0 and float(kid_step(1.0)) == 8.0
+    assert not w.is_deleted() and not v.is_deleted() and made.is_deleted()
+    for give in ("assign", "eager", "set_state"):
+        b = jnp.full(3, 2.0)
+        if give == "assign":
+            obj.w = b
+        elif give == "eager":
+            obj.load(b)
+        else:
+            purify.set_state(obj, purify.state_of(obj)._replace(w=b))
+        before = float(obj.n)
+        assert float(step(1.0)) == before + 6.0 and not b.is_deleted(), give
+        copy = purify.state_of(obj).w
+        step(1.0)
+        assert copy.is_deleted(), give  # purify's own copy: donated as before
+    np.testing.assert_array_equal(w, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(v, [3.0, 3.0])
+
+
 def test_purify_jit_of_the_pure_function_donates_the_state(m):
     step = purify.jit(m.Model.step)
     s = m.Model.init(3)

@@ -115,6 +115,55 @@ def test_merging_statistics_through_deepcopy_and_other_objects(tmp_path):
         assert float(merged.mean_[lane]) == pytest.approx(ref.get(), abs=1e-12)
 
 
+DEEP = """
+    import copy
+
+    @purify.stateful
+    class Buffer:
+        def __init__(self):
+            self.a = np.zeros(3)
+            self.items = [1.0, 2.0]
+
+        def clone(self):
+            return copy.deepcopy(self)
+
+        def shallow(self):
+            return copy.copy(self)
+
+        def bumped(self):
+            r = copy.deepcopy(self)
+            r.bump()
+            return r
+
+        def bump(self):
+            self.a = self.a + 1
+"""
+
+
+def test_a_deep_copy_of_self_shares_no_numpy_array_or_list_with_the_original(tmp_path):
+    """`copy.deepcopy(self)` was the same State in a new tuple: a NumPy array or list the caller
+    changed in place in the copy changed the original too (Python's deep copy shares nothing);
+    `copy.copy(self)` shares them, as Python's does."""
+    mod, plain = load_module(DEEP), undecorated(DEEP)
+    for how in ("clone", "bumped", "shallow"):
+        obj, ref = mod.Buffer(), plain.Buffer()
+        c, d = getattr(obj, how)(), getattr(ref, how)()
+        c.a[0] = 99.0
+        c.items.append(3.0)
+        d.a[0] = 99.0
+        d.items.append(3.0)
+        assert (obj.a.tolist(), obj.items) == (ref.a.tolist(), ref.items), how
+        assert (c.a.tolist(), c.items) == (d.a.tolist(), d.items), how
+    conv = converted(DEEP, tmp_path)
+    for Cls in (mod.Buffer, conv.Buffer):
+        state = Cls.init()
+        copy_, state = Cls.clone(state)
+        copy_.a[1] = 5.0
+        assert state.a.tolist() == [0.0, 0.0, 0.0] and copy_.a.tolist() == [0.0, 5.0, 0.0]
+        out, _ = jax.jit(Cls.bumped)(jax.tree.map(jnp.asarray, state))
+        assert out.a.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_a_method_that_changes_an_argument_object_is_refused_at_its_line():
     source = """
         @purify.stateful
@@ -282,6 +331,26 @@ def test_undecorated_bases_are_converted_with_the_class(tmp_path):
         assert Cls.name(state) == "stat"
         _, state = jax.jit(Cls.update)(state, 2.0)
         assert float(Cls.weighted(state, 3.0)[0]) == 6.0
+
+
+def test_a_method_of_an_undecorated_base_that_cannot_be_converted_has_no_pure_form(tmp_path):
+    """`Sum.report` is the base's `report`, which purify cannot convert: it runs on instances as
+    written, and `Sum.report(state)` raises why (it was the base's function, run on a State:
+    `AttributeError: can't set attribute`, found by the differential campaign, seed 901)."""
+    source = PLAIN_BASES
+    mod, plain = load_module(source), undecorated(source)
+    assert mod.Sum().report() == plain.Sum().report() == 1
+    at = line_in(source, "self.log.append")
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(mod.Sum.report)(mod.Sum.init())
+    e = info.value
+    assert e.bare_msg.startswith("Sum.report is report of the base class Statistic, which is not decorated and which "
+                                 "purify cannot convert, so it has no pure form (it runs on instances as written): "
+                                 "self.log.append(...) mutates an attribute")
+    assert (e.filename, e.lineno) == (mod.__file__, at) and "override report in Sum" in e.hint
+    with pytest.raises(TypeError, match="so it has no pure form") as info:
+        converted(source, tmp_path).Sum.report(mod.Sum.init())
+    assert f".py:{at}: Sum.report is report of the base class Statistic" in str(info.value)  # (the file converted)
 
 
 def test_a_method_of_an_undecorated_base_that_cannot_be_converted_is_refused_where_it_is_called():

@@ -271,7 +271,7 @@ def test_the_others_pass_on_a_copy_of_self_and_an_argument():
 self._mean += _obj_field(other, '_mean') * _obj_call(other, 'get')
 return self"""
     got = after("others", "__add__", MERGEABLE, "Mean")
-    assert got == """result = self._replace()
+    assert got == """result = _deepcopy(self)
 result = Mean.__iadd__(result, other)[0]
 result = result._replace(n=result.mean_)
 _o1, result = Mean.get(result)

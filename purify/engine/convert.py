@@ -24,7 +24,7 @@ from .pipeline import rewrite_method
 from .syntax import clone, is_super_init
 
 T = TypeVar("T")
-RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state")  # in runtime/helpers.py
+RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state", "_deepcopy")  # in runtime/helpers.py
 CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS  # in runtime/control.py
 
 
@@ -39,6 +39,9 @@ class Converted:
     helpers: set[str]  # runtime helpers the code calls (e.g. "_setitem")
     in_place: list[InPlace] = dataclasses.field(default_factory=list)  # checked by the decorator at init
     eager: dict[str, EagerOnly] = dataclasses.field(default_factory=dict)  # by attribute: run only on instances
+    # methods of an undecorated base that purify cannot convert, by attribute: they run on instances
+    # as the base wrote them; their pure form raises this (`Cls.m` would otherwise be the base's function)
+    left_to_base: dict[str, PurifyError] = dataclasses.field(default_factory=dict)
 
 
 def convert(model: ClassModel, resolver: Resolver) -> Converted:
@@ -94,12 +97,26 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
     if errors:
         raise combined(errors)
     assert init is not None
-    return Converted(model, init, methods, kept, helpers, in_place)
+    left = {m.attr(model.name): _no_pure_form(model, m, left_to_base[m.name]) for m in model.methods.values()
+            if m.name in left_to_base and m.owner.plain}
+    return Converted(model, init, methods, kept, helpers, in_place, left_to_base=left)
 
 
 PLAIN_CALL_MSG = ("{call} runs {name} of the base class {base}, which is not decorated and which purify cannot "
                   "convert: {why}")
 PLAIN_CALL_HINT = "override {name} in {cls} with code purify can convert, or decorate {base} with @purify.stateful"
+NO_PURE_FORM_MSG = ("{cls}.{name} is {name} of the base class {base}, which is not decorated and which purify cannot "
+                    "convert, so it has no pure form (it runs on instances as written): {why}")
+
+
+def _no_pure_form(model: ClassModel, method: Method, why: PurifyError) -> PurifyError:
+    """What the pure form of a method left to its undecorated base raises, at the base's line
+    that purify cannot convert."""
+    msg = NO_PURE_FORM_MSG.format(cls=model.name, name=method.name, base=method.owner.name, why=why.bare_msg)
+    hint = PLAIN_CALL_HINT.format(name=method.name, cls=model.name, base=method.owner.name)
+    return PurifyError(msg, hint=hint, filename=why.filename, lineno=why.lineno,
+                       col=None if why.offset is None else why.offset - 1, end_lineno=why.end_lineno,
+                       end_col=None if why.end_offset is None else why.end_offset - 1, text=why.text)
 
 
 def _calls_left_to_base(model: ClassModel, left: dict[str, PurifyError]) -> list[PurifyError]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from ..errors import PurifyError
 from . import templates
 from .convert import Converted
 from .eager_only import MARKER, EagerOnly
@@ -104,6 +105,8 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
         method = _method_by_attr(model, attr)
         if method is not None and method.owner is not model:
             items.append(_method_item(_pure(own_copy(fn), method, model), method, own=False))
+    for attr, error in conv.left_to_base.items():
+        items.append(BodyItem(_no_pure_form(attr, error, model)))
 
     cls = ast.ClassDef(name=name, bases=[clone(b) for b in model.node.bases], keywords=[],
                        body=[i.stmt for i in items], decorator_list=[],
@@ -123,6 +126,15 @@ def _eager_item(method: EagerOnly, s: ast.stmt, model: ClassModel) -> BodyItem:
     """An eager-only method's place: a marker statement that the text writes as a comment."""
     marker = ast.copy_location(ast.Expr(ast.Name(MARKER + method.method.attr(model.name), ast.Load())), s)
     return BodyItem(marker, s, model.origin, own=True, comment=method.comment())
+
+
+def _no_pure_form(attr: str, error: PurifyError, model: ClassModel) -> ast.stmt:
+    """A method of an undecorated base that purify cannot convert: in the converted class (whose
+    pure API the base's function would otherwise answer for) it raises why, as the converted
+    module's refusals do (a TypeError naming file and line)."""
+    text = f"{error.filename}:{error.lineno}: {error.bare_msg}\n  hint: {error.hint}"
+    return templates.stmts(f"def {attr}(self, *args, **kwargs):\n    raise TypeError(why_)", model.node,
+                           why_=ast.Constant(text))[0]
 
 
 def _method_by_attr(model: ClassModel, attr: str) -> Method | None:

@@ -29,6 +29,17 @@ def _setitem(container: Any, index: Any, value: Any) -> Any:
     return new
 
 
+def _deepcopy(state: Any) -> Any:
+    """`copy.deepcopy(self)` in a pure method: the State with its containers and NumPy arrays
+    anew, as Python's deep copy shares nothing that can change in place (a list or NumPy array
+    the caller changes in the copy must not change the original). JAX arrays cannot change in
+    place (and a tracer has no copy), so they are kept."""
+    import jax
+    import numpy as np
+
+    return jax.tree_util.tree_map(lambda x: x.copy() if isinstance(x, np.ndarray) else x, state)
+
+
 def _split(state: Any) -> tuple[Any, Any]:
     """`(params, rest)`: two states of the same type and nesting; each holds `None`
     where the other holds the value. Parameters are the fields marked

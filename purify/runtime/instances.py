@@ -16,7 +16,7 @@ from typing import Any
 
 from ..engine.model import field_name
 from ..errors import PurifyError
-from . import context, eager, views
+from . import context, donation, eager, views
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
@@ -59,6 +59,11 @@ def _root(obj: Any) -> Any:
     while _PARENT in obj.__dict__:
         obj = obj.__dict__[_PARENT][0]
     return obj
+
+
+def root_of(obj: Any) -> Any:
+    """The user-made instance whose State holds `obj`'s (itself when it is one)."""
+    return _root(obj)
 
 
 def is_instance(value: Any) -> bool:
@@ -201,6 +206,8 @@ class BoundMethod:
         out, new = self.__func__(old, *args, **kwargs)
         replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
+        if args or kwargs:  # `self.w = w`: the caller's w, never purify.jit's to donate
+            donation.note_foreign(_root(obj).__dict__, new, (args, kwargs))
         for view, state in replaced:  # the old objects live on, with the state they had
             del view.__dict__[_PARENT]
             view.__dict__[STATE] = state
@@ -216,6 +223,7 @@ class BoundMethod:
 def eager_init(self: Any, *args: Any, **kwargs: Any) -> None:
     state = self.__dict__[STATE] = type(self).init(*args, **kwargs)
     _adopt_passed(self, state, (*args, *kwargs.values()))
+    donation.note_foreign(self.__dict__, state, (args, kwargs))
     if not context.top_level():
         # Made inside a trace (e.g. a local Rng in __init__ under jax.jit(Model.init)):
         # its changes live and die with that trace, so its methods may run there.
@@ -283,6 +291,7 @@ def setattr_(self: Any, name: str, value: Any) -> None:
             fields.pop(key, None)  # rebinding a field of a copy ends the sharing, as in Python
     views.detach(self, key, load, STATE, _PARENT)
     store(self, state._replace(**{key: as_state(value)}))
+    donation.note_foreign(_root(self).__dict__, load(self), as_state(value))
     _adopt(self, key, value)
 
 
@@ -397,3 +406,4 @@ def set_state(obj: Any, state: Any) -> None:
     if type(state) is not type(obj).State:
         raise PurifyError(f"expected a {type(obj).State.__name__}, got {type(state).__name__}")
     store(obj, state)
+    donation.note_foreign(_root(obj).__dict__, state, state)

@@ -21,6 +21,7 @@ from ..engine.analysis.classes import PLAIN_SUPER_INIT
 from ..engine.analysis.none_fields import none_then_value
 from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
+from ..engine.gc_paused import gc_paused
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.passes import fluent
 from ..engine.source import class_source
@@ -83,6 +84,11 @@ def stateful(cls: T) -> T:
                           hint="put @purify.stateful above a `class` statement")
     if "__purify__" in cls.__dict__:
         return cls
+    with gc_paused():
+        return _decorate(cls)
+
+
+def _decorate(cls: T) -> T:
     try:
         src = class_source(cls)
     except PurifyError as e:
@@ -114,6 +120,10 @@ def stateful(cls: T) -> T:
     _warn_none_fields(model)
     for attr, method in eager_methods.items():
         setattr(cls, attr, method)
+    for attr, error in conv.left_to_base.items():  # the base's function on instances; no pure form
+        fn = eager.original(cls, attr)
+        if fn is not None:
+            setattr(cls, attr, eager.EagerOnlyMethod(fn, attr, error))
     return cls
 
 

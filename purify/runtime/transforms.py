@@ -11,7 +11,8 @@ import jax
 
 from ..errors import PurifyError
 from . import context, eager, helpers
-from .instances import STATE, BoundMethod, is_instance, load, store
+from .donation import FOREIGN, donatable
+from .instances import STATE, BoundMethod, is_instance, load, root_of, store
 
 V = TypeVar("V")
 
@@ -76,6 +77,8 @@ def _returning(call: Callable[..., Any], obj: Any) -> Callable[..., Any]:
 def _jit_on_instance(compiled: Callable[..., Any], slots: dict[str, Any]) -> Callable[..., Any]:
     """The hot path of a user-made instance: its State sits in its __dict__."""
     def call(*args: Any, **kwargs: Any) -> Any:
+        if FOREIGN in slots:  # arrays the caller gave: donate copies (runtime/donation.py)
+            slots[STATE] = donatable(slots, slots[STATE])
         # Forwarding an empty **kwargs costs ~5% of a tiny step in jax.jit's C++ dispatch.
         try:
             if kwargs:
@@ -103,12 +106,15 @@ def _copies(args: Any) -> Any:
 def _jit_on_view(compiled: Callable[..., Any], obj: Any) -> Callable[..., Any]:
     """A child read from its parent (`purify.jit(model.encoder)`): its State lives in the parent's."""
     def call(*args: Any, **kwargs: Any) -> Any:
+        state, root = load(obj), root_of(obj).__dict__
+        if FOREIGN in root:
+            state = donatable(root, state)
         try:
-            out, new = compiled(load(obj), *args, **kwargs)
+            out, new = compiled(state, *args, **kwargs)
         except jax.errors.JaxRuntimeError as e:
             if _DONATED not in str(e):
                 raise
-            out, new = compiled(load(obj), *_copies(args), **_copies(kwargs))
+            out, new = compiled(state, *_copies(args), **_copies(kwargs))
         store(obj, new)
         return out
     return call

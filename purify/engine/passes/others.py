@@ -2,7 +2,8 @@
 
 * `r = copy.copy(self)` / `r = copy.deepcopy(self)` (river's `__add__`): inside the pure method
   `self` is a State, an immutable value, so a copy is the same value in a new tuple
-  (`self._replace()`), and `r` is that State from then on: `r.update(x)` becomes
+  (`self._replace()`; a deep copy with its lists and NumPy arrays anew, `_deepcopy(self)`), and `r`
+  is that State from then on: `r.update(x)` becomes
   `_, r = Cls.update(r, x)`, `r += other` becomes `r = Cls.__iadd__(r, other)[0]` (Python's
   `r = r.__iadd__(other)`), `r._x` reads the field `x_`, `r.x = v` becomes `r = r._replace(x=v)`.
   `return copy.deepcopy(self)` returns a copy: eagerly a new object (runtime/views.py).
@@ -192,7 +193,10 @@ class _Others(Transformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if is_copy_of_self(node, self.ctx.self_name):
-            return templates.expr("self._replace()", node, self=self.ctx.self_name)
+            if dotted(node.func) == "copy.copy":  # shallow, as Python's: the same values in a new State
+                return templates.expr("self._replace()", node, self=self.ctx.self_name)
+            self.ctx.helpers.add("_deepcopy")  # no container or NumPy array shared (runtime/helpers.py)
+            return templates.expr("_deepcopy(self)", node, self=self.ctx.self_name)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.params \
                 and _param_attr_kind(self.ctx, func.attr) == "method":

@@ -17,6 +17,7 @@ from ...errors import PurifyError, combined, error_at
 from ..analysis.none_fields import none_then_value
 from ..convert import convert
 from ..emit import ClassParts, class_parts
+from ..gc_paused import gc_paused
 from ..passes.aliasing import InPlace
 from ..static_resolver import ModuleInfo, Project, StaticResolver, split_lines
 from ..transformer import walk
@@ -54,6 +55,11 @@ class _Classes:
 
 def convert_module(info: ModuleInfo, project: Project, name: str | None = None) -> ModuleResult:
     """Convert the @stateful (or `--select`ed) classes of one parsed file."""
+    with gc_paused():
+        return _convert_module(info, project, name)
+
+
+def _convert_module(info: ModuleInfo, project: Project, name: str | None = None) -> ModuleResult:
     lines = split_lines(info.text)
     targets, already = _targets(info, project)
     if not targets:
