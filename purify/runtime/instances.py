@@ -16,7 +16,7 @@ from typing import Any
 
 from ..engine.model import field_name
 from ..errors import PurifyError
-from . import context, eager, views
+from . import context, eager, partial, views
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
@@ -198,7 +198,11 @@ class BoundMethod:
                 hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
                 f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
         old = load(obj)
-        out, new = self.__func__(old, *args, **kwargs)
+        try:
+            out, new = self.__func__(old, *args, **kwargs)
+        except BaseException as e:  # (no cost on a call that returns)
+            _keep_partial(obj, self.__name__, old, partial.recovered(e, self.__func__, old, self.__name__))
+            raise
         replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
         for view, state in replaced:  # the old objects live on, with the state they had
@@ -208,6 +212,21 @@ class BoundMethod:
 
     def __repr__(self) -> str:
         return f"<purify method {type(self.__self__).__name__}.{self.__name__} of {self.__self__!r}>"
+
+
+def _keep_partial(obj: Any, name: str, old: Any, new: Any) -> None:
+    """Python keeps the changes a method made before it raised: the state they made (None: the
+    state from before the call, which the object holds)."""
+    if new is None:
+        return
+    replaced = _replaced_children(obj, name, old, new)
+    store(obj, new)
+    for view, state in replaced:
+        del view.__dict__[_PARENT]
+        view.__dict__[STATE] = state
+
+
+partial.stop_at(BoundMethod.__call__.__code__)
 
 
 # -- the instance's __init__, __getattr__, __setattr__ -------------------------------

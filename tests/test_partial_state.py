@@ -1,0 +1,406 @@
+"""An eager instance keeps the changes a method made before it raised, as Python's object does
+(runtime/partial.py, from the call sites engine/partial_state.py records). Each form runs on the
+plain class (the same source without the decorator) and on the decorated instance: the same
+exception escapes, and the state after it is the same. Every case here lost the changes (the
+instance kept its state from before the call) on the engine before this (commit b5a3644)."""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+
+import jax
+import purify
+import pytest
+
+from tests.conftest import assert_same, line_in, load_module, undecorated
+
+KID = """
+@purify.stateful
+class Kid:
+    def __init__(self):
+        self.n = 0
+        self.t = {"a": 1}
+
+    def bump(self, k):
+        self.n += 1
+        return self.t[k]
+
+    def deep(self, k):
+        self.n += 10
+        return self.bump(k)
+"""
+
+CACHE = KID + """
+@purify.stateful
+class Cache:
+    def __init__(self):
+        self.hits = 0
+        self.table = {"a": 1.0}
+        self.kid = Kid()
+        self.kids = [Kid(), Kid()]
+        self.heads = {"x": Kid(), "y": Kid()}
+
+    def lookup(self, k):
+        self.hits += 1
+        return self.table[k]
+
+    def before(self, k):
+        v = self.table[k]
+        self.hits += 1
+        return v
+
+    def helper(self, k):
+        self.hits += 10
+        return self.lookup(k) + 1
+
+    def child(self, k):
+        self.hits += 100
+        return self.kid.bump(k)
+
+    def grandchild(self, k):
+        self.hits += 100
+        return self.kid.deep(k)
+
+    def item(self, k, i):
+        self.hits += 1
+        self.kids[0].bump("a")
+        return self.kids[i].bump(k)
+
+    def head(self, k):
+        self.hits += 1
+        return self.heads["y"].bump(k)
+
+    def loop(self, k):
+        for c in self.kids:
+            c.bump("a")
+            self.hits += 1
+            c.bump(k)
+
+    def loop_items(self, k):
+        for name, h in self.heads.items():
+            self.hits += 1
+            h.bump("a" if name == "x" else k)
+
+    def __call__(self, k):
+        self.hits += 1
+        return self.table[k]
+
+    @property
+    def cached(self):
+        self.hits += 1
+        return self.table["missing"]
+
+    @property
+    def level(self):
+        return self.hits
+
+    @level.setter
+    def level(self, v):
+        self.hits = v
+        self.table["b"] = self.table["missing"]
+
+    def __iadd__(self, k):
+        self.hits += 1
+        self.table[k] += 1.0
+        return self
+"""
+
+
+def both(source: str, cls: str, *init):
+    """(the plain object, the decorated instance) of `cls`."""
+    return getattr(undecorated(source), cls)(*init), getattr(load_module(source), cls)(*init)
+
+
+def raises_alike(source: str, cls: str, step, exc: type[BaseException] = KeyError, init: tuple = ()) -> None:
+    """`step(obj)` raises `exc` on the plain object and on the instance, which then agree."""
+    plain, obj = both(source, cls, *init)
+    with pytest.raises(exc):
+        step(plain)
+    with pytest.raises(exc):
+        step(obj)
+    assert_same(plain, obj, where=f"{cls} after the exception")
+    return plain, obj
+
+
+@pytest.mark.parametrize("step", [
+    lambda o: o.lookup("x"),  # an own method changes, then a missing key
+    lambda o: o.helper("x"),  # an own method's own method
+    lambda o: o.child("x"),  # a child's method: the parent's change and the child's
+    lambda o: o.grandchild("x"),  # the child's own method, two levels down
+    lambda o: o.item("x", 1),  # an item of a list of children by index
+    lambda o: o.item("x", -1),  # ... by a negative index
+    lambda o: o.item("x", 0),  # ... the item an earlier call changed
+    lambda o: o.head("x"),  # a dict of children by key
+    lambda o: o.loop("x"),  # a loop variable over children
+    lambda o: o.loop_items("x"),  # `.items()` of a dict of children
+    lambda o: o("x"),  # __call__
+    lambda o: o.cached,  # a property that changes the state
+    lambda o: setattr(o, "level", 5),  # a setter (`obj.level = 5`)
+    lambda o: o.kid.bump("x"),  # a child's method called on the child read from the parent
+    lambda o: o.kids[1].deep("x"),  # an item of a list of children, from outside
+], ids=["own", "own_of_own", "child", "grandchild", "item", "negative_item", "item_changed_before", "dict_item",
+        "loop", "loop_items", "call", "caching_property", "setter", "view", "view_item"])
+def test_the_changes_before_the_exception_are_kept(step):
+    raises_alike(CACHE, "Cache", step)
+
+
+def test_an_operator_that_raises_after_a_change():
+    plain, obj = both(CACHE, "Cache")
+    for o in (plain, obj):
+        with pytest.raises(KeyError):
+            o += "x"  # `__iadd__` raises: the name keeps the object
+    assert_same(plain, obj)
+    assert obj.hits == 1
+
+
+def test_a_raise_before_any_change_leaves_the_state_as_it_was():
+    obj = load_module(CACHE).Cache()
+    before = purify.state_of(obj)
+    with pytest.raises(KeyError):
+        obj.before("x")
+    assert purify.state_of(obj) is before
+    with pytest.raises(TypeError):
+        obj.lookup()  # (the arguments: the method never ran)
+    assert purify.state_of(obj) is before
+
+
+def test_the_instance_keeps_working_after_the_exception():
+    plain, obj = both(CACHE, "Cache")
+    for o in (plain, obj):
+        with pytest.raises(KeyError):
+            o.item("x", 1)
+        o.item("a", 1)
+        with pytest.raises(KeyError):
+            o.loop("x")
+    assert_same(plain, obj)
+
+
+def test_the_users_exception_escapes_unchanged():
+    source = """
+    ERR = KeyError("the one")
+
+    @purify.stateful
+    class C:
+        def __init__(self):
+            self.n = 0
+
+        def f(self):
+            self.n += 1
+            raise ERR
+    """
+    module = load_module(source)
+    obj = module.C()
+    with pytest.raises(KeyError) as info:
+        obj.f()
+    assert info.value is module.ERR and obj.n == 1
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert (last.filename, last.lineno) == (module.__file__, line_in(source, "raise ERR"))
+
+
+CONTROL = KID + """
+@purify.stateful
+class Flow:
+    def __init__(self):
+        self.n = jnp.asarray(0)
+        self.t = {"a": 1}
+        self.kid = Kid()
+
+    def branch(self, k, v):
+        if self.n >= v:  # a test on an array: a converted `if`, its branches functions
+            self.n = self.n + 1
+            x = self.t[k]
+        else:
+            x = 0
+        return x
+
+    def loop(self, k, v):
+        j = 0
+        while j < v:  # a converted `while`: its body a function
+            self.n = self.n + 1
+            self.kid.bump(k if j == 2 else "a")
+            j += 1
+        return j
+
+    def counted(self, k, v):
+        for i in range(v):  # a converted `for` over `range`
+            self.n = self.n + 1
+            if i == 1:
+                return self.t[k]  # a lowered early return
+        return 0
+"""
+
+
+@pytest.mark.parametrize("step", [lambda o: o.branch("x", 0), lambda o: o.loop("x", 4),
+                                  lambda o: o.counted("x", 3)], ids=["if", "while", "for_return"])
+def test_converted_control_flow_keeps_the_changes(step):
+    source = CONTROL.replace("jnp.asarray(0)", "0")  # (the plain class: the same values, Python ints)
+    plain = undecorated(source).Flow()
+    obj = load_module(CONTROL).Flow()
+    for o in (plain, obj):
+        with pytest.raises(KeyError):
+            step(o)
+    assert_same(plain, obj)
+
+
+INHERITED = """
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.n = 0
+        self.t = {"a": 1}
+
+    def step(self, k):
+        self.n += 1
+        return self.t[k]
+
+
+@purify.stateful
+class Sub(Base):
+    def step(self, k):
+        self.n += 100
+        return super().step(k)
+"""
+
+
+def test_super():
+    raises_alike(INHERITED, "Sub", lambda o: o.step("x"))
+
+
+COPIES = KID + """
+import copy
+
+
+@purify.stateful
+class Pair:
+    def __init__(self):
+        self.n = 0
+        self.t = {"a": 1}
+
+    def bump(self, k):
+        self.n += 1
+        return self.t[k]
+
+    def on_copy(self, k):
+        other = copy.deepcopy(self)
+        self.n += 5
+        other.bump(k)  # the copy's change dies with it, the object's stays
+
+    def on_other(self, other, k):
+        self.n += 1
+        other.bump(k)  # another object: it keeps its own change
+"""
+
+
+def test_a_local_copy_and_another_object():
+    raises_alike(COPIES, "Pair", lambda o: o.on_copy("x"))
+    plain_a, a = both(COPIES, "Pair")
+    plain_b, b = type(plain_a)(), type(a)()
+    for o, other in ((plain_a, plain_b), (a, b)):
+        with pytest.raises(KeyError):
+            o.on_other(other, "x")
+    assert_same(plain_a, a)
+    assert_same(plain_b, b)
+
+
+REPLACED = KID + """
+@purify.stateful
+class Holder:
+    def __init__(self):
+        self.kid = Kid()
+        self.t = {}
+
+    def renew(self, k):
+        self.kid = Kid()
+        self.kid.bump("a")
+        return self.t[k]
+"""
+
+
+def test_a_replaced_child_object_keeps_its_state():
+    plain, obj = both(REPLACED, "Holder")
+    olds = []
+    for o in (plain, obj):
+        o.kid.bump("a")
+        olds.append(o.kid)
+        with pytest.raises(KeyError):
+            o.renew("x")
+    assert_same(plain, obj)
+    assert_same(olds[0], olds[1])  # the old child object: n == 1, not the new one's
+    assert olds[1].n == 1 and obj.kid.n == 1 and obj.kid is not olds[1]
+
+
+EAGER_ONLY = KID + """
+def show(obj):
+    return obj.n
+
+
+@purify.stateful
+class Screen:
+    def __init__(self):
+        self.n = 0
+        self.kid = Kid()
+
+    def render(self, k):
+        self.n += 1
+        self.kid.bump(k)
+        return show(self)  # `self` as a value: the method runs only on instances, as written
+"""
+
+
+def test_an_eager_only_method_runs_on_the_object_itself():
+    source = EAGER_ONLY
+    plain, obj = both(source, "Screen")
+    for o in (plain, obj):
+        with pytest.raises(KeyError):
+            o.render("x")
+    assert (obj.n, obj.kid.n) == (plain.n, plain.kid.n) == (1, 1)
+    assert "render" in type(obj).__purify__.converted.eager
+
+
+def test_the_pure_api_hands_back_no_state():
+    """`Cls.method(state, ...)` raising hands back nothing (it is a function); the caller keeps its
+    state, as `jax.jit` of it does."""
+    C = load_module(CACHE).Cache
+    state = C.init()
+    for fn in (C.lookup, jax.jit(C.lookup, static_argnums=1)):
+        with pytest.raises(KeyError):
+            fn(state, "x")
+    assert state.hits == 0
+
+
+REINIT = """
+@purify.stateful
+class Restart:
+    def __init__(self, t):
+        self.n = 0
+        self.t = t
+        self.first = 10 // t
+
+    def reset(self, t):
+        self.n += 1
+        self.__init__(t)
+"""
+
+
+def test_a_state_that_cannot_be_put_together_is_a_warning_at_the_users_line():
+    """`self.__init__(t)` raising part of the way: Python's object has some fields set again and
+    the others as they were; the State `init` builds has no values for the others, so nothing is
+    guessed: the object keeps its state from before the call, and a warning says so."""
+    module = load_module(REINIT)
+    obj = module.Restart(1)
+    before = purify.state_of(obj)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(ZeroDivisionError):
+            obj.reset(0)
+    assert purify.state_of(obj) is before
+    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
+    text = str(w.message)
+    line = line_in(REINIT, "self.__init__(t)")
+    assert (w.filename, w.lineno) == (module.__file__, line)
+    assert text.startswith(f"{module.__file__}:{line}:9: Restart.reset raised ZeroDivisionError after changing the state")
+    assert "`self.__init__(...)` ran part of the way" in text
+    assert "the object keeps its state from before the call" in text
+    assert "    self.__init__(t)\n    ^^^^^^^^^^^^^^^^\n" in text
+    assert "hint: raise before changing the state (check first" in text
