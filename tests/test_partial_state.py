@@ -6,6 +6,7 @@ instance kept its state from before the call) on the engine before this (commit 
 
 from __future__ import annotations
 
+import pathlib
 import traceback
 import warnings
 
@@ -539,3 +540,73 @@ class Main(Base):
 def test_fuzzed_programs(name):
     prog = parse_program(FUZZED[name])
     assert "raised" in check_program(prog)  # (the step raised out of the method, every way)
+
+
+MADE_IN_METHOD = KID + """
+@purify.stateful
+class Runner:
+    def __init__(self):
+        self.total = 0
+
+    def run(self, k):
+        kid = Kid()  # an object made in a method (`_Eager` in the convert output)
+        try:
+            kid.bump(k)  # changes kid.n, then a missing key
+        except KeyError:
+            pass
+        self.total = self.total + kid.n
+        return kid.n
+
+    def run_deep(self, k):
+        kid = Kid()
+        try:
+            kid.deep(k)  # the raise is in a method deep calls
+        except KeyError:
+            pass
+        self.total = self.total + kid.n
+        return kid.n
+"""
+
+
+def converted(tmp_path, source: str):
+    from tests.test_cli import convert, write
+
+    src = write(tmp_path / "made.py", source)
+    code, _, err = convert(src, "-o", tmp_path / "out" / "made.py")
+    assert code == 0, err
+    return load_module((tmp_path / "out" / "made.py").read_text(), header=False)
+
+
+def test_an_object_made_in_a_method(tmp_path):
+    """The decorator's instance, and `purify convert`'s `_Eager`, of an object made in a method
+    keep what its method changed before it raised in its own code."""
+    plain, obj = both(MADE_IN_METHOD, "Runner")
+    assert plain.run("x") == obj.run("x") == 1 and plain.total == obj.total == 1
+    assert plain.run_deep("x") == obj.run_deep("x") == 11
+    module = converted(tmp_path, MADE_IN_METHOD)
+    assert "_Eager(Kid)" in pathlib.Path(module.__file__).read_text()
+    out, state = module.Runner.run(module.Runner.init(), "x")
+    assert (out, state.total) == (1, 1)
+
+
+def test_an_object_made_in_a_method_in_convert_output_warns_where_it_cannot_follow(tmp_path):
+    """`_Eager` has no table of call sites: a raise inside a function the method called keeps the
+    state from before the call, and a warning says so at the method's line."""
+    module = converted(tmp_path, MADE_IN_METHOD)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out, state = module.Runner.run_deep(module.Runner.init(), "x")
+    assert (out, state.total) == (0, 0)  # Python: 11 (the decorated class gives 11)
+    [w] = seen
+    assert "Kid.deep raised KeyError inside a function it called" in str(w.message)
+    assert "keeps its state from before the call" in str(w.message)
+    assert w.filename == module.__file__
+    assert "= Kid.bump(self, k)" in pathlib.Path(module.__file__).read_text().splitlines()[w.lineno - 1]
+
+
+def test_the_convert_output_pure_api_raises_as_the_decorators(tmp_path):
+    module = converted(tmp_path, CACHE)
+    state = module.Cache.init()
+    with pytest.raises(KeyError):
+        module.Cache.child(state, "x")
+    assert state.hits == 0  # a function: the caller's state is the one it had
