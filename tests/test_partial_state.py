@@ -610,3 +610,130 @@ def test_the_convert_output_pure_api_raises_as_the_decorators(tmp_path):
     with pytest.raises(KeyError):
         module.Cache.child(state, "x")
     assert state.hits == 0  # a function: the caller's state is the one it had
+
+
+GRAD = """
+@purify.stateful
+class Model:
+    def __init__(self):
+        self.w = purify.param(jnp.ones(2))
+        self.calls = 0
+        self.t = {"a": 1.0}
+
+    def loss(self, x, k):
+        self.calls += 1
+        return (self.w * x).sum() * self.t[k]
+
+    def step(self, x, k):
+        self.calls += 10
+        return purify.grad(self.loss)(x, k)
+"""
+
+
+def test_a_change_made_while_jax_traced_is_a_warning():
+    """`purify.grad(self.loss)` traces `loss`: the state it changed before raising holds tracers,
+    no values, so the object keeps its state from before the call and a warning says so."""
+    module = load_module(GRAD)
+    obj = module.Model()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyError):
+            obj.step(1.0, "x")
+    assert obj.calls == 0  # Python: 11
+    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
+    assert (w.filename, w.lineno) == (module.__file__, line_in(GRAD, "return purify.grad"))
+    assert "the change was made while JAX traced the call" in str(w.message)
+
+
+# More call forms: a private and a name-mangled child, a child's and an item's `__call__`, an index
+# read from a field, a call in another call's arguments, `enumerate`, `zip`, `reversed`, a slice
+# and `.values()` of children, `len(...)` in the key, calls returning the child, calls inside an
+# expression, recursion.
+FORMS = """
+@purify.stateful
+class Kid2:
+    def __init__(self):
+        self.n = 0
+        self.t = {"a": 1}
+    def bump(self, k):
+        self.n += 1
+        return self.t[k]
+    def __call__(self, k):
+        self.n += 2
+        return self.t[k]
+    def chain(self, k):
+        self.n += 3
+        self.t[k]
+        return self
+
+@purify.stateful
+class Forms:
+    def __init__(self):
+        self.n = 0
+        self._kid = Kid2()
+        self.__secret = Kid2()
+        self.kids = [Kid2(), Kid2(), Kid2()]
+        self.others = [Kid2(), Kid2(), Kid2()]
+        self.heads = {"x": Kid2(), "y": Kid2()}
+        self.j = 1
+    def private(self, k):
+        self.n += 1
+        return self._kid.bump(k)
+    def mangled(self, k):
+        self.n += 1
+        return self.__secret.bump(k)
+    def call_child(self, k):
+        self.n += 1
+        return self._kid(k)
+    def call_item(self, k):
+        self.n += 1
+        return self.kids[self.j](k)
+    def nested_args(self, k):
+        self.n += 1
+        return self.kids[0].bump(self.kids[1].bump("a") and k)
+    def enum(self, k):
+        for i, c in enumerate(self.kids):
+            self.n += 1
+            c.bump("a" if i < 2 else k)
+    def zipped(self, k):
+        for a, b in zip(self.kids, self.others):
+            a.bump("a")
+            b.bump(k)
+    def rev(self, k):
+        for c in reversed(self.kids):
+            c.bump("a")
+            c.bump(k)
+    def sliced(self, k):
+        for c in self.kids[1:]:
+            c.bump("a")
+            c.bump(k)
+    def values(self, k):
+        for h in self.heads.values():
+            h.bump(k)
+    def last(self, k):
+        self.n += 1
+        return self.kids[len(self.kids) - 1].bump(k)
+    def fluent(self, k):
+        self.n += 1
+        self._kid.chain("a")
+        self._kid.chain(k)
+    def in_expr(self, k):
+        self.n += 1
+        y = self._kid.bump("a") + self.kids[2].bump(k)
+        return y
+    def rec(self, k, d):
+        self.n += 1
+        if d > 0:
+            return self.rec(k, d - 1)
+        return self._kid.bump(k)
+"""
+
+
+@pytest.mark.parametrize("step", [("private", "x"), ("mangled", "x"), ("call_child", "x"), ("call_item", "x"),
+                                  ("nested_args", "x"), ("enum", "x"), ("zipped", "x"), ("rev", "x"),
+                                  ("sliced", "x"), ("values", "x"), ("last", "x"), ("fluent", "x"),
+                                  ("in_expr", "x"), ("rec", "x", 3)], ids=lambda s: s[0])
+def test_more_call_forms(step):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", purify.PurifyWarning)  # each placed, none left as before
+        raises_alike(FORMS, "Forms", lambda o: getattr(o, step[0])(*step[1:]))

@@ -17,6 +17,7 @@ from typing import Any
 from ..engine.model import field_name
 from ..errors import PurifyError
 from . import context, eager, partial, views
+from .other_objects import _obj_call
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
@@ -226,7 +227,7 @@ def _keep_partial(obj: Any, name: str, old: Any, new: Any) -> None:
         view.__dict__[STATE] = state
 
 
-partial.stop_at(BoundMethod.__call__.__code__)
+partial.stop_at(BoundMethod.__call__.__code__, _obj_call.__code__)  # (another object's call: its own state)
 
 
 # -- the instance's __init__, __getattr__, __setattr__ -------------------------------
