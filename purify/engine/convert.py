@@ -155,7 +155,7 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     _run_passes(ctx, fn, helpers, in_place)
-    frames[method.attr(model.name)] = _frames(ctx, fn)
+    frames[method.attr(model.name)] = _frames(ctx)
     fn.decorator_list = []
     fn.name = method.name  # a setter `k` is `k_setter` (analysis/setters.py)
     _annotate_self(fn, model)
@@ -166,11 +166,14 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
     return fn
 
 
-def _frames(ctx: MethodContext, fn: ast.FunctionDef) -> MethodFrames:
+def _frames(ctx: MethodContext) -> MethodFrames:
+    """Where each call of the method puts its state (engine/partial_state.py)."""
+    from .analysis.facts import facts
+
     table = partial_state.frames_for(ctx.method.node)
     for site in ctx.sites:
         table.add(site)
-    table.state_functions = partial_state.generated_functions(ctx.method.node, fn)
+    table.user_functions = partial_state.user_functions(facts(ctx.method.node).every)
     return table
 
 

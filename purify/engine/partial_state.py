@@ -55,12 +55,13 @@ class CallSite:
 
 @dataclasses.dataclass
 class MethodFrames:
-    """The table of one pure method: its call sites by position, and the generated functions
-    nested in it that hold the method's `self` (branches of a converted `if`, loop bodies)."""
+    """The table of one pure method: its call sites by position, and the names of the functions
+    the user nested in it (any other named function nested in the generated one is a branch of a
+    converted `if` or a loop body, which holds the method's `self`)."""
 
     self_name: str
     sites: dict[Position, CallSite] = dataclasses.field(default_factory=dict)
-    state_functions: frozenset[str] = frozenset()
+    user_functions: frozenset[str] = frozenset()
 
     def add(self, site: CallSite) -> None:
         known = self.sites.get(site.at)
@@ -131,12 +132,10 @@ class _FieldNames(ast.NodeTransformer):
         return node
 
 
-def generated_functions(user: ast.FunctionDef, generated: ast.FunctionDef) -> frozenset[str]:
-    """The functions nested in the generated method that are none of the user's (the passes
-    name theirs with fresh names): they hold the method's `self`."""
-    mine = {n.name for n in ast.walk(user) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    return frozenset(n.name for n in ast.walk(generated) if isinstance(n, ast.FunctionDef)
-                     and n is not generated and n.name not in mine)
+def user_functions(nodes: list[ast.AST]) -> frozenset[str]:
+    """The names of the functions the user nested in the method (`nodes`: its kept facts): every
+    other function nested in the generated one is the passes' (fresh names), and holds `self`."""
+    return frozenset(n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
 def frames_for(method_node: ast.FunctionDef) -> MethodFrames:

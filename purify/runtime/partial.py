@@ -73,7 +73,7 @@ def register(cls_name: str, pure: dict[str, Any], frames: dict[str, MethodFrames
 def _nested(code: types.CodeType, table: MethodFrames, where: str) -> None:
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            if const.co_name in table.state_functions:
+            if not const.co_name.startswith("<") and const.co_name not in table.user_functions:  # (not a lambda)
                 _CODES[const] = _Code(Kind.STATE_FUNCTION, table, True, where)
             _nested(const, table, where)
 
