@@ -533,6 +533,42 @@ class Main(Base):
 # init: Main(**{})
 # script: b0(0,){'r': 2}; b0(0,){'r': 2}; b0(0,){'r': 2}; b0(0,){'r': -1}
 ''',
+    # the semantics fuzzer's uncaught implicit exception (seed 12): an inherited method changes the
+    # state, then a missing key; the caller changed it before the call too
+    "inherited_change_then_missing_key": '''
+import contextlib
+
+import numpy as np
+import purify
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.n = 0
+        self.i = 0
+        self.xs = [1, 2, 3, 4]
+        self.a = np.array([1, 2, 3, 4])
+        self.m = np.array([[1, 2], [3, 4]])
+        self.d = {"p": [1, 2], "q": [3, 4]}
+        self.e = {"p": 1, "q": 2}
+        self.zero = 0
+    def risky0(self):
+        self.n = (self.n + 1) % 97
+        return self.e['zz']
+
+
+@purify.stateful
+class Main(Base):
+    def step(self, v):
+        out = 0
+        self.n = (self.n + 1) % 97
+        out += self.risky0()
+        return out % 97
+
+# init: Main(**{})
+# script: step(0,)
+''',
 }
 
 

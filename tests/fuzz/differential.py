@@ -167,8 +167,9 @@ def _call_eager(obj: Any, step: Step) -> Any:
     return getattr(obj, step.method)(*step.args, **step.kwargs)
 
 
-# What the generated methods raise (programs.py RAISE_CONDS): anything else is a generator bug.
-RAISED = (ValueError, KeyError, AssertionError)
+# What the generated methods raise (programs.py RAISE_CONDS, semantics.py _RAISERS): anything else
+# is a generator bug.
+RAISED = (ValueError, KeyError, AssertionError, IndexError, ZeroDivisionError)
 
 
 @dataclasses.dataclass
