@@ -773,3 +773,54 @@ def test_more_call_forms(step):
     with warnings.catch_warnings():
         warnings.simplefilter("error", purify.PurifyWarning)  # each placed, none left as before
         raises_alike(FORMS, "Forms", lambda o: getattr(o, step[0])(*step[1:]))
+
+
+KEY_CALL = KID + """
+def pick(i):
+    return i % 2
+
+
+@purify.stateful
+class Picker:
+    def __init__(self):
+        self.kids = [Kid(), Kid()]
+
+    def f(self, i, k):
+        return self.kids[pick(i)].bump(k)
+"""
+
+
+def test_a_key_that_cannot_be_read_again_is_a_warning_at_the_call():
+    """The place of `self.kids[pick(i)]` is known only by running `pick` again, which purify does
+    not do after the fact: the object keeps its state from before the call, with a warning."""
+    module = load_module(KEY_CALL)
+    obj = module.Picker()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyError):
+            obj.f(3, "x")
+    assert [k.n for k in obj.kids] == [0, 0]  # Python: [0, 1]
+    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
+    line = line_in(KEY_CALL, "return self.kids[pick(i)]")
+    assert (w.filename, w.lineno) == (module.__file__, line)
+    text = str(w.message)
+    assert text.startswith(f"{module.__file__}:{line}:16: Picker.f raised KeyError after changing the state")
+    assert "the key of the child, pick(i), cannot be read again without running code" in text
+    assert "    return self.kids[pick(i)].bump(k)\n           ^^^^^^^^^^^^^^^^^^^^^^^^^^\n" in text
+
+
+def test_a_failure_putting_the_state_together_never_replaces_the_users_exception(monkeypatch):
+    from purify.runtime import partial
+
+    def broken(exc, pure):
+        raise AttributeError("boom")
+
+    monkeypatch.setattr(partial, "_walk", broken)
+    obj = load_module(CACHE).Cache()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyError):
+            obj.lookup("x")
+    assert obj.hits == 0
+    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
+    assert "purify failed putting it together (AttributeError: boom; please report this)" in str(w.message)

@@ -52,6 +52,7 @@ UNPLACED_HINT = ("raise before changing the state (check first: `if k not in sel
 REINIT_WHY = "`self.__init__(...)` ran part of the way, and the State it builds has no value for the fields it did not set"
 TRACED_WHY = "the change was made while JAX traced the call (purify.grad, a traced branch), so it has no value"
 UNKNOWN_WHY = "the call's place in the state is not known"
+INTERNAL_WHY = "purify failed putting it together ({error}; please report this)"
 
 
 def register(cls_name: str, pure: dict[str, Any], frames: dict[str, MethodFrames], writes: dict[str, bool]) -> None:
@@ -109,12 +110,9 @@ def recovered(exc: BaseException, pure: Any, old: Any, name: str) -> Any | None:
             raise _Unplaced(TRACED_WHY, None, -1)
         return state
     except _Unplaced as e:
-        if e.frame is None:  # at the method's own frame
-            tb = exc.__traceback__
-            while tb is not None and tb.tb_frame.f_code is not pure.__code__:
-                tb = tb.tb_next
-            e.frame, e.lasti = (tb.tb_frame, tb.tb_lasti) if tb is not None else (None, -1)
-        _warn(e, exc, _CODES[pure.__code__].where)
+        _warn(e, exc, pure, name)
+    except Exception as e:  # noqa: BLE001 - never in place of the user's exception: a warning instead
+        _warn(_Unplaced(INTERNAL_WHY.format(error=f"{type(e).__name__}: {e}"), None, -1), exc, pure, name)
     return None
 
 
@@ -213,13 +211,19 @@ def _traced(state: Any) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(state))
 
 
-def _warn(e: _Unplaced, exc: BaseException, where: str) -> None:
-    msg = UNPLACED_MSG.format(where=where, exc=type(exc).__name__, why=e.why)
-    frame = e.frame
-    if frame is None:  # pragma: no cover - the method's frame is in every traceback walked
-        warnings.warn(f"{msg}\n  hint: {UNPLACED_HINT}", PurifyWarning, stacklevel=4)
-        return
-    at = _position(frame.f_code, e.lasti)
+def _warn(e: _Unplaced, exc: BaseException, pure: Any, name: str) -> None:
+    entry = _CODES.get(pure.__code__)
+    msg = UNPLACED_MSG.format(where=entry.where if entry is not None else name, exc=type(exc).__name__, why=e.why)
+    frame, lasti = e.frame, e.lasti
+    if frame is None:  # at the method's own frame
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code is not pure.__code__:
+            tb = tb.tb_next
+        if tb is None:  # pragma: no cover - the method's frame is in every traceback walked
+            warnings.warn(f"{msg}\n  hint: {UNPLACED_HINT}", PurifyWarning, stacklevel=4)
+            return
+        frame, lasti = tb.tb_frame, tb.tb_lasti
+    at = _position(frame.f_code, lasti)
     line, end_line, col, end_col = at if at is not None else (frame.f_lineno, frame.f_lineno, None, None)
     text = PurifyError(msg, hint=UNPLACED_HINT, filename=frame.f_code.co_filename, lineno=line, col=col,
                        end_lineno=end_line, end_col=end_col).describe()
