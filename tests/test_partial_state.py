@@ -1,8 +1,9 @@
 """An eager instance keeps the changes a method made before it raised, as Python's object does
 (runtime/partial.py, from the call sites engine/partial_state.py records). Each form runs on the
 plain class (the same source without the decorator) and on the decorated instance: the same
-exception escapes, and the state after it is the same. Every case here lost the changes (the
-instance kept its state from before the call) on the engine before this (commit b5a3644)."""
+exception escapes, and the state after it is the same. Every case that keeps a change lost it
+(the instance kept its state from before the call) on the engine before this (commit b5a3644);
+the cases where nothing changes, and the pure API's, pass there too."""
 
 from __future__ import annotations
 
