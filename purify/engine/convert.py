@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import PurifyError, combined, error_at
-from . import eager_only, templates
+from . import eager_only, partial_state, templates
 from .analysis import analyse
 from .analysis.classes import PLAIN_SUPER_INIT
 from .eager_only import EagerOnly
 from .model import ClassModel, Method, Resolver
+from .partial_state import MethodFrames
 from .passes import control_expressions, control_flow, handlers, hygiene, initial, others
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
@@ -42,6 +43,8 @@ class Converted:
     # methods of an undecorated base that purify cannot convert, by attribute: they run on instances
     # as the base wrote them; their pure form raises this (`Cls.m` would otherwise be the base's function)
     left_to_base: dict[str, PurifyError] = dataclasses.field(default_factory=dict)
+    # by attribute: where each call's state goes, read when a method of an instance raises (runtime/partial.py)
+    frames: dict[str, MethodFrames] = dataclasses.field(default_factory=dict)
 
 
 def convert(model: ClassModel, resolver: Resolver) -> Converted:
@@ -67,6 +70,7 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
     methods: dict[str, ast.FunctionDef] = {}
     kept: dict[str, ast.FunctionDef] = {}
     in_place: list[InPlace] = []
+    frames: dict[str, MethodFrames] = {}
     errors = list(model.refusals)
     init = _collecting(errors, lambda: _convert_init(model, resolver, helpers, in_place))
     left_to_base: dict[str, PurifyError] = {}  # methods of an undecorated base that stay the base's
@@ -83,7 +87,7 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
                 kept[method.attr(model.name)] = clone(method.node)
             continue
         found: list[PurifyError] = []
-        fn = _collecting(found, lambda m=method: _convert_method(model, m, resolver, helpers, in_place))
+        fn = _collecting(found, lambda m=method: _convert_method(model, m, resolver, helpers, in_place, frames))
         if found and method.owner.plain:
             left_to_base[method.name] = found[0]  # refused only where the class calls it (below)
             found = []
@@ -99,7 +103,7 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
     assert init is not None
     left = {m.attr(model.name): _no_pure_form(model, m, left_to_base[m.name]) for m in model.methods.values()
             if m.name in left_to_base and m.owner.plain}
-    return Converted(model, init, methods, kept, helpers, in_place, left_to_base=left)
+    return Converted(model, init, methods, kept, helpers, in_place, frames=frames, left_to_base=left)
 
 
 PLAIN_CALL_MSG = ("{call} runs {name} of the base class {base}, which is not decorated and which purify cannot "
@@ -164,10 +168,11 @@ def _run_passes(ctx: MethodContext, fn: ast.FunctionDef, helpers: set[str], in_p
 
 
 def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpers: set[str],
-                    in_place: list[InPlace]) -> ast.FunctionDef:
+                    in_place: list[InPlace], frames: dict[str, MethodFrames]) -> ast.FunctionDef:
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     _run_passes(ctx, fn, helpers, in_place)
+    frames[method.attr(model.name)] = _frames(ctx)
     fn.decorator_list = []
     fn.name = method.name  # a setter `k` is `k_setter` (analysis/setters.py)
     _annotate_self(fn, model)
@@ -176,6 +181,17 @@ def _convert_method(model: ClassModel, method: Method, resolver: Resolver, helpe
     out = fn.returns if fn.returns is not None else ast.Name("Any", ast.Load())
     fn.returns = templates.expr("tuple[out, State]", fn, out=out, State=model.state_name)
     return fn
+
+
+def _frames(ctx: MethodContext) -> MethodFrames:
+    """Where each call of the method puts its state (engine/partial_state.py)."""
+    from .analysis.facts import facts
+
+    table = partial_state.frames_for(ctx.method.node)
+    for site in ctx.sites:
+        table.add(site)
+    table.user_functions = partial_state.user_functions(facts(ctx.method.node).every)
+    return table
 
 
 def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],

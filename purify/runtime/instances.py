@@ -16,7 +16,8 @@ from typing import Any
 
 from ..engine.model import field_name
 from ..errors import PurifyError
-from . import context, donation, eager, views
+from . import context, donation, eager, partial, views
+from .other_objects import _obj_call
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
@@ -203,7 +204,11 @@ class BoundMethod:
                 hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
                 f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
         old = load(obj)
-        out, new = self.__func__(old, *args, **kwargs)
+        try:
+            out, new = self.__func__(old, *args, **kwargs)
+        except BaseException as e:  # (no cost on a call that returns)
+            _keep_partial(obj, self.__name__, old, partial.recovered(e, self.__func__, old, self.__name__))
+            raise
         replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
         if args or kwargs:  # `self.w = w`: the caller's w, never purify.jit's to donate
@@ -215,6 +220,21 @@ class BoundMethod:
 
     def __repr__(self) -> str:
         return f"<purify method {type(self.__self__).__name__}.{self.__name__} of {self.__self__!r}>"
+
+
+def _keep_partial(obj: Any, name: str, old: Any, new: Any) -> None:
+    """Python keeps the changes a method made before it raised: the state they made (None: the
+    state from before the call, which the object holds)."""
+    if new is None:
+        return
+    replaced = _replaced_children(obj, name, old, new)
+    store(obj, new)
+    for view, state in replaced:
+        del view.__dict__[_PARENT]
+        view.__dict__[STATE] = state
+
+
+partial.stop_at(BoundMethod.__call__.__code__, _obj_call.__code__)  # (another object's call: its own state)
 
 
 # -- the instance's __init__, __getattr__, __setattr__ -------------------------------

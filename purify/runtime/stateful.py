@@ -28,7 +28,7 @@ from ..engine.source import class_source
 from ..engine.syntax import arg_names, self_chain, targets_of
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, PurifyWarning, error_at
-from . import config, context, control, eager, helpers, instances, objects, sharing
+from . import config, context, control, eager, helpers, instances, objects, partial, sharing
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .resolve import users as resolve_users
@@ -116,6 +116,8 @@ def _decorate(cls: T) -> T:
                      {k: v for k, v in cls.__dict__.items() if callable(v) or isinstance(v, (staticmethod, classmethod))},
                      frozenset(a for m in conv.eager.values() for a in m.attrs()) - set(model.fields))
     eager_methods = _eager_methods(cls, info)
+    partial.register(model.name, pure_by_attr, conv.frames,
+                     {m.attr(model.name): bool(m.writes) for m in model.methods.values()})
     _install(cls, info)
     _warn_none_fields(model)
     for attr, method in eager_methods.items():

@@ -12,10 +12,17 @@ and on the final state, with:
 Values are compared as numbers (a Python int and an int64 array agree). The programs
 run with 64-bit types so XLA computes exactly what NumPy does. The argument `r` (the Python
 int that methods raise on) is static: bound with functools.partial under jit and vmap.
+
+A step that raises out of the method (the script passes an `r` that escapes) must raise the
+same exception every way. Python's object keeps the changes made before it, so the step's
+output is the exception's name and the state after it, and the instance goes on with the
+script. The pure API hands back no state when it raises (the caller keeps the one it had): its
+runs stop at that step, their state compared with the object's before the step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import inspect
@@ -160,13 +167,42 @@ def _call_eager(obj: Any, step: Step) -> Any:
     return getattr(obj, step.method)(*step.args, **step.kwargs)
 
 
-def run_reference(module: types.ModuleType, prog: Program) -> tuple[list[Any], Any]:
+# What the generated methods raise (programs.py RAISE_CONDS, semantics.py _RAISERS): anything else
+# is a generator bug.
+RAISED = (ValueError, KeyError, AssertionError, IndexError, ZeroDivisionError)
+
+
+@dataclasses.dataclass
+class Reference:
+    """The plain class's run: the outputs, the final state, and what the pure API can match (the
+    outputs up to the first step that raises, and the state before it)."""
+
+    outs: list[Any]
+    final: Any
+    pure: tuple[list[Any], Any]
+
+
+def _raised(e: BaseException, state: Any) -> tuple[str, str, Any]:
+    return ("raised", type(e).__name__, state)
+
+
+def run_reference(module: types.ModuleType, prog: Program) -> Reference:
     try:
         obj = getattr(module, prog.main)(**prog.init_kwargs)
-        outs = [snap(_call_eager(obj, s)) for s in prog.script]
+        outs: list[Any] = []
+        pure: tuple[list[Any], Any] | None = None
+        for s in prog.script:
+            before = snap(obj)
+            try:
+                outs.append(snap(_call_eager(obj, s)))
+            except RAISED as e:
+                if pure is None:
+                    pure = ([*outs, ("raised", type(e).__name__)], before)
+                outs.append(_raised(e, snap(obj)))
     except Exception as e:  # pragma: no cover - a generator bug
         raise InvalidProgram(f"the undecorated program fails: {type(e).__name__}: {e}") from e
-    return outs, snap(obj)
+    final = snap(obj)
+    return Reference(outs, final, pure if pure is not None else (outs, final))
 
 
 def lane_program(prog: Program, i: int) -> Program:
@@ -187,7 +223,12 @@ def run_instance(module: types.ModuleType, prog: Program) -> tuple[list[Any], An
     import purify
 
     obj = getattr(module, prog.main)(**prog.init_kwargs)
-    outs = [snap(_call_eager(obj, s)) for s in prog.script]
+    outs = []
+    for s in prog.script:
+        try:
+            outs.append(snap(_call_eager(obj, s)))
+        except RAISED as e:  # the object keeps what the method changed before it: compared, and on
+            outs.append(_raised(e, snap(purify.state_of(obj))))
     return outs, snap(purify.state_of(obj))
 
 
@@ -271,25 +312,36 @@ def run_pure(cls: Any, prog: Program, mode: str) -> list[tuple[list[Any], Any]]:
         fn = getattr(cls, step.method)
         if step.static is not None:
             fn = functools.partial(fn, r=step.static)
-        if mode == "jit":
-            key = (step.method, step.static)
-            if key not in cache:
-                cache[key] = jax.jit(fn)
-            out, state = cache[key](state, *step.args, **step.kwargs)
-        elif mode == "vmap":
-            args = _positional(prog, step)
-            batched = tuple(i % 2 == 0 for i in range(len(args)))  # alternate batched / broadcast arguments
-            # lane i gets the batched arguments plus i: lanes take different branches of traced ifs
-            call_args = [np.array([a + i for i in range(lanes)]) if b else a for a, b in zip(args, batched)]
-            in_axes = (0, *(0 if b else None for b in batched))
-            out, state = jax.vmap(fn, in_axes=in_axes, axis_size=lanes)(state, *call_args)
-        else:
-            out, state = fn(state, *step.args, **step.kwargs)
+        try:
+            out, state = _pure_step(fn, state, prog, step, mode, lanes, cache)
+        except RAISED as e:  # no state comes back: the run stops here (see the module docstring)
+            outs.append(("raised", type(e).__name__))
+            break
         outs.append(snap(out))
     final = snap(state)
     if mode != "vmap":
         return [(outs, final)]
     return [([lane(o, i) for o in outs], lane(final, i)) for i in range(lanes)]
+
+
+def _pure_step(fn: Callable[..., Any], state: Any, prog: Program, step: Step, mode: str, lanes: int,
+               cache: dict[Any, Callable[..., Any]]) -> tuple[Any, Any]:
+    """One call of the pure API: (output, new state)."""
+    import jax
+
+    if mode == "jit":
+        key = (step.method, step.static)
+        if key not in cache:
+            cache[key] = jax.jit(fn)
+        return cache[key](state, *step.args, **step.kwargs)
+    if mode == "vmap":
+        args = _positional(prog, step)
+        batched = tuple(i % 2 == 0 for i in range(len(args)))  # alternate batched / broadcast arguments
+        # lane i gets the batched arguments plus i: lanes take different branches of traced ifs
+        call_args = [np.array([a + i for i in range(lanes)]) if b else a for a, b in zip(args, batched)]
+        in_axes = (0, *(0 if b else None for b in batched))
+        return jax.vmap(fn, in_axes=in_axes, axis_size=lanes)(state, *call_args)
+    return fn(state, *step.args, **step.kwargs)
 
 
 def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "vmap", "convert")) -> list[str]:
@@ -353,13 +405,18 @@ def check_program(prog: Program, modes: tuple[str, ...] = ("instance", "jit", "v
                     raise Mismatch(failure)
                 for i, (outs, final) in enumerate(results):
                     where = f"[{mode}{f' lane {i}' if len(results) > 1 else ''}]"
-                    want = lane_expected[i] if mode == "vmap" else expected
+                    ref = lane_expected[i] if mode == "vmap" else expected
+                    want = (ref.outs, ref.final) if mode == "instance" else ref.pure
+                    if len(want[0]) != len(outs):
+                        raise Mismatch(f"{where} ran {len(outs)} steps of {len(want[0])}: {_short(outs[-1:])}")
                     for j, (e, g) in enumerate(zip(want[0], outs)):
                         compare(e, g, f"{where} step {j} ({prog.script[j].method}) output")
                     compare(want[1], final, f"{where} final state")
                 ran.append(mode)
         finally:
             unload(dec_mod)
+    if ran and expected.pure[0] is not expected.outs:
+        ran.append("raised")  # (a step raised out of its method: counted apart)
     return ran
 
 

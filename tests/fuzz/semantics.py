@@ -20,7 +20,8 @@ A module has a decorated `Base` (every field, `__init__`, the methods a snippet 
 * `callbacks`: a lambda, a bound method or a nested function reading self, passed to a method
   that changes the state (or only reads it);
 * `exceptions`: a method that changes the state and then raises without a `raise` (a missing
-  key, an index out of range, a division by zero, `int("x")`), inside `try`/`except`;
+  key, an index out of range, a division by zero, `int("x")`), inside `try`/`except`, or
+  uncaught (the step raises: the object keeps the changes made before, issue 12);
 * `copies`: writes through a slice of a list or an array, an index array, `.T`.
 
 Numbers stay small integers reduced modulo 97; indices are constants, so the pure API runs
@@ -177,6 +178,9 @@ def exceptions(draw: Draw, j: int) -> Snippet:
     op, error = draw(st.sampled_from(_RAISERS))
     catcher = draw(st.sampled_from([error, "Exception", "(KeyError, IndexError, ZeroDivisionError, ValueError)"]))
     s.base = [f"def risky{j}(self):", f"    self.n = (self.n + {_c(draw, 1)}) % 97", f"    return {op}"]
+    if draw(st.integers(0, 3)) == 0:  # uncaught: it leaves the step, and the object keeps the changes
+        s.step = [f"self.n = (self.n + {_c(draw, 1)}) % 97", f"out += self.risky{j}()"]
+        return s
     s.step = ["try:", f"    out += self.risky{j}()", f"except {catcher}:", "    out += 1", "out += self.n"]
     return s
 

@@ -23,6 +23,7 @@ class MethodContext:
         self._counter = 0
         self.in_place: list[Any] = []  # aliasing.InPlace sites, for the decorator to check at init
         self.helpers: set[str] = set()  # the runtime helpers (runtime/helpers.py) the rewritten code calls
+        self.sites: list[Any] = []  # partial_state.CallSite of each call that threads the state
 
     # -- names -------------------------------------------------------------------
     def fresh(self, stem: str) -> str:

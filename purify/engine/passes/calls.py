@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from .. import templates
+from .. import partial_state, templates
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
 from ..analysis.loops import LoopChild, keys_of, loop_children
@@ -368,6 +368,7 @@ class CallsPass(StatementPass):
             raise self.ctx.error(call, f"this call changes the state {where} (a lambda, comprehension, "
                                  "`and`/`or`, conditional expression, later operand of a chained comparison, assert message or "
                                  "while condition)", _NO_HOIST_HINT)
+        self.ctx.sites.append(partial_state.site_of(self.ctx.model, self.ctx.self_name, invoke, plan.writeback))
         result = self.ctx.fresh("r")
         to_self = is_self_target(plan.writeback[0], self.ctx.self_name)
         new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 
-from .. import templates
+from .. import partial_state, templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..model import MethodKind
@@ -244,6 +244,7 @@ class _Others(Transformer):
         if isinstance(node.target, ast.Name) and node.target.id in self.copies:
             self.generic_visit(node)
             method = _operator_method(self.ctx, node.op)
+            self.ctx.sites.append(partial_state.local_site(node))  # (the copy's state dies with it)
             return templates.stmts("r = cls_.m(r, value)[0]", node, r=node.target.id, cls_=self.ctx.cls_expr(),
                                    m=method, value=templates.moved(node.value))
         return self.generic_visit(node)
@@ -265,4 +266,5 @@ class _Others(Transformer):
         invoke = ast.copy_location(ast.Call(templates.expr("cls_.m", func, cls_=self.ctx.cls_expr(), m=func.attr),
                                             [ast.copy_location(ast.Name(r, ast.Load()), func.value), *call.args],
                                             call.keywords), call)
+        self.ctx.sites.append(partial_state.local_site(invoke))
         return templates.stmts("out, r = invoke", origin, out=out, r=r, invoke=templates.moved(invoke))

@@ -90,10 +90,37 @@ class _Eager:
         pure = getattr(self._cls, name)
 
         def method(*args, **kwargs):
-            out, self.__dict__["_state"] = pure(self._state, *args, **kwargs)
+            try:
+                out, self.__dict__["_state"] = pure(self._state, *args, **kwargs)
+            except Exception:
+                self._raised(pure)
+                raise
             return out
 
         return method
+
+    def _raised(self, pure):
+        """The method `pure` raised: Python's object keeps the changes made before the exception.
+        Raised in the method's own code, they are its local `self`, kept here; raised in a function
+        it called (a child's method, a branch), this stand-in cannot put the state together (the
+        decorator can), so it keeps the state from before the call and warns."""
+        import sys
+        import warnings
+
+        tb = sys.exc_info()[2]
+        while tb is not None and tb.tb_frame.f_code is not pure.__code__:
+            tb = tb.tb_next
+        if tb is None:
+            return  # raised before the method ran (its arguments)
+        state = tb.tb_frame.f_locals.get(pure.__code__.co_varnames[0])  # (the state: the first parameter)
+        if tb.tb_next is None and type(state) is type(self._state):
+            self.__dict__["_state"] = state
+        elif tb.tb_next is not None:
+            warnings.warn_explicit(
+                f"{self._cls.__name__}.{pure.__name__} raised {type(sys.exc_info()[1]).__name__} inside a function "
+                "it called, and this object made in a method keeps its state from before the call (Python's "
+                "object keeps the changes made before the exception; the @purify.stateful class does too)",
+                UserWarning, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
 
     def __call__(self, *args, **kwargs):
         return self.__getattr__("__call__")(*args, **kwargs)
