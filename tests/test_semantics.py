@@ -51,6 +51,45 @@ class Main:
 # init: Main(**{})
 # script: step(1,); step(2,)
 '''),
+    # §Evaluation order: an index Python evaluates once is evaluated once: a child's index in a call
+    # (`self.kids[pick(v)].bump(v)`) and the index of an augmented assignment (`self.xs[pick(v)] += v`,
+    # `self.kids[pick(v)].n += 1`); d278264 called `pick` three and two times.
+    "an_index_is_evaluated_once": ("evaluation-order", EAGER, '''
+import purify
+
+LOG = []
+
+
+def pick(i):
+    LOG.append(i)
+    return i % 3
+
+
+@purify.stateful
+class Kid:
+    def __init__(self):
+        self.n = 0
+
+    def bump(self, k):
+        self.n += k
+        return self.n
+
+
+@purify.stateful
+class Main:
+    def __init__(self):
+        self.kids = [Kid(), Kid(), Kid()]
+        self.xs = [0, 0, 0]
+
+    def step(self, v):
+        a = self.kids[pick(v)].bump(v)
+        self.xs[pick(v + 1)] += v
+        self.kids[pick(v + 2)].n += 1
+        return a + 10 * len(LOG) + 100 * self.xs[0] + 1000 * self.kids[0].n
+
+# init: Main(**{})
+# script: step(1,); step(2,); step(3,)
+'''),
     # §Evaluation order: the same with the target a field (`self.d[self.i] += ...`).
     "augmented_field_index_before_the_call": ("evaluation-order", EAGER, '''
 import purify

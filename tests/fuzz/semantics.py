@@ -16,7 +16,7 @@ A module has a decorated `Base` (every field, `__init__`, the methods a snippet 
   that change what they iterate over;
 * `order`: an assert message that calls a method, chained comparisons whose later operands call
   methods, `loc[self.i] += self.f()` with f changing `self.i`, a walrus that rebinds an earlier
-  argument;
+  argument, `self.xs[pick(k)] += v` with `pick` counting its calls (one, as in Python);
 * `callbacks`: a lambda, a bound method or a nested function reading self, passed to a method
   that changes the state (or only reads it);
 * `exceptions`: a method that changes the state and then raises without a `raise` (a missing
@@ -138,8 +138,12 @@ def order(draw: Draw, j: int) -> Snippet:
     s.base = [f"def tick{j}(self):", f"    self.n = (self.n + {_c(draw, 1)}) % 97", f"    return {_c(draw, 0, 4)}",
               f"def inc{j}(self):", "    self.i = (self.i + 1) % 3", f"    return {_c(draw, 1)}",
               f"def mix{j}(self, a, b, c):", "    return (a * 9 + b * 3 + c) % 97"]
-    form = draw(st.integers(0, 4))
-    if form == 0:
+    form = draw(st.integers(0, 5))
+    if form == 5:  # an index Python evaluates once (`x[f()] += v` reads and writes x[f()] with one f() call)
+        s.step = [f"calls{j} = []", f"def pick{j}(k):", f"    calls{j}.append(k)", "    return k % 4",
+                  f"self.xs[pick{j}({_c(draw, 0, 7)})] += {_c(draw, 1)}",
+                  f"out += 10 * len(calls{j}) + self.xs[0] + 2 * self.xs[3]"]
+    elif form == 0:
         s.step = [f"assert {_c(draw, 1)} > 0, self.tick{j}()", "out += self.n"]
     elif form == 1:
         s.step = [f"out += int({_c(draw, 0, 3)} < self.tick{j}() < self.inc{j}()) + self.n + self.i"]

@@ -11,6 +11,7 @@ from ..analysis.calls import Callee, CallKind
 from ..model import Method, MethodKind
 from ..syntax import Link, arg_names, is_super_init, self_chain, targets_of
 from .base import MethodContext
+from .writes import simple_index
 
 
 @dataclasses.dataclass
@@ -22,6 +23,9 @@ class Plan:
     writeback: list[ast.expr]  # where the new state goes (assignment targets)
     writes: bool  # False: inline `func(state, ...)[0]`
     prefix: list[ast.expr] = dataclasses.field(default_factory=list)  # arguments before the state
+    # temporaries bound before the call (name, value): a child's index that is not a name or a
+    # constant (`self.kids[pick(i)](x)`), evaluated once, as Python does, though the plan reads it thrice
+    setup: list[tuple[str, ast.expr]] = dataclasses.field(default_factory=list)
 
 
 class Planner:
@@ -85,9 +89,13 @@ class Planner:
             ref = chain[:1]
             func = templates.expr("child.m", chain[-1][2], child=field.child, m=name)
             return Plan(func, ctx.load_chain(ref), [store_chain(ctx, ref)], method is None or method.writes)
-        ref = chain[:2]
+        ref, setup = chain[:2], []
+        kind, key, where = ref[1]
+        if kind == "item" and not simple_index(key):
+            setup.append((ctx.fresh("k"), key))
+            ref = [ref[0], ("item", ast.Name(setup[0][0], ast.Load()), where)]
         func = templates.expr("state._cls.m", chain[-1][2], state=ctx.load_chain(ref), m=callee.name)
-        return Plan(func, ctx.load_chain(ref), [store_chain(ctx, ref)], True)
+        return Plan(func, ctx.load_chain(ref), [store_chain(ctx, ref)], True, setup=setup)
 
     def _grad(self, transform: ast.Call, callee: Callee) -> Plan:
         """`purify.grad(self.loss)(x)` -> `_r, self = _grad(Cls.loss, False, self, x)`."""

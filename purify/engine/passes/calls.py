@@ -354,6 +354,8 @@ class CallsPass(StatementPass):
         if plan is None:
             self._plain_callee(call)
             return self._children(call, pre, hoist)  # type: ignore[return-value]
+        for name, value in plan.setup:  # (the callee's object, before its arguments, as Python does)
+            pre.extend(templates.stmts("tmp = value", value, tmp=name, value=self.expr(value, pre, hoist)))
         # The arguments are evaluated before the callee reads its state.
         values = ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load())
         self._children(values, pre, hoist)

@@ -37,8 +37,10 @@ class WritesPass(StatementPass):
             return self._assign(s)
         chain = self._chain(getattr(s, "target", None))
         if isinstance(s, ast.AugAssign) and chain:
+            pre: list[ast.stmt] = []  # Python evaluates the target's indices once, before the value
+            chain = [self._fix_index(link, pre, s) for link in chain]
             load = self.ctx.load_chain(chain)
-            return self._write(chain, ast.copy_location(ast.BinOp(load, s.op, s.value), s), s)
+            return pre + self._write(chain, ast.copy_location(ast.BinOp(load, s.op, s.value), s), s)
         if isinstance(s, ast.AnnAssign) and chain:
             return [] if s.value is None else self._write(chain, s.value, s)
         for name in ("body", "orelse", "finalbody"):
@@ -82,7 +84,7 @@ class WritesPass(StatementPass):
 
     def _write(self, chain: list[Link], value: ast.expr, origin: ast.stmt) -> list[ast.stmt]:
         pre: list[ast.stmt] = []
-        if any(kind == "item" and not _simple(key) for kind, key, _ in chain):
+        if any(kind == "item" and not simple_index(key) for kind, key, _ in chain):
             # Python evaluates the value before the target's indices: keep that order.
             tmp = self.ctx.fresh("v")
             pre += templates.stmts("tmp = value", origin, tmp=tmp, value=templates.moved(value))
@@ -93,7 +95,7 @@ class WritesPass(StatementPass):
 
     def _fix_index(self, link: Link, pre: list[ast.stmt], origin: ast.stmt) -> Link:
         kind, key, node = link
-        if kind == "item" and not _simple(key):
+        if kind == "item" and not simple_index(key):
             tmp = self.ctx.fresh("i")
             pre += templates.stmts("tmp = key", origin, tmp=tmp, key=key)
             return ("item", ast.Name(tmp, ast.Load()), node)
@@ -137,7 +139,8 @@ def _attr_of(link: Link) -> str:
     return str(link[1])
 
 
-def _simple(key: object) -> bool:
+def simple_index(key: object) -> bool:
+    """An index read again costs and changes nothing: a name or a constant (`-1` too)."""
     return isinstance(key, (ast.Constant, ast.Name)) or (
         isinstance(key, ast.UnaryOp) and isinstance(key.operand, ast.Constant))
 
