@@ -276,3 +276,33 @@ result = Mean.__iadd__(result, other)[0]
 result = result._replace(n=result.mean_)
 _o1, result = Mean.get(result)
 return result"""
+
+
+CACHING = '''
+import purify
+
+
+@purify.stateful
+class Filter:
+    def __init__(self):
+        self.y = 1.0
+        self._log = None
+
+    @property
+    def log(self):
+        if self._log is None:
+            self._log = self.y * 2
+        return self._log
+
+    def report(self, k):
+        return k * self.y + self.log
+'''
+
+
+def test_the_calls_pass_threads_a_read_of_a_caching_property_like_a_call():
+    """`self.log` caches into the state: the read becomes `_r, self = Filter.log(self)`, after
+    the operands Python evaluates before it (saved), as a call of a method that writes would."""
+    got = after("calls", "report", CACHING, "Filter")
+    assert got == """_t1 = k * self.y
+_r2, self = Filter.log(self)
+return _t1 + _r2"""

@@ -23,7 +23,7 @@ from ..syntax import Link, clone, dotted, origin, self_chain
 from ..transformer import Transformer, walk
 from . import children
 from .base import MethodContext, StatementPass
-from .call_plans import Planner, is_self_target
+from .call_plans import Plan, Planner, is_self_target
 from .evaluation import eval_slots, trivial, walk_eval
 
 CHILDREN_LOOP_MSG = ("purify threads the state of a list of children only through a loop over the field itself: "
@@ -32,6 +32,7 @@ CHILDREN_LOOP_MSG = ("purify threads the state of a list of children only throug
 CHILDREN_LOOP_HINT = ("loop over self.{f} itself (skip items with `if`/`continue`), or call one child by index: "
                       "self.{f}[i](x)")
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
+_NO_HOIST_READ_HINT = "read it in a statement of its own first (v = self.prop) and use the value"
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -54,6 +55,7 @@ def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
         if (ctx.callee(n).threads or self_chain(n.func, ctx.self_name)  # type: ignore[attr-defined]
                 or isinstance(func, ast.Name) and func.id in loop_vars):
             out.append(n)
+    out.extend(n for n in every if n.__class__ is ast.Attribute and Planner(ctx).plan_read(n) is not None)
     return out
 
 
@@ -292,6 +294,8 @@ class CallsPass(StatementPass):
                 plan = self.plan(n)
                 if plan is not None and plan.writes:
                     return True
+            if isinstance(n, ast.Attribute) and self.planner.plan_read(n) is not None:
+                return True
         return False
 
     def expr(self, node: ast.expr, pre: list[ast.stmt], hoist: bool) -> ast.expr:
@@ -300,6 +304,11 @@ class CallsPass(StatementPass):
             return node  # the copy of a user's expression holding no call this pass rewrites
         if isinstance(node, ast.Call):
             return self._call(node, pre, hoist)
+        if isinstance(node, ast.Attribute):
+            read = self.planner.plan_read(node)
+            if read is not None:  # a property that caches into the state: a call with no arguments
+                invoke = ast.copy_location(ast.Call(read.func, [*read.prefix, read.state], []), node)
+                return self._thread(node, read, invoke, pre, hoist)
         if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             return self._children(node, pre, hoist=False, scoped=True)
         if isinstance(node, ast.BoolOp):
@@ -363,11 +372,17 @@ class CallsPass(StatementPass):
         invoke = ast.copy_location(ast.Call(plan.func, [*plan.prefix, plan.state, *call.args], call.keywords), call)
         if not plan.writes:
             return ast.copy_location(ast.Subscript(invoke, ast.Constant(0), ast.Load()), call)
+        return self._thread(call, plan, invoke, pre, hoist)
+
+    def _thread(self, call: ast.expr, plan: Plan, invoke: ast.Call, pre: list[ast.stmt], hoist: bool) -> ast.expr:
+        """`_r, self = invoke` before the statement (the new state written back), and `_r` in place of the call."""
         if not hoist:
             where = "inside a nested function" if self.nested else "where Python may not evaluate it"
-            raise self.ctx.error(call, f"this call changes the state {where} (a lambda, comprehension, "
+            what = "this call changes" if isinstance(call, ast.Call) else \
+                f"this read of {ast.unparse(call)}, a property that caches into the state, changes"
+            raise self.ctx.error(call, f"{what} the state {where} (a lambda, comprehension, "
                                  "`and`/`or`, conditional expression, later operand of a chained comparison, assert message or "
-                                 "while condition)", _NO_HOIST_HINT)
+                                 "while condition)", _NO_HOIST_HINT if isinstance(call, ast.Call) else _NO_HOIST_READ_HINT)
         result = self.ctx.fresh("r")
         to_self = is_self_target(plan.writeback[0], self.ctx.self_name)
         new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")
@@ -389,8 +404,8 @@ class CallsPass(StatementPass):
             if on_class is not None:
                 call.func = on_class
                 return
-        if not chain:
-            return
+        if not chain or self.planner.plan_read(chain[0][2]) is not None:  # type: ignore[arg-type]
+            return  # `self.prop.m()` on a cache: the read is threaded where `_children` reaches it
         if len(chain) == 1 and chain[0][1] == "_replace" and ctx.field("_replace") is None:
             return  # the State's own `_replace` (from `super().__init__`), not a field `replace_`
         method = ctx.method_named(str(chain[0][1])) if len(chain) == 1 else None
@@ -425,7 +440,7 @@ def _writing_subtrees(ctx: MethodContext) -> tuple[set[int], set[int]]:
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             writing.discard(id(node))  # what a nested scope calls does not run here
             continue
-        if id(node) not in writing and isinstance(node, ast.Call):
+        if id(node) not in writing and (isinstance(node, ast.Call) or id(node) in ctx.method.callees):
             site = site_of(ctx.model, ctx.method, node, ctx.self_name)
             if site is None or not site.writes:
                 continue

@@ -21,7 +21,7 @@ from ..analysis.facts import facts
 from ..analysis.fields import keyed_children
 from ..analysis.loops import loop_children
 from ..model import ClassModel, MethodKind
-from ..syntax import self_chain
+from ..syntax import origin, self_chain
 from .base import MethodContext
 
 PROTOCOL_MSG = ("{expr} is a {cls} object in Python, but inside the pure method it is {cls}'s State (a tuple of its "
@@ -86,6 +86,8 @@ def class_read(ctx: MethodContext, node: ast.Attribute, value: ast.expr) -> ast.
         return None
     kind = kinds.pop()
     if kind == "property" and any(model.methods[node.attr].writes for model in found[1]):
+        if ctx.method.callees.get(id(origin(node))) is not None:
+            return None  # `self.kid.prop`, a cache: the calls pass threads it (analysis/calls.py)
         raise ctx.error(node, f"{ast.unparse(node)} reads a property that changes {found[0]}'s state (a cache), "
                         "which purify threads only where the object is read from outside its class",
                         f"call a method of {found[0]} that computes it: {ast.unparse(node.value)}.some_method()")
