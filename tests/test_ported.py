@@ -292,6 +292,22 @@ def test_the_pure_caching_property_of_the_kalman_port_returns_its_cache_in_the_s
     close(state.log_likelihood_, lib._log_likelihood, "the log-likelihood cached on the way")
 
 
+def test_the_caching_properties_read_each_other_as_filterpys_do(converted):
+    """`likelihood` reads `self.log_likelihood`, a property that fills its cache: threaded like a
+    call, in the decorator's pure API and the converted module's (outside `jax.jit`: filterpy's
+    `logpdf` is SciPy's and `mahalanobis` calls `.item()`, as the library wrote them)."""
+    zs = measurements(4, n=4)
+    lib = lib_kalman_run(zs)
+    for cls in (kalman_filter.KalmanFilter, converted["kalman_filter"].KalmanFilter):
+        state = kalman_pure_run(cls, zs)
+        value, state = cls.likelihood(state)
+        close(value, lib.likelihood, f"{cls.__module__}.KalmanFilter.likelihood")
+        close(state.log_likelihood_, lib._log_likelihood, "the log-likelihood cached on the way")
+        value, state = cls.mahalanobis(state)
+        close(value, lib.mahalanobis, f"{cls.__module__}.KalmanFilter.mahalanobis")
+        close(state.mahalanobis_, lib._mahalanobis, "the cache of mahalanobis")
+
+
 # -- gymnasium's CartPoleEnv ----------------------------------------------------------------------
 
 STARTS = np.array([[0.01, 0.0, 0.02, 0.0], [-0.03, 0.2, -0.01, 0.1], [0.04, -0.1, 0.05, -0.2]])
