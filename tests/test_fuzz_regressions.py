@@ -1147,3 +1147,12 @@ def test_a_refusal_under_jit_is_not_caught_by_the_users_handler(name):
     where Python gives 25). The refusal passes the handler now (engine/passes/handlers.py)."""
     text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / f"{name}.prog").read_text()
     assert check_program(parse_program(text)) == ["instance", "refused at jit (control)"]
+
+
+def test_a_module_function_branching_on_a_traced_value_runs_in_every_mode():
+    """Found by the differential fuzzer once it called a module function with control flow
+    (`_clamp`, simple-pid's; seed 1404: 6 failures in 150 programs on the engine of b5a3644, the
+    first at program 139, each JAX's TracerBoolConversionError inside `_clamp` under jax.jit; 0 on
+    this engine). Shrunk by hand."""
+    text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / "diff_1404_clamp.prog").read_text()
+    assert check_program(parse_program(text))[:4] == ["instance", "jit", "vmap", "convert"]
