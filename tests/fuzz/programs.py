@@ -345,8 +345,8 @@ class BodyGen:
             atoms.append(lambda: f"(({self.pick(reads)} > 3 and {self.pick(reads)} < 50) + 0)")
             atoms.append(lambda: f"((not {self.pick(reads)} % 2 or 3 < {self.pick(reads)} < 60) + 0)")
             if self.clamps:  # (issue 14) a module function with control flow, on a traced value
-                atoms.append(lambda: f"_clamp({self.pick(reads)}, {self.draw(st.integers(0, 20))}, "
-                                     f"{self.draw(st.integers(20, 60))})")
+                atoms += [lambda: f"_clamp({self.pick(reads)}, {self.draw(st.integers(0, 20))}, "
+                                  f"{self.draw(st.integers(20, 60))})"] * 3
         if depth > 0:
             atoms.append(lambda: self._binop(self.aexpr(depth - 1, calls), self.aexpr(depth - 1, calls)))
         return self._first(atoms)
