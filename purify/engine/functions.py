@@ -21,6 +21,7 @@ import ast
 import dataclasses
 
 from ..errors import PurifyError
+from .analysis.facts import facts
 from .model import ClassModel, Method, MethodKind, Origin, Resolver
 from .passes import control_expressions, control_flow, early_returns, handlers, loop_exits
 from .passes.base import MethodContext
@@ -49,8 +50,9 @@ def module_functions(model: ClassModel, module: ast.Module, resolver: Resolver) 
     if not candidates:
         return out
     origin = model.origin
-    todo = [name for m in model.methods.values() if m.origin.filename == origin.filename
-            for name in _called_names(m.node) if name in candidates]
+    todo = [n.func.id for m in model.methods.values() if m.origin.filename == origin.filename
+            for n in facts(m.node).every  # (kept: no walk of the methods)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in candidates]
     seen: set[str] = set()
     while todo:
         name = todo.pop()

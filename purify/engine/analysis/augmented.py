@@ -15,6 +15,7 @@ import ast
 
 from ..model import ClassModel, Method, MethodKind, Resolver
 from ..syntax import arg_names, walk_own
+from .facts import facts
 
 _OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul", ast.Div: "truediv",
               ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.BitOr: "or", ast.BitAnd: "and",
@@ -28,7 +29,7 @@ def desugar_child_operators(model: ClassModel, resolver: Resolver) -> None:
         if not m.kind.has_self or m.kind == MethodKind.INIT or m.owner is not model:
             continue
         self_name = (arg_names(m.node) or [""])[0]
-        if any(_operator(model, resolver, n, self_name) for n in walk_own(m.node) if isinstance(n, ast.AugAssign)):
+        if any(_operator(model, resolver, n, self_name) for n in facts(m.node).own if isinstance(n, ast.AugAssign)):
             _rewrite_blocks(model, resolver, m.node, self_name)
             m.node.__dict__.pop("_purify_facts", None)  # the method's nodes changed: walk them again
             m.node.__dict__.pop("_purify_locals", None)
