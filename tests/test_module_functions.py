@@ -171,3 +171,33 @@ class C:
     info = project.add(parse_module(source, "case.py"))
     model = project.model(info, info.classes("C")[0])
     assert module_functions(model, ast.parse(source), project.resolver(info)).defs == {}
+
+
+DEFAULTS = """
+    CALLS = []
+
+
+    def _limit(x, hi=(CALLS.append(1) or 3.0), *, lo=0.0):
+        if x > hi:
+            return hi
+        if x < lo:
+            return lo
+        return x
+
+
+    @purify.stateful
+    class Meter:
+        def __init__(self):
+            self.x = 0.0
+
+        def add(self, v):
+            self.x = _limit(self.x + v)
+            return self.x
+"""
+
+
+def test_the_converted_function_keeps_the_default_values_python_evaluated():
+    mod = load_module(DEFAULTS)
+    assert mod.CALLS == [1]  # evaluated once, when Python ran the `def`, not again at decoration
+    assert float(jax.jit(mod.Meter.add)(mod.Meter.init(), 5.0)[0]) == 3.0 == mod.Meter().add(5.0)
+    assert float(jax.jit(mod.Meter.add)(mod.Meter.init(), -5.0)[0]) == 0.0

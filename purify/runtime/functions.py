@@ -14,7 +14,7 @@ from ..engine.convert import CONTROL_HELPERS
 from ..engine.functions import module_functions
 from ..engine.model import ClassModel, Resolver
 from ..engine.source import ClassSource, parse_file
-from . import control
+from . import control, objects
 
 
 def function_cells(model: ClassModel, src: ClassSource, resolver: Resolver, globals_: dict[str, Any],
@@ -27,10 +27,12 @@ def function_cells(model: ClassModel, src: ClassSource, resolver: Resolver, glob
         return {}
     out = {fn.name: types.CellType() for fn in defs}
     bindings = {name: getattr(control, name) for name in CONTROL_HELPERS if name in found.helpers}
-    made = compile_functions(defs, filename=src.filename, flags=src.future_flags, globals_=globals_, cells=out,
-                             bindings=bindings, origin=defs[0], qualname="")
+    with objects.defaults_deferred(defs):  # the values Python evaluated when it ran the `def`: copied below
+        made = compile_functions(defs, filename=src.filename, flags=src.future_flags, globals_=globals_, cells=out,
+                                 bindings=bindings, origin=defs[0], qualname="")
     for name, fn in made.items():
         fn.__qualname__ = name
+        fn.__defaults__, fn.__kwdefaults__ = globals_[name].__defaults__, globals_[name].__kwdefaults__
         out[name].cell_contents = fn
     return out
 
