@@ -33,6 +33,10 @@ CHILDREN_LOOP_HINT = ("loop over self.{f} itself (skip items with `if`/`continue
                       "self.{f}[i](x)")
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
 _NO_HOIST_READ_HINT = "read it in a statement of its own first (v = self.prop) and use the value"
+NO_HOIST_MSG = ("{what} the state {where} (a lambda, comprehension, `and`/`or`, conditional expression, later operand "
+                "of a chained comparison, assert message or while condition)")
+NO_HOIST_CALL = "this call changes"
+NO_HOIST_READ = "this read of {read}, a property that caches into the state, changes"
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -55,7 +59,8 @@ def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
         if (ctx.callee(n).threads or self_chain(n.func, ctx.self_name)  # type: ignore[attr-defined]
                 or isinstance(func, ast.Name) and func.id in loop_vars):
             out.append(n)
-    out.extend(n for n in every if n.__class__ is ast.Attribute and Planner(ctx).plan_read(n) is not None)
+    planner = Planner(ctx)  # (reads of caching properties: threaded like calls)
+    out.extend(n for n in every if n.__class__ is ast.Attribute and planner.plan_read(n) is not None)
     return out
 
 
@@ -378,11 +383,10 @@ class CallsPass(StatementPass):
         """`_r, self = invoke` before the statement (the new state written back), and `_r` in place of the call."""
         if not hoist:
             where = "inside a nested function" if self.nested else "where Python may not evaluate it"
-            what = "this call changes" if isinstance(call, ast.Call) else \
-                f"this read of {ast.unparse(call)}, a property that caches into the state, changes"
-            raise self.ctx.error(call, f"{what} the state {where} (a lambda, comprehension, "
-                                 "`and`/`or`, conditional expression, later operand of a chained comparison, assert message or "
-                                 "while condition)", _NO_HOIST_HINT if isinstance(call, ast.Call) else _NO_HOIST_READ_HINT)
+            is_call = isinstance(call, ast.Call)
+            what = NO_HOIST_CALL if is_call else NO_HOIST_READ.format(read=ast.unparse(call))
+            raise self.ctx.error(call, NO_HOIST_MSG.format(what=what, where=where),
+                                 _NO_HOIST_HINT if is_call else _NO_HOIST_READ_HINT)
         result = self.ctx.fresh("r")
         to_self = is_self_target(plan.writeback[0], self.ctx.self_name)
         new_state = self.ctx.self_name if to_self else self.ctx.fresh("c")
