@@ -6,6 +6,8 @@ stand. Against the same code without the decorator, eagerly, under `jax.jit`, `j
 
 from __future__ import annotations
 
+import textwrap
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -189,3 +191,71 @@ def test_a_caching_read_python_may_not_evaluate_is_refused_at_the_read():
         "may not evaluate it" in err.bare_msg
     assert "v = self.prop" in err.hint
     assert (err.lineno, err.offset) == (line_in(NESTED, "flag and self.next"), 25)
+
+
+# A caching read runs the property's body where it stands, so the refusals about what a call does
+# there apply to it too: each was a silent difference while the reads were first threaded.
+AFTER_A_CHANGE = [
+    ("raises_after_a_change", """
+    @purify.stateful
+    class C:
+        def __init__(self):
+            self.n = 0
+
+        @property
+        def p(self):
+            self.n += 1
+            if self.n > 0:
+                raise ValueError("boom")
+            return self.n
+
+        def m(self):
+            try:
+                y = self.p
+            except ValueError:
+                y = 0
+            return y, self.n
+    """, "y = self.p", "self.p", "this call may raise after changing the state (C.p can reach the `raise`"),
+    ("changes_in_place_what_was_read", """
+    @purify.stateful
+    class C:
+        def __init__(self):
+            self.a = np.zeros(2)
+
+        @property
+        def p(self):
+            self.a[0] = 5.0
+            return 1.0
+
+        def m(self):
+            return self.a + self.p
+    """, "return self.a + self.p", "self.p", "this call changes self.a in place after it was read"),
+    ("replaces_the_container_an_update_fetched", """
+    @purify.stateful
+    class C:
+        def __init__(self):
+            self.d = {"k": 1.0}
+
+        @property
+        def p(self):
+            self.d = {"k": 10.0}
+            return 1.0
+
+        def m(self):
+            self.d["k"] += self.p
+            return self.d["k"]
+    """, 'self.d["k"] += self.p', "self.p", "this call changes self.d while `self.d['k'] += ...` updates it"),
+]
+
+
+@pytest.mark.parametrize(("name", "source", "line", "caret", "message"), AFTER_A_CHANGE,
+                         ids=[c[0] for c in AFTER_A_CHANGE])
+def test_a_caching_read_is_refused_where_python_would_see_what_the_pure_method_cannot(name, source, line, caret,
+                                                                                        message):
+    plain = undecorated(source)
+    with pytest.raises(purify.PurifyError) as e:
+        load_module(source)
+    assert message in e.value.bare_msg and e.value.hint
+    text = textwrap.dedent(source).splitlines()[line_in(source, line, header=False) - 1]
+    assert (e.value.lineno, e.value.offset) == (line_in(source, line), text.rindex(caret) + 1)  # at the read
+    assert plain.C().m() is not None  # Python runs it
