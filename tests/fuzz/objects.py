@@ -271,6 +271,14 @@ class _Gen:
             method("cache_read", [f"y = {read}", "return y, self.n, self.k.n"])
             method("cache_test", ["if self.total > 4:", "    y = self.total", "else:", "    y = self.k.cached",
                                   "return y, self.n, self.k.n"])
+        if self.hostile(0.4, 14):  # a caching read where what it runs changes the state Python shows
+            methods += ["", "@property", "def risky(self):", "    self.n += 1", "    self.a[0] = self.n",
+                        "    if self.n > 1:", "        raise ValueError(self.n)", "    return self.n"]
+            method("guarded", self.pick([
+                ["try:", "    y = self.risky", "except ValueError:", "    y = -1", "return y, self.n"],
+                ["y = self.a + [self.risky, 0]" if poke == "self.a[0] = v" else "y = self.risky",
+                 "return y, self.n"],
+                ["with contextlib.suppress(ValueError):", "    self.n += self.risky", "return self.n"]]))
         if self.kept(0.3, 14):
             method("merge", [f"self.k += self.ks[{self.pick([0, 1])}]", "return self.k.n"])
         if "z=0.0" in params:
