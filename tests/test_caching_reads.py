@@ -259,3 +259,44 @@ def test_a_caching_read_is_refused_where_python_would_see_what_the_pure_method_c
     text = textwrap.dedent(source).splitlines()[line_in(source, line, header=False) - 1]
     assert (e.value.lineno, e.value.offset) == (line_in(source, line), text.rindex(caret) + 1)  # at the read
     assert plain.C().m() is not None  # Python runs it
+
+
+LOOP = """
+    @purify.stateful
+    class K:
+        def __init__(self, n=0):
+            self.n = n
+
+        def __call__(self, x):
+            self.n += x
+            return self.n
+
+
+    @purify.stateful
+    class P:
+        def __init__(self):
+            self.kids = [K(), K(1)]
+
+        @property
+        def poked(self):
+            self.kids[1](10)
+            return 1
+
+        def run(self):
+            out = []
+            for kid in self.kids:
+                y = self.poked
+                out.append(kid(y))
+            return out, [k.n for k in self.kids]
+"""
+
+
+def test_a_caching_read_in_a_loop_over_children_sees_the_items_it_changes(tmp_path):
+    """`self.poked` calls `self.kids[1]` inside the loop: the loop variable must read the item as
+    it is then (it kept the item from when the loop began: [1, 2] where Python gives [1, 22])."""
+    mod, plain = load_module(LOOP), undecorated(LOOP)
+    want = plain.P().run()
+    assert want == ([1, 22], [1, 22]) and mod.P().run() == want
+    for cls in (mod.P, converted(LOOP, tmp_path).P):
+        out, _ = jax.jit(cls.run)(cls.init())
+        assert [[int(v) for v in part] for part in out] == [list(part) for part in want]

@@ -271,6 +271,10 @@ class _Gen:
             method("cache_read", [f"y = {read}", "return y, self.n, self.k.n"])
             method("cache_test", ["if self.total > 4:", "    y = self.total", "else:", "    y = self.k.cached",
                                   "return y, self.n, self.k.n"])
+            # a cache whose body calls an item of the children a loop visits
+            methods += ["", "@property", "def poked(self):", "    self.ks[1].inc()", "    return self.ks[1].n"]
+            method("cache_loop", ["out = []", "for c in self.ks:", "    y = self.poked", "    out.append(c.inc() + y)",
+                                  "return out, [c.n for c in self.ks]"])
         if self.hostile(0.4, 14):  # a caching read where what it runs changes the state Python shows
             methods += ["", "@property", "def risky(self):", "    self.n += 1", "    self.a[0] = self.n",
                         "    if self.n > 1:", "        raise ValueError(self.n)", "    return self.n"]

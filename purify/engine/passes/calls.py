@@ -275,6 +275,8 @@ class CallsPass(StatementPass):
                 plan = None if isinstance(f, ast.Name) and f.id == var else self.plan(n)
                 if plan is not None and plan.writes:  # the call itself, not its arguments
                     return True
+            elif isinstance(n, ast.Attribute) and self.planner.plan_read(n) is not None:
+                return True  # a caching property's body runs there, and may call the items
         return False
 
     @staticmethod
