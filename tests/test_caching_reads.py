@@ -300,3 +300,34 @@ def test_a_caching_read_in_a_loop_over_children_sees_the_items_it_changes(tmp_pa
     for cls in (mod.P, converted(LOOP, tmp_path).P):
         out, _ = jax.jit(cls.run)(cls.init())
         assert [[int(v) for v in part] for part in out] == [list(part) for part in want]
+
+
+ITEM = """
+    @purify.stateful
+    class K:
+        def __init__(self):
+            self.n = 0
+
+        @property
+        def cached(self):
+            self.n += 1
+            return self.n
+
+
+    @purify.stateful
+    class P:
+        def __init__(self):
+            self.ks = [K(), K()]
+
+        def f(self):
+            return self.ks[0].cached + 1
+"""
+
+
+def test_a_caching_read_on_an_item_of_children_is_refused_at_the_read():
+    with pytest.raises(purify.PurifyError) as e:
+        load_module(ITEM)
+    assert "self.ks[0].cached reads a property that changes K's state (a cache) on an item of a list of children" \
+        in e.value.bare_msg
+    assert "self.ks[0].some_method()" in e.value.hint
+    assert (e.value.lineno, e.value.offset) == (line_in(ITEM, "return self.ks[0].cached"), 16)
