@@ -136,7 +136,7 @@ def test_what_keeps_its_python_form_is_refused_at_the_users_line_under_a_transfo
             assert (e.value.filename, e.value.lineno, e.value.offset) == (where, line, 5)  # the `if`
 
 
-def test_a_rebound_or_decorated_function_is_left_alone():
+def test_a_rebound_decorated_or_recursive_function_is_left_alone():
     source = '''
 import functools
 
@@ -147,6 +147,12 @@ def _clamp(v):
     if v > 1:
         return 1
     return v
+
+
+def _fact(n):
+    if n <= 1:
+        return 1
+    return n * _fact(n - 1)
 
 
 @functools.cache
@@ -165,7 +171,7 @@ class C:
         self.x = 0.0
 
     def step(self):
-        self.x = _clamp(self.x) + _cached(self.x)
+        self.x = _clamp(self.x) + _cached(self.x) + _fact(3)
 '''
     project = Project()
     info = project.add(parse_module(source, "case.py"))

@@ -10,7 +10,9 @@ on a traced one `jax.lax.cond`; what keeps its Python form tests through `_concr
 refuses a traced test at the user's line.
 
 A function qualifies when the module binds its name once, by a plain top-level `def` (no
-decorator, not async, no `yield`, `global` or `nonlocal`), and the conversion changes it. The
+decorator, not async, no `yield`, `global` or `nonlocal`), does not call itself (directly or
+through the others: on a traced value both branches are traced, and the recursion would not end),
+and the conversion changes it. The
 decorator binds the converted function under its name for the class's methods (the module's own
 function is left as it is); `purify convert` writes it in place of the user's.
 """
@@ -61,6 +63,8 @@ def module_functions(model: ClassModel, module: ast.Module, resolver: Resolver) 
         seen.add(name)
         original = candidates[name]
         todo += [n for n in _called_names(original) if n in candidates]
+        if _recursive(name, candidates):
+            continue  # traced, both branches would be traced and the recursion never end: Python's form
         converted = _convert(model, original, origin, resolver)
         if converted is not None:
             out.defs[name], out.originals[name] = converted
@@ -87,6 +91,19 @@ def _plain_functions(module: ast.Module) -> dict[str, ast.FunctionDef]:
             rebound |= {(a.asname or a.name).split(".")[0] for a in s.names}
     return {k: v for k, v in defs.items() if k not in rebound
             and not any(isinstance(n, _NOT_CONVERTED) for n in walk(v))}
+
+
+def _recursive(name: str, candidates: dict[str, ast.FunctionDef]) -> bool:
+    """Does `name` call itself, directly or through the other candidates?"""
+    seen, todo = set(), [n for n in _called_names(candidates[name]) if n in candidates]
+    while todo:
+        callee = todo.pop()
+        if callee == name:
+            return True
+        if callee not in seen:
+            seen.add(callee)
+            todo += [n for n in _called_names(candidates[callee]) if n in candidates]
+    return False
 
 
 def _called_names(fn: ast.FunctionDef) -> list[str]:
