@@ -226,7 +226,7 @@ REFUSED = [
         if self.n > 1:
             raise ValueError("big")
         return 0.0
-    """, "if self.n > 1", "it runs only when the method has not left earlier"),
+    """, "if x > 3", "the code after this `if` raises, and it runs only when the method has not left here"),
     ("a_branch_raising_while_traced", """
     def f(self, x):
         if x > 3:

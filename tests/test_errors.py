@@ -358,8 +358,9 @@ REFUSED = [
                 return self.n
 
             def twice(self):
-                return self.v * 2
-        """, "self.v reads a property that changes the state", "return self.v * 2", "self.v", "def compute_v(self)"),
+                return [self.v for _ in range(2)]
+        """, "this read of self.v, a property that caches into the state, changes the state inside a nested function",
+     "return [self.v for _ in range(2)]", "self.v", "v = self.prop"),
 
     ("caching_property_of_a_child_read", """
         @purify.stateful
@@ -378,9 +379,9 @@ REFUSED = [
                 self.child = Child()
 
             def f(self):
-                return self.child.v
-        """, "self.child.v reads a property that changes Child's state", "return self.child.v", "self.child.v",
-     "self.child.some_method()"),
+                return sum(self.child.v for _ in range(2))
+        """, "this read of self.child.v, a property that caches into the state, changes the state inside a nested",
+     "return sum(self.child.v for _ in range(2))", "self.child.v", "v = self.prop"),
 
     ("property_setter_name_taken", """
         @purify.stateful

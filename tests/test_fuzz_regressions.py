@@ -1156,3 +1156,12 @@ def test_a_base_method_purify_cannot_convert_has_no_pure_form():
     `AttributeError: can't set attribute`. Its pure form raises why now; instances run it."""
     text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / "diff_901_base_method_no_pure_form.prog").read_text()
     assert check_program(parse_program(text)) == ["instance", "refused at jit (no pure form)"]
+
+
+def test_a_module_function_branching_on_a_traced_value_runs_in_every_mode():
+    """Found by the differential fuzzer once it called a module function with control flow
+    (`_clamp`, simple-pid's; seed 1404: 6 failures in 150 programs on the engine of b5a3644, the
+    first at program 139, each JAX's TracerBoolConversionError inside `_clamp` under jax.jit; 0 on
+    this engine). Shrunk by hand."""
+    text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / "diff_1404_clamp.prog").read_text()
+    assert check_program(parse_program(text))[:4] == ["instance", "jit", "vmap", "convert"]

@@ -457,3 +457,139 @@ def test_a_base_without_source_is_still_refused_at_the_base():
     e = info.value
     assert e.bare_msg == "base class dict is not @stateful, and purify cannot read its source"
     assert (e.lineno, e.offset) == (line_in(source, "class C(dict):"), 9)
+
+
+# -- another object's child, and an augmented assignment to a child (river's Var) -------------------
+
+RIVER_VAR = RIVER_MEAN + """
+
+    @purify.stateful
+    class Sum:
+        \"\"\"A child whose class has `__add__` only: `self.total += x` is `self.total = self.total + x`.\"\"\"
+
+        def __init__(self):
+            self._s = 0.0
+
+        def update(self, x):
+            self._s += x
+            return self
+
+        @property
+        def value(self):
+            return self._s
+
+        def __add__(self, other):
+            result = copy.deepcopy(self)
+            result._s = self._s + other._s
+            return result
+
+
+    @purify.stateful
+    class Var:
+        \"\"\"river's stats.Var, its merge as written: `self.mean += other.mean`, `other.mean.get()`.\"\"\"
+
+        def __init__(self):
+            self.mean = Mean()
+            self.total = Sum()
+            self._S = 0.0
+
+        @property
+        def n(self):
+            return self.mean.n
+
+        def update(self, x, w=1.0):
+            mean_old = self.mean.get()
+            self.mean.update(x, w)
+            self.total.update(x)
+            self._S += w * (x - mean_old) * (x - self.mean.get())
+            return self
+
+        def get(self):
+            return self._S / (self.n - 1) if self.n > 1 else 0.0
+
+        def __iadd__(self, other):
+            S = self._S + other._S + (self.mean.get() - other.mean.get()) ** 2 * self.n * other.n / (self.n + other.n)
+            self.mean += other.mean
+            self.total += other.total
+            self._S = S
+            return self
+
+        def __isub__(self, other):
+            self.mean -= other.mean
+            S = self._S - other._S - (self.mean.get() - other.mean.get()) ** 2 * self.n * other.mean.n / (
+                self.n + other.mean.n)
+            self._S = S
+            return self
+
+        def __add__(self, other):
+            result = copy.deepcopy(self)
+            result += other
+            return result
+
+        def __sub__(self, other):
+            result = copy.deepcopy(self)
+            result -= other
+            return result
+
+        def peek(self, other):
+            return other.mean._mean + other.total.value + other.mean.get()
+"""
+
+LEFT, RIGHT = [1.0, 2.0, 6.0, 3.5], [10.0, -4.0, 2.0]
+
+
+def _var_numbers(v):
+    s = v if not hasattr(v, "_fields") else None
+    if s is not None:
+        return (float(s._S), float(s.mean.n), float(s.mean._mean), float(s.total._s))
+    return (float(v.S_), float(v.mean.n), float(v.mean.mean_), float(v.total.s_))
+
+
+def _pure_filled(cls, xs):
+    state = cls.init()
+    for x in xs:
+        _, state = jax.jit(cls.update)(state, x)
+    return state
+
+
+def test_another_objects_child_and_augmented_children_merge_in_every_mode(tmp_path):
+    mod, plain = load_module(RIVER_VAR), undecorated(RIVER_VAR)
+    a, b = _filled(mod.Var, LEFT), _filled(mod.Var, RIGHT)
+    pa, pb = _filled(plain.Var, LEFT), _filled(plain.Var, RIGHT)
+    c, pc = a + b, pa + pb
+    np.testing.assert_allclose(_var_numbers(c), _var_numbers(pc), rtol=1e-12)
+    np.testing.assert_allclose(_var_numbers(a), _var_numbers(pa), rtol=1e-12)  # a copy changed, not a
+    np.testing.assert_allclose(_var_numbers(c - b), _var_numbers(pc - pb), rtol=1e-12)
+    assert c.get() == pytest.approx(pc.get(), rel=1e-12)
+    assert a.peek(b) == pytest.approx(pa.peek(pb), rel=1e-12)
+    a += b
+    pa += pb
+    np.testing.assert_allclose(_var_numbers(a), _var_numbers(pa), rtol=1e-12)
+    for cls in (mod.Var, converted(RIVER_VAR, tmp_path).Var):
+        left, right = _pure_filled(cls, LEFT), _pure_filled(cls, RIGHT)
+        merged, same = jax.jit(cls.__add__)(left, right)
+        np.testing.assert_allclose(_var_numbers(merged), _var_numbers(pc), rtol=1e-12)
+        np.testing.assert_allclose(_var_numbers(same), _var_numbers(_filled(plain.Var, LEFT)), rtol=1e-12)
+        back, _ = jax.jit(cls.__sub__)(merged, right)
+        np.testing.assert_allclose(_var_numbers(back), _var_numbers(pc - pb), rtol=1e-12)
+        peek, _ = jax.jit(cls.peek)(left, right)
+        assert float(peek) == pytest.approx(_filled(plain.Var, LEFT).peek(pb), rel=1e-12)
+
+
+def test_merges_under_vmap_lane_by_lane():
+    mod, plain = load_module(RIVER_VAR), undecorated(RIVER_VAR)
+    lefts = [[1.0, 2.0, 6.0], [0.5, -1.0, 4.0], [3.0, 3.0, 9.0]]
+    states = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[_pure_filled(mod.Var, xs) for xs in lefts])
+    merged, _ = jax.vmap(mod.Var.__add__, in_axes=(0, None))(states, _pure_filled(mod.Var, RIGHT))
+    for i, xs in enumerate(lefts):
+        want = _filled(plain.Var, xs) + _filled(plain.Var, RIGHT)
+        lane = jax.tree_util.tree_map(lambda x, i=i: x[i], merged)
+        np.testing.assert_allclose(_var_numbers(lane), _var_numbers(want), rtol=1e-12)
+
+
+def test_an_augmented_assignment_to_a_child_runs_the_childs_operator_in_the_generated_code():
+    text = purify.source(load_module(RIVER_VAR).Var)
+    assert "_r1, _c2 = Mean.__iadd__(self.mean, other.mean)" in text  # `return self`: the call alone
+    assert "Sum.__add__(self.total, other.total)" in text  # `__add__` only: its result assigned back
+    assert "_obj_call(other.mean, 'get')" in text and "_obj_field(other.mean, '_mean')" in text
+    assert "_obj_property(other.total, 'value')" in text

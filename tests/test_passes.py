@@ -276,3 +276,58 @@ result = Mean.__iadd__(result, other)[0]
 result = result._replace(n=result.mean_)
 _o1, result = Mean.get(result)
 return result"""
+
+
+CACHING = '''
+import purify
+
+
+@purify.stateful
+class Filter:
+    def __init__(self):
+        self.y = 1.0
+        self._log = None
+
+    @property
+    def log(self):
+        if self._log is None:
+            self._log = self.y * 2
+        return self._log
+
+    def report(self, k):
+        return k * self.y + self.log
+'''
+
+
+def test_the_calls_pass_threads_a_read_of_a_caching_property_like_a_call():
+    """`self.log` caches into the state: the read becomes `_r, self = Filter.log(self)`, after
+    the operands Python evaluates before it (saved), as a call of a method that writes would."""
+    got = after("calls", "report", CACHING, "Filter")
+    assert got == """_t1 = k * self.y
+_r2, self = Filter.log(self)
+return _t1 + _r2"""
+
+
+MERGED_VAR = MERGEABLE + '''
+
+@purify.stateful
+class Var:
+    def __init__(self):
+        self.mean = Mean()
+        self._S = 0.0
+
+    def __iadd__(self, other):
+        self._S = self._S + other._S * other.mean.get() + other.mean._mean
+        self.mean += other.mean
+        return self
+'''
+
+
+def test_the_others_pass_on_a_child_of_an_argument():
+    """`other.mean.get()`: a method of the argument's child, dispatched by the child's class; the
+    augmented assignment to the child is its `__iadd__`'s call (analysis/augmented.py), for calls."""
+    got = after("others", "__iadd__", MERGED_VAR, "Var")
+    assert got == """self._S = self._S + _obj_field(other, '_S') * _obj_call(other.mean, 'get') + _obj_field(other.mean, '_mean')
+self.mean.__iadd__(other.mean)
+return self"""
+    assert "_r1, _c2 = Mean.__iadd__(self.mean, other.mean)" in after("calls", "__iadd__", MERGED_VAR, "Var")

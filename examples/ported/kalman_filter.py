@@ -1258,9 +1258,6 @@ class KalmanFilter(object):
         """
         log-likelihood of the last measurement.
         """
-        return self._cached_log_likelihood()  # purify: a cache read inside the class must be a method
-
-    def _cached_log_likelihood(self):  # purify: the body of the property log_likelihood, as a method
         if self._log_likelihood is None:
             self._log_likelihood = logpdf(x=self.y, cov=self.S)
         return self._log_likelihood
@@ -1274,11 +1271,8 @@ class KalmanFilter(object):
         which multiply by this value, so by default we always return a
         number >= sys.float_info.min.
         """
-        return self._cached_likelihood()  # purify: a cache read inside the class must be a method
-
-    def _cached_likelihood(self):  # purify: the body of the property likelihood, as a method
         if self._likelihood is None:
-            self._likelihood = exp(self._cached_log_likelihood())  # purify: a cache read inside the class
+            self._likelihood = exp(self.log_likelihood)
             if self._likelihood == 0:
                 self._likelihood = sys.float_info.min
         return self._likelihood
@@ -1293,9 +1287,6 @@ class KalmanFilter(object):
         -------
         mahalanobis : float
         """
-        return self._cached_mahalanobis()  # purify: a cache read inside the class must be a method
-
-    def _cached_mahalanobis(self):  # purify: the body of the property mahalanobis, as a method
         if self._mahalanobis is None:
             self._mahalanobis = sqrt(dot(dot(self.y.T, self.SI), self.y).item())
         return self._mahalanobis
@@ -1351,9 +1342,9 @@ class KalmanFilter(object):
             pretty_str('M', self.M),
             pretty_str('B', self.B),
             pretty_str('z', self.z),
-            pretty_str('log-likelihood', self._cached_log_likelihood()),  # purify: as above
-            pretty_str('likelihood', self._cached_likelihood()),  # purify: as above
-            pretty_str('mahalanobis', self._cached_mahalanobis()),  # purify: as above
+            pretty_str('log-likelihood', self.log_likelihood),
+            pretty_str('likelihood', self.likelihood),
+            pretty_str('mahalanobis', self.mahalanobis),
             pretty_str('alpha', self.alpha),
             pretty_str('inv', self.inv)
             ])

@@ -28,13 +28,17 @@
 # SOFTWARE.
 # --- end of the license; the library's file follows ---
 
-import jax.numpy as jnp  # purify: jnp.clip in _clamp
+import jax.numpy as jnp  # purify: jnp.nan and jnp.isnan for None (below)
 import purify
 def _clamp(value, limits):
     lower, upper = limits
     if value is None:
         return None
-    return jnp.clip(value, lower, upper)  # purify: a module function's `elif` on a traced value is not converted
+    elif (upper is not None) and (value > upper):
+        return upper
+    elif (lower is not None) and (value < lower):
+        return lower
+    return value
 
 
 @purify.stateful

@@ -175,9 +175,9 @@ def _concrete(test: Any, form: str) -> Any:
                   ("raise on a Python value (a static field, a Python argument) or outside the transform; "
                   "for a traced value, compute a safe result with `jnp.where(bad, fallback, value)`, or check "
                   "it with jax.experimental.checkify")),
-        "raise_after_exit": (("this statement raises, and it runs only when the method has not left earlier "
-                              "(a `return`, `break` or `continue` under an `if` on a traced value), which JAX "
-                              "decides only when it runs: JAX cannot raise on a traced value"),
+        "raise_after_exit": (("the code after this `if` raises, and it runs only when the method has not left "
+                              "here (a `return`, `break` or `continue` under this `if`, on a traced value), "
+                              "which JAX decides only when it runs: JAX cannot raise on a traced value"),
                              ("raise before the early `return` (or exit), or on a Python value; for a traced "
                               "value, compute a safe result with `jnp.where`")),
         "assert": (("this `assert` tests a traced value, but JAX cannot raise on a traced value: under jax.jit, "

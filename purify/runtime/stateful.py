@@ -29,6 +29,7 @@ from ..engine.syntax import arg_names, self_chain, targets_of
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, PurifyWarning, error_at
 from . import config, context, control, eager, helpers, instances, objects, partial, sharing
+from .functions import function_cells
 from .instances import as_state
 from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
 from .resolve import users as resolve_users
@@ -104,9 +105,11 @@ def _decorate(cls: T) -> T:
     state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
+    converted_functions = function_cells(model, src, resolver, globals_, cells)  # `_clamp(...)`, converted
     with objects.defaults_deferred(fns):
         pure = compile_functions(fns, filename=src.filename, flags=src.future_flags, globals_=globals_,
-                                 cells=cells, bindings=bindings, origin=src.node, qualname=cls.__qualname__)
+                                 cells={**cells, **converted_functions}, bindings=bindings, origin=src.node,
+                                 qualname=cls.__qualname__)
     pure_by_attr = {"init": pure["init"]}
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]

@@ -1,7 +1,7 @@
 # purify bad-input corpus: property_changes_state
-# expect: self.next reads a property that changes the state (a cache), which purify threads only where the object is read from outside the class
-# at: 19:16
-# hint: move its body into a method and call that: `def compute_next(self): ...`, then `self.compute_next()` here and `return self.compute_next()` in the property
+# expect: this read of self.next, a property that caches into the state, changes the state inside a nested function
+# at: 19:17
+# hint: read it in a statement of its own first (v = self.prop) and use the value
 import purify
 
 
@@ -16,4 +16,4 @@ class Counter:
         return self.n
 
     def twice(self):
-        return self.next * 2
+        return [self.next for _ in range(2)]

@@ -33,7 +33,9 @@ from .differential import Mismatch, compare, load_module, snap, tmpdir, unload
 
 # PURIFY_FUZZ_OBJECT_KINDS=3,7 draws only the forms of those kinds of issue 12 (to show what each
 # kind does to an engine); by default every kind.
-KINDS = frozenset(int(k) for k in os.environ.get("PURIFY_FUZZ_OBJECT_KINDS", "3,7,8,10,11").split(","))
+# Kind 14 (issue 14): caching properties read inside the class, of self and of a child, and an
+# augmented assignment to a child (`self.k += self.ks[0]`, the child's `__iadd__`).
+KINDS = frozenset(int(k) for k in os.environ.get("PURIFY_FUZZ_OBJECT_KINDS", "3,7,8,10,11,14").split(","))
 
 HEADER = """\
 import collections
@@ -104,7 +106,23 @@ class K:
 
     def __contains__(self, v):
         return v == self.n
+
+    @property
+    def cached(self):
+        self.n += 3
+        return self.n
+
+    def __iadd__(self, other):
+        self.n += other.n + 1
+        return self
 """
+
+# Reads of caching properties (`P.total`, `K.cached` change the state they read) inside a method,
+# threaded like calls in Python's order; those Python may not evaluate are refused.
+CACHE_READS = ["self.total", "self.total + self.n", "self.n + self.total * self.n", "self.k.cached + self.k.n",
+               "self.k.n + self.k.cached * 2", "max(self.total, self.n + 1)", "(self.total, self.n, self.total)"]
+CACHE_REFUSED = ["[self.total for _ in range(2)]", "self.n > 0 and self.total", "self.ks[0].cached",
+                 "self.total if self.n else 0"]
 
 # A child expression inside a method, read as Python reads it: kept (class lookups, named calls)
 # or refused (protocols acting on the State tuple).
@@ -247,6 +265,26 @@ class _Gen:
             methods += ["", "if True:", "    def extra(self):", "        self.n += 1", "        return self.n"]
         if self.kept(0.2, 11):
             method("renew", [f"self.ks[1] = {child_cls}(7)", "return self.ks[1].inc()"])
+        if self.kept(0.5, 14):
+            methods += ["", "@property", "def total(self):", "    self.n += 1", "    return self.n * 2"]
+            read = self.pick(CACHE_REFUSED) if self.hostile(0.3, 14) else self.pick(CACHE_READS)
+            method("cache_read", [f"y = {read}", "return y, self.n, self.k.n"])
+            method("cache_test", ["if self.total > 4:", "    y = self.total", "else:", "    y = self.k.cached",
+                                  "return y, self.n, self.k.n"])
+            # a cache whose body calls an item of the children a loop visits
+            methods += ["", "@property", "def poked(self):", "    self.ks[1].inc()", "    return self.ks[1].n"]
+            method("cache_loop", ["out = []", "for c in self.ks:", "    y = self.poked", "    out.append(c.inc() + y)",
+                                  "return out, [c.n for c in self.ks]"])
+        if self.hostile(0.4, 14):  # a caching read where what it runs changes the state Python shows
+            methods += ["", "@property", "def risky(self):", "    self.n += 1", "    self.a[0] = self.n",
+                        "    if self.n > 1:", "        raise ValueError(self.n)", "    return self.n"]
+            method("guarded", self.pick([
+                ["try:", "    y = self.risky", "except ValueError:", "    y = -1", "return y, self.n"],
+                ["y = self.a + [self.risky, 0]" if poke == "self.a[0] = v" else "y = self.risky",
+                 "return y, self.n"],
+                ["with contextlib.suppress(ValueError):", "    self.n += self.risky", "return self.n"]]))
+        if self.kept(0.3, 14):
+            method("merge", [f"self.k += self.ks[{self.pick([0, 1])}]", "return self.k.n"])
         if "z=0.0" in params:
             method("sign", ["self.n += 1", "return jnp.copysign(1.0, self.z)"])
             method("cfg_scale", ["self.n += self.cfg.scale", "return self.n"])
@@ -267,6 +305,8 @@ class _Gen:
             pool.append("out(list(xs) if isinstance(xs, list) else xs.tolist())")
         if secret:
             pool.append("p._P__secret = 4; out(p._P__secret)")
+        if "cache_read" in names:
+            pool += ["out(p.total)", "out((p.k.cached, p.k.n))"]
         if 7 not in KINDS:
             return self.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=6))
         pool += [

@@ -54,6 +54,19 @@ CATCHERS = {"ValueError": {"ValueError"}, "ValueError as e": {"ValueError"},
             "suppress Exception": {"ValueError", "KeyError", "AssertionError"}}
 SUPPRESSED = {"suppress": "ValueError", "suppress Exception": "Exception"}  # catcher -> what suppress(...) names
 R_VALUES = list(range(-1, 6))  # the values of `r` literals and script arguments
+# (issue 14) A module function the methods call, branching on what may be a traced value
+# (simple-pid's `_clamp`): purify converts its control flow with the class's.
+CLAMP = """def _clamp(x, lo, hi):
+    if x is None:
+        return None
+    elif x > hi:
+        return hi
+    elif x < lo:
+        return lo
+    return x
+
+
+"""
 
 
 def holds(cond: str, r: int) -> bool:
@@ -179,6 +192,7 @@ class BodyGen:
     def __init__(self, draw: Callable[[Any], Any], cls: ClassInfo, index: int, method: MethodInfo) -> None:
         self.draw, self.cls, self.index, self.method = draw, cls, index, method
         self.counter = 0
+        self.clamps = draw(st.integers(0, 3)) == 0  # (issue 14) may call the module function `_clamp`
         self.scope = _Scope(method.params)
         self.caught: list[set[str]] = []  # what the enclosing handlers catch
         self.in_finally_try = 0  # inside a try (or its handlers) that has a finally: no early returns
@@ -332,6 +346,9 @@ class BodyGen:
             atoms.append(lambda: f"({self.pick(reads)} % 2 and {self.bexpr(0, False)})")
             atoms.append(lambda: f"(({self.pick(reads)} > 3 and {self.pick(reads)} < 50) + 0)")
             atoms.append(lambda: f"((not {self.pick(reads)} % 2 or 3 < {self.pick(reads)} < 60) + 0)")
+            if self.clamps:  # (issue 14) a module function with control flow, on a traced value
+                atoms += [lambda: f"_clamp({self.pick(reads)}, {self.draw(st.integers(0, 20))}, "
+                                  f"{self.draw(st.integers(20, 60))})"] * 3
         if depth > 0:
             atoms.append(lambda: self._binop(self.aexpr(depth - 1, calls), self.aexpr(depth - 1, calls)))
         return self._first(atoms)
@@ -1216,7 +1233,8 @@ def programs(draw: Callable[[Any], Any]) -> Program:
     gen_class(draw, main)
     # (issue 14) a base left undecorated: purify converts it along with the class, as if decorated
     plain = set(draw(st.sets(st.sampled_from([c.name for c in chain])))) if chain else set()
-    parts = [HEADER]
+    parts = [HEADER, CLAMP] if "_clamp(" in "".join(line for c in [*children, *chain, main] for line in c.lines) \
+        else [HEADER]
     for c in [*children, *chain, main]:
         head = "# a base class, not decorated" if c.name in plain else DECORATOR
         parts.append(head + "\n" + "\n".join(c.lines) + "\n\n\n")

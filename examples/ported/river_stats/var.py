@@ -157,7 +157,7 @@ class Var:  # purify: the base stats.base.Univariate: purify convert cannot read
             + other._S
             + (self.mean.get() - other.mean.get()) ** 2 * self.n * other.n / (self.n + other.n)
         )
-        self.mean.__iadd__(other.mean)  # purify: an augmented assignment to a child is not threaded
+        self.mean += other.mean
         self._S = S
         return self
 
@@ -167,7 +167,7 @@ class Var:  # purify: the base stats.base.Univariate: purify convert cannot read
         return result
 
     def __isub__(self, other: Var) -> Var:
-        self.mean.__isub__(other.mean)  # purify: an augmented assignment to a child is not threaded
+        self.mean -= other.mean
 
         S = (
             self._S

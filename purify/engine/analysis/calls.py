@@ -12,6 +12,10 @@
     self.enc.act(x)           CallKind.CHILD_ATTR  a child's attribute that is no method (a callable field)
     anything else             CallKind.OTHER
 
+A read of a property, `self.loss` or `self.enc.loss` (no call), is in the table too, as a call of
+the property (CallKind.OWN, CallKind.CHILD): a property that caches into `self` changes the state
+where it is read, and is threaded there like a method (`_r, self = Cls.loss(self)`).
+
 Each `Callee` lists what may run (several classes for a list of mixed children) or says that
 purify cannot know (`known` False), and every check and pass reads it from `Method.callees`.
 """
@@ -65,8 +69,34 @@ def resolve_calls(model: ClassModel, method: Method, resolver: Resolver) -> dict
     """Every call in `method` (nested functions and lambdas included) -> what it runs."""
     self_name = (arg_names(method.node) or [""])[0] if method.kind.has_self else ""
     known = facts(method.node)
-    return {id(n): resolve(model, method, n, resolver, self_name, _loops_around(model, n, known, self_name))
-            for n in known.every if isinstance(n, ast.Call)}
+    out = {id(n): resolve(model, method, n, resolver, self_name, _loops_around(model, n, known, self_name))
+           for n in known.every if isinstance(n, ast.Call)}
+    if self_name:
+        for n in known.every:
+            if n.__class__ is ast.Attribute and isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
+                read = property_read(model, n, resolver, self_name, known.parents.get(n))  # type: ignore[arg-type]
+                if read is not None:
+                    out[id(n)] = read
+    return out
+
+
+def property_read(model: ClassModel, node: ast.Attribute, resolver: Resolver, self_name: str,
+                  parent: ast.AST | None) -> Callee | None:
+    """`self.prop` or `self.child.prop` read as a value (not called): the property, as a call."""
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return None  # `self.prop(x)`: the call's own entry says what runs
+    if is_self(node.value, self_name):
+        target = model.methods.get(node.attr)
+        if target is None or target.kind != MethodKind.PROPERTY or node.attr in model.fields:
+            return None
+        return Callee(CallKind.OWN, node.attr, ((model, target),))
+    chain = self_chain(node.value, self_name)
+    field = model.fields.get(str(chain[0][1])) if chain and len(chain) == 1 and chain[0][0] == "attr" else None
+    child = resolver.stateful(field.child) if field is not None and field.child is not None else None
+    target = child.methods.get(node.attr) if child is not None else None
+    if target is None or target.kind != MethodKind.PROPERTY:
+        return None
+    return Callee(CallKind.CHILD, node.attr, ((child, target),), True, field)
 
 
 def _loops_around(model: ClassModel, node: ast.AST, known: MethodFacts, self_name: str) -> dict[str, Field]:

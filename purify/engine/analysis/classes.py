@@ -27,6 +27,7 @@ from ..syntax import (
     self_chain,
     targets_of,
 )
+from .augmented import desugar_child_operators
 from .effects import summarise
 from .facts import facts
 from .fields import classify
@@ -92,6 +93,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     written = {attr for m in _every_method(model) if m.kind != "init" for attr, _ in _writes(m)}
     classify(model, resolver, written, eager_written)
     ctx.refusals += _check_child_writes(model, resolver)
+    desugar_child_operators(model, resolver)  # `self.child += x` -> `self.child = self.child.__iadd__(x)`
     summarise(model, resolver)
     model.refusals = ctx.refusals
     return model

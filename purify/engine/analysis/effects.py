@@ -105,7 +105,7 @@ def _site_table(model: ClassModel, method: Method) -> list[tuple[ast.AST, object
 
 
 def _reads_summaries(method: Method, n: ast.AST, self_name: str) -> bool:
-    if isinstance(n, ast.Call):
+    if isinstance(n, (ast.Call, ast.Attribute)) and id(n) in method.callees:
         callee = method.callees.get(id(n))
         return callee is not None and callee.threads
     return isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) \
@@ -141,7 +141,7 @@ def _find_site(model: ClassModel, method: Method, n: ast.AST, self_name: str) ->
         elif raises is not None:
             return Site(n, frozenset(), frozenset(), False, _may_raise(n, raises))
         return site
-    if isinstance(n, ast.Call):
+    if isinstance(n, (ast.Call, ast.Attribute)):  # a call, or a read of a property (analysis/calls.py)
         callee = method.callees.get(id(n))
         if callee is not None and callee.threads:
             return _call(model, n, callee, self_name)
@@ -175,7 +175,7 @@ def _assignment(model: ClassModel, stmt: ast.stmt, self_name: str) -> Site | Non
     return Site(stmt, frozenset(fields), frozenset(mutations), True, None)
 
 
-def _call(model: ClassModel, call: ast.Call, callee: Callee, self_name: str) -> Site:
+def _call(model: ClassModel, call: ast.Call | ast.Attribute, callee: Callee, self_name: str) -> Site:
     inner = callee.inner or callee
     if not inner.threads:  # `purify.grad(f)` of no method: refused by the calls pass
         return Site(call, frozenset(), frozenset(), True, None)
@@ -233,9 +233,12 @@ def _may_raise(node: ast.AST, what: str) -> ast.stmt:
     return kept[1]
 
 
-def _child_path(model: ClassModel, call: ast.Call, callee: Callee, self_name: str) -> StatePath:
+def _child_path(model: ClassModel, call: ast.Call | ast.Attribute, callee: Callee, self_name: str) -> StatePath:
     """The child object a call runs on: `self.c`, `self.cs[0]`, or any item of `self.cs` (a loop)."""
-    func = call.func.func.args[0] if callee.kind == CallKind.GRAD else call.func  # type: ignore[attr-defined]
+    if isinstance(call, ast.Attribute):  # `self.child.prop`, a property read
+        func: ast.expr = call
+    else:
+        func = call.func.func.args[0] if callee.kind == CallKind.GRAD else call.func  # type: ignore[attr-defined]
     path = StatePath.of(func, self_name, model)
     if path is not None:
         for k in (1, 2):

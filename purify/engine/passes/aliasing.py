@@ -223,7 +223,8 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         if not isinstance(n, ast.stmt) and n in known.statement:
             expressions.setdefault(known.statement[n], []).append(n)
     for own in expressions.values():
-        calls = [n for n in own if isinstance(n, ast.Call)]
+        calls = [n for n in own if isinstance(n, ast.Call)  # (and reads of properties: a cache runs its body)
+                 or isinstance(n, ast.Attribute) and id(n) in ctx.method.callees]
         if not calls:
             continue
         changed_by: dict[ast.AST, list[tuple[ast.AST, Path, bool]]] = {}  # each call's mutations, walked once

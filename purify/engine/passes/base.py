@@ -120,7 +120,9 @@ def lower_exit_if(lowerer: Any, s: ast.If, rest: list[ast.stmt], flag: str) -> l
     out: list[ast.stmt] = [s]
     after = lowerer.block(rest)
     if after:
-        guard = templates.stmts(f"if {flag}:\n    pass\nelse:\n    pass", rest[0])[0]
+        # located at the `if` that exits: the guard's refusals (a traced `_if` whose branches differ,
+        # a `raise` in the rest) are about leaving there, not about the statement after it
+        guard = templates.stmts(f"if {flag}:\n    pass\nelse:\n    pass", s)[0]
         assert isinstance(guard, ast.If)
         guard.orelse = after
         out.append(guard)

@@ -9,7 +9,7 @@ import dataclasses
 from .. import templates
 from ..analysis.calls import Callee, CallKind
 from ..model import Method, MethodKind
-from ..syntax import Link, arg_names, is_super_init, self_chain, targets_of
+from ..syntax import Link, arg_names, is_super_init, origin, self_chain, targets_of
 from .base import MethodContext
 from .writes import simple_index
 
@@ -39,6 +39,14 @@ class Planner:
         """How to thread the state through `call`, from what the analysis says it runs."""
         callee = self.ctx.callee(call)
         return self._plan(callee, call.func, call) if callee.threads else None
+
+    def plan_read(self, read: ast.Attribute) -> Plan | None:
+        """How to thread the state through a read of a property that caches into the state
+        (`self.prop`, `self.kid.prop`): as a call of the property with no arguments."""
+        callee = self.ctx.method.callees.get(id(origin(read)))
+        if callee is None or not callee.threads or not any(t.writes for _, t in callee.targets):
+            return None
+        return self._plan(callee, read, read)
 
     def _plan(self, callee: Callee, func: ast.expr, at: ast.expr) -> Plan | None:
         """`at`: where an error points (the call)."""

@@ -23,7 +23,7 @@ from ..syntax import Link, clone, dotted, origin, self_chain
 from ..transformer import Transformer, walk
 from . import children
 from .base import MethodContext, StatementPass
-from .call_plans import Planner, is_self_target
+from .call_plans import Plan, Planner, is_self_target
 from .evaluation import eval_slots, trivial, walk_eval
 
 CHILDREN_LOOP_MSG = ("purify threads the state of a list of children only through a loop over the field itself: "
@@ -32,6 +32,11 @@ CHILDREN_LOOP_MSG = ("purify threads the state of a list of children only throug
 CHILDREN_LOOP_HINT = ("loop over self.{f} itself (skip items with `if`/`continue`), or call one child by index: "
                       "self.{f}[i](x)")
 _NO_HOIST_HINT = "call it in a statement of its own first (r = self.method(...)) and use the result"
+_NO_HOIST_READ_HINT = "read it in a statement of its own first (v = self.prop) and use the value"
+NO_HOIST_MSG = ("{what} the state {where} (a lambda, comprehension, `and`/`or`, conditional expression, later operand "
+                "of a chained comparison, assert message or while condition)")
+NO_HOIST_CALL = "this call changes"
+NO_HOIST_READ = "this read of {read}, a property that caches into the state, changes"
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -54,6 +59,8 @@ def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
         if (ctx.callee(n).threads or self_chain(n.func, ctx.self_name)  # type: ignore[attr-defined]
                 or isinstance(func, ast.Name) and func.id in loop_vars):
             out.append(n)
+    planner = Planner(ctx)  # (reads of caching properties: threaded like calls)
+    out.extend(n for n in every if n.__class__ is ast.Attribute and planner.plan_read(n) is not None)
     return out
 
 
@@ -268,6 +275,8 @@ class CallsPass(StatementPass):
                 plan = None if isinstance(f, ast.Name) and f.id == var else self.plan(n)
                 if plan is not None and plan.writes:  # the call itself, not its arguments
                     return True
+            elif isinstance(n, ast.Attribute) and self.planner.plan_read(n) is not None:
+                return True  # a caching property's body runs there, and may call the items
         return False
 
     @staticmethod
@@ -292,6 +301,8 @@ class CallsPass(StatementPass):
                 plan = self.plan(n)
                 if plan is not None and plan.writes:
                     return True
+            if isinstance(n, ast.Attribute) and self.planner.plan_read(n) is not None:
+                return True
         return False
 
     def expr(self, node: ast.expr, pre: list[ast.stmt], hoist: bool) -> ast.expr:
@@ -300,6 +311,12 @@ class CallsPass(StatementPass):
             return node  # the copy of a user's expression holding no call this pass rewrites
         if isinstance(node, ast.Call):
             return self._call(node, pre, hoist)
+        if isinstance(node, ast.Attribute):
+            read = self.planner.plan_read(node)
+            if read is not None:  # a property that caches into the state: a call with no arguments
+                self._setup(read, pre, hoist)
+                invoke = ast.copy_location(ast.Call(read.func, [*read.prefix, read.state], []), node)
+                return self._thread(node, read, invoke, pre, hoist)
         if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             return self._children(node, pre, hoist=False, scoped=True)
         if isinstance(node, ast.BoolOp):
@@ -354,8 +371,7 @@ class CallsPass(StatementPass):
         if plan is None:
             self._plain_callee(call)
             return self._children(call, pre, hoist)  # type: ignore[return-value]
-        for name, value in plan.setup:  # (the callee's object, before its arguments, as Python does)
-            pre.extend(templates.stmts("tmp = value", value, tmp=name, value=self.expr(value, pre, hoist)))
+        self._setup(plan, pre, hoist)  # (the callee's object, before its arguments, as Python does)
         # The arguments are evaluated before the callee reads its state.
         values = ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load())
         self._children(values, pre, hoist)
@@ -365,11 +381,21 @@ class CallsPass(StatementPass):
         invoke = ast.copy_location(ast.Call(plan.func, [*plan.prefix, plan.state, *call.args], call.keywords), call)
         if not plan.writes:
             return ast.copy_location(ast.Subscript(invoke, ast.Constant(0), ast.Load()), call)
+        return self._thread(call, plan, invoke, pre, hoist)
+
+    def _setup(self, plan: Plan, pre: list[ast.stmt], hoist: bool) -> None:
+        """Bind the plan's temporaries (a child's computed key), each evaluated once."""
+        for name, value in plan.setup:
+            pre.extend(templates.stmts("tmp = value", value, tmp=name, value=self.expr(value, pre, hoist)))
+
+    def _thread(self, call: ast.expr, plan: Plan, invoke: ast.Call, pre: list[ast.stmt], hoist: bool) -> ast.expr:
+        """`_r, self = invoke` before the statement (the new state written back), and `_r` in place of the call."""
         if not hoist:
             where = "inside a nested function" if self.nested else "where Python may not evaluate it"
-            raise self.ctx.error(call, f"this call changes the state {where} (a lambda, comprehension, "
-                                 "`and`/`or`, conditional expression, later operand of a chained comparison, assert message or "
-                                 "while condition)", _NO_HOIST_HINT)
+            is_call = isinstance(call, ast.Call)
+            what = NO_HOIST_CALL if is_call else NO_HOIST_READ.format(read=ast.unparse(call))
+            raise self.ctx.error(call, NO_HOIST_MSG.format(what=what, where=where),
+                                 _NO_HOIST_HINT if is_call else _NO_HOIST_READ_HINT)
         self.ctx.sites.append(partial_state.site_of(self.ctx.model, self.ctx.self_name, invoke, plan.writeback))
         result = self.ctx.fresh("r")
         to_self = is_self_target(plan.writeback[0], self.ctx.self_name)
@@ -392,8 +418,8 @@ class CallsPass(StatementPass):
             if on_class is not None:
                 call.func = on_class
                 return
-        if not chain:
-            return
+        if not chain or self.planner.plan_read(chain[0][2]) is not None:  # type: ignore[arg-type]
+            return  # `self.prop.m()` on a cache: the read is threaded where `_children` reaches it
         if len(chain) == 1 and chain[0][1] == "_replace" and ctx.field("_replace") is None:
             return  # the State's own `_replace` (from `super().__init__`), not a field `replace_`
         method = ctx.method_named(str(chain[0][1])) if len(chain) == 1 else None
@@ -428,7 +454,7 @@ def _writing_subtrees(ctx: MethodContext) -> tuple[set[int], set[int]]:
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             writing.discard(id(node))  # what a nested scope calls does not run here
             continue
-        if id(node) not in writing and isinstance(node, ast.Call):
+        if id(node) not in writing and (isinstance(node, ast.Call) or id(node) in ctx.method.callees):
             site = site_of(ctx.model, ctx.method, node, ctx.self_name)
             if site is None or not site.writes:
                 continue

@@ -21,7 +21,7 @@ from ..analysis.facts import facts
 from ..analysis.fields import keyed_children
 from ..analysis.loops import loop_children
 from ..model import ClassModel, MethodKind
-from ..syntax import self_chain
+from ..syntax import origin, self_chain
 from .base import MethodContext
 
 PROTOCOL_MSG = ("{expr} is a {cls} object in Python, but inside the pure method it is {cls}'s State (a tuple of its "
@@ -75,6 +75,11 @@ def _loop_children(ctx: MethodContext) -> dict[str, object]:
     return out
 
 
+CHILD_CACHE_MSG = ("{read} reads a property that changes {cls}'s state (a cache) on an item of a list of children, "
+                   "which purify threads only on a child field (`self.child.prop`) and on the object itself")
+CHILD_CACHE_HINT = "call a method of {cls} that computes it: {child}.some_method()"
+
+
 def class_read(ctx: MethodContext, node: ast.Attribute, value: ast.expr) -> ast.expr | None:
     """`child.NAME` for a class constant, a property or a static/class method of the child's class:
     the read on its class (`value` is the child's State expression, already rewritten)."""
@@ -86,9 +91,10 @@ def class_read(ctx: MethodContext, node: ast.Attribute, value: ast.expr) -> ast.
         return None
     kind = kinds.pop()
     if kind == "property" and any(model.methods[node.attr].writes for model in found[1]):
-        raise ctx.error(node, f"{ast.unparse(node)} reads a property that changes {found[0]}'s state (a cache), "
-                        "which purify threads only where the object is read from outside its class",
-                        f"call a method of {found[0]} that computes it: {ast.unparse(node.value)}.some_method()")
+        if ctx.method.callees.get(id(origin(node))) is not None:
+            return None  # `self.kid.prop`, a cache: the calls pass threads it (analysis/calls.py)
+        raise ctx.error(node, CHILD_CACHE_MSG.format(read=ast.unparse(node), cls=found[0]),
+                        CHILD_CACHE_HINT.format(cls=found[0], child=ast.unparse(node.value)))
     if kind == "property":
         return templates.expr("state._cls.prop(state)", node, state=value, prop=node.attr)
     if kind in ("static", "class", "constant"):

@@ -129,7 +129,7 @@ class _Lower:
         after = self.block(rest)
         if not after:
             return [s]
-        guard = templates.stmts(f"if {self.flag}:\n    pass\nelse:\n    pass", rest[0])[0]
+        guard = templates.stmts(f"if {self.flag}:\n    pass\nelse:\n    pass", s)[0]  # at the loop that returns
         assert isinstance(guard, ast.If)
         guard.orelse = after
         return [s, guard]

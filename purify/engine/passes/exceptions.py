@@ -23,7 +23,9 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     for block in facts(fn).own:
         for stmt in _guarded(block):
             for n in [stmt, *walk_own(stmt)]:
-                site = site_of(ctx.model, ctx.method, n, ctx.self_name) if isinstance(n, ast.Call) else None
+                # a call, or a read of a property (the resolver's entry: a caching one runs its body here)
+                site = site_of(ctx.model, ctx.method, n, ctx.self_name) \
+                    if isinstance(n, ast.Call) or isinstance(n, ast.Attribute) and id(n) in ctx.method.callees else None
                 found = site.raises_after_change if site is not None else None
                 if found is None:
                     continue
@@ -48,12 +50,12 @@ def _where(found: ast.stmt) -> str:
     return f"the `{type(found).__name__.lower()}` at line {found.lineno}"
 
 
-def _callee_name(callee: Callee, call: ast.Call) -> str:
+def _callee_name(callee: Callee, call: ast.Call | ast.Attribute) -> str:
     inner = callee.inner or callee
     if inner.targets:
         model, method = inner.targets[0]
         return f"{model.name}.{method.name}"
-    return ast.unparse(call.func)
+    return ast.unparse(call.func if isinstance(call, ast.Call) else call)
 
 
 def _guarded(node: ast.AST) -> list[ast.stmt]:

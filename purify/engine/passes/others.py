@@ -13,6 +13,9 @@
   `_obj_property` and `_obj_call` (runtime/other_objects.py) read it or call its methods either way,
   and refuse at run time, at the user's line, a method that changes the argument's state.
   Public fields (`other.n`) are the State's own attributes and stay as written.
+* a child of such an argument (`other.mean.get()`, river's `Var.__iadd__`): an object of the
+  child's class on an instance, its State in the pure API; its methods, private fields and
+  properties go through the same helpers, with the child's class deciding which is which.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import ast
 from .. import partial_state, templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
-from ..model import MethodKind
+from ..model import ClassModel, MethodKind
 from ..syntax import arg_names, dotted, is_self
 from ..transformer import Transformer
 from .base import MethodContext
@@ -156,6 +159,18 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         _Others(ctx, set(_copy_bindings(ctx)), params).visit(fn)
 
 
+def _attr_kind(model: ClassModel, attr: str) -> str:
+    """What `obj.attr` is on an object of `model`'s class: "field" (a private one, renamed in the
+    State), "property", "method", or "" (a public field, the State's own attribute)."""
+    f = model.fields.get(attr)
+    if f is not None:
+        return "field" if f.name != attr else ""
+    m = model.methods.get(attr)
+    if m is not None and m.kind == MethodKind.PROPERTY and not m.writes:
+        return "property"
+    return "method" if m is not None and m.kind == MethodKind.METHOD else ""
+
+
 def _object_params(ctx: MethodContext) -> set[str]:
     """Parameters read like objects of this class: a private field, a property or a method of it."""
     if ctx.method.kind not in (MethodKind.METHOD, MethodKind.PROPERTY, MethodKind.INIT):
@@ -172,7 +187,7 @@ def _object_params(ctx: MethodContext) -> set[str]:
 def _param_attr_kind(ctx: MethodContext, attr: str) -> str:
     f = ctx.field(attr)
     if f is not None:
-        return "field" if f.name != attr else ""
+        return "field" if f.name != attr else "child" if f.child is not None else ""
     m = ctx.method_named(attr)
     if m is not None and m.kind == MethodKind.PROPERTY and not m.writes:
         return "property"
@@ -191,6 +206,14 @@ class _Others(Transformer):
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         return node
 
+    def _child_of_param(self, node: ast.expr) -> ClassModel | None:
+        """The class of `other.child`, a child of an argument used like an object of the class."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in self.params
+                and isinstance(node.ctx, ast.Load)):
+            return None
+        f = self.ctx.field(node.attr)
+        return self.ctx.resolver.stateful(f.child) if f is not None and f.child is not None else None
+
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if is_copy_of_self(node, self.ctx.self_name):
             if dotted(node.func) == "copy.copy":  # shallow, as Python's: the same values in a new State
@@ -198,6 +221,12 @@ class _Others(Transformer):
             self.ctx.helpers.add("_deepcopy")  # no container or NumPy array shared (runtime/helpers.py)
             return templates.expr("_deepcopy(self)", node, self=self.ctx.self_name)
         func = node.func
+        child = self._child_of_param(func.value) if isinstance(func, ast.Attribute) else None
+        if child is not None and _attr_kind(child, func.attr) == "method":  # `other.mean.get()`
+            self.ctx.helpers.add("_obj_call")
+            self.generic_visit(node)
+            return ast.copy_location(ast.Call(ast.copy_location(ast.Name("_obj_call", ast.Load()), func),
+                                              [func.value, ast.Constant(func.attr), *node.args], node.keywords), node)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.params \
                 and _param_attr_kind(self.ctx, func.attr) == "method":
             self.ctx.helpers.add("_obj_call")
@@ -213,6 +242,11 @@ class _Others(Transformer):
             if f is not None:
                 return ast.copy_location(ast.Attribute(value, f.name, ast.Load()), node)
             return templates.expr("cls_.prop(r)", node, cls_=self.ctx.cls_expr(), prop=node.attr, r=value.id)
+        child = self._child_of_param(value) if isinstance(node.ctx, ast.Load) else None
+        if child is not None and _attr_kind(child, node.attr) in ("field", "property"):  # `other.mean._mean`
+            helper = "_obj_field" if _attr_kind(child, node.attr) == "field" else "_obj_property"
+            self.ctx.helpers.add(helper)
+            return templates.expr(f"{helper}(obj, name)", node, obj=value, name=ast.Constant(node.attr))
         if isinstance(value, ast.Name) and value.id in self.params and isinstance(node.ctx, ast.Load):
             kind = _param_attr_kind(self.ctx, node.attr)
             if kind in ("field", "property"):

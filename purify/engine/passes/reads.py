@@ -87,12 +87,6 @@ def _states_replace(node: ast.Attribute, ctx: MethodContext) -> bool:
         and node.value.id == ctx.self_name
 
 
-CACHING_READ_MSG = ("self.{attr} reads a property that changes the state (a cache), which purify threads "
-                    "only where the object is read from outside the class")
-CACHING_READ_HINT = ("move its body into a method and call that: `def compute_{attr}(self): ...`, then "
-                     "`self.compute_{attr}()` here and `return self.compute_{attr}()` in the property")
-
-
 class _Reads(Transformer):
     def __init__(self, ctx: MethodContext, skip: set[int]) -> None:
         self.ctx, self.skip = ctx, skip
@@ -114,7 +108,7 @@ class _Reads(Transformer):
         method = ctx.method_named(attr)
         cls = ctx.cls_expr()
         if method is not None and method.kind == "property" and method.writes:
-            raise ctx.error(node, CACHING_READ_MSG.format(attr=attr), CACHING_READ_HINT.format(attr=attr))
+            return node  # a cache: the calls pass threads it like a call of a method that writes
         if method is not None and method.kind == "property":
             return templates.expr("cls_.prop(self)", node, cls_=cls, prop=method.attr(ctx.model.name), self=ctx.self_name)
         if method is not None and method.kind in ("static", "class"):

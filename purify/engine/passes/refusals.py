@@ -73,7 +73,8 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             continue
         field = str(chain[0][1])
         for call in walk_own(ast.Expr(n.value)):
-            if isinstance(call, ast.Call) and field in _fields_changed_by(ctx, call):
+            if (isinstance(call, ast.Call) or isinstance(call, ast.Attribute) and id(call) in ctx.method.callees) \
+                    and field in _fields_changed_by(ctx, call):  # (a read of a caching property runs its body)
                 raise ctx.error(call, f"this call changes self.{field} while `{ast.unparse(n.target)} "
                                 f"{OPERATORS.get(type(n.op), '?')}= ...` updates it: Python fetched self.{field} "
                                 "before the call, so the result depends on whether the call replaces it or "
@@ -83,7 +84,7 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 _NO_REENTRY_HINT = "call it in a statement of its own first (r = self.method(...)), then update the item with r"
 
 
-def _fields_changed_by(ctx: MethodContext, call: ast.Call) -> frozenset[str]:
+def _fields_changed_by(ctx: MethodContext, call: ast.Call | ast.Attribute) -> frozenset[str]:
     """Attributes of self that `call` may change (its callee's, transitively, or the child's)."""
     site = site_of(ctx.model, ctx.method, call, ctx.self_name)
     return site.fields if site is not None else frozenset()

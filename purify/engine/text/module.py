@@ -17,12 +17,14 @@ from ...errors import PurifyError, combined, error_at
 from ..analysis.none_fields import none_then_value
 from ..convert import convert
 from ..emit import ClassParts, class_parts
+from ..functions import Functions, module_functions
 from ..gc_paused import gc_paused
 from ..passes.aliasing import InPlace
 from ..static_resolver import ModuleInfo, Project, StaticResolver, split_lines
 from ..transformer import walk
 from .classes import class_end, class_start, class_text
 from .copying import embedded, names_read
+from .functions import function_edits
 from .imports import Edit, drop_purify_imports, import_edits, needed_imports
 from .index import source_index
 from .standalone import standalone
@@ -121,6 +123,7 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
     out = _Classes()
     resolver = project.resolver(info)
     refusals: list[PurifyError] = []  # every class's, reported together
+    functions = Functions()  # the module functions the classes call, converted (engine/functions.py)
     for node in targets:
         model = project.model(info, node)
         assert model is not None
@@ -129,6 +132,10 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
         except PurifyError as e:
             refusals += e.errors
             continue
+        found = module_functions(conv.model, info.tree, resolver)
+        functions.defs.update(found.defs)
+        functions.originals.update(found.originals)
+        functions.helpers |= found.helpers
         out.helpers |= conv.helpers
         out.unchecked += [_unchecked(site) for site in conv.in_place]
         out.unchecked += [found.note() for found in none_then_value(conv.model)]
@@ -147,6 +154,10 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
         out.edits.append((first - 1, class_end(node, lines), 1, class_text(parts, indent) + "\n"))
     if refusals:
         raise combined(refusals)
+    if functions.defs:
+        out.helpers |= functions.helpers
+        out.emitted += list(functions.defs.values())
+        out.edits += function_edits(functions, info.origin)
     return out
 
 

@@ -236,9 +236,9 @@ def _concrete(test: Any, form: str) -> Any:
                   ("raise on a Python value (a static field, a Python argument) or outside the transform; "
                   "for a traced value, compute a safe result with `jnp.where(bad, fallback, value)`, or check "
                   "it with jax.experimental.checkify")),
-        "raise_after_exit": (("this statement raises, and it runs only when the method has not left earlier "
-                              "(a `return`, `break` or `continue` under an `if` on a traced value), which JAX "
-                              "decides only when it runs: JAX cannot raise on a traced value"),
+        "raise_after_exit": (("the code after this `if` raises, and it runs only when the method has not left "
+                              "here (a `return`, `break` or `continue` under this `if`, on a traced value), "
+                              "which JAX decides only when it runs: JAX cannot raise on a traced value"),
                              ("raise before the early `return` (or exit), or on a Python value; for a traced "
                               "value, compute a safe result with `jnp.where`")),
         "assert": (("this `assert` tests a traced value, but JAX cannot raise on a traced value: under jax.jit, "
@@ -511,11 +511,11 @@ class PID:
                 return _returned, _value
             _returned, _value = _if(_and(self.sample_time is not None, lambda: dt < self.sample_time, lambda: self.has_output_), _if_sample_time_and_dt_lt_sample_tim, _else_sample_time_and_dt_lt_sample_tim, (_returned, _value), ('_returned', '_value'))
 
-            # Compute error terms
             def _if_returned(self, _value):
                 return self, _value
 
             def _else_returned(self, _value):
+                # Compute error terms
                 error = self.setpoint - input_
                 d_input = input_ - _ifexp(self.has_output_, lambda: self.last_input_, lambda: input_)
                 d_error = error - _ifexp(self.has_output_, lambda: self.last_error_, lambda: error)
