@@ -87,7 +87,7 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
         errors += found
         if fn is not None:
             methods[method.attr(model.name)] = fn
-    if model.layout.identity:
+    if model.layout.by_value:
         helpers.add("_register_state")  # emit.py registers the State with it
     errors += _calls_left_to_base(model, left_to_base)
     errors += hygiene.check_helper_names(model, helpers)

@@ -67,10 +67,11 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     state_class = templates.stmts("\n".join([f"class {state}(NamedTuple):", doc, *fields]), model.node)[0]
     assert isinstance(state_class, ast.ClassDef)
     register: list[ast.stmt] = []
-    if layout.static:
-        how = "_register_state" if layout.identity else "jax.tree_util.register_dataclass"
+    if layout.static or layout.opaque:
+        how = "_register_state" if layout.by_value else "jax.tree_util.register_dataclass"
+        opaque = f", opaque_fields={list(layout.opaque)!r}" if layout.opaque else ""
         register = templates.stmts(f"{how}({state}, data_fields={list(layout.data)!r}, "
-                                   f"meta_fields={list(layout.static)!r})", model.node)
+                                   f"meta_fields={list(layout.static)!r}{opaque})", model.node)
 
     items: list[BodyItem] = []
     body = model.node.body

@@ -70,6 +70,9 @@ class Field:
     items: tuple[ast.expr, ...] = ()  # their classes as written, when __init__ shows every one
     marked_static: bool = False  # written `purify.static(...)`: a value that is not hashable is compared by identity
     keyed: bool = False  # the children sit in a dict, by key (a tuple, by position, otherwise)
+    # only __init__ writes it, with an object some library builds (gymnasium's `spaces.Discrete(2)`):
+    # state while it holds arrays, configuration (pytree metadata) while it holds a value JAX cannot trace
+    opaque: bool = False
 
     @property
     def name(self) -> str:
@@ -131,7 +134,8 @@ class ClassModel:
                            tuple(f.name for f in self.fields.values()),
                            tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC),
                            tuple(f.name for f in self.fields.values() if f.kind == FieldKind.PARAM),
-                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC and f.marked_static))
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC and f.marked_static),
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATE and f.opaque))
 
     def fields_of_kind(self, *kinds: str) -> list[Field]:
         return [f for f in self.fields.values() if f.kind in kinds]
@@ -150,6 +154,13 @@ class StateLayout:
     # static fields marked `purify.static(...)`: registered by `_register_state` (runtime/helpers.py),
     # which compares a value that is not hashable (gymnasium's spaces.Box) by identity
     identity: tuple[str, ...] = ()
+    # state fields that may hold configuration (Field.opaque): `_register_state` decides for each value
+    opaque: tuple[str, ...] = ()
+
+    @property
+    def by_value(self) -> bool:
+        """Registered by `_register_state` (runtime/helpers.py), which looks at the values."""
+        return bool(self.identity or self.opaque)
 
     @property
     def data(self) -> tuple[str, ...]:

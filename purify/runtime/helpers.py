@@ -120,11 +120,28 @@ def _grad(fn: Any, has_aux: bool, state: Any, *args: Any, **kwargs: Any) -> tupl
     return ((grads, value[1]) if has_aux else grads), new
 
 
-def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
+def _register_state(state: Any, data_fields: list, meta_fields: list, opaque_fields: list = ()) -> None:  # type: ignore[assignment]
     """Register a State as `jax.tree_util.register_dataclass` does, except that a static value
     that is not hashable (a `purify.static(spaces.Box(...))`) is compared by identity in JAX's
-    compilation cache, as a function (an optax optimizer) is: one compilation per object."""
-    from jax import tree_util
+    compilation cache, as a function (an optax optimizer) is: one compilation per object.
+
+    `opaque_fields` (data fields only `__init__` writes, with an object a library builds) are
+    decided by their value: leaves while every leaf is one JAX traces, else metadata (configuration,
+    such as gymnasium's `spaces.Discrete(2)`), with `None` in their place among the leaves."""
+    import numpy as np
+    from jax import Array, tree_util
+    from jax.extend import core as jax_core
+
+    def traceable(value: Any) -> bool:
+        for leaf in tree_util.tree_leaves(value):
+            if isinstance(leaf, (Array, np.ndarray, np.generic, int, float, complex)):
+                continue
+            try:
+                if not jax_core.valid_jaxtype(leaf):
+                    return False
+            except Exception:  # noqa: BLE001 - JAX refusing the object is the answer
+                return False
+        return True
 
     class ByIdentity:
         __slots__ = ("value",)
@@ -145,16 +162,31 @@ def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
             return ByIdentity(value)
         return value
 
+    opaque = set(opaque_fields)
+
+    def leaf(s: Any, f: str) -> Any:
+        value = getattr(s, f)
+        return None if f in opaque and not traceable(value) else value
+
+    def metas(s: Any) -> tuple:
+        fixed = tuple(meta(getattr(s, f)) for f in meta_fields)
+        if not opaque:
+            return fixed
+        # per opaque field: () while it is leaves, (its value,) while it is configuration
+        return fixed + tuple(() if traceable(getattr(s, f)) else (meta(getattr(s, f)),) for f in opaque_fields)
+
     def flatten_with_keys(s: Any) -> tuple[list, tuple]:
-        data = [(tree_util.GetAttrKey(f), getattr(s, f)) for f in data_fields]
-        return data, tuple(meta(getattr(s, f)) for f in meta_fields)
+        return [(tree_util.GetAttrKey(f), leaf(s, f)) for f in data_fields], metas(s)
 
     def flatten(s: Any) -> tuple[list, tuple]:
-        return [getattr(s, f) for f in data_fields], tuple(meta(getattr(s, f)) for f in meta_fields)
+        return [leaf(s, f) for f in data_fields], metas(s)
 
-    def unflatten(metas: tuple, data: Any) -> Any:
+    def unflatten(found: tuple, data: Any) -> Any:
         values = dict(zip(data_fields, data))
-        values.update((f, m.value if isinstance(m, ByIdentity) else m) for f, m in zip(meta_fields, metas))
+        values.update((f, m.value if isinstance(m, ByIdentity) else m) for f, m in zip(meta_fields, found))
+        for f, m in zip(opaque_fields, found[len(meta_fields):]):
+            if m:
+                values[f] = m[0].value if isinstance(m[0], ByIdentity) else m[0]
         return state(**values)
 
     tree_util.register_pytree_with_keys(state, flatten_with_keys, unflatten, flatten)

@@ -256,7 +256,7 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
         state = _normalize(state)
         _validate(info, state)
         _check_in_place(info, state)
-        config.check_static(info.model, state)
+        config.check_static(info.model, state, _is_state_value)
         config.check_state_types(info.model, state)
         sharing.check(info.model, info.state._cls, pure_init, state, args, kwargs, info.resolver.globals, replaced)
         return state
@@ -289,6 +289,8 @@ def _validate(info: ClassInfo, state: Any) -> None:
                            f"mark it as state: self.{f.attr} = purify.param(...) for a trainable array, or "
                            f"jnp.asarray(...) for any other array", model.origin.lines)
         if f.kind != "static" and not _is_state_value(value):
+            if f.opaque and _is_static_value(value, by_identity=True) and not _plain_user_object(info, value):
+                continue  # configuration a library built (a gymnasium Space): metadata, by its value
             writer = _writer(model, f.attr)
             if writer is not None:  # written after __init__: state whatever __init__ marks it, so no static hint
                 raise error_at(f.node, model.origin.filename, WRITTEN_MSG.format(

@@ -169,11 +169,17 @@ def _neutral(base: ast.expr) -> bool:
     return dotted(base) in _NEUTRAL_BASES or dotted(base) in _TYPING_BASES
 
 
+def _unsubscripted(base: ast.expr) -> ast.expr:
+    """`gym.Env[np.ndarray, int]` is the class `gym.Env`: type arguments are for type checkers."""
+    return base.value if isinstance(base, ast.Subscript) else base
+
+
 def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
     models = []
-    for base in ctx.node.bases:
-        if _neutral(base):
+    for written in ctx.node.bases:
+        if _neutral(written):
             continue
+        base = _unsubscripted(written)
         model = ctx.resolver.stateful(base)
         plain = getattr(ctx.resolver, "plain_class", None)
         if model is None and plain is not None:
@@ -187,7 +193,7 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
         ctx.refuse(ctx.node, "a @stateful class can have at most one @stateful base",
                    "use composition: hold the other class as an attribute")
         models = models[:1]
-    first = next((b for b in ctx.node.bases if not _neutral(b)), None)
+    first = next((_unsubscripted(b) for b in ctx.node.bases if not _neutral(b)), None)
     return models, first
 
 

@@ -41,6 +41,30 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str], eager_wri
     for f in model.fields.values():
         if f.attr in written and f.kind == FieldKind.STATIC:
             f.kind = FieldKind.STATE
+        f.opaque = (f.kind == FieldKind.STATE and f.child is None and not f.children and init is not None
+                    and f.attr not in written and f.attr not in eager_written
+                    and _built_by_a_library(_init_values(init, f.attr), init, resolver))
+
+
+_ARRAY_ROOTS = {"jax", "jnp", "np", "numpy", "onp", "math", "__unknown__"}
+
+
+def _built_by_a_library(values: list[ast.expr], init: Method, resolver: Resolver) -> bool:
+    """Is every value `__init__` gives the field an object a class builds that is not an array
+    library's (`spaces.Discrete(2)`, or a local bound to one; a class by its capitalised name, so
+    the decorator and `purify convert` agree)? It may be configuration that JAX cannot trace: the
+    State decides by the value (runtime/helpers.py `_register_state`). Functions (`jnp.zeros`,
+    `_seed_key`) are left out: their arrays stay in JAX's fast flattening."""
+    def built(v: ast.expr) -> bool:
+        if isinstance(v, ast.Name):
+            bound = [n.value for n in facts(init.node).own if isinstance(n, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id == v.id for t in n.targets)]
+            return bool(bound) and all(isinstance(b, ast.Call) and built(b) for b in bound)
+        if not isinstance(v, ast.Call) or resolver.purify_api(v.func) is not None:
+            return False
+        name = dotted(v.func)
+        return name is not None and name.split(".")[0] not in _ARRAY_ROOTS and name.split(".")[-1][:1].isupper()
+    return bool(values) and all(built(v) for v in values)
 
 
 def _is_none(node: ast.expr) -> bool:
