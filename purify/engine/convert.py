@@ -25,7 +25,8 @@ from .syntax import clone, is_super_init
 
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state")  # in runtime/helpers.py
-CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS  # in runtime/control.py
+CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS \
+    + (eager_only.EAGER_CALL,)  # in runtime/control.py
 
 
 @dataclasses.dataclass

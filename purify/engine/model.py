@@ -93,6 +93,8 @@ class Method:
     summary: Summary | None = None  # what running it does to the state
     # id(node of its own body) -> (the node, what it does there or None), filled once summarised
     sites: dict[int, tuple[ast.AST, Site | None]] | None = None
+    # an eager-only method that a converted one calls: the call runs it on the instance (_eager_call)
+    on_instance: bool = False
 
     @property
     def writes(self) -> bool:
@@ -122,6 +124,8 @@ class ClassModel:
     eager: frozenset[str] = frozenset()  # methods that run only on instances, own and inherited (eager_only.py)
     setters: dict[str, str] = dataclasses.field(default_factory=dict)  # property -> its pure setter's name
     plain: bool = False  # a base class that is not decorated, analysed as if it were (its methods are inherited)
+    # eager-only methods the converted ones may call (`self.render()`), by name (engine/eager_only.py)
+    on_instance: dict[str, Method] = dataclasses.field(default_factory=dict)
 
     @property
     def state_name(self) -> str:

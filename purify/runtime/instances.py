@@ -198,7 +198,11 @@ class BoundMethod:
                 hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
                 f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
         old = load(obj)
-        out, new = self.__func__(old, *args, **kwargs)
+        running = eager.RUNNING_INSTANCE.set(obj)  # (an eager-only method it calls runs on obj)
+        try:
+            out, new = self.__func__(old, *args, **kwargs)
+        finally:
+            eager.RUNNING_INSTANCE.reset(running)
         replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
         for view, state in replaced:  # the old objects live on, with the state they had

@@ -17,6 +17,7 @@ import ast
 import dataclasses
 
 from ...errors import PurifyError, error_at
+from .. import eager_only
 from ..eager_only import Kind, mark
 from ..model import ClassModel, Field, FieldKind, Method, MethodKind, Origin, Resolver
 from ..syntax import (
@@ -80,8 +81,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     # What the eager-only methods write stays plain Python on the instance: `self.screen = None` in
     # __init__ and a pygame surface in render() is configuration, not a None filled in later.
     eager_written = {attr for name in eager if name in model.methods for attr, _ in _writes(model.methods[name])}
-    for name in eager:
-        model.methods.pop(name, None)
+    popped = [model.methods.pop(name) for name in eager if name in model.methods]
     model.eager = frozenset(eager).union(*(b.eager for b in bases)) - set(model.methods)
     _add_plain_super_init(model)
     init = model.methods.get("__init__")
@@ -91,6 +91,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
         ctx.refusals += check(model)
     written = {attr for m in _every_method(model) if m.kind != "init" for attr, _ in _writes(m)}
     classify(model, resolver, written, eager_written)
+    model.on_instance = eager_only.stubs(model, popped, bases)
     ctx.refusals += _check_child_writes(model, resolver)
     summarise(model, resolver)
     model.refusals = ctx.refusals
