@@ -10,6 +10,7 @@ the pure API of the `purify convert` output, imported with purify blocked.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 from purify.cli import main as purify_main
 
@@ -381,6 +383,26 @@ def test_the_cartpole_port_resets_from_its_seed_within_gymnasiums_bounds():
     assert np.any(np.abs(np.asarray(wide)) > 0.05) and np.all(np.abs(np.asarray(wide)) <= 0.5)
     assert env.action_space == LibCartPole().action_space
     assert env.observation_space == LibCartPole().observation_space
+
+
+def test_the_cartpole_port_calls_render_in_human_mode_on_instances_and_refuses_it_in_the_pure_api():
+    """`if self.render_mode == "human": self.render()` in step and reset, as gymnasium wrote it: on
+    an instance render runs as written (here it needs pygame, as gymnasium's does); in the pure API
+    the call is refused where it is reached, and with no render mode it is never reached."""
+    if importlib.util.find_spec("pygame") is None:  # render fails as gymnasium's does, at its import
+        with pytest.raises(gymnasium.error.DependencyNotInstalled):
+            LibCartPole(render_mode="human").reset(seed=0)
+        with pytest.raises(gymnasium.error.DependencyNotInstalled):
+            cartpole.CartPoleEnv(render_mode="human").reset(seed=0)
+    cls = cartpole.CartPoleEnv
+    with pytest.raises(purify.PurifyError) as info:
+        cls.reset(cls.init(render_mode="human"), seed=0)
+    e = info.value
+    assert e.bare_msg.startswith("self.render() runs only on instances")
+    lines = Path(cartpole.__file__).read_text().splitlines()
+    assert lines[e.lineno - 1].strip() == "self.render()" and lines[e.lineno - 2].strip() == 'if self.render_mode == "human":'
+    (_, _), state = cls.reset(cls.init(render_mode="rgb_array"), seed=0)  # not reached: runs
+    assert state.render_mode == "rgb_array"
 
 
 # -- river's stats.Mean and stats.Var -------------------------------------------------------------

@@ -185,8 +185,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
             dtype=np.float32,
         )
 
-        self.action_space = purify.static(spaces.Discrete(2))  # purify: a Space is configuration, not an array
-        self.observation_space = purify.static(spaces.Box(-high, high, dtype=np.float32))  # purify: as above
+        self.action_space = spaces.Discrete(2)
+        self.observation_space = spaces.Box(-high, high, dtype=np.float32)
 
         self.render_mode = render_mode
 
@@ -258,7 +258,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
 
             reward = -1.0 if self._sutton_barto_reward else 0.0
 
-        # purify: `if self.render_mode == "human": self.render()` removed: a pure method cannot call an eager-only one
+        if self.render_mode == "human":
+            self.render()
 
         # truncation=False as the time limit is handled by the `TimeLimit` wrapper added during `make`
         return jnp.array(self.state, dtype=jnp.float32), reward, terminated, False, {}
@@ -281,7 +282,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
         self.state = jax.random.uniform(self.np_random(), (4,), minval=low, maxval=high)  # jax: a JAX key, not NumPy's Generator
         self.steps_beyond_terminated = -1  # purify: -1 for None, one structure in both branches of a traced if
 
-        # purify: `if self.render_mode == "human": self.render()` removed: a pure method cannot call an eager-only one
+        if self.render_mode == "human":
+            self.render()
         return jnp.array(self.state, dtype=jnp.float32), {}
 
     def render(self):
