@@ -375,3 +375,133 @@ def test_an_eager_only_call_in_a_class_whose_methods_run_on_copies_is_refused_at
         load_module(COPIES)
     called = next(e for e in info.value.errors if e.bare_msg.startswith("step calls self.show()"))
     assert (called.lineno, called.offset) == (line_in(COPIES, "self.show()"), 9)
+
+
+# -- 2. gym.Env as converted: a class attribute None until a method sets it, a setter given a child --
+
+KEYED = """
+class Base:
+    _rng = None  # made later, as gym.Env's _np_random
+    _seed = None
+
+    @property
+    def rng(self):
+        return self._rng
+
+    @rng.setter
+    def rng(self, value):
+        self._rng = value
+        self._seed = -1
+
+
+@purify.stateful
+class Walker(Base):
+    def __init__(self):
+        self.x = jnp.zeros(())
+        self.rng = purify.Rng(0)
+
+    def reseed(self, seed):
+        self.rng = purify.Rng(seed)
+
+    def walk(self):
+        self.x = self.x + jax.random.uniform(self._rng())
+        return self.x
+"""
+
+
+def test_a_base_class_none_a_setter_assigns_a_child_is_state_holding_that_child():
+    calls = [("walk", ()), ("reseed", (3,)), ("walk", ()), ("walk", ())]
+    m = compare_three(KEYED, "Walker", (), calls)
+    assert m.Walker.State._fields == ("x", "rng_", "seed_")
+    state = m.Walker.init()
+    assert type(state.rng_).__name__ == "RngState" and state.seed_ == -1
+    walker = m.Walker()
+    assert isinstance(walker.rng, purify.Rng) and walker._seed == -1
+    xs, _ = jax.vmap(lambda s: m.Walker.walk(m.Walker.reseed(state, s)[1]))(jnp.arange(3))
+    assert len(set(np.asarray(xs).tolist())) == 3  # one key per seed, traced seeds too
+
+
+def test_a_base_class_none_a_setter_assigns_in_the_convert_output(tmp_path):
+    conv = converted(tmp_path, KEYED)
+    plain = undecorated(KEYED).Walker()
+    state = conv.Walker.init()
+    for name, args in [("walk", ()), ("reseed", (3,)), ("walk", ())]:
+        out, state = jax.jit(getattr(conv.Walker, name), static_argnums=tuple(range(1, 1 + len(args))))(state, *args)
+        assert_same(out, getattr(plain, name)(*args))
+
+
+BASE_MODULE = """
+import math
+
+SCALE = 3.0  # a name of the base's module, which the subclass's module does not have
+
+
+class Base:
+    def bump(self, x):
+        self.k = self.k + x * SCALE + math.floor(0.5)
+        return self.k
+"""
+
+SUB_MODULE = """
+from basemod import Base
+
+
+@purify.stateful
+class Sub(Base):
+    def __init__(self):
+        self.k = jnp.zeros(())
+"""
+
+
+def test_a_method_of_a_base_of_another_module_reads_that_modules_names(tmp_path, monkeypatch):
+    """It ran with the subclass's module's names: `NameError: name 'SCALE' is not defined`."""
+    write(tmp_path / "basemod.py", BASE_MODULE, header=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sub = load_module(SUB_MODULE, directory=tmp_path)
+    assert sub.Sub().bump(1.0) == 3.0
+    assert jax.jit(sub.Sub.bump)(sub.Sub.init(), 2.0)[0] == 6.0
+    code, out, err = convert(write(tmp_path / "submod.py", SUB_MODULE))
+    assert code == 0, err
+    assert "from basemod import SCALE, math" in out or "from basemod import SCALE" in out
+    conv = load_module(out, header=False, directory=tmp_path)
+    assert conv.Sub.bump(conv.Sub.init(), 2.0)[0] == 6.0
+
+
+GYM_ENV = """
+import gymnasium as gym
+
+
+@purify.stateful
+class Tiny(gym.Env[np.ndarray, int]):
+    metadata = {"render_modes": []}
+
+    def __init__(self):
+        self.x = jnp.zeros(())
+        self.np_random = purify.Rng(0)
+
+    def reset(self, *, seed=None, options=None):
+        if seed is not None:
+            self.np_random = purify.Rng(seed)
+        self.x = jax.random.uniform(self._np_random())
+        return self.x, {}
+
+    def step(self, action):
+        self.x = self.x + action
+        return self.x
+"""
+
+
+def test_gymnasiums_env_as_a_base_in_every_mode(tmp_path):
+    gym = pytest.importorskip("gymnasium")
+    calls = [("reset", (), {"seed": 2}), ("step", (1,)), ("reset", ()), ("step", (0,))]
+    m = compare_three(GYM_ENV, "Tiny", (), calls, static={"reset": ("seed",)})
+    env = m.Tiny()
+    assert isinstance(env, gym.Env) and str(env) == "<Tiny instance>" and env.unwrapped is env
+    env.reset(seed=5)
+    assert env.np_random_seed == -1 and isinstance(env.np_random, purify.Rng)
+    conv = converted(tmp_path, GYM_ENV)
+    plain = undecorated(GYM_ENV).Tiny()
+    (x, _), state = conv.Tiny.reset(conv.Tiny.init(), seed=2)
+    assert_same(x, plain.reset(seed=2)[0])
+    out, state = jax.jit(conv.Tiny.step)(state, 1)
+    assert_same(out, plain.step(1))

@@ -385,6 +385,27 @@ def test_the_cartpole_port_resets_from_its_seed_within_gymnasiums_bounds():
     assert env.observation_space == LibCartPole().observation_space
 
 
+def test_the_cartpole_port_keeps_gymnasiums_env_base_as_written(converted):
+    """`class CartPoleEnv(gym.Env[np.ndarray, int | np.ndarray])`: what gym.Env gives works, in the
+    decorator and the convert output (which reads gym.Env from the installed gymnasium)."""
+    env = cartpole.CartPoleEnv()
+    lib = LibCartPole()
+    assert isinstance(env, gymnasium.Env) and str(env) == str(lib) == "<CartPoleEnv instance>"
+    assert env.unwrapped is env and env.spec is lib.spec is None
+    env.reset(seed=4)
+    assert isinstance(env.np_random, purify.Rng) and env.np_random_seed == -1  # gym.Env's setter ran
+    with env as same:
+        assert same is env
+    assert env.get_wrapper_attr("x_threshold") == lib.get_wrapper_attr("x_threshold")
+    conv = converted["cartpole"].CartPoleEnv
+    assert issubclass(conv, gymnasium.Env)
+    (first, _), state = conv.reset(conv.init(), seed=3)
+    (again, _), _ = cartpole.CartPoleEnv.reset(cartpole.CartPoleEnv.init(), seed=3)
+    close(first, again, "the converted reset against the decorator's")
+    starts = jax.vmap(lambda k: conv.reset(state, seed=k)[0][0])(jnp.arange(3))  # traced seeds
+    assert len({tuple(np.asarray(s).tolist()) for s in starts}) == 3
+
+
 def test_the_cartpole_port_calls_render_in_human_mode_on_instances_and_refuses_it_in_the_pure_api():
     """`if self.render_mode == "human": self.render()` in step and reset, as gymnasium wrote it: on
     an instance render runs as written (here it needs pygame, as gymnasium's does); in the pure API

@@ -104,7 +104,10 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     for attr, fn in conv.methods.items():
         method = _method_by_attr(model, attr)
         if method is not None and method.owner is not model:
-            items.append(_method_item(_pure(own_copy(fn), method, model), method, own=False))
+            pure = _pure(own_copy(fn), method, model)
+            if method.owner.plain and method.origin.filename != model.origin.filename:
+                _drop_annotations(pure)
+            items.append(_method_item(pure, method, own=False))
 
     cls = ast.ClassDef(name=name, bases=[clone(b) for b in model.node.bases], keywords=[],
                        body=[i.stmt for i in items], decorator_list=[],
@@ -148,6 +151,22 @@ def _pure(fn: ast.FunctionDef, method: Method | None, model: ClassModel) -> ast.
             and len(ret.slice.elts) == 2 and dotted(ret.slice.elts[0]) == "Any"):
         ret.slice.elts[0] = ast.copy_location(ast.Constant(None), ret.slice.elts[0])
     return fn
+
+
+def _drop_annotations(fn: ast.FunctionDef) -> None:
+    """A method of an undecorated base of another file (gym.Env's) keeps no annotations of its own:
+    they name what that file imports for type checkers (`Self`, `ObsType`), perhaps only as
+    strings (`from __future__ import annotations`), which the module converted here may not have."""
+    args = fn.args
+    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg][1:]:
+        if a is not None:
+            a.annotation = None
+    ret = fn.returns
+    if isinstance(ret, ast.Subscript) and isinstance(ret.slice, ast.Tuple) and len(ret.slice.elts) == 2:
+        if not (isinstance(ret.slice.elts[0], ast.Constant) and ret.slice.elts[0].value is None):
+            ret.slice.elts[0] = ast.copy_location(ast.Name("Any", ast.Load()), ret.slice.elts[0])
+    else:
+        fn.returns = None
 
 
 def _is_none(node: ast.expr) -> bool:

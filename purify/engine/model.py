@@ -73,6 +73,9 @@ class Field:
     # only __init__ writes it, with an object some library builds (gymnasium's `spaces.Discrete(2)`):
     # state while it holds arrays, configuration (pytree metadata) while it holds a value JAX cannot trace
     opaque: bool = False
+    # not created by __init__: a class attribute's None (gymnasium's `_np_random = None` in gym.Env)
+    # that a method assigns later; the State starts with None, as the object reads the class's
+    from_class: bool = False
 
     @property
     def name(self) -> str:

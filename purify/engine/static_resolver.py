@@ -17,6 +17,7 @@ import ast
 import dataclasses
 import functools
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -212,6 +213,8 @@ class Project:
             bases += [*self.roots, Path.cwd()]
         else:
             bases = [Path.cwd(), *self.roots]
+        if level == 0 and parts:
+            bases += [Path(p) for p in sys.path if p and Path(p).is_dir()]  # installed packages: read, never imported
         for base in bases:
             target = base.joinpath(*parts) if parts else base
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
@@ -342,16 +345,18 @@ class StaticResolver:
         return None
 
     def plain_class(self, node: ast.expr) -> ClassModel | None:
-        """An undecorated class of the same file (a base such as a mixin), analysed as if decorated."""
-        if self.project is None or not isinstance(node, ast.Name):
+        """An undecorated class (a base such as a mixin, gym.Env) whose source purify can read, in
+        the same file or imported (from the run's files or an installed package), analysed as if
+        decorated."""
+        if self.project is None or self.purify_api(node) is not None:
             return None
-        for cls in self.info.classes(node.id):
-            if not self.project.is_target(self.info, cls):
-                model = self.project.model(self.info, cls)
-                if model is not None:
-                    model.plain = True
-                return model
-        return None
+        found = self._class(node)
+        if found is None or self.project.is_target(*found) or found[0].path == RNG_FILE:
+            return None
+        model = self.project.model(*found)
+        if model is not None:
+            model.plain = True
+        return model
 
     def _imported(self, node: ast.expr, module: str, name: str, level: int,
                   seen: frozenset[str] = frozenset()) -> tuple[ModuleInfo, ast.ClassDef] | None:

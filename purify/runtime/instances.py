@@ -177,7 +177,10 @@ class Property:
             return self.pure
         if self.writes:  # a caching property: `Cls.prop(state) -> (value, state)`
             return BoundMethod(obj, self.pure, self.pure.__name__)()
-        return self.pure(load(obj))
+        state = load(obj)
+        out = self.pure(state)
+        # a child it returns (`return self._rng`) is the child object, as from a method
+        return views.live_output(obj, out, state, _view_at, _standalone) if isinstance(out, tuple) else out
 
 
 class BoundMethod:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 import linecache
 import os
 import sys
@@ -98,9 +99,11 @@ def stateful(cls: T) -> T:
     state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
-    with objects.defaults_deferred(fns):
-        pure = compile_functions(fns, filename=src.filename, flags=src.future_flags, globals_=globals_,
-                                 cells=cells, bindings=bindings, origin=src.node, qualname=cls.__qualname__)
+    pure = {}
+    for group, filename, flags, names, free in _by_module(cls, conv, fns, src, globals_, cells):
+        with objects.defaults_deferred(group):
+            pure.update(compile_functions(group, filename=filename, flags=flags, globals_=names, cells=free,
+                                          bindings=bindings, origin=src.node, qualname=cls.__qualname__))
     pure_by_attr = {"init": pure["init"]}
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
@@ -115,6 +118,42 @@ def stateful(cls: T) -> T:
     for attr, method in eager_methods.items():
         setattr(cls, attr, method)
     return cls
+
+
+def _by_module(cls: type, conv: Converted, fns: list[ast.FunctionDef], src: Any, globals_: dict[str, Any],
+               cells: dict[str, Any]) -> list[tuple[list[ast.FunctionDef], str, int, dict[str, Any], dict[str, Any]]]:
+    """The functions grouped by the module their code was written in, with its file, compiler
+    flags, globals and closure cells: a method inherited from an undecorated base of another
+    module (gym.Env's) reads that module's names (`seeding`), and its tracebacks show its file."""
+    owners = {id(fn): m.owner for attr, fn in conv.methods.items()
+              for m in [_method_by_attr(conv.model, attr)] if m is not None}
+    found: dict[str, tuple[str, int, dict[str, Any], dict[str, Any]]] = {
+        src.filename: (src.filename, src.future_flags, globals_, cells)}
+    groups: dict[str, list[ast.FunctionDef]] = {}
+    for fn in fns:
+        owner = owners.get(id(fn))
+        filename = owner.origin.filename if owner is not None and owner.plain else src.filename
+        if filename not in found:
+            base = next((k for k in cls.__mro__ if owner is not None and k.__name__ == owner.name
+                         and _file_of(k) == os.path.abspath(filename)), None)
+            if base is None:
+                filename = src.filename
+            else:
+                found[filename] = (filename, class_source(base).future_flags, class_globals(base), closure_cells(base))
+        groups.setdefault(filename, []).append(fn)
+    return [(group, *found[filename]) for filename, group in groups.items()]
+
+
+def _file_of(klass: type) -> str | None:
+    try:
+        path = inspect.getsourcefile(klass)
+    except TypeError:
+        return None
+    return os.path.abspath(path) if path is not None else None
+
+
+def _method_by_attr(model: ClassModel, attr: str) -> Any:
+    return next((m for m in model.methods.values() if m.attr(model.name) == attr), None)
 
 
 def _warn_none_fields(model: ClassModel) -> None:

@@ -87,6 +87,7 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
+    model.fields.update(_class_nones_written(model, bases))
     for check in (_check_writes_outside_init, _check_private_names):
         ctx.refusals += check(model)
     written = {attr for m in _every_method(model) if m.kind != "init" for attr, _ in _writes(m)}
@@ -351,6 +352,35 @@ def _check_field_names(ctx: _Ctx, fields: dict[str, Field]) -> None:
             ctx.refuse(f.node, f"attributes self.{seen[f.name]} and self.{f.attr} map to the same state field "
                        f"{f.name!r}", "rename one of them (state fields move leading underscores to the end)")
         seen[f.name] = f.attr
+
+
+def _class_nones_written(model: ClassModel, bases: list[ClassModel]) -> dict[str, Field]:
+    """Fields for class attributes set to None in the class body (or a base's) that a method
+    assigns (`_np_random = None` in gym.Env, assigned by its `np_random` setter and `reset`):
+    state that holds None until then, like a field `__init__` sets to None."""
+    nones: dict[str, ast.stmt] = {}
+    for node in [b.node for b in reversed(_all_bases(bases))] + [model.node]:
+        for stmt in node.body:
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
+                stmt.target if isinstance(stmt, ast.AnnAssign) else None
+            if isinstance(target, ast.Name) and isinstance(stmt.value, ast.Constant) and stmt.value.value is None:
+                nones[target.id] = stmt
+    out: dict[str, Field] = {}
+    for m in model.methods.values():
+        if m.kind in ("method", "property"):
+            for attr, _ in _writes(m):
+                if attr in nones and attr not in model.fields and attr not in out:
+                    out[attr] = Field(attr, FieldKind.STATE, nones[attr], from_class=True)
+    return out
+
+
+def _all_bases(bases: list[ClassModel]) -> list[ClassModel]:
+    out, todo = [], list(bases)
+    while todo:
+        base = todo.pop(0)
+        out.append(base)
+        todo += base.bases
+    return out
 
 
 def _writes(method: Method) -> list[tuple[str, ast.AST]]:

@@ -20,6 +20,9 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str], eager_wri
     (`eager_written`: those only methods that run on instances write, eager_only.py)."""
     init = model.methods.get("__init__")
     for f in model.fields.values():
+        if f.from_class:  # None from the class body until a method assigns it
+            f.child = _child_made_later(model, f.attr, resolver)
+            continue
         if init is None or init.owner is not model and f.kind != "state":
             continue
         values = _init_values(init, f.attr)
@@ -85,10 +88,29 @@ def _child_made_later(model: ClassModel, attr: str, resolver: Resolver) -> ast.e
         for n in facts(m.node).own:
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and is_self(t.value, self_name)
                                                  and t.attr == attr for t in n.targets):
-                made.append(_constructor(n.value, resolver))
+                made += _passed(model, m, n.value, resolver) or [_constructor(n.value, resolver)]
     if made and all(made) and len({ast.dump(c) for c in made}) == 1:  # type: ignore[arg-type]
         return made[0]
     return None
+
+
+def _passed(model: ClassModel, method: Method, value: ast.expr, resolver: Resolver) -> list[ast.expr | None]:
+    """`self._np_random = value` in a setter (or any method) whose parameter `value` every call of it
+    in the class gives a constructor (`self.np_random = purify.Rng(seed)`, the setter's call): the
+    classes those calls construct. Empty when `value` is no parameter or the method is never called."""
+    params = arg_names(method.node)[1:]
+    if not isinstance(value, ast.Name) or value.id not in params:
+        return []
+    at = params.index(value.id)
+    out: list[ast.expr | None] = []
+    for m in model.methods.values():
+        self_name = (arg_names(m.node) or ["self"])[0]
+        for n in facts(m.node).own:
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and is_self(n.func.value, self_name) \
+                    and n.func.attr == method.name:
+                arg = n.args[at] if at < len(n.args) else next((k.value for k in n.keywords if k.arg == value.id), None)
+                out.append(_constructor(arg, resolver) if arg is not None else None)
+    return out
 
 
 def _api(resolver: Resolver, node: ast.expr) -> str | None:

@@ -32,7 +32,14 @@ def _stored_objects(ctx: MethodContext) -> set[int]:
     `self.cs[0] = Child()`, `self.cs = [Child(), Child()]`): the state holds their States, as in
     __init__. (Objects made into locals stay objects, see `_local_objects`.)"""
     out: set[int] = set()
+    setters = set(ctx.model.setters.values())
     for n in facts(ctx.method.node).own:
+        # `self.np_random = purify.Rng(seed)` through a property's setter (analysis/setters.py):
+        # the value assigned, as written, goes into the state too
+        setter_value = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in setters \
+            and self_chain(n.func, ctx.self_name) is not None and len(n.args) == 1 and isinstance(n.args[0], ast.Call)
+        if setter_value:
+            out.add(id(n.args[0]))  # type: ignore[union-attr]
         if isinstance(n, ast.Assign) and all(self_chain(t, ctx.self_name) for t in n.targets):
             values = [n.value]
             while values:
