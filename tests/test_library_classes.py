@@ -505,3 +505,53 @@ def test_gymnasiums_env_as_a_base_in_every_mode(tmp_path):
     assert_same(x, plain.reset(seed=2)[0])
     out, state = jax.jit(conv.Tiny.step)(state, 1)
     assert_same(out, plain.step(1))
+
+
+LEFT_TO_THE_BASE = """
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Params(Generic[T]):
+    def _params(self):
+        return {name: getattr(self, name) for name in ("n",)}  # a computed name: not convertible
+
+    @property
+    def stochastic(self):
+        return self._params()["n"] is None  # calls one that stays the base's: stays the base's too
+
+    def describe(self):
+        return self.n * 2
+
+
+class Stat(Params[T]):
+    pass
+
+
+@purify.stateful
+class Count(Stat[int]):
+    def __init__(self):
+        self.n = 0
+
+    def update(self):
+        self.n += 1
+        return self.describe()
+"""
+
+
+def test_a_base_method_calling_one_left_to_the_base_is_left_too_and_refused_only_where_called():
+    """river's Statistic: `_is_stochastic` calls `_get_params` (getattr): the class was refused at
+    that call, inside the base, though it never used either."""
+    m = compare_three(LEFT_TO_THE_BASE, "Count", (), [("update", ()), ("update", ())])
+    count = m.Count()
+    assert count.stochastic is False and count._params() == {"n": 0}  # the base's own, on the instance
+    source = LEFT_TO_THE_BASE + """
+    def bad(self):
+        return self.stochastic
+"""
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(source)
+    e = info.value
+    assert e.bare_msg.startswith("self.stochastic")
+    assert e.lineno == line_in(source, "return self.stochastic")

@@ -517,12 +517,30 @@ def test_two_vars_merge_in_the_pure_api_as_rivers_do():
 
 # -- the count ------------------------------------------------------------------------------------
 
+def test_the_mean_port_keeps_rivers_univariate_base(converted):
+    """`class Mean(stats.base.Univariate)` as river wrote it, in the decorator and the convert output
+    (which reads river's base from the installed package)."""
+    mine, lib = port_stats.Mean(), lib_stats.Mean()
+    for x in XS:
+        mine.update(x)
+        lib.update(x)
+    assert isinstance(mine, lib_stats.base.Univariate) and mine.name == lib.name == "mean"
+    assert repr(mine) == repr(lib)
+    conv = converted["river_stats.mean"].Mean
+    assert issubclass(conv, lib_stats.base.Univariate)
+    state = conv.init()
+    for x in XS:
+        _, state = jax.jit(conv.update)(state, x)
+    close(conv.get(state)[0], lib.get(), "the converted Mean with river's base")
+
+
 def test_the_count_finds_every_forced_line_with_its_reason():
     counts = {c.port.name: c for c in map(count.count, count.PORTS)}
     for c in counts.values():
         assert c.edits[count.Edit.DECORATOR] == 2, c.port.name  # `import purify` and `@purify.stateful`
         assert c.edits[count.Edit.PURIFY] >= len(c.why)
-    assert counts["river stats.Mean"].edits[count.Edit.PURIFY] == 1  # its base (purify convert cannot read it)
+    assert counts["river stats.Mean"].edits[count.Edit.PURIFY] == 0  # its base kept: convert reads river's too
+    assert counts["gymnasium CartPoleEnv"].edits[count.Edit.PURIFY] <= 4
     assert "augmented assignment to a child" in counts["river stats.Var"].why[1][1]
 
 

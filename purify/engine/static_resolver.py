@@ -341,10 +341,11 @@ class StaticResolver:
                     return self._imported(node, module, attr, level, installed=installed)
             alias = _module_alias(info.tree, root)
             return self._class(alias, installed) if alias is not None else None
-        if len(rest) == 1 and root in info.imports:
+        if root in info.imports and (len(rest) == 1 or installed):  # `stats.base.Univariate`: a base only
             module, attr, level = info.imports[root]
             full = module if attr is None else (f"{module}.{attr}" if module else attr)
-            return self._imported(node, full, rest[0], level, installed=installed)
+            full = ".".join([full, *rest[:-1]]) if full else ".".join(rest[:-1])
+            return self._imported(node, full, rest[-1], level, installed=installed)
         return None
 
     def plain_class(self, node: ast.expr) -> ClassModel | None:
