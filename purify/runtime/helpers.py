@@ -132,16 +132,25 @@ def _register_state(state: Any, data_fields: list, meta_fields: list, opaque_fie
     from jax import Array, tree_util
     from jax.extend import core as jax_core
 
+    kinds: dict[type, bool] = {}  # a leaf's type -> whether JAX traces it (asked once per type)
+
+    def jax_type(leaf: Any) -> bool:
+        if isinstance(leaf, (Array, np.ndarray, np.generic, int, float, complex)):
+            return True
+        try:
+            return bool(jax_core.valid_jaxtype(leaf))
+        except Exception:  # noqa: BLE001 - JAX refusing the object is the answer
+            return False
+
     def traceable(value: Any) -> bool:
-        for leaf in tree_util.tree_leaves(value):
-            if isinstance(leaf, (Array, np.ndarray, np.generic, int, float, complex)):
-                continue
-            try:
-                if not jax_core.valid_jaxtype(leaf):
-                    return False
-            except Exception:  # noqa: BLE001 - JAX refusing the object is the answer
-                return False
-        return True
+        kind = kinds.get(type(value))
+        if kind is not None:
+            return kind
+        leaves = tree_util.tree_leaves(value)
+        if len(leaves) == 1 and leaves[0] is value:  # a leaf: its type decides
+            kind = kinds[type(value)] = jax_type(value)
+            return kind
+        return all(jax_type(x) for x in leaves)
 
     class ByIdentity:
         __slots__ = ("value",)
@@ -164,22 +173,27 @@ def _register_state(state: Any, data_fields: list, meta_fields: list, opaque_fie
 
     opaque = set(opaque_fields)
 
-    def leaf(s: Any, f: str) -> Any:
-        value = getattr(s, f)
-        return None if f in opaque and not traceable(value) else value
-
-    def metas(s: Any) -> tuple:
-        fixed = tuple(meta(getattr(s, f)) for f in meta_fields)
-        if not opaque:
-            return fixed
-        # per opaque field: () while it is leaves, (its value,) while it is configuration
-        return fixed + tuple(() if traceable(getattr(s, f)) else (meta(getattr(s, f)),) for f in opaque_fields)
+    def parts(s: Any) -> tuple[list, tuple]:
+        """The leaves (None in an opaque field's place while it holds configuration) and the
+        metadata: the static fields', then per opaque field () while it is leaves, (its value,)."""
+        data, extra = [], []
+        for f in data_fields:
+            value = getattr(s, f)
+            if f in opaque:
+                config = not traceable(value)
+                extra.append((meta(value),) if config else ())
+                value = None if config else value
+            data.append(value)
+        return data, tuple(meta(getattr(s, f)) for f in meta_fields) + tuple(extra)
 
     def flatten_with_keys(s: Any) -> tuple[list, tuple]:
-        return [(tree_util.GetAttrKey(f), leaf(s, f)) for f in data_fields], metas(s)
+        data, metas = parts(s)
+        return [(tree_util.GetAttrKey(f), v) for f, v in zip(data_fields, data)], metas
 
     def flatten(s: Any) -> tuple[list, tuple]:
-        return [leaf(s, f) for f in data_fields], metas(s)
+        if not opaque:
+            return [getattr(s, f) for f in data_fields], tuple(meta(getattr(s, f)) for f in meta_fields)
+        return parts(s)
 
     def unflatten(found: tuple, data: Any) -> Any:
         values = dict(zip(data_fields, data))
