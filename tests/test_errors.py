@@ -28,6 +28,7 @@ REFUSED = [
             def f(self):
                 return helper(self)
 
+            @property  # (a plain method's self.f() would run f on the instance)
             def g(self):
                 return self.f()
         """, "`self` is passed to a function", "return helper(self)", "self", "pass the attributes"),
@@ -42,6 +43,7 @@ REFUSED = [
                 box = [self]
                 return box
 
+            @property  # (a plain method's self.f() would run f on the instance)
             def g(self):
                 return self.f()
         """, "`self` is used as a value", "box = [self]", "self", "read attributes"),
@@ -991,6 +993,7 @@ def test_refused_subclass_leaves_base_and_module_untouched():
             def f(self):
                 return helper(self)
 
+            @property  # (a plain method's self.f() would run f on the instance)
             def g(self):
                 return self.f()
         """)

@@ -10,6 +10,7 @@ the pure API of the `purify convert` output, imported with purify blocked.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import purify
 import pytest
 from purify.cli import main as purify_main
 
@@ -399,6 +401,47 @@ def test_the_cartpole_port_resets_from_its_seed_within_gymnasiums_bounds():
     assert env.observation_space == LibCartPole().observation_space
 
 
+def test_the_cartpole_port_keeps_gymnasiums_env_base_as_written(converted):
+    """`class CartPoleEnv(gym.Env[np.ndarray, int | np.ndarray])`: what gym.Env gives works, in the
+    decorator and the convert output (which reads gym.Env from the installed gymnasium)."""
+    env = cartpole.CartPoleEnv()
+    lib = LibCartPole()
+    assert isinstance(env, gymnasium.Env) and str(env) == str(lib) == "<CartPoleEnv instance>"
+    assert env.unwrapped is env and env.spec is lib.spec is None
+    env.reset(seed=4)
+    assert isinstance(env.np_random, purify.Rng) and env.np_random_seed == -1  # gym.Env's setter ran
+    with env as same:
+        assert same is env
+    assert env.get_wrapper_attr("x_threshold") == lib.get_wrapper_attr("x_threshold")
+    conv = converted["cartpole"].CartPoleEnv
+    assert issubclass(conv, gymnasium.Env)
+    (first, _), state = conv.reset(conv.init(), seed=3)
+    (again, _), _ = cartpole.CartPoleEnv.reset(cartpole.CartPoleEnv.init(), seed=3)
+    close(first, again, "the converted reset against the decorator's")
+    starts = jax.vmap(lambda k: conv.reset(state, seed=k)[0][0])(jnp.arange(3))  # traced seeds
+    assert len({tuple(np.asarray(s).tolist()) for s in starts}) == 3
+
+
+def test_the_cartpole_port_calls_render_in_human_mode_on_instances_and_refuses_it_in_the_pure_api():
+    """`if self.render_mode == "human": self.render()` in step and reset, as gymnasium wrote it: on
+    an instance render runs as written (here it needs pygame, as gymnasium's does); in the pure API
+    the call is refused where it is reached, and with no render mode it is never reached."""
+    if importlib.util.find_spec("pygame") is None:  # render fails as gymnasium's does, at its import
+        with pytest.raises(gymnasium.error.DependencyNotInstalled):
+            LibCartPole(render_mode="human").reset(seed=0)
+        with pytest.raises(gymnasium.error.DependencyNotInstalled):
+            cartpole.CartPoleEnv(render_mode="human").reset(seed=0)
+    cls = cartpole.CartPoleEnv
+    with pytest.raises(purify.PurifyError) as info:
+        cls.reset(cls.init(render_mode="human"), seed=0)
+    e = info.value
+    assert e.bare_msg.startswith("self.render() runs only on instances")
+    lines = Path(cartpole.__file__).read_text().splitlines()
+    assert lines[e.lineno - 1].strip() == "self.render()" and lines[e.lineno - 2].strip() == 'if self.render_mode == "human":'
+    (_, _), state = cls.reset(cls.init(render_mode="rgb_array"), seed=0)  # not reached: runs
+    assert state.render_mode == "rgb_array"
+
+
 # -- river's stats.Mean and stats.Var -------------------------------------------------------------
 
 XS = [3.0, 5.0, 4.0, 7.0, 10.0, 12.0, -1.5]
@@ -506,13 +549,30 @@ def test_two_vars_merge_and_unmerge_in_every_mode_as_rivers_do(converted):
 
 # -- the count ------------------------------------------------------------------------------------
 
+def test_the_mean_port_keeps_rivers_univariate_base(converted):
+    """`class Mean(stats.base.Univariate)` as river wrote it, in the decorator and the convert output
+    (which reads river's base from the installed package)."""
+    mine, lib = port_stats.Mean(), lib_stats.Mean()
+    for x in XS:
+        mine.update(x)
+        lib.update(x)
+    assert isinstance(mine, lib_stats.base.Univariate) and mine.name == lib.name == "mean"
+    assert repr(mine) == repr(lib)
+    conv = converted["river_stats.mean"].Mean
+    assert issubclass(conv, lib_stats.base.Univariate)
+    state = conv.init()
+    for x in XS:
+        _, state = jax.jit(conv.update)(state, x)
+    close(conv.get(state)[0], lib.get(), "the converted Mean with river's base")
+
+
 def test_the_count_finds_every_forced_line_with_its_reason():
     counts = {c.port.name: c for c in map(count.count, count.PORTS)}
     for c in counts.values():
         assert c.edits[count.Edit.DECORATOR] == 2, c.port.name  # `import purify` and `@purify.stateful`
         assert c.edits[count.Edit.PURIFY] >= len(c.why)
-    assert counts["river stats.Mean"].edits[count.Edit.PURIFY] == 1  # its base (purify convert cannot read it)
-    assert counts["river stats.Var"].edits[count.Edit.PURIFY] == 1  # the same base; its operators as written
+    assert counts["river stats.Mean"].edits[count.Edit.PURIFY] == 0  # its base kept: convert reads river's too
+    assert counts["gymnasium CartPoleEnv"].edits[count.Edit.PURIFY] <= 4
     assert counts["filterpy KalmanFilter"].edits[count.Edit.PURIFY] == 0  # its caching properties as written
 
 

@@ -54,7 +54,7 @@ from gymnasium.vector.utils import batch_space
 
 
 @purify.stateful
-class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random are below
+class CartPoleEnv(gym.Env[np.ndarray, int | np.ndarray]):
     """
     ## Description
 
@@ -148,7 +148,6 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
     * v0: Initial versions release.
     """
 
-    spec = None  # purify: gym.Env's class attribute
     metadata = {
         "render_modes": ["human", "rgb_array"],
         "render_fps": 50,
@@ -185,8 +184,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
             dtype=np.float32,
         )
 
-        self.action_space = purify.static(spaces.Discrete(2))  # purify: a Space is configuration, not an array
-        self.observation_space = purify.static(spaces.Box(-high, high, dtype=np.float32))  # purify: as above
+        self.action_space = spaces.Discrete(2)
+        self.observation_space = spaces.Box(-high, high, dtype=np.float32)
 
         self.render_mode = render_mode
 
@@ -198,7 +197,7 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
         self.state: np.ndarray | None = None
 
         self.steps_beyond_terminated = -1  # purify: -1 for None, one structure in both branches of a traced if
-        self.np_random = purify.Rng(0)  # purify: gym.Env makes np_random on first use
+        self.np_random = purify.Rng(0)  # jax: a JAX key (gym.Env makes NumPy's generator on first use)
 
     def step(self, action):
         assert isinstance(action, jax.core.Tracer) or self.action_space.contains(action), (  # jax: Discrete.contains is False for a traced action
@@ -258,7 +257,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
 
             reward = -1.0 if self._sutton_barto_reward else 0.0
 
-        # purify: `if self.render_mode == "human": self.render()` removed: a pure method cannot call an eager-only one
+        if self.render_mode == "human":
+            self.render()
 
         # truncation=False as the time limit is handled by the `TimeLimit` wrapper added during `make`
         return jnp.array(self.state, dtype=jnp.float32), reward, terminated, False, {}
@@ -269,8 +269,8 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
         seed: int | None = None,
         options: dict | None = None,
     ):
-        if seed is not None:  # purify: gym.Env.reset(seed=seed), seeding a JAX key
-            self.np_random = purify.Rng(seed)  # purify: gym.Env seeds np_random from seed
+        if seed is not None:  # jax: gym.Env's reset(seed=seed) seeds NumPy's generator (a Python int only)
+            self.np_random = purify.Rng(seed)  # jax: a JAX key, through gym.Env's np_random setter
         # Note that if you use custom reset bounds, it may lead to out-of-bound
         # state/observations.
         low, high = utils.maybe_parse_reset_bounds(
@@ -278,10 +278,11 @@ class CartPoleEnv:  # purify: gym.Env is not @stateful; its spec and np_random a
             -0.05,
             0.05,  # default low
         )  # default high
-        self.state = jax.random.uniform(self.np_random(), (4,), minval=low, maxval=high)  # jax: a JAX key, not NumPy's Generator
+        self.state = jax.random.uniform(self._np_random(), (4,), minval=low, maxval=high)  # purify: gym.Env's np_random property caches into self, read here: its field
         self.steps_beyond_terminated = -1  # purify: -1 for None, one structure in both branches of a traced if
 
-        # purify: `if self.render_mode == "human": self.render()` removed: a pure method cannot call an eager-only one
+        if self.render_mode == "human":
+            self.render()
         return jnp.array(self.state, dtype=jnp.float32), {}
 
     def render(self):

@@ -22,11 +22,12 @@ from .passes import control_expressions, control_flow, handlers, hygiene, initia
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
-from .syntax import clone, is_super_init
+from .syntax import arg_names, clone, is_self, is_super_init
 
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state", "_deepcopy")  # in runtime/helpers.py
-CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS  # in runtime/control.py
+CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS \
+    + (eager_only.EAGER_CALL,)  # in runtime/control.py
 
 
 @dataclasses.dataclass
@@ -94,9 +95,13 @@ def _convert(model: ClassModel, resolver: Resolver) -> Converted:
         errors += found
         if fn is not None:
             methods[method.attr(model.name)] = fn
-    if model.layout.identity:
+    if model.layout.by_value:
         helpers.add("_register_state")  # emit.py registers the State with it
     errors += _calls_left_to_base(model, left_to_base)
+    for name in left_to_base:  # (a method of the base that calls one left to it stays the base's too)
+        method = model.methods.get(name)
+        if method is not None:
+            methods.pop(method.attr(model.name), None)
     errors += hygiene.check_helper_names(model, helpers)
     if errors:
         raise combined(errors)
@@ -127,24 +132,43 @@ def _calls_left_to_base(model: ClassModel, left: dict[str, PurifyError]) -> list
     """A method of an undecorated base that purify cannot convert stays the base's: it runs on
     instances as written (Python finds it on the base), and is refused where a converted method
     of the class calls it."""
-    from .analysis.facts import facts
-
     out: list[PurifyError] = []
     if not left:
         return out
+    found = True
+    while found:  # a method of an undecorated base that calls one left to it is left to it too
+        found = False
+        for method in model.methods.values():
+            if method.owner.plain and method.name not in left and method.kind.has_self:
+                calls = _left_calls(model, method, left)
+                if calls:
+                    left[method.name], found = calls[0], True
     for method in model.methods.values():
-        if method.name in left or not method.kind.has_self:
-            continue
-        for n in facts(method.node).own:
-            callee = method.callees.get(id(n)) if isinstance(n, ast.Call) else None
-            hit = next((m for _, m in callee.targets if m.name in left and m.owner.plain), None) if callee else None
-            if hit is not None:
-                why = left[hit.name].bare_msg
-                out.append(error_at(n, method.origin.filename,
-                                    PLAIN_CALL_MSG.format(call=ast.unparse(n), name=hit.name, base=hit.owner.name,
-                                                          why=why),
-                                    PLAIN_CALL_HINT.format(name=hit.name, cls=model.name, base=hit.owner.name),
-                                    method.origin.lines))
+        if not method.owner.plain and method.name not in left and method.kind.has_self:
+            out += _left_calls(model, method, left)
+    return out
+
+
+def _left_calls(model: ClassModel, method: Method, left: dict[str, PurifyError]) -> list[PurifyError]:
+    """A refusal at each call `method` makes of a base's method left to the base."""
+    from .analysis.facts import facts
+
+    out = []
+    self_name = (arg_names(method.node) or ["self"])[0]
+    for n in facts(method.node).own:
+        callee = method.callees.get(id(n)) if isinstance(n, ast.Call) else None
+        hit = next((m for _, m in callee.targets if m.name in left and m.owner.plain), None) if callee else None
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and n.attr in left \
+                and is_self(n.value, self_name):  # a property of the base left to it, read
+            prop = model.methods.get(n.attr)
+            hit = prop if prop is not None and prop.kind == "property" and prop.owner.plain else None
+        if hit is not None:
+            why = left[hit.name].bare_msg
+            out.append(error_at(n, method.origin.filename,
+                                PLAIN_CALL_MSG.format(call=ast.unparse(n), name=hit.name, base=hit.owner.name,
+                                                      why=why),
+                                PLAIN_CALL_HINT.format(name=hit.name, cls=model.name, base=hit.owner.name),
+                                method.origin.lines))
     return out
 
 

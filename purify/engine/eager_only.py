@@ -18,6 +18,17 @@ The rule, applied after a first conversion of the class has collected every refu
 On an instance an eager-only method is the user's function run on the real object; its pure
 form `Cls.method(state, ...)` raises its first refusal; `purify convert` leaves it out with a
 comment saying why.
+
+A plain method that stays converted may call one as `self.render()` (gymnasium's
+`if self.render_mode == "human": self.render()`): the call becomes `_eager_call("render", self)`
+(runtime/control.py), which, while an eager instance runs the method, stores the state as of the
+call in the instance, runs the user's `render` on it and takes its state back; in the pure API,
+under a transform and in `purify convert` output it raises a located refusal at the call, when
+the call is reached (a false test on static configuration never reaches it). What `render` may do
+to the state is unknown to the analysis: any field, and it may raise (`stubs`). Refused still: a
+call from `__init__` or a property (they do not run as an instance's method), and a class whose
+methods run on other objects of the class (a copy of self, an argument, a child of its own class),
+whose `self.render()` would not be the instance's.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ CALLED_MSG = ("{caller} calls self.{name}(), which purify cannot make pure, so {
               "run only on instances")
 CALLED_HINT = ("call obj.{name}() on the instance after obj.{caller}(...) returns, or make {name} pure "
                "(only methods no converted method calls may be eager-only)")
+EAGER_CALL = "_eager_call"  # the runtime helper a call of an eager-only method becomes
 PURE_MSG = "{cls}.{name} runs only on instances: purify could not make it pure: {why}"
 PURE_HINT = "call it on an instance: obj.{name}(...){more}"
 
@@ -151,8 +163,10 @@ def _method_at(model: ClassModel, e: PurifyError) -> Method | None:
 
 
 def _called(model: ClassModel, eager: dict[str, EagerOnly]) -> list[PurifyError]:
-    """A refusal at each call of an eager-only candidate from a method that stays converted."""
+    """A refusal at each call of an eager-only candidate from a method that stays converted,
+    except `self.name(...)` from a plain method, which runs it on the instance (`stubs`)."""
     out = []
+    others = _other_objects(model)
     for caller in model.methods.values():
         if caller.name in eager:
             continue
@@ -160,10 +174,50 @@ def _called(model: ClassModel, eager: dict[str, EagerOnly]) -> list[PurifyError]
             callee = caller.callees.get(id(node))
             if callee is None:
                 continue
+            on_instance = (not others and caller.kind == MethodKind.METHOD and callee.kind.name == "OWN"
+                           and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute))
             for cls, target in callee.targets:
-                if cls is model and target.name in eager:
+                if cls is model and target.name in eager and not on_instance:
                     out.append(error_at(node, caller.origin.filename,
                                         CALLED_MSG.format(caller=caller.name, name=target.name),
                                         CALLED_HINT.format(caller=caller.name, name=target.name),
                                         caller.origin.lines))
+    return out
+
+
+def _other_objects(model: ClassModel) -> bool:
+    """Do the class's methods run on other objects of the class: a copy of self, an argument used
+    like one (`other.step()`), a child of the class itself? There, `self.render()` may be reached
+    for an object that is not the instance whose method runs, so it cannot run on that instance."""
+    if any(f.child is not None and ast.unparse(f.child) == model.name
+           or any(ast.unparse(e) == model.name for e in f.items) for f in model.fields.values()):
+        return True
+    for m in model.methods.values():
+        params = set(arg_names(m.node)[1:])
+        self_name = (arg_names(m.node) or ["self"])[0]
+        for n in ast.walk(m.node):
+            if isinstance(n, ast.Call) and n.args and isinstance(n.args[0], ast.Name) \
+                    and n.args[0].id == self_name and ast.unparse(n.func) in ("copy.copy", "copy.deepcopy", "deepcopy"):
+                return True
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in params \
+                    and n.attr in model.methods:
+                return True
+    return False
+
+
+def stubs(model: ClassModel, popped: list[Method], bases: list[ClassModel]) -> dict[str, Method]:
+    """The eager-only plain methods converted ones may call, as `Method`s the call resolver finds:
+    what running one does to the state is unknown (any field, and it may raise), so the analysis
+    threads the state through the call and counts it as a change."""
+    from .analysis.effects import Summary, Unseen
+
+    out: dict[str, Method] = {}
+    for base in bases:
+        out.update({k: v for k, v in base.on_instance.items() if k in model.eager})
+    for m in popped:
+        if m.kind != MethodKind.METHOD:
+            continue
+        unseen = ast.copy_location(Unseen(exc=None, cause=None), m.node)
+        summary = Summary(writes=True, fields=frozenset(model.fields), raises=unseen, raises_after_change=unseen)
+        out[m.name] = dataclasses.replace(m, callees={}, summary=summary, sites={}, on_instance=True)
     return out

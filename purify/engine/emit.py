@@ -68,10 +68,11 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     state_class = templates.stmts("\n".join([f"class {state}(NamedTuple):", doc, *fields]), model.node)[0]
     assert isinstance(state_class, ast.ClassDef)
     register: list[ast.stmt] = []
-    if layout.static:
-        how = "_register_state" if layout.identity else "jax.tree_util.register_dataclass"
+    if layout.static or layout.opaque:
+        how = "_register_state" if layout.by_value else "jax.tree_util.register_dataclass"
+        opaque = f", opaque_fields={list(layout.opaque)!r}" if layout.opaque else ""
         register = templates.stmts(f"{how}({state}, data_fields={list(layout.data)!r}, "
-                                   f"meta_fields={list(layout.static)!r})", model.node)
+                                   f"meta_fields={list(layout.static)!r}{opaque})", model.node)
 
     items: list[BodyItem] = []
     body = model.node.body
@@ -104,7 +105,10 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     for attr, fn in conv.methods.items():
         method = _method_by_attr(model, attr)
         if method is not None and method.owner is not model:
-            items.append(_method_item(_pure(own_copy(fn), method, model), method, own=False))
+            pure = _pure(own_copy(fn), method, model)
+            if method.owner.plain and method.origin.filename != model.origin.filename:
+                _drop_annotations(pure)
+            items.append(_method_item(pure, method, own=False))
     for attr, error in conv.left_to_base.items():
         items.append(BodyItem(_no_pure_form(attr, error, model)))
 
@@ -159,6 +163,22 @@ def _pure(fn: ast.FunctionDef, method: Method | None, model: ClassModel) -> ast.
             and len(ret.slice.elts) == 2 and dotted(ret.slice.elts[0]) == "Any"):
         ret.slice.elts[0] = ast.copy_location(ast.Constant(None), ret.slice.elts[0])
     return fn
+
+
+def _drop_annotations(fn: ast.FunctionDef) -> None:
+    """A method of an undecorated base of another file (gym.Env's) keeps no annotations of its own:
+    they name what that file imports for type checkers (`Self`, `ObsType`), perhaps only as
+    strings (`from __future__ import annotations`), which the module converted here may not have."""
+    args = fn.args
+    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg][1:]:
+        if a is not None:
+            a.annotation = None
+    ret = fn.returns
+    if isinstance(ret, ast.Subscript) and isinstance(ret.slice, ast.Tuple) and len(ret.slice.elts) == 2:
+        if not (isinstance(ret.slice.elts[0], ast.Constant) and ret.slice.elts[0].value is None):
+            ret.slice.elts[0] = ast.copy_location(ast.Name("Any", ast.Load()), ret.slice.elts[0])
+    else:
+        fn.returns = None
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -70,6 +70,12 @@ class Field:
     items: tuple[ast.expr, ...] = ()  # their classes as written, when __init__ shows every one
     marked_static: bool = False  # written `purify.static(...)`: a value that is not hashable is compared by identity
     keyed: bool = False  # the children sit in a dict, by key (a tuple, by position, otherwise)
+    # only __init__ writes it, with an object some library builds (gymnasium's `spaces.Discrete(2)`):
+    # state while it holds arrays, configuration (pytree metadata) while it holds a value JAX cannot trace
+    opaque: bool = False
+    # not created by __init__: a class attribute's None (gymnasium's `_np_random = None` in gym.Env)
+    # that a method assigns later; the State starts with None, as the object reads the class's
+    from_class: bool = False
 
     @property
     def name(self) -> str:
@@ -90,6 +96,8 @@ class Method:
     summary: Summary | None = None  # what running it does to the state
     # id(node of its own body) -> (the node, what it does there or None), filled once summarised
     sites: dict[int, tuple[ast.AST, Site | None]] | None = None
+    # an eager-only method that a converted one calls: the call runs it on the instance (_eager_call)
+    on_instance: bool = False
 
     @property
     def writes(self) -> bool:
@@ -119,6 +127,8 @@ class ClassModel:
     eager: frozenset[str] = frozenset()  # methods that run only on instances, own and inherited (eager_only.py)
     setters: dict[str, str] = dataclasses.field(default_factory=dict)  # property -> its pure setter's name
     plain: bool = False  # a base class that is not decorated, analysed as if it were (its methods are inherited)
+    # eager-only methods the converted ones may call (`self.render()`), by name (engine/eager_only.py)
+    on_instance: dict[str, Method] = dataclasses.field(default_factory=dict)
 
     @property
     def state_name(self) -> str:
@@ -131,7 +141,8 @@ class ClassModel:
                            tuple(f.name for f in self.fields.values()),
                            tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC),
                            tuple(f.name for f in self.fields.values() if f.kind == FieldKind.PARAM),
-                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC and f.marked_static))
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATIC and f.marked_static),
+                           tuple(f.name for f in self.fields.values() if f.kind == FieldKind.STATE and f.opaque))
 
     def fields_of_kind(self, *kinds: str) -> list[Field]:
         return [f for f in self.fields.values() if f.kind in kinds]
@@ -150,6 +161,13 @@ class StateLayout:
     # static fields marked `purify.static(...)`: registered by `_register_state` (runtime/helpers.py),
     # which compares a value that is not hashable (gymnasium's spaces.Box) by identity
     identity: tuple[str, ...] = ()
+    # state fields that may hold configuration (Field.opaque): `_register_state` decides for each value
+    opaque: tuple[str, ...] = ()
+
+    @property
+    def by_value(self) -> bool:
+        """Registered by `_register_state` (runtime/helpers.py), which looks at the values."""
+        return bool(self.identity or self.opaque)
 
     @property
     def data(self) -> tuple[str, ...]:

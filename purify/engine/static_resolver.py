@@ -17,6 +17,7 @@ import ast
 import dataclasses
 import functools
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -185,14 +186,16 @@ class Project:
                 self._by_path[key] = None
         return self._by_path[key]
 
-    def find_module(self, info: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
-        """The file an import names, relative to the importing file or to the run's roots."""
-        key = (info.path, module, level)
+    def find_module(self, info: ModuleInfo, module: str, level: int, installed: bool = False) -> ModuleInfo | None:
+        """The file an import names, relative to the importing file or to the run's roots (and,
+        with `installed`, in the installed packages: for undecorated bases only, since reading a
+        package's files for every name would cost a parse of each)."""
+        key = (info.path, module, level, installed)
         if key not in self._found:
-            self._found[key] = self._find_module(info, module, level)
+            self._found[key] = self._find_module(info, module, level, installed)
         return self._found[key]
 
-    def _find_module(self, info: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
+    def _find_module(self, info: ModuleInfo, module: str, level: int, installed: bool) -> ModuleInfo | None:
         parts = [p for p in module.split(".") if p]
         bases: list[Path] = []
         if level > 0:
@@ -212,6 +215,8 @@ class Project:
             bases += [*self.roots, Path.cwd()]
         else:
             bases = [Path.cwd(), *self.roots]
+        if installed and level == 0 and parts:
+            bases += [Path(p) for p in sys.path if p and Path(p).is_dir()]  # installed packages: read, never imported
         for base in bases:
             target = base.joinpath(*parts) if parts else base
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
@@ -319,8 +324,9 @@ class StaticResolver:
         found = self._class(node)
         return found[1] if found is not None and not self.project.is_target(*found) else None
 
-    def _class(self, node: ast.expr) -> tuple[ModuleInfo, ast.ClassDef] | None:
-        """The class `node` names, with the file that defines it: in this file, or imported."""
+    def _class(self, node: ast.expr, installed: bool = False) -> tuple[ModuleInfo, ast.ClassDef] | None:
+        """The class `node` names, with the file that defines it: in this file, or imported (from an
+        installed package too, with `installed`)."""
         info = self.info
         name = dotted(node)
         if name is None:
@@ -332,32 +338,35 @@ class StaticResolver:
             if root in info.imports:
                 module, attr, level = info.imports[root]
                 if attr is not None:
-                    return self._imported(node, module, attr, level)
+                    return self._imported(node, module, attr, level, installed=installed)
             alias = _module_alias(info.tree, root)
-            return self._class(alias) if alias is not None else None
-        if len(rest) == 1 and root in info.imports:
+            return self._class(alias, installed) if alias is not None else None
+        if root in info.imports and (len(rest) == 1 or installed):  # `stats.base.Univariate`: a base only
             module, attr, level = info.imports[root]
             full = module if attr is None else (f"{module}.{attr}" if module else attr)
-            return self._imported(node, full, rest[0], level)
+            full = ".".join([full, *rest[:-1]]) if full else ".".join(rest[:-1])
+            return self._imported(node, full, rest[-1], level, installed=installed)
         return None
 
     def plain_class(self, node: ast.expr) -> ClassModel | None:
-        """An undecorated class of the same file (a base such as a mixin), analysed as if decorated."""
-        if self.project is None or not isinstance(node, ast.Name):
+        """An undecorated class (a base such as a mixin, gym.Env) whose source purify can read, in
+        the same file or imported (from the run's files or an installed package), analysed as if
+        decorated."""
+        if self.project is None or self.purify_api(node) is not None:
             return None
-        for cls in self.info.classes(node.id):
-            if not self.project.is_target(self.info, cls):
-                model = self.project.model(self.info, cls)
-                if model is not None:
-                    model.plain = True
-                return model
-        return None
+        found = self._class(node, installed=True)
+        if found is None or self.project.is_target(*found) or found[0].path == RNG_FILE:
+            return None
+        model = self.project.model(*found)
+        if model is not None:
+            model.plain = True
+        return model
 
     def _imported(self, node: ast.expr, module: str, name: str, level: int,
-                  seen: frozenset[str] = frozenset()) -> tuple[ModuleInfo, ast.ClassDef] | None:
+                  seen: frozenset[str] = frozenset(), installed: bool = False) -> tuple[ModuleInfo, ast.ClassDef] | None:
         project, info = self.project, self.info
         assert project is not None
-        other = project.find_module(info, module, level)
+        other = project.find_module(info, module, level, installed)
         if other is None:
             # `from . import layers` + `layers.Dense`: the module may be a file of the package
             if level > 0 or module:
@@ -376,7 +385,8 @@ class StaticResolver:
             # a package that re-exports it (`from .mean import Mean` in stats/__init__.py): follow it
             module, attr, level = other.imports[name]
             if attr is not None:
-                return StaticResolver(project, other)._imported(node, module, attr, level, seen | {other.filename})
+                return StaticResolver(project, other)._imported(node, module, attr, level, seen | {other.filename},
+                                                                installed)
         return None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..engine.model import ClassModel, FieldKind
@@ -43,9 +43,10 @@ def _identity_hashed(value: Any) -> bool:
     return type(value).__hash__ is object.__hash__ and bool(getattr(value, "__dict__", None))
 
 
-def check_static(model: ClassModel, state: Any) -> None:
+def check_static(model: ClassModel, state: Any, is_leaves: Callable[[Any], bool] = lambda v: True) -> None:
+    """The static fields, and the opaque ones holding configuration (not leaves: `is_leaves`)."""
     for f in model.fields.values():
-        if f.kind != FieldKind.STATIC:
+        if f.kind != FieldKind.STATIC and not (f.opaque and not is_leaves(getattr(state, f.name))):
             continue
         for item in _items(getattr(state, f.name)):
             if isinstance(item, float) and item == 0.0 and math.copysign(1.0, item) < 0:

@@ -378,3 +378,13 @@ def _for_range(bounds: tuple, body: Any, values: tuple, names: tuple, impure: st
         final = jax.lax.while_loop(go, lambda a: (a[0] + 1, one(a[0], a[1])), (carry.k, carry.init))[1]
     values = carry.values(final)
     return values[0] if len(names) == 1 else values
+
+
+def _eager_call(name: str, state: Any, *args: Any, **kwargs: Any) -> Any:
+    """`self.render()` of an eager-only method, from a converted method: `(out, state)`. While an
+    eager instance runs the method, the instance runs `render` as written, holding the state as of
+    the call, and its state after is the method's from then on; anywhere else (the pure API, a
+    transform) there is no instance to run it on: a located refusal at the call, once reached."""
+    from .eager import call_on_instance
+
+    return call_on_instance(name, state, args, kwargs, _where())

@@ -7,6 +7,7 @@ What such a method assigns to attributes that are not in the State (`self.surf =
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,35 @@ from typing import Any
 from ..errors import PurifyError
 
 RUNNING = "_purify_eager_running"  # in an instance's __dict__: how many eager-only calls are running
+# The eager instance whose method runs now (set by instances.BoundMethod): a converted method's
+# call of an eager-only one runs on it. A context variable: each thread (and task) its own.
+RUNNING_INSTANCE: contextvars.ContextVar[Any] = contextvars.ContextVar("purify_running_instance", default=None)
+
+CALL_MSG = ("self.{name}() runs only on instances (purify could not make {name} pure), and this call is reached "
+            "{where}, where there is no instance to run it on")
+CALL_HINT = ("reach it only on a Python value that is false there (such as `if self.render_mode == \"human\":` "
+             "with render_mode None), or call obj.{name}() on the instance after the method returns")
+
+
+def call_on_instance(name: str, state: Any, args: tuple, kwargs: dict, where: tuple[str, int]) -> tuple[Any, Any]:
+    """runtime/control.py `_eager_call`: run the eager-only method `name` on the instance whose
+    method runs now, holding `state` (the state as of the call); `(its result, its state after)`."""
+    from . import context
+    from .branches import _refuse
+    from .instances import load, store
+
+    obj = RUNNING_INSTANCE.get()
+    if obj is None or not context.top_level() or type(load(obj)) is not type(state):
+        if not context.top_level():
+            place = "while JAX traces the method"
+        elif obj is None:
+            place = "in the pure API"
+        else:  # a child's method, run by its parent's: the child is no instance of its own here
+            place = f"in a method of {type(state)._cls.__name__} run on its part of a {type(obj).__name__}'s state"
+        _refuse(where, CALL_MSG.format(name=name, where=place), CALL_HINT.format(name=name))
+    store(obj, state)
+    out = getattr(obj, name)(*args, **kwargs)
+    return out, load(obj)
 
 
 class EagerOnlyMethod:

@@ -131,11 +131,37 @@ def _grad(fn: Any, has_aux: bool, state: Any, *args: Any, **kwargs: Any) -> tupl
     return ((grads, value[1]) if has_aux else grads), new
 
 
-def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
+def _register_state(state: Any, data_fields: list, meta_fields: list, opaque_fields: list = ()) -> None:  # type: ignore[assignment]
     """Register a State as `jax.tree_util.register_dataclass` does, except that a static value
     that is not hashable (a `purify.static(spaces.Box(...))`) is compared by identity in JAX's
-    compilation cache, as a function (an optax optimizer) is: one compilation per object."""
-    from jax import tree_util
+    compilation cache, as a function (an optax optimizer) is: one compilation per object.
+
+    `opaque_fields` (data fields only `__init__` writes, with an object a library builds) are
+    decided by their value: leaves while every leaf is one JAX traces, else metadata (configuration,
+    such as gymnasium's `spaces.Discrete(2)`), with `None` in their place among the leaves."""
+    import numpy as np
+    from jax import Array, tree_util
+    from jax.extend import core as jax_core
+
+    kinds: dict[type, bool] = {}  # a leaf's type -> whether JAX traces it (asked once per type)
+
+    def jax_type(leaf: Any) -> bool:
+        if isinstance(leaf, (Array, np.ndarray, np.generic, int, float, complex)):
+            return True
+        try:
+            return bool(jax_core.valid_jaxtype(leaf))
+        except Exception:  # noqa: BLE001 - JAX refusing the object is the answer
+            return False
+
+    def traceable(value: Any) -> bool:
+        kind = kinds.get(type(value))
+        if kind is not None:
+            return kind
+        leaves = tree_util.tree_leaves(value)
+        if len(leaves) == 1 and leaves[0] is value:  # a leaf: its type decides
+            kind = kinds[type(value)] = jax_type(value)
+            return kind
+        return all(jax_type(x) for x in leaves)
 
     class ByIdentity:
         __slots__ = ("value",)
@@ -156,16 +182,36 @@ def _register_state(state: Any, data_fields: list, meta_fields: list) -> None:
             return ByIdentity(value)
         return value
 
+    opaque = set(opaque_fields)
+
+    def parts(s: Any) -> tuple[list, tuple]:
+        """The leaves (None in an opaque field's place while it holds configuration) and the
+        metadata: the static fields', then per opaque field () while it is leaves, (its value,)."""
+        data, extra = [], []
+        for f in data_fields:
+            value = getattr(s, f)
+            if f in opaque:
+                config = not traceable(value)
+                extra.append((meta(value),) if config else ())
+                value = None if config else value
+            data.append(value)
+        return data, tuple(meta(getattr(s, f)) for f in meta_fields) + tuple(extra)
+
     def flatten_with_keys(s: Any) -> tuple[list, tuple]:
-        data = [(tree_util.GetAttrKey(f), getattr(s, f)) for f in data_fields]
-        return data, tuple(meta(getattr(s, f)) for f in meta_fields)
+        data, metas = parts(s)
+        return [(tree_util.GetAttrKey(f), v) for f, v in zip(data_fields, data)], metas
 
     def flatten(s: Any) -> tuple[list, tuple]:
-        return [getattr(s, f) for f in data_fields], tuple(meta(getattr(s, f)) for f in meta_fields)
+        if not opaque:
+            return [getattr(s, f) for f in data_fields], tuple(meta(getattr(s, f)) for f in meta_fields)
+        return parts(s)
 
-    def unflatten(metas: tuple, data: Any) -> Any:
+    def unflatten(found: tuple, data: Any) -> Any:
         values = dict(zip(data_fields, data))
-        values.update((f, m.value if isinstance(m, ByIdentity) else m) for f, m in zip(meta_fields, metas))
+        values.update((f, m.value if isinstance(m, ByIdentity) else m) for f, m in zip(meta_fields, found))
+        for f, m in zip(opaque_fields, found[len(meta_fields):]):
+            if m:
+                values[f] = m[0].value if isinstance(m[0], ByIdentity) else m[0]
         return state(**values)
 
     tree_util.register_pytree_with_keys(state, flatten_with_keys, unflatten, flatten)

@@ -183,7 +183,10 @@ class Property:
             return self.pure
         if self.writes:  # a caching property: `Cls.prop(state) -> (value, state)`
             return BoundMethod(obj, self.pure, self.pure.__name__)()
-        return self.pure(load(obj))
+        state = load(obj)
+        out = self.pure(state)
+        # a child it returns (`return self._rng`) is the child object, as from a method
+        return views.live_output(obj, out, state, _view_at, _standalone) if isinstance(out, tuple) else out
 
 
 class BoundMethod:
@@ -204,11 +207,14 @@ class BoundMethod:
                 hint=f"use purify.jit(obj.{self.__name__}) to compile the instance's method, or the pure API: "
                 f"out, state = jax.jit({cls}.{self.__name__})(state, ...)")
         old = load(obj)
+        running = eager.RUNNING_INSTANCE.set(obj)  # (an eager-only method it calls runs on obj)
         try:
             out, new = self.__func__(old, *args, **kwargs)
         except BaseException as e:  # (no cost on a call that returns)
             _keep_partial(obj, self.__name__, old, partial.recovered(e, self.__func__, old, self.__name__))
             raise
+        finally:
+            eager.RUNNING_INSTANCE.reset(running)
         replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
         if args or kwargs:  # `self.w = w`: the caller's w, never purify.jit's to donate

@@ -68,3 +68,18 @@ def _refuse(where, msg, hint):
     error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
     error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
     raise error
+
+
+def _eager_call(name, state, *args, **kwargs):
+    """A converted module has no instances: calling an eager-only method (left out of the module)
+    is refused at the call, once reached, as the decorator's pure API refuses it."""
+    import sys
+
+    frame = sys._getframe(1)
+    error = TypeError(f"{frame.f_code.co_filename}:{frame.f_lineno}: self.{name}() runs only on instances of the "
+                      "decorated class (purify could not make it pure), and the pure API has no instance to run it "
+                      f"on\n  hint: reach it only on a Python value that is false here (such as "
+                      f"`if self.render_mode == \"human\":` with render_mode None), or call obj.{name}() on an "
+                      "instance of the decorated class")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error

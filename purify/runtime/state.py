@@ -22,8 +22,9 @@ def make_state_type(layout: StateLayout, module: str, qualname: str) -> type:
     state.__module__ = module
     state.__qualname__ = f"{qualname}State"
     state.__doc__ = layout.doc
-    if layout.identity:
-        _register_state(state, data_fields=list(layout.data), meta_fields=list(layout.static))
+    if layout.by_value:
+        _register_state(state, data_fields=list(layout.data), meta_fields=list(layout.static),
+                        opaque_fields=list(layout.opaque))
     elif layout.static:
         jax.tree_util.register_dataclass(state, data_fields=list(layout.data), meta_fields=list(layout.static))
     state._params = layout.params  # type: ignore[attr-defined]

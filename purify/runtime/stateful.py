@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 import linecache
 import os
 import sys
@@ -106,10 +107,12 @@ def _decorate(cls: T) -> T:
     bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
     converted_functions = function_cells(model, src, resolver, globals_, cells)  # `_clamp(...)`, converted
-    with objects.defaults_deferred(fns):
-        pure = compile_functions(fns, filename=src.filename, flags=src.future_flags, globals_=globals_,
-                                 cells={**cells, **converted_functions}, bindings=bindings, origin=src.node,
-                                 qualname=cls.__qualname__)
+    pure = {}
+    for group, filename, flags, names, free in _by_module(cls, conv, fns, src, globals_,
+                                                          {**cells, **converted_functions}):
+        with objects.defaults_deferred(group):
+            pure.update(compile_functions(group, filename=filename, flags=flags, globals_=names, cells=free,
+                                          bindings=bindings, origin=src.node, qualname=cls.__qualname__))
     pure_by_attr = {"init": pure["init"]}
     for attr, fn in conv.methods.items():
         pure_by_attr[attr] = pure[fn.name]
@@ -130,6 +133,42 @@ def _decorate(cls: T) -> T:
         if fn is not None:
             setattr(cls, attr, eager.EagerOnlyMethod(fn, attr, error))
     return cls
+
+
+def _by_module(cls: type, conv: Converted, fns: list[ast.FunctionDef], src: Any, globals_: dict[str, Any],
+               cells: dict[str, Any]) -> list[tuple[list[ast.FunctionDef], str, int, dict[str, Any], dict[str, Any]]]:
+    """The functions grouped by the module their code was written in, with its file, compiler
+    flags, globals and closure cells: a method inherited from an undecorated base of another
+    module (gym.Env's) reads that module's names (`seeding`), and its tracebacks show its file."""
+    owners = {id(fn): m.owner for attr, fn in conv.methods.items()
+              for m in [_method_by_attr(conv.model, attr)] if m is not None}
+    found: dict[str, tuple[str, int, dict[str, Any], dict[str, Any]]] = {
+        src.filename: (src.filename, src.future_flags, globals_, cells)}
+    groups: dict[str, list[ast.FunctionDef]] = {}
+    for fn in fns:
+        owner = owners.get(id(fn))
+        filename = owner.origin.filename if owner is not None and owner.plain else src.filename
+        if filename not in found:
+            base = next((k for k in cls.__mro__ if owner is not None and k.__name__ == owner.name
+                         and _file_of(k) == os.path.abspath(filename)), None)
+            if base is None:
+                filename = src.filename
+            else:
+                found[filename] = (filename, class_source(base).future_flags, class_globals(base), closure_cells(base))
+        groups.setdefault(filename, []).append(fn)
+    return [(group, *found[filename]) for filename, group in groups.items()]
+
+
+def _file_of(klass: type) -> str | None:
+    try:
+        path = inspect.getsourcefile(klass)
+    except TypeError:
+        return None
+    return os.path.abspath(path) if path is not None else None
+
+
+def _method_by_attr(model: ClassModel, attr: str) -> Any:
+    return next((m for m in model.methods.values() if m.attr(model.name) == attr), None)
 
 
 def _warn_none_fields(model: ClassModel) -> None:
@@ -271,7 +310,7 @@ def _make_init(info: ClassInfo) -> Callable[..., Any]:
         state = _normalize(state)
         _validate(info, state)
         _check_in_place(info, state)
-        config.check_static(info.model, state)
+        config.check_static(info.model, state, _is_state_value)
         config.check_state_types(info.model, state)
         sharing.check(info.model, info.state._cls, pure_init, state, args, kwargs, info.resolver.globals, replaced)
         return state
@@ -304,6 +343,8 @@ def _validate(info: ClassInfo, state: Any) -> None:
                            f"mark it as state: self.{f.attr} = purify.param(...) for a trainable array, or "
                            f"jnp.asarray(...) for any other array", model.origin.lines)
         if f.kind != "static" and not _is_state_value(value):
+            if f.opaque and _is_static_value(value, by_identity=True) and not _plain_user_object(info, value):
+                continue  # configuration a library built (a gymnasium Space): metadata, by its value
             writer = _writer(model, f.attr)
             if writer is not None:  # written after __init__: state whatever __init__ marks it, so no static hint
                 raise error_at(f.node, model.origin.filename, WRITTEN_MSG.format(

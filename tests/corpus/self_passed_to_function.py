@@ -17,5 +17,6 @@ class Counter:
     def peek(self):
         return helper(self)
 
+    @property  # (a plain method's self.peek() would run it on the instance)
     def total(self):
         return self.peek() + 1

@@ -14,5 +14,6 @@ class Counter:
         items = [self, self.n]
         return items[1]
 
+    @property  # (a plain method's self.pair() would run it on the instance)
     def twice(self):
         return self.pair() * 2

@@ -48,7 +48,7 @@ from river import stats
 
 
 @purify.stateful
-class Mean:  # purify: the base stats.base.Univariate: purify convert cannot read it (the decorator can)
+class Mean(stats.base.Univariate):
     """Running mean.
 
     Attributes

@@ -139,6 +139,8 @@ def resolve(model: ClassModel, method: Method, call: ast.Call, resolver: Resolve
     if not chain or chain[0][0] != "attr":
         return OTHER
     head = str(chain[0][1])
+    if len(chain) == 1 and head in model.on_instance:  # an eager-only method: run on the instance
+        return Callee(CallKind.OWN, head, ((model, model.on_instance[head]),))
     if len(chain) == 1 and head in model.methods:
         target = model.methods[head]
         if target.kind in (MethodKind.STATIC, MethodKind.CLASS):

@@ -17,6 +17,7 @@ import ast
 import dataclasses
 
 from ...errors import PurifyError, error_at
+from .. import eager_only
 from ..eager_only import Kind, mark
 from ..model import ClassModel, Field, FieldKind, Method, MethodKind, Origin, Resolver
 from ..syntax import (
@@ -81,17 +82,18 @@ def analyse(node: ast.ClassDef, origin: Origin, resolver: Resolver, eager: froze
     # What the eager-only methods write stays plain Python on the instance: `self.screen = None` in
     # __init__ and a pygame surface in render() is configuration, not a None filled in later.
     eager_written = {attr for name in eager if name in model.methods for attr, _ in _writes(model.methods[name])}
-    for name in eager:
-        model.methods.pop(name, None)
+    popped = [model.methods.pop(name) for name in eager if name in model.methods]
     model.eager = frozenset(eager).union(*(b.eager for b in bases)) - set(model.methods)
     _add_plain_super_init(model)
     init = model.methods.get("__init__")
     if init is not None:
         model.fields = _init_fields(ctx, model, init)
+    model.fields.update(_class_nones_written(model, bases))
     for check in (_check_writes_outside_init, _check_private_names):
         ctx.refusals += check(model)
     written = {attr for m in _every_method(model) if m.kind != "init" for attr, _ in _writes(m)}
     classify(model, resolver, written, eager_written)
+    model.on_instance = eager_only.stubs(model, popped, bases)
     ctx.refusals += _check_child_writes(model, resolver)
     desugar_child_operators(model, resolver)  # `self.child += x` -> `self.child = self.child.__iadd__(x)`
     summarise(model, resolver)
@@ -171,11 +173,17 @@ def _neutral(base: ast.expr) -> bool:
     return dotted(base) in _NEUTRAL_BASES or dotted(base) in _TYPING_BASES
 
 
+def _unsubscripted(base: ast.expr) -> ast.expr:
+    """`gym.Env[np.ndarray, int]` is the class `gym.Env`: type arguments are for type checkers."""
+    return base.value if isinstance(base, ast.Subscript) else base
+
+
 def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
     models = []
-    for base in ctx.node.bases:
-        if _neutral(base):
+    for written in ctx.node.bases:
+        if _neutral(written):
             continue
+        base = _unsubscripted(written)
         model = ctx.resolver.stateful(base)
         plain = getattr(ctx.resolver, "plain_class", None)
         if model is None and plain is not None:
@@ -189,7 +197,7 @@ def _bases(ctx: _Ctx) -> tuple[list[ClassModel], ast.expr | None]:
         ctx.refuse(ctx.node, "a @stateful class can have at most one @stateful base",
                    "use composition: hold the other class as an attribute")
         models = models[:1]
-    first = next((b for b in ctx.node.bases if not _neutral(b)), None)
+    first = next((_unsubscripted(b) for b in ctx.node.bases if not _neutral(b)), None)
     return models, first
 
 
@@ -346,6 +354,35 @@ def _check_field_names(ctx: _Ctx, fields: dict[str, Field]) -> None:
             ctx.refuse(f.node, f"attributes self.{seen[f.name]} and self.{f.attr} map to the same state field "
                        f"{f.name!r}", "rename one of them (state fields move leading underscores to the end)")
         seen[f.name] = f.attr
+
+
+def _class_nones_written(model: ClassModel, bases: list[ClassModel]) -> dict[str, Field]:
+    """Fields for class attributes set to None in the class body (or a base's) that a method
+    assigns (`_np_random = None` in gym.Env, assigned by its `np_random` setter and `reset`):
+    state that holds None until then, like a field `__init__` sets to None."""
+    nones: dict[str, ast.stmt] = {}
+    for node in [b.node for b in reversed(_all_bases(bases))] + [model.node]:
+        for stmt in node.body:
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
+                stmt.target if isinstance(stmt, ast.AnnAssign) else None
+            if isinstance(target, ast.Name) and isinstance(stmt.value, ast.Constant) and stmt.value.value is None:
+                nones[target.id] = stmt
+    out: dict[str, Field] = {}
+    for m in model.methods.values():
+        if m.kind in ("method", "property"):
+            for attr, _ in _writes(m):
+                if attr in nones and attr not in model.fields and attr not in out:
+                    out[attr] = Field(attr, FieldKind.STATE, nones[attr], from_class=True)
+    return out
+
+
+def _all_bases(bases: list[ClassModel]) -> list[ClassModel]:
+    out, todo = [], list(bases)
+    while todo:
+        base = todo.pop(0)
+        out.append(base)
+        todo += base.bases
+    return out
 
 
 def _writes(method: Method) -> list[tuple[str, ast.AST]]:

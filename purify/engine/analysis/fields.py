@@ -20,6 +20,9 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str], eager_wri
     (`eager_written`: those only methods that run on instances write, eager_only.py)."""
     init = model.methods.get("__init__")
     for f in model.fields.values():
+        if f.from_class:  # None from the class body until a method assigns it
+            f.child = _child_made_later(model, f.attr, resolver)
+            continue
         if init is None or init.owner is not model and f.kind != "state":
             continue
         values = _init_values(init, f.attr)
@@ -41,6 +44,30 @@ def classify(model: ClassModel, resolver: Resolver, written: set[str], eager_wri
     for f in model.fields.values():
         if f.attr in written and f.kind == FieldKind.STATIC:
             f.kind = FieldKind.STATE
+        f.opaque = (f.kind == FieldKind.STATE and f.child is None and not f.children and init is not None
+                    and f.attr not in written and f.attr not in eager_written
+                    and _built_by_a_library(_init_values(init, f.attr), init, resolver))
+
+
+_ARRAY_ROOTS = {"jax", "jnp", "np", "numpy", "onp", "math", "__unknown__"}
+
+
+def _built_by_a_library(values: list[ast.expr], init: Method, resolver: Resolver) -> bool:
+    """Is every value `__init__` gives the field an object a class builds that is not an array
+    library's (`spaces.Discrete(2)`, or a local bound to one; a class by its capitalised name, so
+    the decorator and `purify convert` agree)? It may be configuration that JAX cannot trace: the
+    State decides by the value (runtime/helpers.py `_register_state`). Functions (`jnp.zeros`,
+    `_seed_key`) are left out: their arrays stay in JAX's fast flattening."""
+    def built(v: ast.expr) -> bool:
+        if isinstance(v, ast.Name):
+            bound = [n.value for n in facts(init.node).own if isinstance(n, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id == v.id for t in n.targets)]
+            return bool(bound) and all(isinstance(b, ast.Call) and built(b) for b in bound)
+        if not isinstance(v, ast.Call) or resolver.purify_api(v.func) is not None:
+            return False
+        name = dotted(v.func)
+        return name is not None and name.split(".")[0] not in _ARRAY_ROOTS and name.split(".")[-1][:1].isupper()
+    return bool(values) and all(built(v) for v in values)
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -61,10 +88,29 @@ def _child_made_later(model: ClassModel, attr: str, resolver: Resolver) -> ast.e
         for n in facts(m.node).own:
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and is_self(t.value, self_name)
                                                  and t.attr == attr for t in n.targets):
-                made.append(_constructor(n.value, resolver))
+                made += _passed(model, m, n.value, resolver) or [_constructor(n.value, resolver)]
     if made and all(made) and len({ast.dump(c) for c in made}) == 1:  # type: ignore[arg-type]
         return made[0]
     return None
+
+
+def _passed(model: ClassModel, method: Method, value: ast.expr, resolver: Resolver) -> list[ast.expr | None]:
+    """`self._np_random = value` in a setter (or any method) whose parameter `value` every call of it
+    in the class gives a constructor (`self.np_random = purify.Rng(seed)`, the setter's call): the
+    classes those calls construct. Empty when `value` is no parameter or the method is never called."""
+    params = arg_names(method.node)[1:]
+    if not isinstance(value, ast.Name) or value.id not in params:
+        return []
+    at = params.index(value.id)
+    out: list[ast.expr | None] = []
+    for m in model.methods.values():
+        self_name = (arg_names(m.node) or ["self"])[0]
+        for n in facts(m.node).own:
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and is_self(n.func.value, self_name) \
+                    and n.func.attr == method.name:
+                arg = n.args[at] if at < len(n.args) else next((k.value for k in n.keywords if k.arg == value.id), None)
+                out.append(_constructor(arg, resolver) if arg is not None else None)
+    return out
 
 
 def _api(resolver: Resolver, node: ast.expr) -> str | None:

@@ -8,6 +8,7 @@ import dataclasses
 
 from .. import templates
 from ..analysis.calls import Callee, CallKind
+from ..eager_only import EAGER_CALL
 from ..model import Method, MethodKind
 from ..syntax import Link, arg_names, is_super_init, origin, self_chain, targets_of
 from .base import MethodContext
@@ -72,6 +73,11 @@ class Planner:
             _check_reinit(ctx, method, at)
             func = templates.expr(REINIT, func, cls_=ctx.cls_expr())
             return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], True)
+        if method.on_instance:  # `_r, self = _eager_call("render", self)`: the instance runs it, if any
+            ctx.helpers.add(EAGER_CALL)
+            return Plan(ast.copy_location(ast.Name(EAGER_CALL, ast.Load()), func), ctx.self_load(),
+                        [ast.Name(ctx.self_name, ast.Store())], True,
+                        prefix=[ast.copy_location(ast.Constant(method.attr(ctx.model.name)), func)])
         func = templates.expr("cls_.m", func, cls_=ctx.cls_expr(), m=method.attr(ctx.model.name))
         return Plan(func, ctx.self_load(), [ast.Name(ctx.self_name, ast.Store())], method.writes)
 

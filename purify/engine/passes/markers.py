@@ -8,7 +8,7 @@ import ast
 
 from .. import templates
 from ..analysis.facts import facts
-from ..syntax import origin, self_chain
+from ..syntax import arg_names, origin, self_chain
 from ..transformer import Transformer
 from .base import MethodContext
 
@@ -32,7 +32,14 @@ def _stored_objects(ctx: MethodContext) -> set[int]:
     `self.cs[0] = Child()`, `self.cs = [Child(), Child()]`): the state holds their States, as in
     __init__. (Objects made into locals stay objects, see `_local_objects`.)"""
     out: set[int] = set()
+    setters = {name for name in ctx.model.setters.values() if _stores_its_value(ctx, name)}
     for n in facts(ctx.method.node).own:
+        # `self.np_random = purify.Rng(seed)` through a property's setter (analysis/setters.py):
+        # the value assigned, as written, goes into the state too
+        setter_value = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in setters \
+            and self_chain(n.func, ctx.self_name) is not None and len(n.args) == 1 and isinstance(n.args[0], ast.Call)
+        if setter_value:
+            out.add(id(n.args[0]))  # type: ignore[union-attr]
         if isinstance(n, ast.Assign) and all(self_chain(t, ctx.self_name) for t in n.targets):
             values = [n.value]
             while values:
@@ -46,6 +53,17 @@ def _stored_objects(ctx: MethodContext) -> set[int]:
                 elif isinstance(v, (ast.ListComp, ast.GeneratorExp)):
                     values.append(v.elt)
     return out
+
+
+def _stores_its_value(ctx: MethodContext, setter: str) -> bool:
+    """Does the setter store the value it is given in a field (`self._np_random = value`)? Then the
+    object assigned is state, as `self.child = Child()` is; else it stays an object."""
+    method = ctx.model.methods.get(setter)
+    params = arg_names(method.node)[1:2] if method is not None else []
+    return bool(params) and any(
+        isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == params[0]
+        and all(self_chain(t, arg_names(method.node)[0]) for t in n.targets)
+        for n in facts(method.node).own)  # type: ignore[union-attr]
 
 
 def _local_objects(ctx: MethodContext) -> set[int]:

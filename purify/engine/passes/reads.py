@@ -38,7 +38,8 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             root = _root_attr(n.func)
             method = ctx.method_named(root.attr)
             if ctx.field(root.attr) is None and (method is None or method.kind == "property" and root is not n.func) \
-                    and not (root is n.func and (root.attr in ctx.model.class_attrs or _dunder(root.attr))):
+                    and not (root is n.func and (root.attr in ctx.model.class_attrs or _dunder(root.attr)
+                                                 or root.attr in ctx.model.on_instance)):
                 skip.discard(id(root))  # `self.space.contains(a)`, `self.nope()`: read like any other self.x
     has_children = any(f.child is not None or f.children for f in ctx.model.fields.values())
     if has_children or any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):

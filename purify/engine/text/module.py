@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import sys
 from pathlib import Path
 
 from ...errors import PurifyError, combined, error_at
@@ -19,6 +20,7 @@ from ..convert import convert
 from ..emit import ClassParts, class_parts
 from ..functions import Functions, module_functions
 from ..gc_paused import gc_paused
+from ..model import ClassModel
 from ..passes.aliasing import InPlace
 from ..static_resolver import ModuleInfo, Project, StaticResolver, split_lines
 from ..transformer import walk
@@ -53,6 +55,9 @@ class _Classes:
     uses_rng: bool = False  # purify.Rng, copied into the module
     uses_eager: bool = False  # an object of a @stateful class made in a method (`rng = purify.Rng(seed)`)
     unchecked: list[str] = dataclasses.field(default_factory=list)  # notes: what only the decorator can check
+    # name -> `from <module> import <name>`: the names an undecorated base of another file binds at
+    # its top level (gym.Env's methods read `seeding`, `Self`), for the methods converted along
+    foreign: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def convert_module(info: ModuleInfo, project: Project, name: str | None = None) -> ModuleResult:
@@ -86,7 +91,7 @@ def _convert_module(info: ModuleInfo, project: Project, name: str | None = None)
                      ".init(...)` and `Cls.method(state, ...)`)")
     emitted = classes.emitted + extra_trees
     need = (classes.loads | names_read(extra_trees)) - bound
-    edits += import_edits(info.tree, lines, needed_imports(need, extra_imports), dropped)
+    edits += import_edits(info.tree, lines, needed_imports(need, {**classes.foreign, **extra_imports}), dropped)
     if extra_code:
         at = _before_first_class(info, targets[0], lines)
         edits.append((at, at, 0, extra_code + "\n\n\n"))
@@ -137,6 +142,7 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
         functions.originals.update(found.originals)
         functions.helpers |= found.helpers
         out.helpers |= conv.helpers
+        out.foreign.update(_foreign_names(info, project, conv.model))
         out.unchecked += [_unchecked(site) for site in conv.in_place]
         out.unchecked += [found.note() for found in none_then_value(conv.model)]
         parts = class_parts(conv, copy=False)
@@ -303,6 +309,42 @@ def _used_as(lines: list[str], name: ast.Name) -> str:
     line = lines[name.lineno - 1].encode("utf-8")[name.col_offset:].decode("utf-8", "replace")
     match = re.match(r"[\w.]+", line)
     return match.group(0) if match else name.id
+
+
+def _foreign_names(info: ModuleInfo, project: Project, model: ClassModel) -> dict[str, str]:
+    """`from <module> import <name>` for each top-level name of the files of the undecorated bases
+    of another file whose methods the class converts along (an installed package's gym.Env)."""
+    out: dict[str, str] = {}
+    todo = list(model.bases)
+    while todo:
+        base = todo.pop()
+        todo += base.bases
+        if not base.plain or base.origin.filename == info.filename:
+            continue
+        other = project.module_at(Path(base.origin.filename))
+        here = [info.path.parent] if info.path is not None else []
+        module = _module_name(Path(base.origin.filename), [*here, *project.roots])
+        if other is not None and module is not None:
+            out.update({name: f"from {module} import {name}" for name in _module_bindings(other.tree)})
+    return out
+
+
+def _module_name(path: Path, first: list[Path]) -> str | None:
+    """The dotted module a file is imported as: from the converted file's folder or the run's
+    roots (`first`), else from the folders Python imports from (an installed package)."""
+    path = path.resolve()
+    entries = sorted((Path(p).resolve() for p in sys.path if p), key=lambda p: -len(p.parts))
+    for entry in [*(p.resolve() for p in first), *entries]:
+        try:
+            rel = path.relative_to(entry)
+        except ValueError:
+            continue
+        parts = list(rel.with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        if parts and all(p.isidentifier() for p in parts):
+            return ".".join(parts)
+    return None
 
 
 def _module_bindings(tree: ast.Module) -> set[str]:
