@@ -73,7 +73,15 @@ def module_functions(model: ClassModel, module: ast.Module, resolver: Resolver) 
 
 
 def _plain_functions(module: ast.Module) -> dict[str, ast.FunctionDef]:
-    """The module's top-level `def`s whose names nothing else at the top level binds."""
+    """The module's top-level `def`s whose names nothing else at the top level binds (kept on
+    the module's node: found once, not once per class of a module of hundreds)."""
+    kept = module.__dict__.get("_purify_plain_functions")
+    if kept is None:
+        kept = module.__dict__["_purify_plain_functions"] = _find_plain_functions(module)
+    return kept  # type: ignore[no-any-return]
+
+
+def _find_plain_functions(module: ast.Module) -> dict[str, ast.FunctionDef]:
     defs: dict[str, ast.FunctionDef] = {}
     rebound: set[str] = set()
     for s in module.body:
