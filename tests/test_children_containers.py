@@ -291,3 +291,44 @@ def test_a_childs_private_field_read_through_a_loop_variable():
     AttributeError on code Python runs (silently wrong inside `try/except Exception`, which is how
     the differential fuzzer found it, seed 802)."""
     compare_three(PRIVATE_THROUGH_LOOP, "Main", (), [("step", (1.0,)), ("step", (2.0,))])
+
+
+INHERITED_DICT = """
+import purify
+
+
+@purify.stateful
+class Head:
+    def __init__(self):
+        self.n = 0.0
+
+    def __call__(self, v):
+        self.n = self.n + v
+        return self.n
+
+
+@purify.stateful
+class Base:
+    def __init__(self):
+        self.heads = {"a": Head(), "b": Head()}
+
+    def step(self, v):
+        total = 0.0
+        for name in self.heads:  # keys: each child by its key
+            total = total + self.heads[name](v)
+        return total
+
+
+@purify.stateful
+class Main(Base):
+    def __init__(self):
+        super().__init__()
+        self.extra = 0.0
+"""
+
+
+def test_a_dict_of_children_made_by_the_base_is_threaded_by_key_in_the_subclass():
+    """The base's dict of children is a dict in the subclass too: `for name in self.heads` with
+    `self.heads[name](v)` was threaded by position there (KeyError: 0; swallowed by a handler
+    around it, a silently wrong state: found by the differential campaign, seed 921)."""
+    compare_three(INHERITED_DICT, "Main", (), [("step", (1.0,)), ("step", (2.0,))])

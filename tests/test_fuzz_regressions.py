@@ -1165,3 +1165,12 @@ def test_a_module_function_branching_on_a_traced_value_runs_in_every_mode():
     this engine). Shrunk by hand."""
     text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / "diff_1404_clamp.prog").read_text()
     assert check_program(parse_program(text))[:4] == ["instance", "jit", "vmap", "convert"]
+
+
+def test_a_dict_of_children_made_by_the_base_is_keyed_in_the_subclass():
+    """Found by the final campaign of session 6 (seed 921): a dict of children that the base's
+    `__init__` makes (`self._bheads0 = {'a': Child0()}`) lost its "keyed" fact in the subclass, so
+    `for k in self._bheads0: self._bheads0[k](4)` was threaded by position: KeyError 0, which the
+    method's own `except (ValueError, KeyError)` swallowed (a final state 1 where Python gives 0)."""
+    text = (pathlib.Path(__file__).parent / "fuzz" / "regressions" / "diff_921_inherited_dict_of_children.prog").read_text()
+    assert check_program(parse_program(text))[:3] == ["instance", "jit", "vmap"]

@@ -314,9 +314,8 @@ def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]
                 base = init.owner.bases[0] if init.owner.bases else None
                 if base is None:
                     continue
-                for f in base.fields.values():
-                    fields.setdefault(f.attr, Field(f.attr, f.kind, f.node, f.child, f.children, f.items,
-                                                    f.marked_static))
+                for f in base.fields.values():  # every fact of the base's field (a dict of children is keyed)
+                    fields.setdefault(f.attr, dataclasses.replace(f))
                 continue
             for t in targets_of(stmt):
                 chain = self_chain(t, self_name)
