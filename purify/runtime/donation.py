@@ -22,6 +22,12 @@ import jax
 FOREIGN = "_purify_foreign"  # in a root instance's __dict__: ids of arrays of its State that came from outside
 
 
+def may_hold_arrays(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Could these arguments hold a JAX array? (Not for `obj.step(1.0)`: the eager call's hot path
+    skips the walk of its arguments and its new State.)"""
+    return any(not isinstance(a, (int, float, complex, str, bool, type(None))) for a in (*args, *kwargs.values()))
+
+
 def note_foreign(root: dict[str, Any], state: Any, passed: Any) -> None:
     """The arrays of `passed` (a value, arguments) that `state` now holds are the caller's."""
     given = {id(x) for x in jax.tree_util.tree_leaves(passed) if isinstance(x, jax.Array)}

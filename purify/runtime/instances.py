@@ -217,7 +217,7 @@ class BoundMethod:
             eager.RUNNING_INSTANCE.reset(running)
         replaced = _replaced_children(obj, self.__name__, old, new)
         store(obj, new)
-        if args or kwargs:  # `self.w = w`: the caller's w, never purify.jit's to donate
+        if donation.may_hold_arrays(args, kwargs):  # `self.w = w`: the caller's w, never purify.jit's to donate
             donation.note_foreign(_root(obj).__dict__, new, (args, kwargs))
         for view, state in replaced:  # the old objects live on, with the state they had
             del view.__dict__[_PARENT]
