@@ -147,6 +147,13 @@ class ClassModel:
     def fields_of_kind(self, *kinds: str) -> list[Field]:
         return [f for f in self.fields.values() if f.kind in kinds]
 
+    def changed_in_place(self) -> list[Field]:
+        """The fields some method (or `__init__`) changes in place (the analysis's mutations),
+        children aside: the ones whose values `Cls.init` checks for sharing."""
+        names = {m.path.field for method in self.methods.values() if method.summary is not None
+                 for m in method.summary.mutations}
+        return [f for f in self.fields.values() if f.attr in names and f.child is None and not f.children]
+
 
 @dataclasses.dataclass(frozen=True)
 class StateLayout:

@@ -13,6 +13,7 @@ from ..emit import ClassParts, class_parts
 from ..model import Resolver
 from .index import Context, source_index
 from .standalone import standalone
+from .value_checks import add_value_checks
 from .writer import Writer
 
 
@@ -107,6 +108,7 @@ def class_source(conv: Converted, resolver: Resolver | None = None) -> str:
     """What `purify convert` writes for one class (`purify.source(Cls)`); `resolver` names the
     @stateful classes (objects made in methods become `_Eager(...)`, purify.Rng becomes `Rng`)."""
     parts = class_parts(conv)
+    add_value_checks(parts)
     if resolver is not None:
         standalone(parts, resolver)
     return class_text(parts) + "\n"

@@ -7,6 +7,7 @@ definition, with the definitions each one calls and the imports they need:
 * runtime/control.py: the dispatch helpers of converted control flow (`_if`, ...), with what
   it imports from runtime/branches.py and runtime/other_objects.py;
 * runtime/rng.py: purify.Rng, converted like a user's class, and the functions it calls;
+* runtime/value_checks.py: `_checks_init`, the checks of the values a new State holds;
 * runtime/standalone.py: stand-ins for what needs purify's runtime: `_Eager`, and a
   `_fold_lanes` without purify.vmap. A stand-in replaces purify's definition of its name.
 
@@ -29,10 +30,13 @@ from ..static_resolver import PURIFY_DIR, RNG_FILE, ModuleInfo, Project, split_l
 from ..syntax import assigned_names
 from ..transformer import walk
 from .classes import class_text
+from .value_checks import NAMES
 
 HELPERS_FILE = PURIFY_DIR / "runtime" / "helpers.py"
 CONTROL_FILE = PURIFY_DIR / "runtime" / "control.py"
 STANDALONE_FILE = PURIFY_DIR / "runtime" / "standalone.py"
+VALUE_CHECKS_FILE = PURIFY_DIR / "runtime" / "value_checks.py"
+CHECKS = NAMES  # the decorator of a converted `init` (engine/text/value_checks.py) and its checks
 EAGER = "_Eager"  # the stand-in for an object of a converted class made in a method
 
 
@@ -67,7 +71,7 @@ class _Library:
     (`_PARTS`: `from .branches import _refuse` in control.py), copied the same way."""
 
     path: Path
-    definitions: dict[str, ast.stmt]  # top-level functions and plain classes, by name
+    definitions: dict[str, ast.stmt]  # top-level functions, plain classes and `_CONSTANTS`, by name
     texts: dict[str, str]  # their source text, by name
     imports: dict[str, str]  # bound name -> its import statement alone
 
@@ -78,8 +82,8 @@ def _library(path: Path) -> _Library:
     tree = ast.parse(text)
     lines = split_lines(text)
     # decorated classes (purify.Rng) are converted, never copied as they are
-    definitions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)
-                   or isinstance(s, ast.ClassDef) and not s.decorator_list}
+    definitions = {_defined(s): s for s in tree.body if isinstance(s, ast.FunctionDef)
+                   or isinstance(s, ast.ClassDef) and not s.decorator_list or _constant(s)}
     texts = {name: "".join(lines[s.lineno - 1:s.end_lineno]) for name, s in definitions.items()}  # type: ignore[misc]
     imports: dict[str, str] = {}
     for s in tree.body:
@@ -96,6 +100,16 @@ def _library(path: Path) -> _Library:
     return _Library(path, definitions, texts, imports)
 
 
+def _constant(s: ast.stmt) -> bool:
+    """`_NAME = ...` at the top of a file: a message or table its definitions read, copied with them."""
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+        and s.targets[0].id.startswith("_") and s.targets[0].id.isupper()
+
+
+def _defined(s: ast.stmt) -> str:
+    return s.targets[0].id if isinstance(s, ast.Assign) else s.name  # type: ignore[attr-defined]
+
+
 def _text(library: _Library, name: str) -> str:
     return library.texts[name]
 
@@ -106,12 +120,13 @@ def copyable() -> list[tuple[Path, str]]:
     What they call comes along."""
     return [(HELPERS_FILE, name) for name in RUNTIME_HELPERS] + [(CONTROL_FILE, name) for name in CONTROL_HELPERS] \
         + [(RNG_FILE, name) for name, s in _library(RNG_FILE).definitions.items() if isinstance(s, ast.FunctionDef)] \
-        + [(STANDALONE_FILE, EAGER)]
+        + [(STANDALONE_FILE, EAGER)] + [(VALUE_CHECKS_FILE, name) for name in CHECKS]
 
 
 def copy_definitions(path: Path, names: set[str]) -> Copied:
     """The named top-level definitions of one of purify's files and those they call, in file
-    order (stand-ins in place of their namesakes), and the import statements they need."""
+    order (stand-ins in place of their namesakes; `_CONSTANTS` last), and the import statements
+    they need."""
     library, stand_ins = _library(path), _library(STANDALONE_FILE)
     todo, seen = list(names), set()
     while todo:
@@ -124,15 +139,23 @@ def copy_definitions(path: Path, names: set[str]) -> Copied:
         todo += [n.id for n in walk(library.definitions[name])
                  if isinstance(n, ast.Name) and n.id in library.definitions]
     out = Copied(imports=dict(library.imports), names=seen)
-    for name in (n for n in library.definitions if n in seen):
+    previous: ast.stmt | None = None
+    # constants after the definitions that read them (at run time): the copied code then starts with
+    # a `def` or `class`, as the import block before it expects
+    order = sorted((n for n in library.definitions if n in seen), key=lambda n: _constant(library.definitions[n]))
+    for name in order:
         text = _text(stand_ins if name in stand_ins.definitions else library, name)
         node = ast.parse(text)
         runtime = {n.id for n in walk(node) if isinstance(n, ast.Name)} - set(library.imports) \
             - set(library.definitions) - set(dir(builtins)) - bound_anywhere(node)
         if runtime:
             out.runtime[name] = runtime
-        out.texts.append(text)
+        if _constant(library.definitions[name]) and previous is not None and _constant(previous):
+            out.texts[-1] += text  # constants stay together, as in the file
+        else:
+            out.texts.append(text)
         out.trees.append(node)
+        previous = library.definitions[name]
     return out
 
 
@@ -168,6 +191,9 @@ def embedded(project: Project, helpers: set[str], uses_rng: bool, uses_eager: bo
     """The code copied into the module: the runtime helpers the classes call, purify.Rng, and
     `_Eager`; (its text, its trees, the imports it needs by name)."""
     out = Copied()
+    if helpers & set(CHECKS):
+        out.add(_copy(VALUE_CHECKS_FILE, helpers & set(CHECKS), bound, at, info))
+        helpers = helpers - set(CHECKS)
     if helpers - set(CONTROL_HELPERS):
         out.add(_copy(HELPERS_FILE, helpers - set(CONTROL_HELPERS), bound, at, info))
     if helpers & set(CONTROL_HELPERS):

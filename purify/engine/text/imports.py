@@ -34,8 +34,8 @@ class Import:
     def section(self) -> int:  # isort's: 1 standard library, 2 the rest
         return 1 if self.module.split(".")[0] in getattr(sys, "stdlib_module_names", {"typing"}) else 2
 
-    def key(self) -> tuple:
-        return (self.name is not None, self.module.lower(), self.module)
+    def key(self) -> tuple:  # (isort orders `import numpy as _np` before `import numpy as np`)
+        return (self.name is not None, self.module.lower(), self.module, self.asname or "" if self.name is None else "")
 
     def text(self) -> str:
         alias = f" as {self.asname}" if self.asname else ""
@@ -251,9 +251,9 @@ def _new_block(tree: ast.Module, lines: list[str], block_std: str, block_other: 
 
 def _stmt_key(s: ast.stmt) -> tuple:
     if isinstance(s, ast.Import):
-        return (False, s.names[0].name.lower(), s.names[0].name)
+        return (False, s.names[0].name.lower(), s.names[0].name, s.names[0].asname or "")
     mod = "." * s.level + (s.module or "")  # type: ignore[attr-defined]
-    return (True, mod.lower(), mod)
+    return (True, mod.lower(), mod, "")
 
 
 def _merge_from(s: ast.ImportFrom, lines: list[str], names: list[str]) -> Edit:

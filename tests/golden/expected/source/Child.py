@@ -13,6 +13,7 @@ class Child(Base):
     State = ChildState
 
     @staticmethod
+    @_checks_init(_static_config('before', 'n'), _unshared('hits', 'extra'))
     def init(n, extra) -> ChildState:
         self = ChildState(before=extra * 2, n=None, hits=None, extra=None)
         self = self._replace(**Base.init(n + 1)._asdict())

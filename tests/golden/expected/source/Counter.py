@@ -9,6 +9,7 @@ class Counter:
     State = CounterState
 
     @staticmethod
+    @_checks_init(_unshared('n'))
     def init(start=0) -> CounterState:
         return CounterState(n=start)  # the count so far
 

@@ -11,6 +11,7 @@ class Dropout:
     State = DropoutState
 
     @staticmethod
+    @_checks_init(_static_config('rate'))
     def init(rate, seed=0) -> DropoutState:
         return DropoutState(rate=rate, rng=Rng.init(seed))
 

@@ -13,6 +13,7 @@ class GrandChild(Child):
     State = GrandChildState
 
     @staticmethod
+    @_checks_init(_static_config('before'), _unshared('n', 'hits', 'extra'))
     def init(n, extra) -> GrandChildState:
         self = GrandChildState(before=extra * 2, n=None, hits=None, extra=None)
         self = self._replace(**Base.init(n + 1)._asdict())

@@ -8,6 +8,7 @@ class Hist:
     State = HistState
 
     @staticmethod
+    @_checks_init(_unshared('counts', 'table'))
     def init(bins) -> HistState:
         return HistState(counts=np.zeros(bins), table={"a": jnp.zeros(2), "b": 0})
 

@@ -8,6 +8,7 @@ class Trainer:
     State = TrainerState
 
     @staticmethod
+    @_checks_init(_unshared('steps'))
     def init(seed) -> TrainerState:
         return TrainerState(model=MLP.init(seed, (2, 3)), steps=0)
 

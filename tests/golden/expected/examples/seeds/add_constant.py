@@ -10,11 +10,99 @@ function retraces and the change is visible.
 
 from __future__ import annotations
 
+import math
+import types
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import purify
+
+
+class _Finding:
+    """A value `Cls.init` refuses: the State field holding it, what is wrong, what to write."""
+
+    __slots__ = ("field", "hint", "msg")
+
+    def __init__(self, field, msg, hint):
+        self.field, self.msg, self.hint = field, msg, hint
+
+
+def _attr_of(field):
+    """The attribute a State field stands for: `count_` -> `_count` (the inverse of the State's names)."""
+    stripped = field.rstrip("_")
+    return "_" * (len(field) - len(stripped)) + stripped
+
+
+def _items(value, depth=0):
+    yield value
+    if isinstance(value, (tuple, frozenset)) and depth < 20:
+        for item in value:
+            yield from _items(item, depth + 1)
+
+
+def _identity_hashed(value):
+    """An object with attributes of its own whose hash ignores them."""
+    if callable(value) or isinstance(value, (type, types.ModuleType)):
+        return False
+    return type(value).__hash__ is object.__hash__ and bool(getattr(value, "__dict__", None))
+
+
+def _static_finding(state, static):
+    """Static configuration (`static`: State field names) that JAX's compilation cache would confuse."""
+    for field in static:
+        attr = _attr_of(field)
+        for item in _items(getattr(state, field)):
+            if isinstance(item, float) and item == 0.0 and math.copysign(1.0, item) < 0:
+                return _Finding(field, _NEGATIVE_ZERO_MSG.format(attr=attr),
+                                _NEGATIVE_ZERO_HINT.format(attr=attr, value=repr(item)))
+            if _identity_hashed(item):
+                return _Finding(field, _IDENTITY_HASHED_MSG.format(attr=attr, cls=type(item).__name__),
+                                _IDENTITY_HASHED_HINT.format(short=attr.lstrip("_") or attr))
+    return None
+
+
+def _static_config(*static):
+    """The check of `_checks_init` for the static fields (`static`, State fields)."""
+
+    def check(state, init, args, kwargs):
+        return _static_finding(state, static)
+
+    return check
+
+
+def _checks_init(*checks):
+    """A converted module's `init`, checked as the decorator's `Cls.init` is (`checks`: this
+    module's `_static_config(...)`, `_unshared(...)`), refused with a TypeError that names the
+    file and line of the call of `init`, what is wrong and what to write instead."""
+    import functools
+    import sys
+
+    def wrap(init):
+        @functools.wraps(init)
+        def checked(*args, **kwargs):
+            state = init(*args, **kwargs)
+            for check in checks:
+                found = check(state, init, args, kwargs)
+                if found is not None:
+                    caller = sys._getframe(1)
+                    raise TypeError(f"{caller.f_code.co_filename}:{caller.f_lineno}: {found.msg}\n"
+                                    f"  hint: {found.hint}")
+            return state
+
+        return checked
+
+    return wrap
+
+
+_NEGATIVE_ZERO_MSG = ("self.{attr} is static configuration holding -0.0, which equals 0.0 for JAX's compilation "
+                      "cache: a step compiled for 0.0 would be reused for -0.0")
+_NEGATIVE_ZERO_HINT = "make it state, so it is traced as a value: self.{attr} = jnp.asarray({value})"
+_IDENTITY_HASHED_MSG = ("self.{attr} is static configuration holding a {cls} object, which is hashed by identity: "
+                        "a compiled step keeps the values it was traced with, and later changes to its attributes "
+                        "are ignored")
+_IDENTITY_HASHED_HINT = ("store the values it holds (self.{short} = cfg.scale), or make its class immutable "
+                         "(@dataclasses.dataclass(frozen=True)), so a change is a new object")
 
 
 class AddConstantState(NamedTuple):
@@ -31,6 +119,7 @@ class AddConstant:
     State = AddConstantState
 
     @staticmethod
+    @_checks_init(_static_config('value'))
     def init(value) -> AddConstantState:
         return AddConstantState(value=value)  # static config: a Python float, not a JAX array
 
