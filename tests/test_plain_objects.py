@@ -187,3 +187,58 @@ def test_a_child_class_reexported_by_a_package_is_a_child_for_decorator_and_conv
         sys.path.remove(str(tmp_path / "src"))
         for name in ("model", "stats", "stats.mean"):
             sys.modules.pop(name, None)
+
+
+BASE_LIB = """
+class Univariate:
+    def doubled(self):
+        return 2 * self.get()
+
+    def __repr__(self):
+        return f"{type(self).__name__}: {self.get():g}"
+"""
+
+COUNTING = """
+import purify
+from . import stats
+
+
+@purify.stateful
+class Count(stats.base.Univariate):
+    def __init__(self):
+        self.n = 0
+
+    def update(self, x):
+        self.n += x
+        return self
+
+    def get(self):
+        return self.n
+"""
+
+
+def test_a_base_whose_module_a_package_imports_is_converted_by_both(tmp_path):
+    """`class Var(stats.base.Univariate)` where `stats/__init__.py` binds `base` by an import of its
+    own (`from baselib import base`, as river's ported stats re-export river's): `purify convert`
+    refused ("base class stats.base.Univariate is not @stateful, and purify cannot read its
+    source"); both outputs now convert the base's methods with the class."""
+    write(tmp_path / "src" / "baselib" / "base.py", BASE_LIB, header=False)
+    write(tmp_path / "src" / "baselib" / "__init__.py", "", header=False)
+    write(tmp_path / "src" / "app" / "stats" / "__init__.py", "from baselib import base\n", header=False)
+    write(tmp_path / "src" / "app" / "__init__.py", "", header=False)
+    write(tmp_path / "src" / "app" / "counting.py", COUNTING, header=False)
+    code, _, err = convert(tmp_path / "src" / "app" / "counting.py", "-o", tmp_path / "out.py")
+    assert code == 0, err
+    text = (tmp_path / "out.py").read_text()
+    assert "class Count(stats.base.Univariate):" in text and "def doubled(self: CountState)" in text, text
+    sys.path.insert(0, str(tmp_path / "src"))
+    try:
+        module = importlib.import_module("app.counting")
+        c = module.Count()
+        c.update(2).update(3)
+        assert (repr(c), c.doubled(), c.get()) == ("Count: 5", 10, 5)
+        assert module.Count.doubled(module.Count.update(module.Count.init(), 4)[1])[0] == 8
+    finally:
+        sys.path.remove(str(tmp_path / "src"))
+        for name in ("app", "app.counting", "app.stats", "baselib", "baselib.base"):
+            sys.modules.pop(name, None)

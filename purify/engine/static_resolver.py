@@ -367,6 +367,12 @@ class StaticResolver:
         project, info = self.project, self.info
         assert project is not None
         other = project.find_module(info, module, level, installed)
+        if other is None and "." in module.strip("."):
+            # `stats.base.Univariate` where the package `stats` binds `base` by an import of its own
+            # (`from river.stats import base` in its __init__.py): follow that import
+            found = self._through_package(node, module, name, level, seen, installed)
+            if found is not None:
+                return found
         if other is None:
             # `from . import layers` + `layers.Dense`: the module may be a file of the package
             if level > 0 or module:
@@ -388,6 +394,21 @@ class StaticResolver:
                 return StaticResolver(project, other)._imported(node, module, attr, level, seen | {other.filename},
                                                                 installed)
         return None
+
+
+    def _through_package(self, node: ast.expr, module: str, name: str, level: int, seen: frozenset[str],
+                         installed: bool) -> tuple[ModuleInfo, ast.ClassDef] | None:
+        """`module` is `package.sub`, where the package's file imports `sub` from elsewhere."""
+        project = self.project
+        assert project is not None
+        package, sub = module.rsplit(".", 1)
+        outer = project.find_module(self.info, package, level, installed)
+        if outer is None or sub not in outer.imports or outer.filename in seen:
+            return None
+        found, attr, found_level = outer.imports[sub]
+        target = found if attr is None else (f"{found}.{attr}" if found else attr)
+        return StaticResolver(project, outer)._imported(node, target, name, found_level, seen | {outer.filename},
+                                                        installed)
 
 
 def _module_alias(tree: ast.Module, name: str) -> ast.expr | None:

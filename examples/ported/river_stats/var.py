@@ -47,7 +47,7 @@ from .. import river_stats as stats  # jax: the ported Mean, not river's
 
 
 @purify.stateful
-class Var:  # purify: the base stats.base.Univariate: purify convert cannot read it (the decorator can)
+class Var(stats.base.Univariate):
     """Running variance using Welford's algorithm.
 
     Parameters
