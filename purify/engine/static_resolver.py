@@ -85,6 +85,19 @@ class ModuleInfo:
         """Every class statement in the file."""
         return self._all
 
+    @functools.cached_property
+    def aliases(self) -> dict[str, ast.expr | None]:
+        """`Layer = Dense` at the top of the module: what each such name names (the last such
+        assignment, as at run time), if it is another name or dotted name; None otherwise."""
+        found: dict[str, ast.expr | None] = {}
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        found[t.id] = stmt.value if isinstance(stmt.value, (ast.Name, ast.Attribute)) \
+                            and dotted(stmt.value) != t.id else None
+        return found
+
 
 def parse_module(text: str, filename: str, path: Path | None = None) -> ModuleInfo:
     """Parse a file (a located PurifyError on a syntax error) and record its imports."""
@@ -166,6 +179,7 @@ class Project:
         self._models: dict[int, ClassModel | None] = {}
         self._busy: set[int] = set()
         self._found: dict[tuple, ModuleInfo | None] = {}
+        self._classes: dict[tuple, tuple[ModuleInfo, ast.ClassDef] | None] = {}  # StaticResolver._class
         self._rng: ClassModel | None = None
         self.notes: list[str] = []
 
@@ -326,11 +340,19 @@ class StaticResolver:
 
     def _class(self, node: ast.expr, installed: bool = False) -> tuple[ModuleInfo, ast.ClassDef] | None:
         """The class `node` names, with the file that defines it: in this file, or imported (from an
-        installed package too, with `installed`)."""
-        info = self.info
+        installed package too, with `installed`). Asked for every call of every method: answered
+        once per file and name (the files of a run do not change while it runs)."""
         name = dotted(node)
-        if name is None:
+        if name is None or self.project is None:
             return None
+        key = (id(self.info), name, installed)
+        cache = self.project._classes
+        if key not in cache:
+            cache[key] = self._find_class(node, name, installed)
+        return cache[key]
+
+    def _find_class(self, node: ast.expr, name: str, installed: bool) -> tuple[ModuleInfo, ast.ClassDef] | None:
+        info = self.info
         root, *rest = name.split(".")
         if not rest:
             for cls in info.classes(root):
@@ -339,7 +361,7 @@ class StaticResolver:
                 module, attr, level = info.imports[root]
                 if attr is not None:
                     return self._imported(node, module, attr, level, installed=installed)
-            alias = _module_alias(info.tree, root)
+            alias = info.aliases.get(root)
             return self._class(alias, installed) if alias is not None else None
         if root in info.imports and (len(rest) == 1 or installed):  # `stats.base.Univariate`: a base only
             module, attr, level = info.imports[root]
@@ -409,14 +431,3 @@ class StaticResolver:
         target = found if attr is None else (f"{found}.{attr}" if found else attr)
         return StaticResolver(project, outer)._imported(node, target, name, found_level, seen | {outer.filename},
                                                         installed)
-
-
-def _module_alias(tree: ast.Module, name: str) -> ast.expr | None:
-    """`Layer = Dense` at the top of the module: what `Layer` names (the last such assignment,
-    as at run time), if it is another name or dotted name; None otherwise."""
-    found = None
-    for stmt in tree.body:
-        if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)):
-            found = stmt.value if isinstance(stmt.value, (ast.Name, ast.Attribute)) and dotted(stmt.value) != name \
-                else None
-    return found
