@@ -44,14 +44,12 @@ class CartPoleScalars:
         self.theta = self.theta + self.tau * self.theta_dot
         self.theta_dot = self.theta_dot + self.tau * thetaacc
 
-        terminated = False  # as in examples/control/cartpole.py: Gymnasium's bool(...) as an if
-        if (
+        terminated = bool(
             self.x < -self.x_threshold
             or self.x > self.x_threshold
             or self.theta < -self.theta_threshold_radians
             or self.theta > self.theta_threshold_radians
-        ):
-            terminated = True
+        )
 
         if not terminated:
             reward = 0.0 if self._sutton_barto_reward else 1.0

@@ -90,16 +90,12 @@ class CartPole:
 
         self.state = jnp.array((x, x_dot, theta, theta_dot), dtype=jnp.float32)
 
-        # port: Gymnasium writes `terminated = bool(x < -self.x_threshold or ...)`; purify converts
-        # `or` on traced values in the test of an `if`, not yet inside `bool(...)`
-        terminated = False
-        if (
+        terminated = bool(
             x < -self.x_threshold
             or x > self.x_threshold
             or theta < -self.theta_threshold_radians
             or theta > self.theta_threshold_radians
-        ):
-            terminated = True
+        )
 
         if not terminated:
             reward = 0.0 if self._sutton_barto_reward else 1.0

@@ -111,8 +111,9 @@ def _or_value(first: Any, *rest: Any) -> Any:
             value = more()
         else:
             where = _where()
-            value = _cond(_truth(value, where), lambda v=value: v, more, (),
-                          ("the value of `... or ...`",), where)
+            other = more()  # (traced either way: a cond traces both branches)
+            value = jax.lax.bitwise_or(value, _bool_array(other)) if _both_bools(value, other) else _cond(
+                _truth(value, where), lambda v=value: v, lambda o=other: o, (), ("the value of `... or ...`",), where)
     return value
 
 
@@ -127,9 +128,22 @@ def _and_value(first: Any, *rest: Any) -> Any:
             value = more()
         else:
             where = _where()
-            value = _cond(_truth(value, where), more, lambda v=value: v, (),
-                          ("the value of `... and ...`",), where)
+            other = more()
+            value = jax.lax.bitwise_and(value, _bool_array(other)) if _both_bools(value, other) else _cond(
+                _truth(value, where), lambda o=other: o, lambda v=value: v, (), ("the value of `... and ...`",), where)
     return value
+
+
+def _bool_array(x: Any) -> Any:
+    return jax.numpy.asarray(x) if isinstance(x, bool) else x
+
+
+def _both_bools(traced: Any, other: Any) -> bool:
+    """A traced bool scalar and a bool: Python's `a or b` (the first true operand, or the last)
+    and `a and b` are then the logical or and and, with no `lax.cond` (gymnasium's
+    `bool(x < -t or x > t or ...)`)."""
+    return traced.dtype == jax.numpy.bool_ and traced.shape == () and (
+        isinstance(other, bool) or getattr(other, "dtype", None) == jax.numpy.bool_ and getattr(other, "shape", None) == ())
 
 
 def _chain(first: Any, ops: tuple, *rest: Any) -> Any:

@@ -227,8 +227,12 @@ class _ControlFlow(StatementPass):
         else_name = self.ctx.fresh_named(f"_else_{stem}")
         defs = [self._branch(then_name, params, s.body, outputs, s), self._branch(else_name, params, s.orelse, outputs, s)]
         self.ctx.helpers.add(IF)
-        call = templates.expr(f"{IF}(test, then, orelse, operands, names)", s, test=templates.moved(self._test(s.test)),
-                              then=then_name, orelse=else_name,
+        test, first, second = s.test, then_name, else_name
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and s.orelse:
+            # `if not c: A else: B` runs as `if c: B else: A`: no `not` to compute (the hand-written `lax.cond`)
+            test, first, second = test.operand, else_name, then_name
+        call = templates.expr(f"{IF}(test, then, orelse, operands, names)", s, test=templates.moved(self._test(test)),
+                              then=first, orelse=second,
                               operands=_tuple([ast.Name(p, ast.Load()) for p in params]),
                               names=_tuple([ast.Constant(n) for n in outputs]))
         impure = self._impure(s, live)

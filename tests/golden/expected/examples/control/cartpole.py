@@ -425,15 +425,11 @@ def _where() -> tuple:
     return frame.f_code.co_filename, frame.f_lineno
 
 
-def _not(x: Any) -> Any:
-    """`not x`; on a traced value, its logical negation."""
-    if not isinstance(x, jax.core.Tracer):
-        return not x
-    return jax.numpy.logical_not(_truth(x, _where()))
-
-
-def _or(first: Any, *rest: Any) -> Any:
-    """`first or rest[0]() or ...`, like `_and`."""
+def _or_value(first: Any, *rest: Any) -> Any:
+    """`first or rest[0]() or ...` as a value (outside an `if` test): Python returns the first
+    operand that is true, or the last. On a traced operand that is `x if x else rest()`, a
+    `jax.lax.cond` (a select under `vmap`) with the rules of a converted `if`: both operands must
+    have one shape, Python scalars and weak types are promoted, anything else is refused."""
     value = first
     for more in rest:
         if not isinstance(value, jax.core.Tracer):
@@ -441,9 +437,31 @@ def _or(first: Any, *rest: Any) -> Any:
                 return value
             value = more()
         else:
-            value = jax.numpy.logical_or(_truth(value, _where()), _truth(jax.numpy.asarray(more()),
-                                                                                 _where()))
+            where = _where()
+            other = more()  # (traced either way: a cond traces both branches)
+            value = jax.lax.bitwise_or(value, _bool_array(other)) if _both_bools(value, other) else _cond(
+                _truth(value, where), lambda v=value: v, lambda o=other: o, (), ("the value of `... or ...`",), where)
     return value
+
+
+def _bool_array(x: Any) -> Any:
+    return jax.numpy.asarray(x) if isinstance(x, bool) else x
+
+
+def _both_bools(traced: Any, other: Any) -> bool:
+    """A traced bool scalar and a bool: Python's `a or b` (the first true operand, or the last)
+    and `a and b` are then the logical or and and, with no `lax.cond` (gymnasium's
+    `bool(x < -t or x > t or ...)`)."""
+    return traced.dtype == jax.numpy.bool_ and traced.shape == () and (
+        isinstance(other, bool) or getattr(other, "dtype", None) == jax.numpy.bool_ and getattr(other, "shape", None) == ())
+
+
+def _bool(x: Any) -> Any:
+    """`bool(x)`: Python's on a concrete value; on a traced scalar, a traced bool (JAX has no
+    Python bool of a traced value)."""
+    if not isinstance(x, jax.core.Tracer):
+        return bool(x)
+    return _truth(x, _where())
 
 
 def _signal(e: BaseException) -> bool:
@@ -606,17 +624,7 @@ class CartPole:
 
         self = self._replace(state=jnp.array((x, x_dot, theta, theta_dot), dtype=jnp.float32))
 
-        # port: Gymnasium writes `terminated = bool(x < -self.x_threshold or ...)`; purify converts
-        # `or` on traced values in the test of an `if`, not yet inside `bool(...)`
-        terminated = False
-
-        def _if_x_lt_or_x_gt_x_threshold(terminated):
-            terminated = True
-            return terminated
-
-        def _else_x_lt_or_x_gt_x_threshold(terminated):
-            return terminated
-        terminated = _if(_or(x < -self.x_threshold, lambda: x > self.x_threshold, lambda: theta < -self.theta_threshold_radians, lambda: theta > self.theta_threshold_radians), _if_x_lt_or_x_gt_x_threshold, _else_x_lt_or_x_gt_x_threshold, (terminated,), ('terminated',))
+        terminated = _bool(_or_value(x < -self.x_threshold, lambda: x > self.x_threshold, lambda: theta < -self.theta_threshold_radians, lambda: theta > self.theta_threshold_radians))
 
         def _if_not_terminated(self):
             reward = 0.0 if self.sutton_barto_reward_ else 1.0
@@ -639,7 +647,7 @@ class CartPole:
                 return self, reward
             self, reward = _if(self.steps_beyond_terminated == -1, _if_steps_beyond_terminated_eq, _else_steps_beyond_terminated_eq, (self,), ('self', 'reward'))
             return reward, self
-        reward, self = _if(_not(terminated), _if_not_terminated, _else_not_terminated, (self,), ('reward', 'self'))
+        reward, self = _if(terminated, _else_not_terminated, _if_not_terminated, (self,), ('reward', 'self'))
 
         # truncation=False as the time limit is handled by the `TimeLimit` wrapper added during `make`
         return (jnp.array(self.state, dtype=jnp.float32), reward, terminated, False, {}), self
