@@ -104,6 +104,13 @@ y = _r1 + Model.doubled(self)
 self = self._replace(count_=self.count_ + 1)
 self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
 return y * self.scale""",
+    "none_tests": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
     "early_returns": """
 _r1, _c2 = Child.__call__(self.kid, x)
 self = self._replace(kid=_c2)

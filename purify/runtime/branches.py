@@ -7,7 +7,7 @@ has a stand-in there (runtime/standalone.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 
@@ -42,6 +42,7 @@ class _Plan:
 
     def __init__(self) -> None:
         self.fills: dict = {}
+        self.maybes: dict = {}  # output i -> {leaf k: (shape, dtype)}: leaves lifted to a `_Maybe`
         self.dtypes: list | None = None
 
 
@@ -176,6 +177,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     if fills:
         plan.fills.update(fills)
         raise _Promote()
+    maybes = {i: lift for i, (a, b) in enumerate(zip(true_values, false_values)) if (lift := _maybe_lift(a, b))}
+    if maybes:
+        plan.maybes.update(maybes)
+        raise _Promote()
     dtypes: list = []
     promote = False
     for name, a, b in zip(names, true_values, false_values):
@@ -271,3 +276,180 @@ def _refuse(where: Any, msg: str, hint: str) -> None:
     col = len(line) - len(line.lstrip())
     raise PurifyError(msg, hint=hint, filename=filename, lineno=lineno, col=col, end_lineno=lineno,
                       end_col=len(line.rstrip()))
+
+
+class _Maybe(NamedTuple):
+    """`None` in some lanes, an array in others: what a variable or state field holds after a
+    traced `if` (or `... if ... else ...`) that leaves it `None` in one branch and an array in
+    the other. `present` is a bool array, True where Python's value is the array; `value` is
+    that array (zeros where it is absent). `x is None` and `x is not None` test `present`; where
+    the code has tested it present, a read is its `value`; any other use is refused at the
+    user's line (Python would raise TypeError in the lanes where it is None, per lane, which
+    JAX cannot do). A NamedTuple, so it is a pytree wherever JAX takes one."""
+
+    present: Any
+    value: Any
+
+    def __repr__(self) -> str:
+        return f"Maybe(present={self.present!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> Any:  # `x == None`, as `x is None`
+        return jax.numpy.logical_not(self.present) if other is None else _misuse("`==`")
+
+    def __ne__(self, other: object) -> Any:
+        return self.present if other is None else _misuse("`!=`")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        return _misuse("its truth value (`if x:`, `and`, `or`, `not`)")
+
+    def __iter__(self) -> Any:
+        return _misuse("unpacking or iterating it")
+
+    def __getitem__(self, key: Any) -> Any:
+        return _misuse("indexing (`x[...]`)")
+
+    def __float__(self) -> float:
+        return _misuse("`float(...)`")
+
+    def __int__(self) -> int:
+        return _misuse("`int(...)`")
+
+    def __index__(self) -> int:
+        return _misuse("an index")
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return _misuse("NumPy")
+
+    def __neg__(self) -> Any:
+        return _misuse("`-`")
+
+    def __pos__(self) -> Any:
+        return _misuse("`+`")
+
+    def __abs__(self) -> Any:
+        return _misuse("`abs`")
+
+    def __invert__(self) -> Any:
+        return _misuse("`~`")
+
+    def __lt__(self, other: Any) -> Any:
+        return _misuse("`<`")
+
+    def __le__(self, other: Any) -> Any:
+        return _misuse("`<=`")
+
+    def __gt__(self, other: Any) -> Any:
+        return _misuse("`>`")
+
+    def __ge__(self, other: Any) -> Any:
+        return _misuse("`>=`")
+
+    def __add__(self, other: Any) -> Any:
+        return _misuse("`+`")
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return _misuse("`-`")
+
+    __rsub__ = __sub__
+
+    def __mul__(self, other: Any) -> Any:
+        return _misuse("`*`")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        return _misuse("`/`")
+
+    __rtruediv__ = __truediv__
+
+    def __floordiv__(self, other: Any) -> Any:
+        return _misuse("`//`")
+
+    __rfloordiv__ = __floordiv__
+
+    def __mod__(self, other: Any) -> Any:
+        return _misuse("`%`")
+
+    __rmod__ = __mod__
+
+    def __pow__(self, other: Any) -> Any:
+        return _misuse("`**`")
+
+    __rpow__ = __pow__
+
+    def __matmul__(self, other: Any) -> Any:
+        return _misuse("`@`")
+
+    __rmatmul__ = __matmul__
+
+
+def _misuse(use: str) -> Any:
+    """Refuse a use of a `_Maybe` other than testing, storing or returning it, at the user's line:
+    the first frame out of `_Maybe`'s methods and JAX's (a JAX function may be what used it)."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (frame.f_code.co_qualname.startswith("_Maybe.")
+                                        or "/jax/" in frame.f_code.co_filename):
+        frame = frame.f_back
+    _refuse((frame.f_code.co_filename, frame.f_lineno),
+            f"this uses a value that is None in some lanes and an array in others ({use}): a traced `if` (or "
+            "`... if ... else ...`) left it None in one branch and an array in the other, and Python would raise "
+            "TypeError where it is None, which JAX cannot do lane by lane",
+            "test it first: `if x is not None: ... x ...` or `x if x is not None else default`; or give it an "
+            "array value in every branch instead of None (e.g. `jnp.nan`)")
+
+
+def _is_none(x: Any) -> Any:
+    """`x is None`: Python's `is`; on a `_Maybe`, the traced flag of the lanes where it is None."""
+    return jax.numpy.logical_not(x.present) if isinstance(x, _Maybe) else x is None
+
+
+def _not_none(x: Any) -> Any:
+    """`x is not None`: Python's `is not`; on a `_Maybe`, the traced flag of the lanes where it is present."""
+    return x.present if isinstance(x, _Maybe) else x is not None
+
+
+def _value_of(x: Any) -> Any:
+    """`x` where the code has tested that it is not None: a `_Maybe`'s value, anything else itself."""
+    return x.value if isinstance(x, _Maybe) else x
+
+
+def _none_or_maybe(x: Any) -> bool:
+    return x is None or isinstance(x, _Maybe)
+
+
+def _maybe_lift(a: Any, b: Any) -> dict:
+    """The leaves of the outputs `a` and `b` of two branches (None and `_Maybe` counted as leaves)
+    where one is None or a `_Maybe` and the other an array or a `_Maybe`: {leaf: (shape, dtype) of
+    the array}. Both are lifted to a `_Maybe` there; any other difference is `_check_branches`'s."""
+    a_leaves, a_tree = jax.tree_util.tree_flatten(a, is_leaf=_none_or_maybe)
+    b_leaves, b_tree = jax.tree_util.tree_flatten(b, is_leaf=_none_or_maybe)
+    if a_tree != b_tree:
+        return {}
+    lift = {}
+    for k, (x, y) in enumerate(zip(a_leaves, b_leaves)):
+        same = (x is None and y is None) or (isinstance(x, _Maybe) and isinstance(y, _Maybe))
+        if (_none_or_maybe(x) or _none_or_maybe(y)) and not same:
+            arrays = [v.value if isinstance(v, _Maybe) else v for v in (x, y) if v is not None]
+            if all(_is_array(v) and not isinstance(v, _Undefined) for v in arrays):
+                like = arrays[0]
+                lift[k] = (tuple(jax.numpy.shape(like)), jax.numpy.result_type(like))
+    return lift
+
+
+def _lift(value: Any, lift: dict) -> Any:
+    """`value` (one output of a branch) with the leaves of `lift` as `_Maybe`s: None absent, an
+    array present (a `_Maybe` stays as it is)."""
+    leaves, tree = jax.tree_util.tree_flatten(value, is_leaf=_none_or_maybe)
+    for k, (shape, dtype) in lift.items():
+        x = leaves[k]
+        if x is None:
+            leaves[k] = _Maybe(jax.numpy.asarray(False), jax.numpy.zeros(shape, dtype))
+        elif not isinstance(x, _Maybe):
+            leaves[k] = _Maybe(jax.numpy.asarray(True), x)
+    return jax.tree_util.tree_unflatten(tree, leaves)

@@ -45,6 +45,7 @@ class _Plan:
 
     def __init__(self) -> None:
         self.fills: dict = {}
+        self.maybes: dict = {}  # output i -> {leaf k: (shape, dtype)}: leaves lifted to a `_Maybe`
         self.dtypes: list | None = None
 
 
@@ -179,6 +180,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
     if fills:
         plan.fills.update(fills)
         raise _Promote()
+    maybes = {i: lift for i, (a, b) in enumerate(zip(true_values, false_values)) if (lift := _maybe_lift(a, b))}
+    if maybes:
+        plan.maybes.update(maybes)
+        raise _Promote()
     dtypes: list = []
     promote = False
     for name, a, b in zip(names, true_values, false_values):
@@ -270,6 +275,168 @@ def _refuse(where, msg, hint):
     raise error
 
 
+class _Maybe(NamedTuple):
+    """`None` in some lanes, an array in others: what a variable or state field holds after a
+    traced `if` (or `... if ... else ...`) that leaves it `None` in one branch and an array in
+    the other. `present` is a bool array, True where Python's value is the array; `value` is
+    that array (zeros where it is absent). `x is None` and `x is not None` test `present`; where
+    the code has tested it present, a read is its `value`; any other use is refused at the
+    user's line (Python would raise TypeError in the lanes where it is None, per lane, which
+    JAX cannot do). A NamedTuple, so it is a pytree wherever JAX takes one."""
+
+    present: Any
+    value: Any
+
+    def __repr__(self) -> str:
+        return f"Maybe(present={self.present!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> Any:  # `x == None`, as `x is None`
+        return jax.numpy.logical_not(self.present) if other is None else _misuse("`==`")
+
+    def __ne__(self, other: object) -> Any:
+        return self.present if other is None else _misuse("`!=`")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        return _misuse("its truth value (`if x:`, `and`, `or`, `not`)")
+
+    def __iter__(self) -> Any:
+        return _misuse("unpacking or iterating it")
+
+    def __getitem__(self, key: Any) -> Any:
+        return _misuse("indexing (`x[...]`)")
+
+    def __float__(self) -> float:
+        return _misuse("`float(...)`")
+
+    def __int__(self) -> int:
+        return _misuse("`int(...)`")
+
+    def __index__(self) -> int:
+        return _misuse("an index")
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return _misuse("NumPy")
+
+    def __neg__(self) -> Any:
+        return _misuse("`-`")
+
+    def __pos__(self) -> Any:
+        return _misuse("`+`")
+
+    def __abs__(self) -> Any:
+        return _misuse("`abs`")
+
+    def __invert__(self) -> Any:
+        return _misuse("`~`")
+
+    def __lt__(self, other: Any) -> Any:
+        return _misuse("`<`")
+
+    def __le__(self, other: Any) -> Any:
+        return _misuse("`<=`")
+
+    def __gt__(self, other: Any) -> Any:
+        return _misuse("`>`")
+
+    def __ge__(self, other: Any) -> Any:
+        return _misuse("`>=`")
+
+    def __add__(self, other: Any) -> Any:
+        return _misuse("`+`")
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return _misuse("`-`")
+
+    __rsub__ = __sub__
+
+    def __mul__(self, other: Any) -> Any:
+        return _misuse("`*`")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        return _misuse("`/`")
+
+    __rtruediv__ = __truediv__
+
+    def __floordiv__(self, other: Any) -> Any:
+        return _misuse("`//`")
+
+    __rfloordiv__ = __floordiv__
+
+    def __mod__(self, other: Any) -> Any:
+        return _misuse("`%`")
+
+    __rmod__ = __mod__
+
+    def __pow__(self, other: Any) -> Any:
+        return _misuse("`**`")
+
+    __rpow__ = __pow__
+
+    def __matmul__(self, other: Any) -> Any:
+        return _misuse("`@`")
+
+    __rmatmul__ = __matmul__
+
+
+def _misuse(use: str) -> Any:
+    """Refuse a use of a `_Maybe` other than testing, storing or returning it, at the user's line:
+    the first frame out of `_Maybe`'s methods and JAX's (a JAX function may be what used it)."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (frame.f_code.co_qualname.startswith("_Maybe.")
+                                        or "/jax/" in frame.f_code.co_filename):
+        frame = frame.f_back
+    _refuse((frame.f_code.co_filename, frame.f_lineno),
+            f"this uses a value that is None in some lanes and an array in others ({use}): a traced `if` (or "
+            "`... if ... else ...`) left it None in one branch and an array in the other, and Python would raise "
+            "TypeError where it is None, which JAX cannot do lane by lane",
+            "test it first: `if x is not None: ... x ...` or `x if x is not None else default`; or give it an "
+            "array value in every branch instead of None (e.g. `jnp.nan`)")
+
+
+def _none_or_maybe(x: Any) -> bool:
+    return x is None or isinstance(x, _Maybe)
+
+
+def _maybe_lift(a: Any, b: Any) -> dict:
+    """The leaves of the outputs `a` and `b` of two branches (None and `_Maybe` counted as leaves)
+    where one is None or a `_Maybe` and the other an array or a `_Maybe`: {leaf: (shape, dtype) of
+    the array}. Both are lifted to a `_Maybe` there; any other difference is `_check_branches`'s."""
+    a_leaves, a_tree = jax.tree_util.tree_flatten(a, is_leaf=_none_or_maybe)
+    b_leaves, b_tree = jax.tree_util.tree_flatten(b, is_leaf=_none_or_maybe)
+    if a_tree != b_tree:
+        return {}
+    lift = {}
+    for k, (x, y) in enumerate(zip(a_leaves, b_leaves)):
+        same = (x is None and y is None) or (isinstance(x, _Maybe) and isinstance(y, _Maybe))
+        if (_none_or_maybe(x) or _none_or_maybe(y)) and not same:
+            arrays = [v.value if isinstance(v, _Maybe) else v for v in (x, y) if v is not None]
+            if all(_is_array(v) and not isinstance(v, _Undefined) for v in arrays):
+                like = arrays[0]
+                lift[k] = (tuple(jax.numpy.shape(like)), jax.numpy.result_type(like))
+    return lift
+
+
+def _lift(value: Any, lift: dict) -> Any:
+    """`value` (one output of a branch) with the leaves of `lift` as `_Maybe`s: None absent, an
+    array present (a `_Maybe` stays as it is)."""
+    leaves, tree = jax.tree_util.tree_flatten(value, is_leaf=_none_or_maybe)
+    for k, (shape, dtype) in lift.items():
+        x = leaves[k]
+        if x is None:
+            leaves[k] = _Maybe(jax.numpy.asarray(False), jax.numpy.zeros(shape, dtype))
+        elif not isinstance(x, _Maybe):
+            leaves[k] = _Maybe(jax.numpy.asarray(True), x)
+    return jax.tree_util.tree_unflatten(tree, leaves)
+
+
 def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
     """`if test: then() else: orelse()`, each branch a function of `operands` returning the
     values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
@@ -311,7 +478,7 @@ def _truth(test: Any, where: Any) -> Any:
 
 def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
     plan = _Plan()
-    for _ in range(3):  # at most: as written, then with fills, then with casts
+    for _ in range(4):  # at most: as written, then with fills, with `_Maybe`s, with casts
         records: list = [None, None]
         try:
             found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
@@ -346,6 +513,8 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
                 values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
+        for i, lift in plan.maybes.items():
+            values[i] = _lift(values[i], lift)
         leaves, tree = jax.tree_util.tree_flatten(tuple(values))
         arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
         records[index] = (tuple(values), tree, leaves, arrays)
