@@ -293,17 +293,23 @@ def _binary(symbol: str, reflected: bool) -> Any:
     return method
 
 
-class _Maybe(NamedTuple):
+class _MaybeFields(NamedTuple):
+    """The fields of a `_Maybe` (a NamedTuple: a pytree wherever JAX takes one)."""
+
+    present: Any
+    value: Any
+
+
+class _Maybe(_MaybeFields):
     """`None` in some lanes, an array in others: what a variable or state field holds after a
     traced `if` (or `... if ... else ...`) that leaves it `None` in one branch and an array in
     the other. `present` is a bool array, True where Python's value is the array; `value` is
     that array (zeros where it is absent). `x is None` and `x is not None` test `present`; where
     the code has tested it present, a read is its `value`; any other use is refused at the
     user's line (Python would raise TypeError in the lanes where it is None, per lane, which
-    JAX cannot do). A NamedTuple, so it is a pytree wherever JAX takes one."""
+    JAX cannot do)."""
 
-    present: Any
-    value: Any
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"Maybe(present={self.present!r}, value={self.value!r})"
@@ -315,6 +321,9 @@ class _Maybe(NamedTuple):
         return self.present if other is None else self._as_value("`!=`") != other
 
     __hash__ = None  # type: ignore[assignment]
+
+    def _replace(self, **fields: Any) -> Any:  # (NamedTuple's iterates the tuple: `__iter__` is the value's)
+        return type(self)(fields.get("present", self.present), fields.get("value", self.value))
 
     def _as_value(self, use: str) -> Any:
         """The value for a use that needs one: where `present` is known (outside a transform, as the
@@ -377,8 +386,11 @@ def _misuse(use: str) -> Any:
     the first frame out of `_Maybe`'s methods and JAX's (a JAX function may be what used it)."""
     import sys
 
+    helpers = ("_Maybe", "_binary", "_if", "_ifexp", "_cond", "_branch", "_not", "_and", "_or", "_or_value",
+               "_and_value", "_chain", "_bool", "_concrete", "_truth", "_max", "_min", "_while", "_for_range",
+               "_Carry")  # purify's frames (in `purify convert` output too, where they share the user's file)
     frame = sys._getframe(1)
-    while frame.f_back is not None and (frame.f_code.co_qualname.startswith(("_Maybe.", "_binary."))
+    while frame.f_back is not None and (frame.f_code.co_qualname.split(".")[0] in helpers
                                         or "/jax/" in frame.f_code.co_filename):
         frame = frame.f_back
     _refuse((frame.f_code.co_filename, frame.f_lineno),

@@ -163,6 +163,8 @@ def _rebinds(ctx: MethodContext, s: ast.stmt, key: str) -> bool:
     """May `s` bind `key` again? A local: a store of its name anywhere in `s`. A field: a store
     of `self` (the writes and calls passes thread the state as `self = ...`) or of the attribute."""
     name = key.split(".")[0]
+    if "." in key and _replaces_others(s, name, key.split(".", 1)[1]):
+        return False
     for n in ast.walk(s):
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)):
             return True
@@ -183,6 +185,16 @@ def _narrow_child(ctx: MethodContext, parent: ast.AST, field: str, keys: set[str
         setattr(parent, field, replaced)
     else:
         getattr(parent, field)[index] = replaced
+
+
+def _replaces_others(s: ast.stmt, name: str, attr: str) -> bool:
+    """`self = self._replace(other=...)`, as the writes pass writes `self.other = ...`: a new state
+    whose field `attr` is the same (its value may read `self.attr`, narrowed with the statement)."""
+    value = s.value if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+        and s.targets[0].id == name else None
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "_replace"
+            and isinstance(value.func.value, ast.Name) and value.func.value.id == name and not value.args
+            and all(k.arg is not None and k.arg != attr for k in value.keywords))
 
 
 def _narrow_reads(ctx: MethodContext, node: ast.AST, keys: set[str]) -> None:
