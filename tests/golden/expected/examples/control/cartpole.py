@@ -180,113 +180,107 @@ def _refuse(where, msg, hint):
     raise error
 
 
-class _Maybe(NamedTuple):
+def _binary(symbol: str, reflected: bool) -> Any:
+    """`_Maybe.__add__` and its kind: the operator on the value (`_Maybe._as_value`)."""
+    import operator
+
+    op = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
+          "%": operator.mod, "**": operator.pow, "@": operator.matmul, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}[symbol]
+
+    def method(self: Any, other: Any) -> Any:
+        value = self._as_value(f"`{symbol}`")
+        return op(other, value) if reflected else op(value, other)
+
+    return method
+
+
+class _MaybeFields(NamedTuple):
+    """The fields of a `_Maybe` (a NamedTuple: a pytree wherever JAX takes one)."""
+
+    present: Any
+    value: Any
+
+
+class _Maybe(_MaybeFields):
     """`None` in some lanes, an array in others: what a variable or state field holds after a
     traced `if` (or `... if ... else ...`) that leaves it `None` in one branch and an array in
     the other. `present` is a bool array, True where Python's value is the array; `value` is
     that array (zeros where it is absent). `x is None` and `x is not None` test `present`; where
     the code has tested it present, a read is its `value`; any other use is refused at the
     user's line (Python would raise TypeError in the lanes where it is None, per lane, which
-    JAX cannot do). A NamedTuple, so it is a pytree wherever JAX takes one."""
+    JAX cannot do)."""
 
-    present: Any
-    value: Any
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"Maybe(present={self.present!r}, value={self.value!r})"
 
     def __eq__(self, other: object) -> Any:  # `x == None`, as `x is None`
-        return jax.numpy.logical_not(self.present) if other is None else _misuse("`==`")
+        return jax.numpy.logical_not(self.present) if other is None else self._as_value("`==`") == other
 
     def __ne__(self, other: object) -> Any:
-        return self.present if other is None else _misuse("`!=`")
+        return self.present if other is None else self._as_value("`!=`") != other
 
     __hash__ = None  # type: ignore[assignment]
 
+    def _replace(self, **fields: Any) -> Any:  # (NamedTuple's iterates the tuple: `__iter__` is the value's)
+        return type(self)(fields.get("present", self.present), fields.get("value", self.value))
+
+    def _as_value(self, use: str) -> Any:
+        """The value for a use that needs one: where `present` is known (outside a transform, as the
+        pure API returns it), what Python has: the array where it is present in every lane, and
+        Python's TypeError on None where it is absent in every lane; anything else is refused."""
+        if not isinstance(self.present, jax.core.Tracer):
+            present = jax.numpy.asarray(self.present)
+            if bool(present.all()):
+                return self.value
+            if not bool(present.any()):
+                raise TypeError(f"{use} on None: the value is None (a `purify.Maybe` with present=False)")
+        return _misuse(use)
+
     def __bool__(self) -> bool:
-        return _misuse("its truth value (`if x:`, `and`, `or`, `not`)")
+        return bool(self._as_value("its truth value (`if x:`, `and`, `or`, `not`)"))
 
     def __iter__(self) -> Any:
-        return _misuse("unpacking or iterating it")
+        return iter(self._as_value("unpacking or iterating it"))
 
     def __getitem__(self, key: Any) -> Any:
-        return _misuse("indexing (`x[...]`)")
+        return self._as_value("indexing (`x[...]`)")[key]
 
     def __float__(self) -> float:
-        return _misuse("`float(...)`")
+        return float(self._as_value("`float(...)`"))
 
     def __int__(self) -> int:
-        return _misuse("`int(...)`")
+        return int(self._as_value("`int(...)`"))
 
     def __index__(self) -> int:
-        return _misuse("an index")
+        return self._as_value("an index").__index__()
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
-        return _misuse("NumPy")
+        return jax.numpy.asarray(self._as_value("NumPy")).__array__(*args, **kwargs)
 
     def __neg__(self) -> Any:
-        return _misuse("`-`")
+        return -self._as_value("`-`")
 
     def __pos__(self) -> Any:
-        return _misuse("`+`")
+        return +self._as_value("`+`")
 
     def __abs__(self) -> Any:
-        return _misuse("`abs`")
+        return abs(self._as_value("`abs`"))
 
     def __invert__(self) -> Any:
-        return _misuse("`~`")
+        return ~self._as_value("`~`")
 
-    def __lt__(self, other: Any) -> Any:
-        return _misuse("`<`")
-
-    def __le__(self, other: Any) -> Any:
-        return _misuse("`<=`")
-
-    def __gt__(self, other: Any) -> Any:
-        return _misuse("`>`")
-
-    def __ge__(self, other: Any) -> Any:
-        return _misuse("`>=`")
-
-    def __add__(self, other: Any) -> Any:
-        return _misuse("`+`")
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> Any:
-        return _misuse("`-`")
-
-    __rsub__ = __sub__
-
-    def __mul__(self, other: Any) -> Any:
-        return _misuse("`*`")
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other: Any) -> Any:
-        return _misuse("`/`")
-
-    __rtruediv__ = __truediv__
-
-    def __floordiv__(self, other: Any) -> Any:
-        return _misuse("`//`")
-
-    __rfloordiv__ = __floordiv__
-
-    def __mod__(self, other: Any) -> Any:
-        return _misuse("`%`")
-
-    __rmod__ = __mod__
-
-    def __pow__(self, other: Any) -> Any:
-        return _misuse("`**`")
-
-    __rpow__ = __pow__
-
-    def __matmul__(self, other: Any) -> Any:
-        return _misuse("`@`")
-
-    __rmatmul__ = __matmul__
+    __add__, __radd__ = _binary("+", False), _binary("+", True)
+    __sub__, __rsub__ = _binary("-", False), _binary("-", True)
+    __mul__, __rmul__ = _binary("*", False), _binary("*", True)
+    __truediv__, __rtruediv__ = _binary("/", False), _binary("/", True)
+    __floordiv__, __rfloordiv__ = _binary("//", False), _binary("//", True)
+    __mod__, __rmod__ = _binary("%", False), _binary("%", True)
+    __pow__, __rpow__ = _binary("**", False), _binary("**", True)
+    __matmul__, __rmatmul__ = _binary("@", False), _binary("@", True)
+    __lt__, __le__, __gt__, __ge__ = _binary("<", False), _binary("<=", False), _binary(">", False), _binary(">=", False)
 
 
 def _misuse(use: str) -> Any:
@@ -294,8 +288,11 @@ def _misuse(use: str) -> Any:
     the first frame out of `_Maybe`'s methods and JAX's (a JAX function may be what used it)."""
     import sys
 
+    helpers = ("_Maybe", "_binary", "_if", "_ifexp", "_cond", "_branch", "_not", "_and", "_or", "_or_value",
+               "_and_value", "_chain", "_bool", "_concrete", "_truth", "_max", "_min", "_while", "_for_range",
+               "_Carry")  # purify's frames (in `purify convert` output too, where they share the user's file)
     frame = sys._getframe(1)
-    while frame.f_back is not None and (frame.f_code.co_qualname.startswith("_Maybe.")
+    while frame.f_back is not None and (frame.f_code.co_qualname.split(".")[0] in helpers
                                         or "/jax/" in frame.f_code.co_filename):
         frame = frame.f_back
     _refuse((frame.f_code.co_filename, frame.f_lineno),
@@ -303,7 +300,8 @@ def _misuse(use: str) -> Any:
             "`... if ... else ...`) left it None in one branch and an array in the other, and Python would raise "
             "TypeError where it is None, which JAX cannot do lane by lane",
             "test it first: `if x is not None: ... x ...` or `x if x is not None else default`; or give it an "
-            "array value in every branch instead of None (e.g. `jnp.nan`)")
+            "array value in every branch instead of None (e.g. `jnp.nan`); a `purify.Maybe` the pure API returned "
+            "has `.present` (where it is not None) and `.value`")
 
 
 def _none_or_maybe(x: Any) -> bool:
