@@ -257,3 +257,51 @@ def test_a_maybe_is_a_pytree_of_its_flag_and_value():
     leaves, tree = jax.tree_util.tree_flatten(m)
     assert len(leaves) == 2 and isinstance(jax.tree_util.tree_unflatten(tree, leaves), purify.Maybe)
     assert np.asarray(jax.jit(lambda m: m.value * 2)(m)) == 4.0
+
+
+LOOPS = """
+@purify.stateful
+class Loop:
+    def __init__(self):
+        self.last = None
+
+    def see(self, x):
+        if x > 1.0:
+            self.last = x
+        return self.last
+
+    def spin(self, n):
+        i = 0
+        while i < n:
+            if self.last is not None:
+                self.last = self.last + 1.0
+            i += 1
+        return self.last
+
+    def first(self, n):
+        y = None
+        i = 0
+        while i < n:
+            y = i * 1.0
+            i += 1
+        return y
+"""
+
+
+def test_a_maybe_carried_by_a_traced_loop_is_tested_in_every_iteration():
+    module, plain = load_module(LOOPS), undecorated(LOOPS).Loop
+    _, states = jax.vmap(module.Loop.see, in_axes=(None, 0))(module.Loop.init(), jnp.asarray([0.5, 3.0]))
+    out, _ = jax.jit(jax.vmap(module.Loop.spin, in_axes=(0, None)))(states, 3)
+    for i, x in enumerate([0.5, 3.0]):
+        obj = plain()
+        obj.see(x)
+        want = obj.spin(3)
+        assert (None if not bool(out.present[i]) else float(out.value[i])) == want
+
+
+def test_none_before_a_traced_loop_and_an_array_after_it_is_refused_at_the_loop():
+    module = load_module(LOOPS)
+    with pytest.raises(purify.PurifyError, match="`y` is None before an iteration and f32.. after it") as info:
+        jax.jit(module.Loop.first)(module.Loop.init(), 3)
+    assert info.value.lineno == line_in(LOOPS, "while i < n:", 1)
+    assert module.Loop().first(3) == 2.0  # eagerly, Python's loop

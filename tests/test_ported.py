@@ -183,6 +183,36 @@ def test_a_batch_of_pids_under_vmap_runs_lane_by_lane_as_simple_pid():
         close(pid.PID.components(lane(states, i)), lib.components, f"lane {i} components")
 
 
+def test_pids_in_manual_mode_return_none_lane_by_lane_as_simple_pid(converted):
+    """Lane 0 starts in manual mode: simple-pid returns None until it is switched on (step 3),
+    lane 1 runs in auto mode from the start: under jax.vmap one `purify.Maybe` holds both."""
+    args = {k: v for k, v in PID_ARGS.items() if k != "auto_mode"}
+    for cls in (pid.PID, converted["pid"].PID):
+        states = stack([cls.init(**args, auto_mode=m, time_fn=clock) for m in (False, True)])
+        step = jax.jit(jax.vmap(lambda s, x: cls.__call__(s, x, DT)))
+        auto = jax.jit(jax.vmap(lambda s: cls.set_auto_mode(s, True, 1.0)))
+        libs = [simple_pid.PID(**args, auto_mode=m, time_fn=clock) for m in (False, True)]
+        temperatures = [20.0, 20.0]
+        for t in range(6):
+            if t == 3:
+                _, states = auto(states)
+                libs[0].set_auto_mode(True, last_output=1.0)
+            power, states = step(states, jnp.asarray(temperatures))
+            want = [lib(temperature, DT) for lib, temperature in zip(libs, temperatures)]
+            got = [as_python_float(power, i) for i in range(2)]
+            assert [w is None for w in want] == [g is None for g in got], (t, want, got)
+            close([g for g in got if g is not None], [w for w in want if w is not None], f"step {t}")
+            temperatures = [boiler(temperature, w or 0.0) for temperature, w in zip(temperatures, want)]
+        assert want[0] is not None
+
+
+def as_python_float(value: Any, k: int) -> float | None:
+    """Lane `k` of what the pure API returns: None where a `purify.Maybe` is absent."""
+    if type(value).__name__ == purify.Maybe.__name__:
+        return float(value.value[k]) if bool(value.present[k]) else None
+    return float(value[k])
+
+
 def test_the_pid_port_raises_on_a_non_positive_dt_as_simple_pid():
     for make in (lambda: simple_pid.PID(time_fn=clock), lambda: pid.PID(time_fn=clock)):
         with pytest.raises(ValueError, match="dt has negative value -0.1, must be positive"):
