@@ -6,6 +6,8 @@ lane by lane under jax.vmap, and through `purify convert`."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from pathlib import Path
 
 import jax
@@ -257,6 +259,9 @@ def test_a_maybe_is_a_pytree_of_its_flag_and_value():
     leaves, tree = jax.tree_util.tree_flatten(m)
     assert len(leaves) == 2 and isinstance(jax.tree_util.tree_unflatten(tree, leaves), purify.Maybe)
     assert np.asarray(jax.jit(lambda m: m.value * 2)(m)) == 4.0
+    assert m._asdict().keys() == {"present", "value"} and float(m._replace(value=jnp.asarray(3.0))) == 3.0
+    for copied in (copy.copy(m), copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert isinstance(copied, purify.Maybe) and float(copied.value) == 2.0 and bool(copied.present)
 
 
 LOOPS = """

@@ -189,8 +189,8 @@ def test_pids_in_manual_mode_return_none_lane_by_lane_as_simple_pid(converted):
     args = {k: v for k, v in PID_ARGS.items() if k != "auto_mode"}
     for cls in (pid.PID, converted["pid"].PID):
         states = stack([cls.init(**args, auto_mode=m, time_fn=clock) for m in (False, True)])
-        step = jax.jit(jax.vmap(lambda s, x: cls.__call__(s, x, DT)))
-        auto = jax.jit(jax.vmap(lambda s: cls.set_auto_mode(s, True, 1.0)))
+        step = jax.jit(jax.vmap(lambda s, x, cls=cls: cls.__call__(s, x, DT)))
+        auto = jax.jit(jax.vmap(lambda s, cls=cls: cls.set_auto_mode(s, True, 1.0)))
         libs = [simple_pid.PID(**args, auto_mode=m, time_fn=clock) for m in (False, True)]
         temperatures = [20.0, 20.0]
         for t in range(6):

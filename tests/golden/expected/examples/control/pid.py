@@ -219,8 +219,16 @@ class _Maybe(_MaybeFields):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def _replace(self, **fields: Any) -> Any:  # (NamedTuple's iterates the tuple: `__iter__` is the value's)
+    # NamedTuple's `_replace`, `_asdict` and `__getnewargs__` (copy, pickle) iterate the tuple, but
+    # `__iter__` is the value's (unpacking `x` unpacks the array, as Python would)
+    def _replace(self, **fields: Any) -> Any:
         return type(self)(fields.get("present", self.present), fields.get("value", self.value))
+
+    def _asdict(self) -> dict:
+        return {"present": self.present, "value": self.value}
+
+    def __getnewargs__(self) -> tuple:
+        return (self.present, self.value)
 
     def _as_value(self, use: str) -> Any:
         """The value for a use that needs one: where `present` is known (outside a transform, as the
