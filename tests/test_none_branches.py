@@ -310,3 +310,13 @@ def test_none_before_a_traced_loop_and_an_array_after_it_is_refused_at_the_loop(
         jax.jit(module.Loop.first)(module.Loop.init(), 3)
     assert info.value.lineno == line_in(LOOPS, "while i < n:", 1)
     assert module.Loop().first(3) == 2.0  # eagerly, Python's loop
+
+
+def test_purify_jit_on_an_instance_leaves_a_maybe_its_methods_read_as_python():
+    module, plain = load_module(LAST), undecorated(LAST).Last()
+    obj = module.Last()
+    out = purify.jit(obj.see)(0.5)
+    assert isinstance(out, purify.Maybe) and python(out) is None is plain.see(0.5)
+    assert obj.since(2.0) == plain.since(2.0) == -1.0
+    assert python(purify.jit(obj.see)(3.0)) == plain.see(3.0) == 6.0
+    assert float(obj.since(10.0)) == plain.since(10.0) == 4.0
