@@ -108,13 +108,13 @@ def _narrow_block(ctx: MethodContext, block: list[ast.stmt], keys: frozenset[str
             if not _rebinds(ctx, s, key):
                 continue
             live.discard(key)
+            if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and s.value is not None:
+                _narrow_child(ctx, s, "value", {key})  # the value is computed before the binding
             if isinstance(s, ast.AugAssign) and _key(ctx, s.target) == key and isinstance(s.target, ast.Name):
                 # `x += v` reads `x` first: `x = _value_of(x) + v`
                 load = ast.copy_location(ast.Name(s.target.id, ast.Load()), s.target)
                 value = ast.copy_location(ast.BinOp(_value_call(ctx, load), s.op, s.value), s)
                 block[i] = s = ast.copy_location(ast.Assign([s.target], value), s)
-            if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and s.value is not None:
-                _narrow_child(ctx, s, "value", {key})  # the value is computed before the binding
         _narrow_reads(ctx, s, live)
         _narrow_inner(ctx, s)
         if isinstance(s, ast.If) and s.body and isinstance(s.body[-1], _EXITS):
