@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from ._version import __version__ as __version__
 from .errors import PurifyError, PurifyWarning
+from .runtime.branches import _Maybe as Maybe
 from .runtime.instances import set_state, state_of
 from .runtime.resolve import API as _API
 from .runtime.stateful import source, stateful
 from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
 
 __all__ = [
+    "Maybe",
     "PurifyError",
     "PurifyWarning",
     "Rng",

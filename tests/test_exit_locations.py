@@ -27,7 +27,7 @@ STRUCTURES = """
                     and x > 0):
                 return self.last
             error = x * 2
-            self.last = error
+            self.last = (error, x)  # (None and an array merge into a purify.Maybe; None and a tuple do not)
             return error
 """
 

@@ -98,7 +98,7 @@ def test_the_modules_own_function_stays_as_written(mods):
 def test_the_converted_module_keeps_the_function_converted(tmp_path):
     conv = converted(CLAMPED, tmp_path)
     text = Path(conv.__file__).read_text()
-    assert "def _clamp(value, limits):" in text and "_if(_and(upper is not None, lambda: value > upper)" in text
+    assert "def _clamp(value, limits):" in text and "_if(_and(_not_none(upper), lambda: _value_of(value) > _value_of(upper))" in text
     assert "import purify" not in text
     assert conv._clamp(None, (0, 1)) is None and float(jax.jit(lambda v: conv._clamp(v, (0.0, 1.0)))(3.0)) == 1.0
 

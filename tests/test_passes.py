@@ -104,6 +104,13 @@ y = _r1 + Model.doubled(self)
 self = self._replace(count_=self.count_ + 1)
 self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
 return y * self.scale""",
+    "none_tests": """
+_r1, _c2 = Child.__call__(self.kid, x)
+self = self._replace(kid=_c2)
+y = _r1 + Model.doubled(self)
+self = self._replace(count_=self.count_ + 1)
+self = self._replace(kid=self.kid._replace(w_=Model.LIMIT))
+return y * self.scale""",
     "early_returns": """
 _r1, _c2 = Child.__call__(self.kid, x)
 self = self._replace(kid=_c2)
@@ -331,3 +338,71 @@ def test_the_others_pass_on_a_child_of_an_argument():
 self.mean.__iadd__(other.mean)
 return self"""
     assert "_r1, _c2 = Mean.__iadd__(self.mean, other.mean)" in after("calls", "__iadd__", MERGED_VAR, "Var")
+
+
+NONE_TESTS = '''
+import purify
+
+
+@purify.stateful
+class Last:
+    def __init__(self, fn=None):
+        self.fn = fn
+        self.last = None
+        self.n = 0
+
+    def guard(self, x):
+        if self.last is None:
+            return x
+        self.n = self.n + self.last
+        y = self.last * 2
+        self.reset()
+        return y + self.last
+
+    def local(self, x):
+        y = None
+        if x > 0:
+            y = x
+        if y is not None and y > 1:
+            y += 1
+            z = y
+        return y if y is not None else x
+
+    def static(self, x):
+        if self.fn is not None:
+            x = self.fn(x)
+        return x
+
+    def reset(self):
+        self.last = None
+'''
+
+
+@pytest.mark.parametrize(("method", "want"), [
+    # after `if ...is None: return`, reads are narrowed; writes of other fields keep the narrowing,
+    # a call that threads the state ends it (it may set the field to None again)
+    ("guard", """
+if _is_none(self.last):
+    return x
+self = self._replace(n=self.n + _value_of(self.last))
+y = _value_of(self.last) * 2
+_r1, self = Last.reset(self)
+return y + self.last"""),
+    # `and` and the true branch narrow; `y += 1` reads `y` first; the conditional expression too
+    ("local", """
+y = None
+if x > 0:
+    y = x
+if _not_none(y) and _value_of(y) > 1:
+    y = _value_of(y) + 1
+    z = y
+return _value_of(y) if _not_none(y) else x"""),
+    # a static field keeps Python's `is` (it is never a purify.Maybe)
+    ("static", """
+if self.fn is not None:
+    x = self.fn(x)
+return x"""),
+])
+def test_none_tests_become_helpers_and_reads_are_narrowed_where_tested_present(method, want):
+    got = after("none_tests", method, NONE_TESTS, "Last")
+    assert ast.dump(ast.parse(got)) == ast.dump(ast.parse(textwrap.dedent(want).strip())), got

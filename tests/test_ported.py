@@ -169,8 +169,10 @@ def test_a_batch_of_pids_under_vmap_runs_lane_by_lane_as_simple_pid():
     temperatures, outputs = starts, []
     for _ in range(30):
         power, states = step(states, temperatures)
-        outputs.append(power)
-        temperatures = jax.vmap(boiler)(temperatures, power)
+        # None where a controller has no output yet (manual mode): a purify.Maybe, present in every lane here
+        assert isinstance(power, purify.Maybe) and bool(power.present.all())
+        outputs.append(power.value)
+        temperatures = jax.vmap(boiler)(temperatures, power.value)
     for i, g in enumerate(gains):
         lib = simple_pid.PID(*g, **args, time_fn=clock)
         temperature, want = float(starts[i]), []
@@ -179,6 +181,36 @@ def test_a_batch_of_pids_under_vmap_runs_lane_by_lane_as_simple_pid():
             temperature = boiler(temperature, want[-1])
         close([o[i] for o in outputs], want, f"lane {i}")
         close(pid.PID.components(lane(states, i)), lib.components, f"lane {i} components")
+
+
+def test_pids_in_manual_mode_return_none_lane_by_lane_as_simple_pid(converted):
+    """Lane 0 starts in manual mode: simple-pid returns None until it is switched on (step 3),
+    lane 1 runs in auto mode from the start: under jax.vmap one `purify.Maybe` holds both."""
+    args = {k: v for k, v in PID_ARGS.items() if k != "auto_mode"}
+    for cls in (pid.PID, converted["pid"].PID):
+        states = stack([cls.init(**args, auto_mode=m, time_fn=clock) for m in (False, True)])
+        step = jax.jit(jax.vmap(lambda s, x, cls=cls: cls.__call__(s, x, DT)))
+        auto = jax.jit(jax.vmap(lambda s, cls=cls: cls.set_auto_mode(s, True, 1.0)))
+        libs = [simple_pid.PID(**args, auto_mode=m, time_fn=clock) for m in (False, True)]
+        temperatures = [20.0, 20.0]
+        for t in range(6):
+            if t == 3:
+                _, states = auto(states)
+                libs[0].set_auto_mode(True, last_output=1.0)
+            power, states = step(states, jnp.asarray(temperatures))
+            want = [lib(temperature, DT) for lib, temperature in zip(libs, temperatures)]
+            got = [as_python_float(power, i) for i in range(2)]
+            assert [w is None for w in want] == [g is None for g in got], (t, want, got)
+            close([g for g in got if g is not None], [w for w in want if w is not None], f"step {t}")
+            temperatures = [boiler(temperature, w or 0.0) for temperature, w in zip(temperatures, want)]
+        assert want[0] is not None
+
+
+def as_python_float(value: Any, k: int) -> float | None:
+    """Lane `k` of what the pure API returns: None where a `purify.Maybe` is absent."""
+    if type(value).__name__ == purify.Maybe.__name__:
+        return float(value.value[k]) if bool(value.present[k]) else None
+    return float(value[k])
 
 
 def test_the_pid_port_raises_on_a_non_positive_dt_as_simple_pid():
@@ -328,13 +360,22 @@ def lib_cartpole_run(start: np.ndarray, acts: list[int]) -> list[tuple]:
     out = []
     for a in acts:
         obs, reward, terminated, truncated, _ = env.step(a)
-        beyond = -1 if env.steps_beyond_terminated is None else env.steps_beyond_terminated
-        out.append((*obs, reward, terminated, truncated, beyond))
+        out.append((*obs, reward, terminated, truncated, env.steps_beyond_terminated))
     return out
 
 
+def as_python(value: Any, k: int | None = None) -> int | None:
+    """`steps_beyond_terminated` as gymnasium holds it (None, or a count) from the port's: None or a
+    number eagerly; under jit a `purify.Maybe` once a traced `if` left it None in one branch (lane `k`
+    of a batch; `purify convert` output has its own copy of the class)."""
+    if type(value).__name__ == purify.Maybe.__name__:
+        present, count = (value.present, value.value) if k is None else (value.present[k], value.value[k])
+        return int(count) if bool(present) else None
+    return None if value is None else int(value if k is None else value[k])
+
+
 def row(obs: Any, reward: Any, terminated: Any, truncated: Any, beyond: Any) -> tuple:
-    return (*np.asarray(obs, dtype=np.float64), float(reward), bool(terminated), bool(truncated), int(beyond))
+    return (*np.asarray(obs, dtype=np.float64), float(reward), bool(terminated), bool(truncated), beyond)
 
 
 @pytest.mark.filterwarnings("ignore:.*calling 'step\\(\\)' even though")
@@ -346,7 +387,8 @@ def test_the_cartpole_port_runs_eagerly_as_gymnasium():
         env.state = jnp.array(start)
         got = [row(*env.step(a)[:4], env.steps_beyond_terminated) for a in acts]
         close(got, lib_cartpole_run(start, acts), f"start {k}", tol=1e-6)  # observations are float32
-        assert any(r[-1] >= 1 for r in got), "the run should go past termination"
+        assert got[0][-1] is None and any(r[-1] is not None and r[-1] >= 1 for r in got), \
+            "the run should start with None and go past termination"
 
 
 def cartpole_pure_run(cls: Any, start: np.ndarray, acts: list[int]) -> list[tuple]:
@@ -355,7 +397,7 @@ def cartpole_pure_run(cls: Any, start: np.ndarray, acts: list[int]) -> list[tupl
     step, out = jax.jit(cls.step), []
     for a in acts:
         (obs, reward, terminated, truncated, _), state = step(state, a)
-        out.append(row(obs, reward, terminated, truncated, state.steps_beyond_terminated))
+        out.append(row(obs, reward, terminated, truncated, as_python(state.steps_beyond_terminated)))
     return out
 
 
@@ -384,7 +426,7 @@ def test_a_batch_of_cartpoles_under_vmap_runs_lane_by_lane_as_gymnasium():
         (obs, reward, terminated, truncated, _), states = step(states, jnp.array([a[t] for a in acts]))
         got.append((obs, reward, terminated, truncated, states.steps_beyond_terminated))
     for k, start in enumerate(STARTS):
-        mine = [row(*(x[k] for x in g)) for g in got]
+        mine = [row(*(x[k] for x in g[:4]), as_python(g[4], k)) for g in got]
         close(mine, lib_cartpole_run(start, acts[k]), f"lane {k}", tol=1e-6)
 
 

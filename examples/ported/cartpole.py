@@ -196,7 +196,7 @@ class CartPoleEnv(gym.Env[np.ndarray, int | np.ndarray]):
         self.isopen = True
         self.state: np.ndarray | None = None
 
-        self.steps_beyond_terminated = -1  # purify: -1 for None, one structure in both branches of a traced if
+        self.steps_beyond_terminated = None
         self.np_random = purify.Rng(0)  # jax: a JAX key (gym.Env makes NumPy's generator on first use)
 
     def step(self, action):
@@ -242,7 +242,7 @@ class CartPoleEnv(gym.Env[np.ndarray, int | np.ndarray]):
 
         if not terminated:
             reward = 0.0 if self._sutton_barto_reward else 1.0
-        elif self.steps_beyond_terminated == -1:  # purify: -1 for None
+        elif self.steps_beyond_terminated is None:
             # Pole just fell!
             self.steps_beyond_terminated = 0
 
@@ -279,7 +279,7 @@ class CartPoleEnv(gym.Env[np.ndarray, int | np.ndarray]):
             0.05,  # default low
         )  # default high
         self.state = jax.random.uniform(self._np_random(), (4,), minval=low, maxval=high)  # purify: gym.Env's np_random property caches into self, read here: its field
-        self.steps_beyond_terminated = -1  # purify: -1 for None, one structure in both branches of a traced if
+        self.steps_beyond_terminated = None
 
         if self.render_mode == "human":
             self.render()

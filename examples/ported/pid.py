@@ -28,7 +28,6 @@
 # SOFTWARE.
 # --- end of the license; the library's file follows ---
 
-import jax.numpy as jnp  # purify: jnp.nan and jnp.isnan for None (below)
 import purify
 def _clamp(value, limits):
     lower, upper = limits
@@ -108,9 +107,9 @@ class PID(object):
         self._derivative = 0
 
         self._last_time = None
-        self._last_output = jnp.nan  # purify: nan for None: a field's structure is one in both branches of the traced auto-mode if
-        self._last_error = jnp.nan  # purify: as above
-        self._last_input = jnp.nan  # purify: as above
+        self._last_output = None
+        self._last_error = None
+        self._last_input = None
 
         if time_fn is not None:
             # Use the user supplied time function
@@ -151,14 +150,14 @@ class PID(object):
         if dt is None:
             dt = now - self._last_time if (now - self._last_time) else 1e-16
 
-        if self.sample_time is not None and dt < self.sample_time and not jnp.isnan(self._last_output):  # purify: nan for None
+        if self.sample_time is not None and dt < self.sample_time and self._last_output is not None:
             # Only update every sample_time seconds
             return self._last_output
 
         # Compute error terms
         error = self.setpoint - input_
-        d_input = input_ - jnp.where(jnp.isnan(self._last_input), input_, self._last_input)  # purify: nan for None
-        d_error = error - jnp.where(jnp.isnan(self._last_error), error, self._last_error)  # purify: nan for None
+        d_input = input_ - (self._last_input if (self._last_input is not None) else input_)
+        d_error = error - (self._last_error if (self._last_error is not None) else error)
 
         # Check if must map the error
         if self.error_map is not None:
@@ -297,6 +296,6 @@ class PID(object):
         self._integral = _clamp(self._integral, self.output_limits)
 
         self._last_time = self.time_fn()
-        self._last_output = jnp.nan  # purify: nan for None: a field's structure is one in both branches of the traced auto-mode if
-        self._last_input = jnp.nan  # purify: as above
-        self._last_error = jnp.nan  # purify: as above
+        self._last_output = None
+        self._last_input = None
+        self._last_error = None

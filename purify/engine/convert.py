@@ -18,7 +18,7 @@ from .analysis.classes import PLAIN_SUPER_INIT
 from .eager_only import EagerOnly
 from .model import ClassModel, Method, Resolver
 from .partial_state import MethodFrames
-from .passes import control_expressions, control_flow, handlers, hygiene, initial, others
+from .passes import control_expressions, control_flow, handlers, hygiene, initial, none_tests, others
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
@@ -27,6 +27,7 @@ from .syntax import arg_names, clone, is_self, is_super_init
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state", "_deepcopy")  # in runtime/helpers.py
 CONTROL_HELPERS = control_flow.HELPERS + control_expressions.HELPERS + others.HELPERS + handlers.HELPERS \
+    + none_tests.HELPERS \
     + (eager_only.EAGER_CALL,)  # in runtime/control.py
 
 

@@ -25,12 +25,12 @@ import dataclasses
 from ..errors import PurifyError
 from .analysis.facts import facts
 from .model import ClassModel, Method, MethodKind, Origin, Resolver
-from .passes import control_expressions, control_flow, early_returns, handlers, loop_exits
+from .passes import control_expressions, control_flow, early_returns, handlers, loop_exits, none_tests
 from .passes.base import MethodContext
 from .syntax import clone
 from .transformer import walk
 
-PASSES = (early_returns.rewrite, loop_exits.rewrite, control_expressions.rewrite, control_flow.rewrite,
+PASSES = (none_tests.rewrite, early_returns.rewrite, loop_exits.rewrite, control_expressions.rewrite, control_flow.rewrite,
           handlers.rewrite)
 _NOT_CONVERTED = (ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal)
 NO_SELF = "_purify_no_self"  # the `self` of a function's context: a name no user code uses

@@ -16,6 +16,9 @@ one interface, `rewrite(ctx, fn)`, run on the method's copy `fn` in this order:
     writes    writes through self become `self = self._replace(...)`
     names     `self._x` becomes the State's field `self.x_`: the passes before it read and write
               attributes as the user wrote them, so none looks a field up by two names
+    none_tests  `x is None` on a value that may be None in some lanes only (runtime/branches.py
+              `_Maybe`) becomes `_is_none(x)`, and reads where the code tested it present
+              `_value(x)`: before early_returns and control_flow, which then convert those tests
     early_returns  a `return` in an `if` or a loop that may be traced becomes a flag and a value
               (and a `break` out of the loop), and the code after runs under the flag (one exit,
               AutoGraph's return_statements): before loop_exits, which lowers those breaks, and
@@ -54,6 +57,7 @@ from .passes import (
     loop_exits,
     markers,
     names,
+    none_tests,
     others,
     reads,
     refusals,
@@ -71,6 +75,7 @@ REWRITES: tuple[tuple[str, Rewrite], ...] = (
     ("calls", calls.rewrite),
     ("writes", writes.rewrite),
     ("names", names.rewrite),
+    ("none_tests", none_tests.rewrite),
     ("early_returns", early_returns.rewrite),
     ("loop_exits", loop_exits.rewrite),
     ("control_expressions", control_expressions.rewrite),

@@ -23,10 +23,14 @@ from .branches import (
     _check_pure,
     _check_reverse_mode,
     _is_array,
+    _is_none,  # noqa: F401 - helpers of passes/none_tests.py, found here
+    _lift,
+    _not_none,  # noqa: F401
     _Plan,
     _Promote,
     _refuse,
     _Undefined,
+    _value_of,  # noqa: F401
 )
 from .other_objects import _obj_call, _obj_field, _obj_property  # noqa: F401 - helpers of passes/others.py, found here
 
@@ -284,7 +288,7 @@ def _truth(test: Any, where: Any) -> Any:
 
 def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
     plan = _Plan()
-    for _ in range(3):  # at most: as written, then with fills, then with casts
+    for _ in range(4):  # at most: as written, then with fills, with `_Maybe`s, with casts
         records: list = [None, None]
         try:
             found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
@@ -319,6 +323,8 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
                 values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
+        for i, lift in plan.maybes.items():
+            values[i] = _lift(values[i], lift)
         leaves, tree = jax.tree_util.tree_flatten(tuple(values))
         arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
         records[index] = (tuple(values), tree, leaves, arrays)

@@ -95,10 +95,26 @@ def _demangle(attr: str, cls: type) -> str:
     return "__" + attr[len(prefix):] if attr.startswith(prefix) else attr
 
 
+class MaybeLanes:
+    """A batched `purify.Maybe` (None in some lanes): `lane` takes Python's None or value of one."""
+
+    def __init__(self, present: np.ndarray, value: np.ndarray) -> None:
+        self.present, self.value = present, value
+
+    def __repr__(self) -> str:
+        return f"Maybe({self.present}, {self.value})"
+
+
 def snap(value: Any) -> Any:
-    """A copy of a value as plain nested data: numbers -> np arrays, objects -> dicts of fields."""
+    """A copy of a value as plain nested data: numbers -> np arrays, objects -> dicts of fields;
+    a `purify.Maybe` (convert output has its own `_Maybe`) as Python's None or value."""
     if value is None or isinstance(value, str):
         return value
+    if type(value).__name__ == "_Maybe":
+        present = np.asarray(value.present)
+        if present.ndim:
+            return MaybeLanes(present, np.asarray(value.value))
+        return snap(value.value) if bool(present) else None
     if hasattr(value, "_fields") and isinstance(value, tuple):  # a State
         return {"__state__": True, **{k: snap(getattr(value, k)) for k in value._fields}}
     if isinstance(value, dict):
@@ -141,6 +157,8 @@ def lane(value: Any, i: int) -> Any:
         return tuple(lane(v, i) for v in value)
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, MaybeLanes):
+        return np.array(value.value[i]) if bool(value.present[i]) else None
     return value[i] if np.ndim(value) else value
 
 

@@ -22,7 +22,11 @@ A module has a decorated `Base` (every field, `__init__`, the methods a snippet 
 * `exceptions`: a method that changes the state and then raises without a `raise` (a missing
   key, an index out of range, a division by zero, `int("x")`), inside `try`/`except`, or
   uncaught (the step raises: the object keeps the changes made before, issue 12);
-* `copies`: writes through a slice of a list or an array, an index array, `.T`.
+* `copies`: writes through a slice of a list or an array, an index array, `.T`;
+* `none`: a field (or a local) that is None until a branch on the traced argument assigns it,
+  maybe set back to None, tested with `is None` / `is not None` (statements, conditional
+  expressions, `and`), read where tested present, passed through a method: under jax.jit and
+  jax.vmap a `purify.Maybe` (issues 13 and 14), compared as Python's None or value per lane.
 
 Numbers stay small integers reduced modulo 97; indices are constants, so the pure API runs
 under `jax.jit` and `jax.vmap` too, except for the snippets marked eager (a state value as an
@@ -39,7 +43,7 @@ from hypothesis import strategies as st
 
 from .programs import DECORATOR, HEADER, Program, Step
 
-KINDS = ("dispatch", "names", "order", "callbacks", "exceptions", "copies")
+KINDS = ("dispatch", "names", "order", "callbacks", "exceptions", "copies", "none")
 EAGER = ("instance", "convert")
 
 _FIELDS = [
@@ -60,6 +64,7 @@ class Snippet:
     base: list[str] = dataclasses.field(default_factory=list)  # lines of Base's body (methods, constants)
     main: list[str] = dataclasses.field(default_factory=list)  # lines of Main's body
     step: list[str] = dataclasses.field(default_factory=list)  # statements of Main.step (they add to `out`)
+    fields: list[str] = dataclasses.field(default_factory=list)  # more lines of Base.__init__
     eager: bool = False  # a state value indexes a Python list: no jax.jit / jax.vmap
 
 
@@ -197,15 +202,58 @@ def copies(draw: Draw, j: int) -> Snippet:
     return s
 
 
+_SET = ["if v % 2 == 0:", "if v > {c}:", "if v % 3 != 1:"]  # tests of the traced argument
+_USES = [  # statements that test p (`{p}`) against None and read it where present
+    ["if {p} is not None:", "    out += {p} * {k}"],
+    ["out += {p} if {p} is not None else {c}"],
+    ["if {p} is None:", "    out += {c}", "else:", "    out += {p} + {k}"],
+    ["out += 1 if {p} is None else 0"],
+    ["if {p} is not None and {p} > {c}:", "    out += {k}"],
+    ["if {p} is None or {p} < {c}:", "    out += {k}"],
+    ["if {p} is not None:", "    {p} = ({p} + {k}) % 97"],
+    ["if {p} is not None:", "    {p} += {k}", "    out += {p}"],
+    ["q = self.getp{j}()", "if q is not None:", "    out += q"],
+    ["out += self.usep{j}({p})"],
+]
+
+
+def none(draw: Draw, j: int) -> Snippet:
+    s = Snippet("none")
+    p = f"self.p{j}"
+    s.fields = [f"self.p{j} = None"]
+    s.base = [f"def getp{j}(self):", f"    return self.p{j}",
+              f"def usep{j}(self, x):", "    if x is None:", f"        return {_c(draw)}", f"    return x * {_c(draw, 1)}"]
+    local = draw(st.booleans())
+    if local:  # a local bound to None, then assigned in a traced branch
+        p = f"y{j}"
+        s.step = [f"{p} = None"]
+    for _ in range(draw(st.integers(1, 3))):
+        form = draw(st.integers(0, 3))
+        test = draw(st.sampled_from(_SET)).replace("{c}", str(_c(draw, 0, 6)))
+        if form == 0:  # assign in one branch
+            s.step += [test, f"    {p} = (v + {_c(draw)}) % 97"]
+        elif form == 1:  # back to None in one branch
+            s.step += [test, f"    {p} = None"]
+        elif form == 2:  # an array in one branch, None in the other
+            s.step += [test, f"    {p} = (v * {_c(draw, 1)}) % 97", "else:", f"    {p} = None"]
+        else:
+            use = draw(st.sampled_from(_USES))
+            s.step += [line.format(p=p, j=j, k=_c(draw, 1), c=_c(draw, 0, 6)) for line in use]
+    use = draw(st.sampled_from(_USES))
+    s.step += [line.format(p=p, j=j, k=_c(draw, 1), c=_c(draw, 0, 6)) for line in use]
+    return s
+
+
 GENERATORS = {"dispatch": dispatch, "names": names, "order": order, "callbacks": callbacks,
-              "exceptions": exceptions, "copies": copies}
+              "exceptions": exceptions, "copies": copies, "none": none}
 
 
 @st.composite
 def semantic_programs(draw: Draw, kinds: tuple[str, ...] = KINDS) -> SemProgram:
     """A Base and a Main(Base) whose `step` runs one to three snippets of `kinds`."""
     snippets = [GENERATORS[draw(st.sampled_from(kinds))](draw, j) for j in range(draw(st.integers(1, 3)))]
-    base = ["class Base:", "    def __init__(self):", *(f"        {f}" for f in _FIELDS)]
+    base = ["class Base:", "    def __init__(self):", *(f"        {f}" for f in _FIELDS),
+            *(f"        {f}" for s in snippets for f in s.fields)]
     main = ["class Main(Base):"]
     for s in snippets:
         base += [f"    {line}" for line in s.base]

@@ -287,6 +287,7 @@ class _Plan:
 
     def __init__(self) -> None:
         self.fills: dict = {}
+        self.maybes: dict = {}  # output i -> {leaf k: (shape, dtype)}: leaves lifted to a `_Maybe`
         self.dtypes: list | None = None
 
 
@@ -303,6 +304,10 @@ def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> Non
              if isinstance(a, _Undefined) != isinstance(b, _Undefined) and (a if isinstance(a, _Undefined) else b).fill}
     if fills:
         plan.fills.update(fills)
+        raise _Promote()
+    maybes = {i: lift for i, (a, b) in enumerate(zip(true_values, false_values)) if (lift := _maybe_lift(a, b))}
+    if maybes:
+        plan.maybes.update(maybes)
         raise _Promote()
     dtypes: list = []
     promote = False
@@ -395,6 +400,174 @@ def _refuse(where, msg, hint):
     raise error
 
 
+def _binary(symbol: str, reflected: bool) -> Any:
+    """`_Maybe.__add__` and its kind: the operator on the value (`_Maybe._as_value`)."""
+    import operator
+
+    op = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
+          "%": operator.mod, "**": operator.pow, "@": operator.matmul, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}[symbol]
+
+    def method(self: Any, other: Any) -> Any:
+        value = self._as_value(f"`{symbol}`")
+        return op(other, value) if reflected else op(value, other)
+
+    return method
+
+
+class _MaybeFields(NamedTuple):
+    """The fields of a `_Maybe` (a NamedTuple: a pytree wherever JAX takes one)."""
+
+    present: Any
+    value: Any
+
+
+class _Maybe(_MaybeFields):
+    """`None` in some lanes, an array in others: what a variable or state field holds after a
+    traced `if` (or `... if ... else ...`) that leaves it `None` in one branch and an array in
+    the other. `present` is a bool array, True where Python's value is the array; `value` is
+    that array (zeros where it is absent). `x is None` and `x is not None` test `present`; where
+    the code has tested it present, a read is its `value`; any other use is refused at the
+    user's line (Python would raise TypeError in the lanes where it is None, per lane, which
+    JAX cannot do)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Maybe(present={self.present!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> Any:  # `x == None`, as `x is None`
+        return jax.numpy.logical_not(self.present) if other is None else self._as_value("`==`") == other
+
+    def __ne__(self, other: object) -> Any:
+        return self.present if other is None else self._as_value("`!=`") != other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # NamedTuple's `_replace`, `_asdict` and `__getnewargs__` (copy, pickle) iterate the tuple, but
+    # `__iter__` is the value's (unpacking `x` unpacks the array, as Python would)
+    def _replace(self, **fields: Any) -> Any:
+        return type(self)(fields.get("present", self.present), fields.get("value", self.value))
+
+    def _asdict(self) -> dict:
+        return {"present": self.present, "value": self.value}
+
+    def __getnewargs__(self) -> tuple:
+        return (self.present, self.value)
+
+    def _as_value(self, use: str) -> Any:
+        """The value for a use that needs one: where `present` is known (outside a transform, as the
+        pure API returns it), what Python has: the array where it is present in every lane, and
+        Python's TypeError on None where it is absent in every lane; anything else is refused."""
+        if not isinstance(self.present, jax.core.Tracer):
+            present = jax.numpy.asarray(self.present)
+            if bool(present.all()):
+                return self.value
+            if not bool(present.any()):
+                raise TypeError(f"{use} on None: the value is None (a `purify.Maybe` with present=False)")
+        return _misuse(use)
+
+    def __bool__(self) -> bool:
+        return bool(self._as_value("its truth value (`if x:`, `and`, `or`, `not`)"))
+
+    def __iter__(self) -> Any:
+        return iter(self._as_value("unpacking or iterating it"))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._as_value("indexing (`x[...]`)")[key]
+
+    def __float__(self) -> float:
+        return float(self._as_value("`float(...)`"))
+
+    def __int__(self) -> int:
+        return int(self._as_value("`int(...)`"))
+
+    def __index__(self) -> int:
+        return self._as_value("an index").__index__()
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return jax.numpy.asarray(self._as_value("NumPy")).__array__(*args, **kwargs)
+
+    def __neg__(self) -> Any:
+        return -self._as_value("`-`")
+
+    def __pos__(self) -> Any:
+        return +self._as_value("`+`")
+
+    def __abs__(self) -> Any:
+        return abs(self._as_value("`abs`"))
+
+    def __invert__(self) -> Any:
+        return ~self._as_value("`~`")
+
+    __add__, __radd__ = _binary("+", False), _binary("+", True)
+    __sub__, __rsub__ = _binary("-", False), _binary("-", True)
+    __mul__, __rmul__ = _binary("*", False), _binary("*", True)
+    __truediv__, __rtruediv__ = _binary("/", False), _binary("/", True)
+    __floordiv__, __rfloordiv__ = _binary("//", False), _binary("//", True)
+    __mod__, __rmod__ = _binary("%", False), _binary("%", True)
+    __pow__, __rpow__ = _binary("**", False), _binary("**", True)
+    __matmul__, __rmatmul__ = _binary("@", False), _binary("@", True)
+    __lt__, __le__, __gt__, __ge__ = _binary("<", False), _binary("<=", False), _binary(">", False), _binary(">=", False)
+
+
+def _misuse(use: str) -> Any:
+    """Refuse a use of a `_Maybe` other than testing, storing or returning it, at the user's line:
+    the first frame out of `_Maybe`'s methods and JAX's (a JAX function may be what used it)."""
+    import sys
+
+    helpers = ("_Maybe", "_binary", "_if", "_ifexp", "_cond", "_branch", "_not", "_and", "_or", "_or_value",
+               "_and_value", "_chain", "_bool", "_concrete", "_truth", "_max", "_min", "_while", "_for_range",
+               "_Carry")  # purify's frames (in `purify convert` output too, where they share the user's file)
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (frame.f_code.co_qualname.split(".")[0] in helpers
+                                        or "/jax/" in frame.f_code.co_filename):
+        frame = frame.f_back
+    _refuse((frame.f_code.co_filename, frame.f_lineno),
+            f"this uses a value that is None in some lanes and an array in others ({use}): a traced `if` (or "
+            "`... if ... else ...`) left it None in one branch and an array in the other, and Python would raise "
+            "TypeError where it is None, which JAX cannot do lane by lane",
+            "test it first: `if x is not None: ... x ...` or `x if x is not None else default`; or give it an "
+            "array value in every branch instead of None (e.g. `jnp.nan`); a `purify.Maybe` the pure API returned "
+            "has `.present` (where it is not None) and `.value`")
+
+
+def _none_or_maybe(x: Any) -> bool:
+    return x is None or isinstance(x, _Maybe)
+
+
+def _maybe_lift(a: Any, b: Any) -> dict:
+    """The leaves of the outputs `a` and `b` of two branches (None and `_Maybe` counted as leaves)
+    where one is None or a `_Maybe` and the other an array or a `_Maybe`: {leaf: (shape, dtype) of
+    the array}. Both are lifted to a `_Maybe` there; any other difference is `_check_branches`'s."""
+    a_leaves, a_tree = jax.tree_util.tree_flatten(a, is_leaf=_none_or_maybe)
+    b_leaves, b_tree = jax.tree_util.tree_flatten(b, is_leaf=_none_or_maybe)
+    if a_tree != b_tree:
+        return {}
+    lift = {}
+    for k, (x, y) in enumerate(zip(a_leaves, b_leaves)):
+        same = (x is None and y is None) or (isinstance(x, _Maybe) and isinstance(y, _Maybe))
+        if (_none_or_maybe(x) or _none_or_maybe(y)) and not same:
+            arrays = [v.value if isinstance(v, _Maybe) else v for v in (x, y) if v is not None]
+            if all(_is_array(v) and not isinstance(v, _Undefined) for v in arrays):
+                like = arrays[0]
+                lift[k] = (tuple(jax.numpy.shape(like)), jax.numpy.result_type(like))
+    return lift
+
+
+def _lift(value: Any, lift: dict) -> Any:
+    """`value` (one output of a branch) with the leaves of `lift` as `_Maybe`s: None absent, an
+    array present (a `_Maybe` stays as it is)."""
+    leaves, tree = jax.tree_util.tree_flatten(value, is_leaf=_none_or_maybe)
+    for k, (shape, dtype) in lift.items():
+        x = leaves[k]
+        if x is None:
+            leaves[k] = _Maybe(jax.numpy.asarray(False), jax.numpy.zeros(shape, dtype))
+        elif not isinstance(x, _Maybe):
+            leaves[k] = _Maybe(jax.numpy.asarray(True), x)
+    return jax.tree_util.tree_unflatten(tree, leaves)
+
+
 def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
     """`if test: then() else: orelse()`, each branch a function of `operands` returning the
     values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
@@ -483,7 +656,7 @@ def _truth(test: Any, where: Any) -> Any:
 
 def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
     plan = _Plan()
-    for _ in range(3):  # at most: as written, then with fills, then with casts
+    for _ in range(4):  # at most: as written, then with fills, with `_Maybe`s, with casts
         records: list = [None, None]
         try:
             found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
@@ -518,6 +691,8 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
                 values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
+        for i, lift in plan.maybes.items():
+            values[i] = _lift(values[i], lift)
         leaves, tree = jax.tree_util.tree_flatten(tuple(values))
         arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
         records[index] = (tuple(values), tree, leaves, arrays)

@@ -11,6 +11,7 @@ parameters serve both variants, and they compute the same outputs.
 from __future__ import annotations
 
 import math
+import sys
 import types
 from typing import Any, NamedTuple
 
@@ -103,6 +104,413 @@ _IDENTITY_HASHED_MSG = ("self.{attr} is static configuration holding a {cls} obj
                         "are ignored")
 _IDENTITY_HASHED_HINT = ("store the values it holds (self.{short} = cfg.scale), or make its class immutable "
                          "(@dataclasses.dataclass(frozen=True)), so a change is a new object")
+
+
+class _Undefined:
+    """The value of a local that a converted `if` may leave unbound (Python would). With `fill`
+    (the value a lowered `return` sets) a traced branch leaving it unset gives zeros of the
+    other branch's value instead: the flag that says the method returned guards it."""
+
+    def __init__(self, name: str, fill: bool = False) -> None:
+        self.name, self.fill = name, fill
+
+    def __repr__(self) -> str:
+        return f"<{self.name} unbound>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Undefined) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+class _Promote(Exception):  # a signal between the two branch traces, never shown
+    """Both branches traced; their outputs differ only in what the plan mends (types JAX
+    promotes, a return value one branch leaves unset): trace again with the plan."""
+
+
+class _Plan:
+    """How the outputs of the branches are mended: `fills[i]` a value whose zeros stand for
+    output i where a branch leaves it `_Undefined(..., fill=True)`; `dtypes` (once known) the
+    dtype each array output is cast to (None: as it is)."""
+
+    def __init__(self) -> None:
+        self.fills: dict = {}
+        self.maybes: dict = {}  # output i -> {leaf k: (shape, dtype)}: leaves lifted to a `_Maybe`
+        self.dtypes: list | None = None
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
+
+
+def _check_branches(records: list, names: tuple, where: Any, plan: _Plan) -> None:
+    """Refuse outputs the two branches leave different (naming the variable); raise `_Promote`
+    with the plan extended when they differ only in what it mends (types JAX promotes: Python
+    scalars and weak types; a return value one branch leaves unset)."""
+    (true_values, *_), (false_values, *_) = records
+    fills = {i: b if isinstance(a, _Undefined) else a for i, (a, b) in enumerate(zip(true_values, false_values))
+             if isinstance(a, _Undefined) != isinstance(b, _Undefined) and (a if isinstance(a, _Undefined) else b).fill}
+    if fills:
+        plan.fills.update(fills)
+        raise _Promote()
+    maybes = {i: lift for i, (a, b) in enumerate(zip(true_values, false_values)) if (lift := _maybe_lift(a, b))}
+    if maybes:
+        plan.maybes.update(maybes)
+        raise _Promote()
+    dtypes: list = []
+    promote = False
+    for name, a, b in zip(names, true_values, false_values):
+        a_paths, a_tree = jax.tree_util.tree_flatten_with_path(a)
+        b_paths, b_tree = jax.tree_util.tree_flatten_with_path(b)
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined) and _keyword(where) == "for":
+            _refuse(where, f"`{name}` is bound in the body of this `for` loop, which breaks on a traced value, "
+                    "and read after it: JAX needs a value for it whether or not the loop runs",
+                    f"bind `{name}` before the loop (e.g. `{name} = 0`)")
+        if isinstance(a, _Undefined) != isinstance(b, _Undefined):
+            _refuse(where, f"`{name}` is bound in only one branch of this `if` on a traced value, and read after it",
+                    f"bind `{name}` before the `if` (or in both branches) to a value of the same type")
+        if a_tree != b_tree:
+            _refuse(where, f"`{name}` leaves the branches of this `if` on a traced value with different structures: "
+                    f"{_describe(a)} when the test is true, {_describe(b)} when it is false",
+                    f"give `{name}` the same structure in both branches (jax.lax.cond needs one type)")
+        for (path, x), (_, y) in zip(a_paths, b_paths):
+            label = name + jax.tree_util.keystr(path)
+            if _is_array(x) != _is_array(y) or (not _is_array(x) and not _same(x, y)):
+                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
+                        "when it is false, but the test is traced, so both branches must give it one array type",
+                        f"give `{label}` an array value in both branches, or branch on a Python value")
+            if not _is_array(x):
+                continue
+            dtype, ok = _joined(jax.typeof(x), jax.typeof(y))
+            if not ok:
+                _refuse(where, f"`{label}` is {_describe(x)} when the test of this `if` is true and {_describe(y)} "
+                        "when it is false; jax.lax.cond needs one shape and dtype",
+                        f"give `{label}` the same shape and dtype in both branches (e.g. "
+                        f"`jnp.asarray(..., dtype=...)`, `jnp.broadcast_to`)")
+            promote |= dtype is not None
+            dtypes.append(dtype)
+    plan.dtypes = dtypes
+    if promote:
+        raise _Promote()
+
+
+def _keyword(where: Any) -> str:
+    """The first word of the user's statement at `where` (`if`, `for`, ...)."""
+    import linecache
+
+    words = linecache.getline(*where).split()
+    return words[0] if words else ""
+
+
+def _joined(a: Any, b: Any) -> tuple[Any, bool]:
+    """(the dtype both must be cast to, or None if they agree; False where JAX would not promote:
+    different shapes, or dtypes `jnp.promote_types` refuses, as under strict dtype promotion)."""
+    if a.shape != b.shape:
+        return None, False
+    if a.dtype == b.dtype:
+        return None, True
+    if not (a.weak_type or b.weak_type):
+        try:  # as `a + b` would: int and float join as float; strict promotion refuses
+            return jax.numpy.promote_types(a.dtype, b.dtype), True
+        except Exception:  # noqa: BLE001 - JAX refuses to promote these dtypes
+            return None, False
+
+    def example(t: Any) -> Any:
+        return t.dtype.type(0).item() if t.weak_type else jax.numpy.zeros((), t.dtype)
+
+    return jax.numpy.result_type(example(a), example(b)), True
+
+
+def _same(x: Any, y: Any) -> bool:
+    try:
+        return x is y or bool(type(x) is type(y) and x == y)
+    except Exception:  # noqa: BLE001 - values that cannot be compared are not the same
+        return False
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, _Undefined):
+        return "unbound"
+    if isinstance(value, (bool, int, float, complex)):
+        return f"a Python {type(value).__name__}"
+    if _is_array(value):
+        return jax.typeof(value).str_short(short_dtypes=True)
+    if isinstance(value, (tuple, list, dict)) or hasattr(value, "_fields"):
+        return str(jax.tree_util.tree_map(_describe, value))
+    return repr(value)
+
+
+def _refuse(where, msg, hint):
+    """Without purify there is no PurifyError: a TypeError that names the file and line of the
+    `if` (`where`: file and line), what is wrong and what to write instead."""
+    error = TypeError(f"{where[0]}:{where[1]}: {msg}\n  hint: {hint}")
+    error.purify = True  # (a refusal: the dispatch helpers pass it on as it is)
+    raise error
+
+
+def _binary(symbol: str, reflected: bool) -> Any:
+    """`_Maybe.__add__` and its kind: the operator on the value (`_Maybe._as_value`)."""
+    import operator
+
+    op = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
+          "%": operator.mod, "**": operator.pow, "@": operator.matmul, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}[symbol]
+
+    def method(self: Any, other: Any) -> Any:
+        value = self._as_value(f"`{symbol}`")
+        return op(other, value) if reflected else op(value, other)
+
+    return method
+
+
+class _MaybeFields(NamedTuple):
+    """The fields of a `_Maybe` (a NamedTuple: a pytree wherever JAX takes one)."""
+
+    present: Any
+    value: Any
+
+
+class _Maybe(_MaybeFields):
+    """`None` in some lanes, an array in others: what a variable or state field holds after a
+    traced `if` (or `... if ... else ...`) that leaves it `None` in one branch and an array in
+    the other. `present` is a bool array, True where Python's value is the array; `value` is
+    that array (zeros where it is absent). `x is None` and `x is not None` test `present`; where
+    the code has tested it present, a read is its `value`; any other use is refused at the
+    user's line (Python would raise TypeError in the lanes where it is None, per lane, which
+    JAX cannot do)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Maybe(present={self.present!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> Any:  # `x == None`, as `x is None`
+        return jax.numpy.logical_not(self.present) if other is None else self._as_value("`==`") == other
+
+    def __ne__(self, other: object) -> Any:
+        return self.present if other is None else self._as_value("`!=`") != other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # NamedTuple's `_replace`, `_asdict` and `__getnewargs__` (copy, pickle) iterate the tuple, but
+    # `__iter__` is the value's (unpacking `x` unpacks the array, as Python would)
+    def _replace(self, **fields: Any) -> Any:
+        return type(self)(fields.get("present", self.present), fields.get("value", self.value))
+
+    def _asdict(self) -> dict:
+        return {"present": self.present, "value": self.value}
+
+    def __getnewargs__(self) -> tuple:
+        return (self.present, self.value)
+
+    def _as_value(self, use: str) -> Any:
+        """The value for a use that needs one: where `present` is known (outside a transform, as the
+        pure API returns it), what Python has: the array where it is present in every lane, and
+        Python's TypeError on None where it is absent in every lane; anything else is refused."""
+        if not isinstance(self.present, jax.core.Tracer):
+            present = jax.numpy.asarray(self.present)
+            if bool(present.all()):
+                return self.value
+            if not bool(present.any()):
+                raise TypeError(f"{use} on None: the value is None (a `purify.Maybe` with present=False)")
+        return _misuse(use)
+
+    def __bool__(self) -> bool:
+        return bool(self._as_value("its truth value (`if x:`, `and`, `or`, `not`)"))
+
+    def __iter__(self) -> Any:
+        return iter(self._as_value("unpacking or iterating it"))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._as_value("indexing (`x[...]`)")[key]
+
+    def __float__(self) -> float:
+        return float(self._as_value("`float(...)`"))
+
+    def __int__(self) -> int:
+        return int(self._as_value("`int(...)`"))
+
+    def __index__(self) -> int:
+        return self._as_value("an index").__index__()
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return jax.numpy.asarray(self._as_value("NumPy")).__array__(*args, **kwargs)
+
+    def __neg__(self) -> Any:
+        return -self._as_value("`-`")
+
+    def __pos__(self) -> Any:
+        return +self._as_value("`+`")
+
+    def __abs__(self) -> Any:
+        return abs(self._as_value("`abs`"))
+
+    def __invert__(self) -> Any:
+        return ~self._as_value("`~`")
+
+    __add__, __radd__ = _binary("+", False), _binary("+", True)
+    __sub__, __rsub__ = _binary("-", False), _binary("-", True)
+    __mul__, __rmul__ = _binary("*", False), _binary("*", True)
+    __truediv__, __rtruediv__ = _binary("/", False), _binary("/", True)
+    __floordiv__, __rfloordiv__ = _binary("//", False), _binary("//", True)
+    __mod__, __rmod__ = _binary("%", False), _binary("%", True)
+    __pow__, __rpow__ = _binary("**", False), _binary("**", True)
+    __matmul__, __rmatmul__ = _binary("@", False), _binary("@", True)
+    __lt__, __le__, __gt__, __ge__ = _binary("<", False), _binary("<=", False), _binary(">", False), _binary(">=", False)
+
+
+def _misuse(use: str) -> Any:
+    """Refuse a use of a `_Maybe` other than testing, storing or returning it, at the user's line:
+    the first frame out of `_Maybe`'s methods and JAX's (a JAX function may be what used it)."""
+    import sys
+
+    helpers = ("_Maybe", "_binary", "_if", "_ifexp", "_cond", "_branch", "_not", "_and", "_or", "_or_value",
+               "_and_value", "_chain", "_bool", "_concrete", "_truth", "_max", "_min", "_while", "_for_range",
+               "_Carry")  # purify's frames (in `purify convert` output too, where they share the user's file)
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (frame.f_code.co_qualname.split(".")[0] in helpers
+                                        or "/jax/" in frame.f_code.co_filename):
+        frame = frame.f_back
+    _refuse((frame.f_code.co_filename, frame.f_lineno),
+            f"this uses a value that is None in some lanes and an array in others ({use}): a traced `if` (or "
+            "`... if ... else ...`) left it None in one branch and an array in the other, and Python would raise "
+            "TypeError where it is None, which JAX cannot do lane by lane",
+            "test it first: `if x is not None: ... x ...` or `x if x is not None else default`; or give it an "
+            "array value in every branch instead of None (e.g. `jnp.nan`); a `purify.Maybe` the pure API returned "
+            "has `.present` (where it is not None) and `.value`")
+
+
+def _is_none(x: Any) -> Any:
+    """`x is None`: Python's `is`; on a `_Maybe`, the traced flag of the lanes where it is None."""
+    return jax.numpy.logical_not(x.present) if isinstance(x, _Maybe) else x is None
+
+
+def _none_or_maybe(x: Any) -> bool:
+    return x is None or isinstance(x, _Maybe)
+
+
+def _maybe_lift(a: Any, b: Any) -> dict:
+    """The leaves of the outputs `a` and `b` of two branches (None and `_Maybe` counted as leaves)
+    where one is None or a `_Maybe` and the other an array or a `_Maybe`: {leaf: (shape, dtype) of
+    the array}. Both are lifted to a `_Maybe` there; any other difference is `_check_branches`'s."""
+    a_leaves, a_tree = jax.tree_util.tree_flatten(a, is_leaf=_none_or_maybe)
+    b_leaves, b_tree = jax.tree_util.tree_flatten(b, is_leaf=_none_or_maybe)
+    if a_tree != b_tree:
+        return {}
+    lift = {}
+    for k, (x, y) in enumerate(zip(a_leaves, b_leaves)):
+        same = (x is None and y is None) or (isinstance(x, _Maybe) and isinstance(y, _Maybe))
+        if (_none_or_maybe(x) or _none_or_maybe(y)) and not same:
+            arrays = [v.value if isinstance(v, _Maybe) else v for v in (x, y) if v is not None]
+            if all(_is_array(v) and not isinstance(v, _Undefined) for v in arrays):
+                like = arrays[0]
+                lift[k] = (tuple(jax.numpy.shape(like)), jax.numpy.result_type(like))
+    return lift
+
+
+def _lift(value: Any, lift: dict) -> Any:
+    """`value` (one output of a branch) with the leaves of `lift` as `_Maybe`s: None absent, an
+    array present (a `_Maybe` stays as it is)."""
+    leaves, tree = jax.tree_util.tree_flatten(value, is_leaf=_none_or_maybe)
+    for k, (shape, dtype) in lift.items():
+        x = leaves[k]
+        if x is None:
+            leaves[k] = _Maybe(jax.numpy.asarray(False), jax.numpy.zeros(shape, dtype))
+        elif not isinstance(x, _Maybe):
+            leaves[k] = _Maybe(jax.numpy.asarray(True), x)
+    return jax.tree_util.tree_unflatten(tree, leaves)
+
+
+def _if(test: Any, then: Any, orelse: Any, operands: tuple, names: tuple, impure: str = "") -> Any:
+    """`if test: then() else: orelse()`, each branch a function of `operands` returning the
+    values of `names` (one value when there is one name). A traced test runs `jax.lax.cond`;
+    `impure` names what a branch does that a traced branch cannot (I/O, changing a list)."""
+    if not isinstance(test, jax.core.Tracer):
+        return then(*operands) if test else orelse(*operands)
+    where = _where()
+    if impure:
+        _refuse(where, f"the test of this `if` is traced, so JAX runs both branches once, while tracing, but a "
+                f"branch does {impure}, which would run for both branches, whatever the test's value",
+                "use jax.debug.print(...) to print traced values; build lists outside the `if`; or branch on "
+                "a Python value")
+    return _cond(_truth(test, where), then, orelse, operands, names, where)
+
+
+def _where() -> tuple:
+    """(file, line) of the user's statement calling the helper that calls this: taken at once,
+    since the frame moves on (a refusal is raised later, while JAX traces a branch)."""
+    frame = sys._getframe(2)
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _signal(e: BaseException) -> bool:
+    """Is `e` none of the user's code's exceptions: a refusal (purify's, or its stand-in's in
+    convert output), the signal between branch traces, or JAX's error about tracing a value?"""
+    tracing = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+               jax.errors.TracerIntegerConversionError, jax.errors.UnexpectedTracerError,
+               jax.errors.NonConcreteBooleanIndexError)
+    return isinstance(e, (_Promote, *tracing)) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False)
+
+
+def _truth(test: Any, where: Any) -> Any:
+    """`bool(test)` of a traced scalar, as a traced bool."""
+    if test.shape != ():
+        _refuse(where, f"the test of this `if` is an array of shape {tuple(test.shape)}, which has no single "
+                "truth value", "reduce it to one value: `if jnp.any(...)` or `if jnp.all(...)`")
+    return test if test.dtype == bool else test != 0
+
+
+def _cond(pred: Any, then: Any, orelse: Any, operands: tuple, names: tuple, where: Any) -> Any:
+    plan = _Plan()
+    for _ in range(4):  # at most: as written, then with fills, with `_Maybe`s, with casts
+        records: list = [None, None]
+        try:
+            found = jax.lax.cond(pred, _branch(then, 0, records, plan, operands, names, where),
+                                 _branch(orelse, 1, records, plan, operands, names, where))
+            break
+        except _Promote:
+            continue
+    _, tree, leaves, arrays = records[0]
+    leaves = list(leaves)
+    for i, x in zip(arrays, found):
+        leaves[i] = x
+    values = jax.tree_util.tree_unflatten(tree, leaves)
+    return values[0] if len(names) == 1 else values
+
+
+def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, names: tuple, where: Any) -> Any:
+    """One branch for jax.lax.cond: its array outputs, mended by the plan."""
+
+    def run() -> Any:
+        try:
+            out = fn(*operands)
+        except Exception:  # (no `as`: purify convert copies this function by the names it reads)
+            e = sys.exc_info()[1]
+            if _signal(e) or type(e).__module__.startswith("jax"):
+                raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
+            # JAX traces both branches whatever the test's value: Python's exception would not be
+            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
+                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
+                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
+                    "or compute a safe value in every branch with `jnp.where`")
+        values = [*((out,) if len(names) == 1 else out)]
+        for i, like in plan.fills.items():
+            if isinstance(values[i], _Undefined):
+                values[i] = jax.tree_util.tree_map(lambda x: jax.numpy.zeros_like(x), like)
+        for i, lift in plan.maybes.items():
+            values[i] = _lift(values[i], lift)
+        leaves, tree = jax.tree_util.tree_flatten(tuple(values))
+        arrays = [i for i, x in enumerate(leaves) if _is_array(x)]
+        records[index] = (tuple(values), tree, leaves, arrays)
+        if records[1 - index] is not None and plan.dtypes is None:
+            _check_branches(records, names, where, plan)
+        found = [leaves[i] for i in arrays]
+        if plan.dtypes:
+            found = [jax.lax.convert_element_type(x, d) if d is not None else x for x, d in zip(found, plan.dtypes)]
+        return found
+
+    return run
 
 
 def _seed_key(seed: Any) -> jax.Array:
@@ -250,8 +658,14 @@ class LSTM:
 
     def __call__(self: LSTMState, xs, carry=None) -> tuple[Any, LSTMState]:
         """Variant 1: a Python loop over time."""
-        if carry is None:
+
+        def _if_is_none_carry(carry):
             carry = LSTM.initial_carry(self, xs.shape[0])[0]
+            return carry
+
+        def _else_is_none_carry(carry):
+            return carry
+        carry = _if(_is_none(carry), _if_is_none_carry, _else_is_none_carry, (carry,), ('carry',))
         ys = []
         for t in range(xs.shape[1]):
             carry, y = LSTM.cell(self, carry, xs[:, t])[0]
@@ -260,8 +674,14 @@ class LSTM:
 
     def scan(self: LSTMState, xs, carry=None) -> tuple[Any, LSTMState]:
         """Variant 2: `jax.lax.scan`; the body is a nested function that reads `self`."""
-        if carry is None:
+
+        def _if_is_none_carry(carry):
             carry = LSTM.initial_carry(self, xs.shape[0])[0]
+            return carry
+
+        def _else_is_none_carry(carry):
+            return carry
+        carry = _if(_is_none(carry), _if_is_none_carry, _else_is_none_carry, (carry,), ('carry',))
 
         def step(carry, x):
             return LSTM.cell(self, carry, x)[0]
