@@ -637,6 +637,18 @@ class BodyGen:
         if gs and mine and self.chance(0.4):
             t = self.pick(mine).attr
             out.append([f"self.{t} = (self.{t} + {kid}.{self.pick(gs).attr}) % {M}"])
+        if ms and self.chance(0.3):  # an inner loop over the same children: it changes the item `kid` names
+            m = self.pick(ms)
+            inner = self.fresh("kid")
+            head, _, ref = self.loop_head(f, inner)
+            args = self.call_args(m, 1)
+            if args is not None and ref == inner:
+                out.append([head, "    " + self.fmt_call(ref, m, args)])
+        reads = [*f.child.props, *(g.attr for g in gs)] if f.child is not None else []
+        if reads and mine and self.chance(0.2):  # the items read in a comprehension (their States)
+            t, other = self.pick(mine).attr, self.fresh("kid")
+            values = ".values()" if f.keyed else ""
+            out.append([f"self.{t} = (self.{t} + sum({other}.{self.pick(reads)} for {other} in self.{f.attr}{values})) % {M}"])
         return out
 
     def catching(self, body: list[str], catcher: str, handler: list[str], final: list[str]) -> list[str]:

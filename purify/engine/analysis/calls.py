@@ -104,13 +104,34 @@ def _loops_around(model: ClassModel, node: ast.AST, known: MethodFacts, self_nam
     out: dict[str, Field] = {}
     if not self_name:
         return out
-    child, parent = node, known.parents.get(node)
+    inner, child, parent = None, node, known.parents.get(node)
     while parent is not None:
         if isinstance(parent, ast.For) and any(child is s for s in parent.body):
             for var, field in _loop_items(model, parent, self_name).items():
                 out.setdefault(var, field)
-        child, parent = parent, known.parents.get(parent)
+        elif isinstance(parent, _COMPREHENSIONS):
+            for gen in reversed(_generators_in_scope(parent, child, inner)):
+                for c in loop_children(model.fields, gen.iter, gen.target, self_name):
+                    out.setdefault(c.var, c.source.field)
+        inner, child, parent = child, parent, known.parents.get(parent)
     return out
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _generators_in_scope(comp: ast.expr, child: ast.AST, inner: ast.AST | None) -> list[ast.comprehension]:
+    """The generators of `comp` whose variables are bound where its part `child` (reached through
+    `inner`) is evaluated: all of them in the element and in the last `if`s; in a generator, the
+    ones before it, and itself in its `if`s (not in its `iter`, which runs before it binds)."""
+    gens: list[ast.comprehension] = comp.generators  # type: ignore[attr-defined]
+    for i, gen in enumerate(gens):
+        if child is gen:
+            return gens[:i + 1] if inner is not gen.iter and inner is not gen.target else gens[:i]
+    return gens
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def _loop_items(model: ClassModel, loop: ast.For, self_name: str) -> dict[str, Field]:

@@ -61,6 +61,8 @@ class Planner:
         var = func.value if isinstance(func, ast.Attribute) else func
         if callee.kind is CallKind.ITEM and isinstance(var, ast.Name) and var.id in self.loop_children:
             return self._loop_child(var.id, callee.name, func)
+        if callee.kind is CallKind.ITEM and isinstance(var, ast.Name):
+            return self._comprehension_item(var.id, callee, func, at)
         chain = self_chain(func, ctx.self_name)
         return self._child(chain, callee) if chain else None
 
@@ -131,6 +133,15 @@ class Planner:
         ctx.helpers.add(helper.id)
         return Plan(helper, inner.state, inner.writeback, True, prefix=[inner.func, has_aux])
 
+    def _comprehension_item(self, var: str, callee: Callee, func: ast.expr, at: ast.expr) -> Plan:
+        """`[layer.l2() for layer in self.layers]`: a method that only reads runs in place on the
+        item (its State); one that changes it is refused, since a comprehension hands no item back."""
+        if not callee.known or any(method.writes for _, method in callee.targets):
+            field = callee.field.attr if callee.field is not None else "the children"
+            raise self.ctx.error(at, COMPREHENSION_ITEM_MSG.format(var=var, m=callee.name, f=field),
+                                 COMPREHENSION_ITEM_HINT.format(var=var, m=callee.name, f=field))
+        return Plan(templates.expr("var._cls.m", func, var=var, m=callee.name), ast.Name(var, ast.Load()), [], False)
+
     def _loop_child(self, var: str, name: str, origin: ast.expr) -> Plan:
         index, chain = self.loop_children[var]
         ref = [*chain, ("item", ast.Name(index, ast.Load()), chain[-1][2])]
@@ -138,6 +149,9 @@ class Planner:
         return Plan(func, ast.Name(var, ast.Load()), [ast.Name(var, ast.Store()), store_chain(self.ctx, ref)], True)
 
 
+COMPREHENSION_ITEM_MSG = ("`{var}.{m}(...)` changes the state of an item of self.{f} inside a comprehension, which "
+                          "hands no item back: purify threads the items' states through a `for` statement")
+COMPREHENSION_ITEM_HINT = ("write the loop as a statement: `out = []` then `for {var} in self.{f}: out.append({var}.{m}(...))`")
 REINIT = "(lambda _old, *args, **kwargs: (None, cls_.init(*args, **kwargs)))"
 REINIT_MSG = ("self.__init__(...) runs __init__ again, but __init__ sets self.{attr} only on some paths (line "
               "{line}): Python would keep its old value where it does not, the new state would not")

@@ -105,16 +105,25 @@ class ChildrenLoops:
 
     def _changes_state_otherwise(self, body: list[ast.stmt], var: str) -> bool:
         """Does a call in `body` other than one on `var` change the state (and so perhaps the
-        item `var` stands for: `self.layers[1](x)`, an own method that calls the children)?"""
+        item `var` stands for: `self.layers[1](x)`, an own method that calls the children, a loop
+        over children nested in the body, whose items may be the one `var` names)?"""
+        inner = self._inner_loop_vars(body) - {var}
         for n in walk(ast.Module(body=body, type_ignores=[])):
             if isinstance(n, ast.Call):
                 f = n.func.value if isinstance(n.func, ast.Attribute) else n.func
+                if isinstance(f, ast.Name) and f.id in inner:
+                    return True  # (the planner knows an inner loop's variables only while it rewrites that loop)
                 plan = None if isinstance(f, ast.Name) and f.id == var else self.plan(n)
                 if plan is not None and plan.writes:  # the call itself, not its arguments
                     return True
             elif isinstance(n, ast.Attribute) and self.planner.plan_read(n) is not None:
                 return True  # a caching property's body runs there, and may call the items
         return False
+
+    def _inner_loop_vars(self, body: list[ast.stmt]) -> set[str]:
+        """The variables of the loops over children nested in `body`."""
+        return {c.var for n in walk(ast.Module(body=body, type_ignores=[])) if isinstance(n, ast.For)
+                for c in loop_children(self.ctx.model.fields, n.iter, n.target, self.ctx.self_name)}
 
     @staticmethod
     def _calls_name(body: list[ast.stmt], var: str) -> bool:
