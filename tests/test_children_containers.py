@@ -142,15 +142,21 @@ def test_every_container_form_agrees_lane_by_lane_under_vmap(method):
         assert_same(obj, jax.tree.map(lambda v, i=lane: v[i], states), where=f"{method} state of lane {lane}")
 
 
-def test_every_container_form_agrees_in_the_convert_output(tmp_path):
-    src = write(tmp_path / "net.py", CONTAINERS)
-    code, _, err = convert(src, "-o", tmp_path / "out" / "net.py")
+def converted_agrees(tmp_path, source: str, cls: str, calls: list) -> None:
+    """The module `purify convert` writes for `source` gives the decorated class's results (which
+    agree with plain Python: the tests that call this check that with `compare_three`)."""
+    src = write(tmp_path / "module.py", source)
+    code, _, err = convert(src, "-o", tmp_path / "out" / "module.py")
     assert code == 0, err
-    calls = [(name, args, {}) for name, args in CALLS]
-    got = run_without_purify([("m", "net", "Net", (), {}, calls, {}, True)], [tmp_path / "out"])["m"]
+    calls = [(name, args, {}) for name, args in calls]
+    got = run_without_purify([("m", "module", cls, (), {}, calls, {}, True)], [tmp_path / "out"])["m"]
     assert got[0] == "ok", got[1]
-    assert_same(list(got[1:]), list(decorated(load_module(CONTAINERS), "Net", (), {}, calls, {})),
+    assert_same(list(got[1:]), list(decorated(load_module(source), cls, (), {}, calls, {})),
                 where="convert output against the decorator (which agrees with plain Python)")
+
+
+def test_every_container_form_agrees_in_the_convert_output(tmp_path):
+    converted_agrees(tmp_path, CONTAINERS, "Net", CALLS)
 
 
 def test_a_dict_of_children_reads_back_as_a_dict_of_live_objects():
@@ -414,14 +420,7 @@ def test_an_inner_loop_over_the_same_children_leaves_the_outer_variable_current(
 
 
 def test_an_inner_loop_over_the_same_children_in_the_convert_output(tmp_path):
-    src = write(tmp_path / "nested.py", NESTED)
-    code, _, err = convert(src, "-o", tmp_path / "out" / "nested.py")
-    assert code == 0, err
-    calls = [(name, args, {}) for name, args in NESTED_CALLS]
-    got = run_without_purify([("m", "nested", "Main", (), {}, calls, {}, True)], [tmp_path / "out"])["m"]
-    assert got[0] == "ok", got[1]
-    assert_same(list(got[1:]), list(decorated(load_module(NESTED), "Main", (), {}, calls, {})),
-                where="convert output against the decorator (which agrees with plain Python)")
+    converted_agrees(tmp_path, NESTED, "Main", NESTED_CALLS)
 
 
 def test_a_call_that_changes_an_item_inside_a_comprehension_is_refused_at_the_call():
