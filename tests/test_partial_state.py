@@ -626,19 +626,20 @@ def test_an_object_made_in_a_method(tmp_path):
     assert (out, state.total) == (1, 1)
 
 
-def test_an_object_made_in_a_method_in_convert_output_warns_where_it_cannot_follow(tmp_path):
-    """`_Eager` has no table of call sites: a raise inside a function the method called keeps the
-    state from before the call, and a warning says so at the method's line."""
+def test_an_object_made_in_a_method_in_convert_output_refuses_to_go_on_where_it_cannot_follow(tmp_path):
+    """`_Eager` has no table of call sites: after a raise inside a function the method called, the
+    state Python's object has is not known, so the object's next use is refused (a TypeError naming
+    the call that raised), never a state Python would not have (it kept the state from before the
+    call, with a warning, and `run_deep` returned 0 where Python gives 11)."""
     module = converted(tmp_path, MADE_IN_METHOD)
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        out, state = module.Runner.run_deep(module.Runner.init(), "x")
-    assert (out, state.total) == (0, 0)  # Python: 11 (the decorated class gives 11)
-    [w] = seen
-    assert "Kid.deep raised KeyError inside a function it called" in str(w.message)
-    assert "keeps its state from before the call" in str(w.message)
-    assert w.filename == module.__file__
-    assert "= Kid.bump(self, k)" in pathlib.Path(module.__file__).read_text().splitlines()[w.lineno - 1]
+    with pytest.raises(TypeError) as info:
+        module.Runner.run_deep(module.Runner.init(), "x")
+    text = str(info.value)
+    assert "Kid.deep raised KeyError inside a function it called" in text and "cannot be used after it" in text
+    assert "hint: catch the exception inside Kid.deep, or make a new object after the exception" in text
+    where, line = text.split(": ", 1)[0].rsplit(":", 1)
+    assert where == module.__file__
+    assert "= Kid.bump(self, k)" in pathlib.Path(module.__file__).read_text().splitlines()[int(line) - 1]
 
 
 def test_the_convert_output_pure_api_raises_as_the_decorators(tmp_path):

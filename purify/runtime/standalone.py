@@ -20,6 +20,9 @@ class _Eager:
         self.__dict__.update(_cls=cls, _state=cls.init(*args, **kwargs))
 
     def __getattr__(self, name):
+        lost = self.__dict__.get("_lost")
+        if lost is not None:
+            raise TypeError(lost)
         field = name.lstrip("_") + "_" * (len(name) - len(name.lstrip("_")))
         if field in self._state._fields:
             return getattr(self._state, field)
@@ -39,9 +42,9 @@ class _Eager:
         """The method `pure` raised: Python's object keeps the changes made before the exception.
         Raised in the method's own code, they are its local `self`, kept here; raised in a function
         it called (a child's method, a branch), this stand-in cannot put the state together (the
-        decorator can), so it keeps the state from before the call and warns."""
+        decorator can), so the object refuses to be used again (a TypeError at its next use, naming
+        the call that raised) rather than go on with a state Python's object would not have."""
         import sys
-        import warnings
 
         tb = sys.exc_info()[2]
         while tb is not None and tb.tb_frame.f_code is not pure.__code__:
@@ -52,11 +55,13 @@ class _Eager:
         if tb.tb_next is None and type(state) is type(self._state):
             self.__dict__["_state"] = state
         elif tb.tb_next is not None:
-            warnings.warn_explicit(
-                f"{self._cls.__name__}.{pure.__name__} raised {type(sys.exc_info()[1]).__name__} inside a function "
-                "it called, and this object made in a method keeps its state from before the call (Python's "
-                "object keeps the changes made before the exception; the @purify.stateful class does too)",
-                UserWarning, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+            self.__dict__["_lost"] = (
+                f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}: {self._cls.__name__}.{pure.__name__} raised "
+                f"{type(sys.exc_info()[1]).__name__} inside a function it called, and the state this object made in "
+                "a method had then is not known here (Python's object keeps the changes made before the "
+                "exception; the @purify.stateful class does too), so it cannot be used after it\n"
+                f"  hint: catch the exception inside {self._cls.__name__}.{pure.__name__}, or make a new object "
+                "after the exception")
 
     def __call__(self, *args, **kwargs):
         return self.__getattr__("__call__")(*args, **kwargs)
