@@ -386,27 +386,29 @@ class Restart:
 """
 
 
-def test_a_state_that_cannot_be_put_together_is_a_warning_at_the_users_line():
+def test_a_state_that_cannot_be_put_together_refuses_the_objects_next_use_at_the_users_line():
     """`self.__init__(t)` raising part of the way: Python's object has some fields set again and
     the others as they were; the State `init` builds has no values for the others, so nothing is
-    guessed: the object keeps its state from before the call, and a warning says so."""
+    guessed: the user's exception goes on as raised, and the object refuses its next use (it kept
+    its state from before the call, with a warning, and read back `n == 0` where Python has 1)."""
     module = load_module(REINIT)
     obj = module.Restart(1)
-    before = purify.state_of(obj)
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", purify.PurifyWarning)
         with pytest.raises(ZeroDivisionError):
             obj.reset(0)
-    assert purify.state_of(obj) is before
-    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
-    text = str(w.message)
     line = line_in(REINIT, "self.__init__(t)")
-    assert (w.filename, w.lineno) == (module.__file__, line)
-    assert text.startswith(f"{module.__file__}:{line}:9: Restart.reset raised ZeroDivisionError after changing the state")
-    assert "`self.__init__(...)` ran part of the way" in text
-    assert "the object keeps its state from before the call" in text
-    assert "    self.__init__(t)\n    ^^^^^^^^^^^^^^^^\n" in text
-    assert "hint: raise before changing the state (check first" in text
+    for use in (lambda: obj.n, lambda: obj.reset(1), lambda: purify.state_of(obj), lambda: purify.jit(obj.reset)(1)):
+        with pytest.raises(purify.PurifyError) as info:
+            use()
+        e = info.value
+        assert (e.filename, e.lineno, e.offset) == (module.__file__, line, 9), e
+        assert e.bare_msg.startswith("Restart.reset raised ZeroDivisionError after changing the state")
+        assert "`self.__init__(...)` ran part of the way" in e.bare_msg
+        assert "so the object cannot be used after it" in e.bare_msg
+        assert e.hint.startswith("make the object again (`obj = Cls(...)`)")
+    assert "    self.__init__(t)\n    ^^^^^^^^^^^^^^^^\n" in str(e)
+    assert module.Restart(1).n == 0  # a new object works
 
 
 # The differential fuzzer's programs whose step raises out of the method (programs.py passes an
@@ -668,19 +670,19 @@ class Model:
 """
 
 
-def test_a_change_made_while_jax_traced_is_a_warning():
+def test_a_change_made_while_jax_traced_refuses_the_objects_next_use():
     """`purify.grad(self.loss)` traces `loss`: the state it changed before raising holds tracers,
-    no values, so the object keeps its state from before the call and a warning says so."""
+    no values, so the state Python's object has (calls == 11) is not known: the object refuses its
+    next use, located at the call (it read back 0, with a warning)."""
     module = load_module(GRAD)
     obj = module.Model()
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        with pytest.raises(KeyError):
-            obj.step(1.0, "x")
-    assert obj.calls == 0  # Python: 11
-    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
-    assert (w.filename, w.lineno) == (module.__file__, line_in(GRAD, "return purify.grad"))
-    assert "the change was made while JAX traced the call" in str(w.message)
+    with pytest.raises(KeyError):
+        obj.step(1.0, "x")
+    with pytest.raises(purify.PurifyError) as info:
+        _ = obj.calls
+    e = info.value
+    assert (e.filename, e.lineno) == (module.__file__, line_in(GRAD, "return purify.grad"))
+    assert "the change was made while JAX traced the call" in e.bare_msg
 
 
 # More call forms: a private and a name-mangled child, a child's and an item's `__call__`, an index
@@ -815,10 +817,8 @@ def test_a_failure_putting_the_state_together_never_replaces_the_users_exception
 
     monkeypatch.setattr(partial, "_walk", broken)
     obj = load_module(CACHE).Cache()
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        with pytest.raises(KeyError):
-            obj.lookup("x")
-    assert obj.hits == 0
-    [w] = [w for w in seen if issubclass(w.category, purify.PurifyWarning)]
-    assert "purify failed putting it together (AttributeError: boom; please report this)" in str(w.message)
+    with pytest.raises(KeyError):
+        obj.lookup("x")
+    with pytest.raises(purify.PurifyError, match=r"purify failed putting it together \(AttributeError: boom; please "
+                       r"report this\)"):
+        _ = obj.hits

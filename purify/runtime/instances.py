@@ -21,6 +21,7 @@ from .other_objects import _obj_call
 from .state import is_state
 
 STATE = "_purify_state"  # where a user-made instance keeps its State
+_LOST = "_purify_lost"  # in its place, once a method raised and its state could not be put together
 _TRACE = "_purify_trace"  # the trace an instance was made in, if any
 _PARENT = "_purify_parent"  # a view's (parent instance, field, index or None)
 _SHARED = "_purify_shared"  # [(weakref to a shallow copy or original, {field: what it holds})]
@@ -34,6 +35,8 @@ def load(obj: Any) -> Any:
     d = obj.__dict__
     if STATE in d:
         return d[STATE]
+    if _LOST in d:
+        refuse_lost(d)
     parent, field, index = d[_PARENT]
     value = getattr(load(parent), field)
     return value if index is None else value[index]
@@ -49,11 +52,19 @@ def store(obj: Any, state: Any) -> None:
             sharing.check_shared_store(obj, d[_SHARED], d[STATE], state)
         d[STATE] = state
         return
+    if _LOST in d:
+        refuse_lost(d)
     parent, field, index = d[_PARENT]
     whole = load(parent)
     if index is not None:
         state = _with_item(getattr(whole, field), index, state)
     store(parent, whole._replace(**{field: state}))
+
+
+def refuse_lost(slots: dict[str, Any]) -> None:
+    """An instance whose state was lost when a method raised (runtime/partial.py `Lost`)."""
+    rebuild, args = slots[_LOST].__reduce__()  # a fresh error each time (one raised twice gathers tracebacks)
+    raise rebuild(*args)
 
 
 def _root(obj: Any) -> Any:
@@ -69,7 +80,7 @@ def root_of(obj: Any) -> Any:
 
 def is_instance(value: Any) -> bool:
     """Is `value` an eager instance (user-made or a view) of a @stateful class?"""
-    return "__purify__" in type(value).__dict__ and (STATE in vars(value) or _PARENT in vars(value))
+    return "__purify__" in type(value).__dict__ and (STATE in vars(value) or _PARENT in vars(value) or _LOST in vars(value))
 
 
 def as_state(value: Any) -> Any:
@@ -232,6 +243,11 @@ def _keep_partial(obj: Any, name: str, old: Any, new: Any) -> None:
     """Python keeps the changes a method made before it raised: the state they made (None: the
     state from before the call, which the object holds)."""
     if new is None:
+        return
+    if isinstance(new, partial.Lost):  # (its views read through it, and refuse too)
+        root = _root(obj).__dict__
+        root.pop(STATE, None)
+        root[_LOST] = new.error
         return
     replaced = _replaced_children(obj, name, old, new)
     store(obj, new)

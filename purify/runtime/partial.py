@@ -13,7 +13,8 @@ out: a branch function (a converted `if` or loop) holds the method's whole state
 or `super()` method the caller's whole state; a child's method the state at the child's place in
 the caller's, which the engine recorded per call (engine/partial_state.py) and which is never
 guessed. Where no place is faithful (a partly run `self.__init__(...)`, a state JAX was tracing),
-the instance keeps its state from before the call and a PurifyWarning says so at the user's line.
+the state Python's object has is not known: the instance refuses its next use, with a PurifyError
+located where the state was lost, rather than go on from a state Python's object would not have.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import types
-import warnings
 from typing import Any
 
 from ..engine.partial_state import CallSite, MethodFrames, PathStep, Placement
-from ..errors import PurifyError, PurifyWarning
+from ..errors import PurifyError
 
 
 class Kind(enum.Enum):
@@ -46,9 +46,10 @@ _CODES: dict[types.CodeType, _Code] = {}  # every generated function's code, fil
 _STOP: set[types.CodeType] = set()  # frames that start another object's call (it keeps its own state)
 
 UNPLACED_MSG = ("{where} raised {exc} after changing the state, but purify cannot put together the state it had "
-                "then: {why}; the object keeps its state from before the call")
-UNPLACED_HINT = ("raise before changing the state (check first: `if k not in self.table: raise KeyError(k)`), or "
-                 "catch the exception inside the method")
+                "then: {why}; so the object cannot be used after it (its state would not be the one Python's "
+                "object has)")
+UNPLACED_HINT = ("make the object again (`obj = Cls(...)`); to keep it, raise before changing the state (check first: "
+                 "`if k not in self.table: raise KeyError(k)`), or catch the exception inside the method")
 REINIT_WHY = "`self.__init__(...)` ran part of the way, and the State it builds has no value for the fields it did not set"
 TRACED_WHY = "the change was made while JAX traced the call (purify.grad, a traced branch), so it has no value"
 UNKNOWN_WHY = "the call's place in the state is not known"
@@ -99,9 +100,19 @@ class _Unplaced(Exception):
         self.why, self.frame, self.lasti = why, frame, lasti
 
 
+class Lost:
+    """The state the object had when its method raised, which cannot be put together: the object
+    refuses its next use with `error` (runtime/instances.py)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: PurifyError) -> None:
+        self.error = error
+
+
 def recovered(exc: BaseException, pure: Any, old: Any, name: str) -> Any | None:
     """The state of the object the method `pure` ran for, as it was when `exc` was raised; None
-    when it is the state it had before the call (or cannot be put together: then a warning)."""
+    when it is the state it had before the call; `Lost` when it cannot be put together."""
     try:
         state = _walk(exc, pure)
         if state is None or state is old:
@@ -110,10 +121,9 @@ def recovered(exc: BaseException, pure: Any, old: Any, name: str) -> Any | None:
             raise _Unplaced(TRACED_WHY, None, -1)
         return state
     except _Unplaced as e:
-        _warn(e, exc, pure, name)
-    except Exception as e:  # noqa: BLE001 - never in place of the user's exception: a warning instead
-        _warn(_Unplaced(INTERNAL_WHY.format(error=f"{type(e).__name__}: {e}"), None, -1), exc, pure, name)
-    return None
+        return Lost(_lost(e, exc, pure, name))
+    except Exception as e:  # noqa: BLE001 - never in place of the user's exception: the object refuses its next use
+        return Lost(_lost(_Unplaced(INTERNAL_WHY.format(error=f"{type(e).__name__}: {e}"), None, -1), exc, pure, name))
 
 
 def _walk(exc: BaseException, pure: Any) -> Any | None:
@@ -211,7 +221,9 @@ def _traced(state: Any) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(state))
 
 
-def _warn(e: _Unplaced, exc: BaseException, pure: Any, name: str) -> None:
+def _lost(e: _Unplaced, exc: BaseException, pure: Any, name: str) -> PurifyError:
+    """The refusal of the object's next use, located where the state was lost (the call that
+    raised, or the method's own line)."""
     entry = _CODES.get(pure.__code__)
     msg = UNPLACED_MSG.format(where=entry.where if entry is not None else name, exc=type(exc).__name__, why=e.why)
     frame, lasti = e.frame, e.lasti
@@ -220,11 +232,9 @@ def _warn(e: _Unplaced, exc: BaseException, pure: Any, name: str) -> None:
         while tb is not None and tb.tb_frame.f_code is not pure.__code__:
             tb = tb.tb_next
         if tb is None:  # pragma: no cover - the method's frame is in every traceback walked
-            warnings.warn(f"{msg}\n  hint: {UNPLACED_HINT}", PurifyWarning, stacklevel=4)
-            return
+            return PurifyError(msg, hint=UNPLACED_HINT)
         frame, lasti = tb.tb_frame, tb.tb_lasti
     at = _position(frame.f_code, lasti)
     line, end_line, col, end_col = at if at is not None else (frame.f_lineno, frame.f_lineno, None, None)
-    text = PurifyError(msg, hint=UNPLACED_HINT, filename=frame.f_code.co_filename, lineno=line, col=col,
-                       end_lineno=end_line, end_col=end_col).describe()
-    warnings.warn_explicit(text, PurifyWarning, frame.f_code.co_filename, line)
+    return PurifyError(msg, hint=UNPLACED_HINT, filename=frame.f_code.co_filename, lineno=line, col=col,
+                       end_lineno=end_line, end_col=end_col)

@@ -12,7 +12,7 @@ import jax
 from ..errors import PurifyError
 from . import context, eager, helpers
 from .donation import FOREIGN, donatable
-from .instances import STATE, BoundMethod, is_instance, load, root_of, store
+from .instances import STATE, BoundMethod, is_instance, load, refuse_lost, root_of, store
 
 V = TypeVar("V")
 
@@ -77,6 +77,8 @@ def _returning(call: Callable[..., Any], obj: Any) -> Callable[..., Any]:
 def _jit_on_instance(compiled: Callable[..., Any], slots: dict[str, Any]) -> Callable[..., Any]:
     """The hot path of a user-made instance: its State sits in its __dict__."""
     def call(*args: Any, **kwargs: Any) -> Any:
+        if STATE not in slots:  # the object's state was lost when a method raised (runtime/partial.py)
+            refuse_lost(slots)
         if FOREIGN in slots:  # arrays the caller gave: donate copies (runtime/donation.py)
             slots[STATE] = donatable(slots, slots[STATE])
         # Forwarding an empty **kwargs costs ~5% of a tiny step in jax.jit's C++ dispatch.
