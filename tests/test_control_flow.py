@@ -537,3 +537,37 @@ def test_reverse_mode_grad_through_a_traced_while_is_refused_at_the_loop():
     assert info.value.lineno == line_in(src, "while i < k")
     tangent = jax.jvp(lambda x: jax.jit(loss)(x, 3), (1.0,), (1.0,))[1]  # forward mode works (k traced)
     assert float(tangent) == 8.0
+
+
+FILTERS = """
+@purify.stateful
+class Filters:
+    def __init__(self):
+        self.vals = [jnp.asarray(1.0), jnp.asarray(-2.0), jnp.asarray(3.0)]
+        self.k = 2
+
+    def first(self):
+        return sum(v for i, v in enumerate(self.vals) if i < self.k and i != 5)
+
+    def positive(self):
+        return sum(v for v in self.vals if v > 0)
+"""
+
+
+def test_a_comprehension_filter_on_a_traced_value_is_refused_at_its_line(tmp_path):
+    """`if` in a comprehension: a Python value filters as written (under jax.jit too); a traced one
+    would make the number of items depend on a value, and was JAX's TracerBoolConversionError."""
+    module, plain = load_module(FILTERS), undecorated(FILTERS).Filters()
+    assert module.Filters().first() == plain.first() and module.Filters().positive() == plain.positive() == 4.0
+    assert float(jax.jit(module.Filters.first)(module.Filters.init())[0]) == -1.0
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(module.Filters.positive)(module.Filters.init())
+    e = info.value
+    assert "this comprehension's `if` tests a traced value" in e.bare_msg and "jnp.where(test, x, 0)" in e.hint
+    assert (e.lineno, e.offset) == (line_in(FILTERS, "if v > 0"), 9)
+    from tests.test_semantics_objects import converted as converted_module
+
+    converted = converted_module(tmp_path, FILTERS)
+    assert float(jax.jit(converted.Filters.first)(converted.Filters.init())[0]) == -1.0
+    with pytest.raises(TypeError, match="this comprehension's `if` tests a traced value"):
+        jax.jit(converted.Filters.positive)(converted.Filters.init())

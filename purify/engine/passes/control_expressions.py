@@ -24,7 +24,7 @@ from .. import templates
 from ..analysis.facts import facts
 from ..analysis.liveness import names_in
 from .base import MethodContext
-from .control_flow import static_test
+from .control_flow import CONCRETE, static_test
 
 IFEXP = "_ifexp"
 MIN_MAX = {"min": "_min", "max": "_max"}
@@ -38,6 +38,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values
     if ctx.holds(ast.IfExp, ast.BoolOp) or any(_min_max(ctx, n) or _bool_call(ctx, n) or _not_or_chain(n)
+                                                or isinstance(n, ast.comprehension) and n.ifs
                                                 for n in facts(ctx.method.node).own):
         _Expressions(ctx).visit(fn)
 
@@ -88,6 +89,17 @@ class _Expressions(ast.NodeTransformer):
             self.ctx.helpers.add(BOOL)
             node.func = ast.copy_location(ast.Name(BOOL, ast.Load()), node.func)
         return node
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        """`[x for x in xs if test]`: a traced `test` would make the list's length depend on a value,
+        which JAX cannot trace: `_concrete` passes a Python value and refuses a traced one at the line."""
+        self.generic_visit(node)
+        node.ifs = [c if static_test(self.ctx, c, fields=False) else self._concrete_filter(c) for c in node.ifs]
+        return node
+
+    def _concrete_filter(self, test: ast.expr) -> ast.expr:
+        self.ctx.helpers.add(CONCRETE)
+        return templates.expr(f"{CONCRETE}(test, 'filter')", test, test=templates.moved(test))
 
     # the tests of `if` and `while` are the control-flow pass's: only their operands are visited here
     def visit_If(self, node: ast.If | ast.While) -> ast.AST:

@@ -669,6 +669,10 @@ def _concrete(test: Any, form: str) -> Any:
                  "`yield` or a `break` purify cannot turn into a flag"),
                  ("bound the loop by a Python value (`for i in range(n)` with a Python `n`), or move the "
                  "`raise`/`return`/`del` out of the loop's body")),
+        "filter": (("this comprehension's `if` tests a traced value, so the number of items it keeps would depend "
+                    "on a value JAX knows only when it runs, but JAX needs every shape while it traces"),
+                   ("keep every item and mask the ones you would drop (`jnp.where(test, x, 0)` over an array), "
+                    "or filter on a Python value")),
         "other": (("this `if` branches on a traced value, but a branch holds `del`, `global`, `nonlocal`, "
                   "`yield` or `await`, which cannot run inside jax.lax.cond"),
                   "move that statement out of the `if`, or branch on a Python value"),
