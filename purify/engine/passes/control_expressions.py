@@ -24,7 +24,7 @@ from .. import templates
 from ..analysis.facts import facts
 from ..analysis.liveness import names_in
 from .base import MethodContext
-from .control_flow import CONCRETE, static_test
+from .control_flow import concrete, static_test
 
 IFEXP = "_ifexp"
 MIN_MAX = {"min": "_min", "max": "_max"}
@@ -94,12 +94,8 @@ class _Expressions(ast.NodeTransformer):
         """`[x for x in xs if test]`: a traced `test` would make the list's length depend on a value,
         which JAX cannot trace: `_concrete` passes a Python value and refuses a traced one at the line."""
         self.generic_visit(node)
-        node.ifs = [c if static_test(self.ctx, c, fields=False) else self._concrete_filter(c) for c in node.ifs]
+        node.ifs = [c if static_test(self.ctx, c, fields=False) else concrete(self.ctx, c, "filter") for c in node.ifs]
         return node
-
-    def _concrete_filter(self, test: ast.expr) -> ast.expr:
-        self.ctx.helpers.add(CONCRETE)
-        return templates.expr(f"{CONCRETE}(test, 'filter')", test, test=templates.moved(test))
 
     # the tests of `if` and `while` are the control-flow pass's: only their operands are visited here
     def visit_If(self, node: ast.If | ast.While) -> ast.AST:

@@ -117,8 +117,7 @@ class _ControlFlow(StatementPass):
                 s.body += templates.stmts(f"if {flag} is True:\n    break", s)
 
     def _concrete(self, test: ast.expr, form: str) -> ast.expr:
-        self.ctx.helpers.add(CONCRETE)
-        return templates.expr(f"{CONCRETE}(test, {form!r})", test, test=templates.moved(test))
+        return concrete(self.ctx, test, form)
 
     def _traced_range(self, s: ast.For) -> bool:
         """`for i in range(...)` with a bound that may be traced, whose body stays in the loop and
@@ -304,6 +303,13 @@ class _ControlFlow(StatementPass):
                             and n.func.value.id in live):
                         return f"{n.func.value.id}.{n.func.attr}(...) (line {n.lineno})"
         return ""
+
+
+def concrete(ctx: MethodContext, test: ast.expr, form: str) -> ast.expr:
+    """`_concrete(test, form)`: Python's value when concrete, a located refusal of the construct
+    `form` names (runtime/control.py) when traced."""
+    ctx.helpers.add(CONCRETE)
+    return templates.expr(f"{CONCRETE}(test, {form!r})", test, test=templates.moved(test))
 
 
 def static_test(ctx: MethodContext, test: ast.expr, fields: bool = True) -> bool:
