@@ -16,8 +16,11 @@ children.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import signal
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -537,9 +540,13 @@ def check_class(case: CrashCase) -> str:
             cls = module.A
             import purify
 
-            purify.stateful(cls)
-            purify.source(cls)
+            with _time_limit(DECORATE_LIMIT_S):
+                purify.stateful(cls)
+                purify.source(cls)
             outcome.append("decorated")
+        except _TooSlow:
+            raise Crash(f"decorating did not finish in {DECORATE_LIMIT_S} s (a hang?):\n"
+                        f"{traceback.format_exc()}") from None
         except PurifyError as e:
             _check_located(e, module.__file__)
             outcome.append("refused")
@@ -550,6 +557,33 @@ def check_class(case: CrashCase) -> str:
     if cli.available():
         outcome.append(_check_convert(case))
     return "/".join(outcome)
+
+
+# Decorating or converting one generated class takes milliseconds; far beyond that, the engine loops (a fixpoint
+# that never settled hung a campaign once, with no output at all).
+DECORATE_LIMIT_S = 30
+
+
+class _TooSlow(BaseException):  # not an Exception: the engine's own handlers must not swallow it
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int):
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+
+    def expired(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _check_located(e: BaseException, filename: str) -> None:
@@ -570,7 +604,11 @@ def _check_convert(case: CrashCase) -> str:
     with open(path, "w") as f:
         f.write(case.module(decorated=True))
     try:
-        text = cli.convert_file(path)
+        with _time_limit(DECORATE_LIMIT_S):
+            text = cli.convert_file(path)
+    except _TooSlow:
+        raise Crash(f"purify convert did not finish in {DECORATE_LIMIT_S} s (a hang?):\n"
+                    f"{traceback.format_exc()}") from None
     except cli.ConvertFailed as e:
         if "Traceback" in e.stderr or ":" not in e.stderr:
             raise Crash(f"purify convert failed without a located error:\n{e.stderr}") from None

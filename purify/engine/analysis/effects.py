@@ -76,17 +76,56 @@ def summarise(model: ClassModel, resolver: Resolver) -> None:
     # Only calls that thread the state and reads of properties depend on other methods' summaries:
     # the rest of each method's sites is found once, not once per round of the fixpoint.
     tables = {id(m): _site_table(model, m) for m in methods}
+    methods = _callees_first(methods)
     changed = True
     while changed:
         changed = False
         for m in methods:
-            new = _summary(model, m, tables[id(m)])
+            new = _settled(m.summary, _summary(model, m, tables[id(m)]))
             if new != m.summary:
                 m.summary, changed = new, True
     for m in methods:
         self_name = (arg_names(m.node) or [""])[0]
         m.sites = {id(n): (n, _find_site(model, m, n, self_name) if site is _DEPENDS else site)
                    for n, site in tables[id(m)]}
+
+
+def _callees_first(methods: list[Method]) -> list[Method]:
+    """`methods`, each after the methods of the class it calls, where they do not call each other
+    in a cycle: then the first round of the fixpoint gives each method its final summary."""
+    ours = {id(m) for m in methods}
+    order: list[Method] = []
+    placed: set[int] = set()
+    for first in methods:
+        if id(first) in placed:
+            continue
+        stack = [(first, iter(_called(first, ours)))]
+        placed.add(id(first))
+        while stack:
+            method, pending = stack[-1]
+            callee = next((c for c in pending if id(c) not in placed), None)
+            if callee is None:
+                stack.pop()
+                order.append(method)
+            else:
+                placed.add(id(callee))
+                stack.append((callee, iter(_called(callee, ours))))
+    return order
+
+
+def _called(method: Method, ours: set[int]) -> list[Method]:
+    calls = [c for callee in method.callees.values() for c in (callee, callee.inner) if c is not None]
+    return [target for c in calls for _, target in c.targets if id(target) in ours]
+
+
+def _settled(old: Summary, new: Summary) -> Summary:
+    """`new`, keeping the raise `old` already named. Every other part of a summary only grows from
+    round to round; which raise a summary names does not (methods that call each other in a cycle
+    would pass their choices round and round for ever), and any raise it may reach will do."""
+    return dataclasses.replace(
+        new,
+        raises=new.raises if old.raises is None else old.raises,
+        raises_after_change=new.raises_after_change if old.raises_after_change is None else old.raises_after_change)
 
 
 _DEPENDS = object()  # in a site table: found anew each round (it reads a summary)
