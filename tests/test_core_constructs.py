@@ -923,6 +923,38 @@ def test_inherited_state_fields_in_order():
     assert m.Base.State._fields == ("n", "hits")
 
 
+def _local_classes(decorate):
+    """A base and its subclass defined in a function (a test, a notebook's helper): `Base` is a
+    local of the function, named by the class statement and by no method."""
+    class Base:
+        def __init__(self):
+            self.n = 0
+
+        def step(self):
+            self.n += 1
+            return self.n
+
+    Base = decorate(Base)
+    Alias = Base
+
+    class Sub(Alias):
+        def step(self):
+            return super().step() * 10
+
+    return decorate(Sub)
+
+
+def test_a_subclass_of_a_decorated_class_local_to_a_function():
+    plain, sub = _local_classes(lambda c: c), _local_classes(purify.stateful)
+    p, s = plain(), sub()
+    assert [s.step() for _ in range(3)] == [p.step() for _ in range(3)] == [10, 20, 30]
+    state = sub.init()
+    for _ in range(2):
+        out, state = jax.jit(sub.step)(state)
+    assert (int(out), int(state.n)) == (20, 2)
+    assert "class Sub(Alias):" in purify.source(sub)
+
+
 # -- state and static fields ----------------------------------------------------------
 
 

@@ -76,7 +76,7 @@ class RuntimeResolver:
                 return None
             _PLAIN[value] = None  # (a class that names itself while analysed)
             model = analyse(src.node, Origin(src.filename, src.lines),
-                            RuntimeResolver(class_globals(value), closure_cells(value)))
+                            RuntimeResolver(class_globals(value), closure_cells(value, src.node)))
             model.plain = True
             _PLAIN[value] = model
         return _PLAIN[value]
@@ -143,10 +143,25 @@ def _functions(cls: type) -> list[types.FunctionType]:
     return out
 
 
-def closure_cells(cls: type) -> dict[str, types.CellType]:
-    """Closure cells of the class's functions, by name (they share the enclosing scope)."""
+def closure_cells(cls: type, node: ast.ClassDef | None = None) -> dict[str, types.CellType]:
+    """Closure cells of the class's functions, by name (they share the enclosing scope), and, with
+    the class statement `node`, the bases it names."""
     cells: dict[str, types.CellType] = {}
     for fn in _functions(cls):
         if fn.__closure__:
             cells.update(zip(fn.__code__.co_freevars, fn.__closure__))
+    if node is not None:
+        cells.update(_base_cells(cls, node))
     return cells
+
+
+def _base_cells(cls: type, node: ast.ClassDef) -> dict[str, types.CellType]:
+    """`class S(Base)` -> {"Base": the class S derives from}. The class statement names its bases
+    where its methods may not: in a function's scope (a test, a notebook's helper), `Base` is a
+    local of that function, in no closure of the class's methods, so the globals lack it."""
+    written = [b.value if isinstance(b, ast.Subscript) else b for b in node.bases]
+    actual = getattr(cls, "__orig_bases__", cls.__bases__) if "__orig_bases__" in cls.__dict__ else cls.__bases__
+    if len(written) != len(actual) or any(isinstance(b, ast.Starred) for b in written):
+        return {}
+    return {b.id: types.CellType(getattr(value, "__origin__", value))
+            for b, value in zip(written, actual) if isinstance(b, ast.Name)}

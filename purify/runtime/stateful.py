@@ -59,7 +59,7 @@ class ClassInfo:
     def source(self) -> str:
         """What `purify convert` writes for the class."""
         cls = self.state._cls  # type: ignore[attr-defined]
-        return converted_source(self.converted, RuntimeResolver(class_globals(cls), closure_cells(cls)))
+        return converted_source(self.converted, RuntimeResolver(class_globals(cls), closure_cells(cls, self.model.node)))
 
 
 def stateful(cls: T) -> T:
@@ -99,7 +99,7 @@ def _decorate(cls: T) -> T:
         raise _at_caller(e) from None
     origin = Origin(src.filename, src.lines)
     globals_ = class_globals(cls)
-    cells = closure_cells(cls)
+    cells = closure_cells(cls, src.node)
     resolver = RuntimeResolver(globals_, cells)
     conv = convert(analyse(src.node, origin, resolver), resolver)
     model = conv.model
