@@ -46,18 +46,20 @@ def parse_file(filename: str, text: str) -> ast.Module:
     return _parse_cached(filename, digest, text)
 
 
-_LAST: list[Any] = [None, None, None]  # [the lines parsed last, their file name, their tree]
+_LAST: list[tuple[list[str], str, ast.Module]] = []  # (the lines parsed last, their file name, their tree)
 
 
 def parse_lines(filename: str, lines: list[str]) -> ast.Module:
     """`parse_file` of linecache's lines of a file. The classes of a module are decorated one
     after another with the same list of lines (linecache replaces the list when the file
     changes, it never edits one), so the tree of the same list, kept here with it, is the
-    answer without joining and hashing the whole file again for each class."""
-    if _LAST[0] is lines and _LAST[1] == filename:
-        return _LAST[2]  # type: ignore[no-any-return]
+    answer without joining and hashing the whole file again for each class. (The entry is one
+    tuple, read and replaced whole: a thread decorating another file cannot mix the two.)"""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is lines and last[1] == filename:
+        return last[2]
     tree = parse_file(filename, "".join(lines))
-    _LAST[:] = [lines, filename, tree]
+    _LAST[:] = [(lines, filename, tree)]
     return tree
 
 
