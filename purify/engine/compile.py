@@ -15,7 +15,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .transformer import node_fields, walk
+from .transformer import node_fields, walk_statements
 
 _FACTORY = "__purify_factory__"
 
@@ -75,7 +75,7 @@ def _without_annotations(fns: list[ast.FunctionDef]) -> Iterator[None]:
     without them (the CLI output keeps them), then put them back."""
     saved: list[tuple[ast.AST, str, Any]] = []
     for fn in fns:
-        for n in walk(fn):
+        for n in walk_statements(fn):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 saved.append((n, "returns", n.returns))
                 a = n.args

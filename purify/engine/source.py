@@ -20,7 +20,7 @@ import weakref
 from typing import Any
 
 from ..errors import PurifyError
-from .transformer import walk
+from .transformer import walk_statements
 
 _FUTURE_FLAGS = 0x3FE0000  # every CO_FUTURE_* bit; only these are passed on to compile()
 
@@ -44,6 +44,23 @@ def parse_file(filename: str, text: str) -> ast.Module:
     """Parse a whole file (cached by name and content)."""
     digest = hashlib.sha1(text.encode()).hexdigest()
     return _parse_cached(filename, digest, text)
+
+
+_LAST: list[tuple[list[str], str, ast.Module]] = []  # (the lines parsed last, their file name, their tree)
+
+
+def parse_lines(filename: str, lines: list[str]) -> ast.Module:
+    """`parse_file` of linecache's lines of a file. The classes of a module are decorated one
+    after another with the same list of lines (linecache replaces the list when the file
+    changes, it never edits one), so the tree of the same list, kept here with it, is the
+    answer without joining and hashing the whole file again for each class. (The entry is one
+    tuple, read and replaced whole: a thread decorating another file cannot mix the two.)"""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is lines and last[1] == filename:
+        return last[2]
+    tree = parse_file(filename, "".join(lines))
+    _LAST[:] = [(lines, filename, tree)]
+    return tree
 
 
 def _methods(cls: type) -> list[Any]:
@@ -93,7 +110,7 @@ def class_source(cls: type) -> ClassSource:
             hint="define the class in a .py file or a notebook cell; classes typed into a plain "
             "Python REPL or built with exec()/type() have no source to read",
         )
-    tree = parse_file(filename, "".join(lines))
+    tree = parse_lines(filename, lines)
     node = _pick_classdef(tree, cls, methods)
     if node is None:
         raise PurifyError(
@@ -130,7 +147,7 @@ def _class_index(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:
     index = _INDEX.get(tree)
     if index is None:
         index = {}
-        for n in walk(tree):
+        for n in walk_statements(tree):
             if isinstance(n, ast.ClassDef):
                 index.setdefault(n.name, []).append(n)
         _INDEX[tree] = index

@@ -24,9 +24,10 @@ from pathlib import Path
 from ..errors import PurifyError, combined, error_at
 from . import eager_only
 from .analysis import analyse
+from .gc_paused import gc_paused
 from .model import ClassModel, Origin
 from .syntax import dotted
-from .transformer import walk
+from .transformer import walk_statements
 
 API_NAMES = frozenset({
     "stateful", "jit", "vmap", "grad", "value_and_grad", "param", "static", "split", "merge", "Rng",
@@ -102,7 +103,8 @@ class ModuleInfo:
 def parse_module(text: str, filename: str, path: Path | None = None) -> ModuleInfo:
     """Parse a file (a located PurifyError on a syntax error) and record its imports."""
     try:
-        tree = ast.parse(text, filename=filename)
+        with gc_paused():  # a parse makes only live nodes: a collection while it runs finds nothing
+            tree = ast.parse(text, filename=filename)
     except SyntaxError as e:
         lines = text.splitlines()
         line = lines[e.lineno - 1] if e.lineno and 0 < e.lineno <= len(lines) else None
@@ -138,7 +140,7 @@ def _is_purify(module: str | None) -> bool:
 
 
 def _scan_imports(info: ModuleInfo) -> None:
-    for node in walk(info.tree):
+    for node in walk_statements(info.tree):
         if isinstance(node, ast.ClassDef):
             info._all.append(node)
         elif isinstance(node, ast.Import):

@@ -34,6 +34,11 @@ class _Instantiate:
 
     def __init__(self, subs: dict[str, Any], origin: ast.AST | None) -> None:
         self.subs, self.origin = subs, origin
+        # `ast.copy_location(node, origin)` for every new node, its answer found once: the
+        # positions origin has (an `end_*` one even when None, as copy_location copies it)
+        self.position = {} if origin is None else {
+            a: getattr(origin, a, None) for a in _POSITION if a in origin._attributes and (
+                getattr(origin, a, None) is not None or a.startswith("end_") and hasattr(origin, a))}
 
     def node(self, node: ast.AST) -> ast.AST:
         if node.__class__ is ast.Name and node.id in self.subs:  # type: ignore[attr-defined]
@@ -79,9 +84,12 @@ class _Instantiate:
         return new
 
     def _located(self, node: ast.AST) -> ast.AST:
-        if self.origin is not None and "lineno" in node._attributes:
-            ast.copy_location(node, self.origin)
+        if self.position and "lineno" in node._attributes:  # (every such node has all four)
+            node.__dict__.update(self.position)
         return node
+
+
+_POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def _set_ctx(node: ast.AST, ctx: ast.expr_context) -> None:

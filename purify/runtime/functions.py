@@ -13,14 +13,14 @@ from ..engine.compile import compile_functions
 from ..engine.convert import CONTROL_HELPERS
 from ..engine.functions import module_functions
 from ..engine.model import ClassModel, Resolver
-from ..engine.source import ClassSource, parse_file
+from ..engine.source import ClassSource, parse_lines
 from . import control, objects
 
 
 def function_cells(model: ClassModel, src: ClassSource, resolver: Resolver, globals_: dict[str, Any],
                    cells: dict[str, types.CellType]) -> dict[str, types.CellType]:
     """{name: a cell holding the converted function} for the module functions the class calls."""
-    found = module_functions(model, parse_file(src.filename, "".join(src.lines)), resolver)
+    found = module_functions(model, parse_lines(src.filename, src.lines), resolver)
     defs = [fn for name, fn in found.defs.items()
             if name not in cells and _is_the_def(globals_.get(name), found.originals[name], src.filename)]
     if not defs:

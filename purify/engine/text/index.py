@@ -90,9 +90,17 @@ class SourceIndex:
                 seen = memo.get(id(a))  # a rewritten node compared before: the answer stands
                 if seen is not None and seen[0] is a:
                     return seen[1] is b
-            return all(self._equal(getattr(a, f, None), getattr(b, f, None), memo) for f in a._fields)
+            for f in a._fields:  # (a loop, not all() of a generator: this runs for every node written)
+                if not self._equal(getattr(a, f, None), getattr(b, f, None), memo):
+                    return False
+            return True
         if isinstance(a, list):
-            return isinstance(b, list) and len(a) == len(b) and all(self._equal(x, y, memo) for x, y in zip(a, b))
+            if not isinstance(b, list) or len(a) != len(b):
+                return False
+            for x, y in zip(a, b):
+                if not self._equal(x, y, memo):
+                    return False
+            return True
         return a == b and type(a) is type(b)
 
     def segment(self, node: ast.AST) -> str:

@@ -233,7 +233,18 @@ def _targets(info: ModuleInfo, project: Project) -> tuple[list[ast.ClassDef], li
             else:
                 out.append(node)
     out.sort(key=lambda n: n.lineno)
-    return [n for n in out if not any(o is not n and _inside(n, [o]) for o in out)], already
+    return _outermost(out), already
+
+
+def _outermost(classes: list[ast.ClassDef]) -> list[ast.ClassDef]:
+    """The classes (in the order of their lines) that are inside no other one of them. Class
+    statements nest or follow one another, so a class inside any of them is inside the last
+    outermost one before it: one comparison each, not one with every other class."""
+    out: list[ast.ClassDef] = []
+    for node in classes:
+        if not (out and _inside(node, [out[-1]])):
+            out.append(node)
+    return out
 
 
 def _converted_already(node: ast.ClassDef) -> bool:
