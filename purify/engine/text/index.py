@@ -130,21 +130,25 @@ def compound(node: ast.AST) -> bool:
 _INDEXES: dict[tuple[str, str], SourceIndex] = {}  # (filename, digest) -> index; the last few files
 
 
-_LAST: list = [None, None, None]  # [the lines of the file indexed last, its name, its index]: a file's classes in a row
+# (the lines of the file indexed last, its name, its index): a file's classes come in a row. One
+# tuple, read and replaced whole, so a thread indexing another file cannot mix the two.
+_LAST: list[tuple[list[str], str, SourceIndex]] = []
 
 
 def source_index(origin: Origin, tree: ast.Module | None = None) -> SourceIndex:
     """The index of a file (cached by name and content; `tree`: its parse, when there is one)."""
-    if origin.lines is _LAST[0] and _LAST[1] == origin.filename:
-        return _LAST[2]  # the same list of lines (a file's lines are split once and never changed)
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is origin.lines and last[1] == origin.filename:
+        return last[2]  # the same list of lines (a file's lines are split once and never changed)
     text = "".join(origin.lines)
     key = (origin.filename, hashlib.sha1(text.encode()).hexdigest())
-    if key not in _INDEXES:
+    index = _INDEXES.get(key)
+    if index is None:
         if len(_INDEXES) >= 32:
-            del _INDEXES[next(iter(_INDEXES))]
-        _INDEXES[key] = SourceIndex(text, origin.filename, tree)
-    _LAST[:] = [origin.lines, origin.filename, _INDEXES[key]]
-    return _INDEXES[key]
+            _INDEXES.pop(next(iter(_INDEXES)), None)
+        index = _INDEXES[key] = SourceIndex(text, origin.filename, tree)
+    _LAST[:] = [(origin.lines, origin.filename, index)]
+    return index
 
 
 @dataclasses.dataclass
