@@ -849,6 +849,54 @@ REFUSED = [
         """, "this call may raise after changing the state (Child.step can reach the `assert` at line 15",
      "self.child.step(x)", "self.child.step(x)", "in Child.step, check and raise before changing any attribute"),
 
+    # An `if` on a value that may be traced runs its branches as functions: a raise in one after a
+    # change, caught around the `if`, would leave the handler the values from before it.
+    ("caught_raise_after_a_change_in_a_branch", """
+        @purify.stateful
+        class G:
+            def __init__(self):
+                self.x = 1.0
+                self.n = 0.0
+
+            def check(self, dt):
+                if dt < 0:
+                    raise ValueError("neg")
+
+            def f(self, dt):
+                try:
+                    if self.n >= 0:
+                        self.n = self.n + 1.0
+                        self.check(dt)
+                except ValueError:
+                    pass
+                return self.n
+        """, ("this `if` is on a value that may be traced, so its code runs as a function (for jax.lax), which hands "
+              "back its changes only when it returns; it may raise (the `raise` at line 14) after the change at line "
+              "19, and the try around it would see the values from before the `if`"), "if self.n >= 0:",
+     "if self.n >= 0:",
+     "check and raise before changing anything in the `if`"),
+
+    ("finally_after_a_raise_in_a_loop_body_after_a_change", """
+        @purify.stateful
+        class G:
+            def __init__(self):
+                self.total = 0
+                self.table = {}
+
+            def f(self, n, k):
+                last = 0
+                try:
+                    for i in range(n):
+                        last = i
+                        self.total += self.table[k]
+                finally:
+                    self.total += last
+                return self.total
+        """, ("this `for` loop is on a value that may be traced, so its code runs as a function (for jax.lax), which "
+              "hands back its changes only when it returns; it may raise (`self.table[k]` (KeyError or IndexError) "
+              "at line 17) after the change at line 16"), "for i in range(n):", "for i in range(n):",
+     "put the try inside the `for` loop"),
+
     # Augmented assignment is in place only on NumPy arrays and lists: checked at init.
     ("augmented_numpy_field_changed_by_augmented_call", """
         @purify.stateful

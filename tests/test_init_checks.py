@@ -145,3 +145,58 @@ def test_convert_copies_only_the_checks_a_class_needs(tmp_path):
     nothing = inspect.cleandoc(static_only).replace("self.lr = lr", "self.lr = jnp.asarray(lr)")
     nothing = nothing.replace("import purify", "import purify\nimport jax.numpy as jnp")
     assert "_checks_init" not in inspect.getsource(converted(tmp_path, nothing, "nothing"))
+
+
+def test_convert_leaves_out_the_checks_of_fields_init_sets_to_a_constant(tmp_path):
+    """A field `__init__` sets to a number, a string or None it writes itself takes no value of the
+    caller's: its checks could never fire, so convert copies none for it (the README's Counter
+    module was 176 lines of checks for `self.n = 0`). A field that takes one keeps its check."""
+    source = """
+    import purify
+
+    @purify.stateful
+    class C:
+        def __init__(self, start=0, scale=1.0):
+            self.n = 0
+            self.k: int = -1
+            self.label = ("c", None)
+            self.scale = scale
+            self.m = 0
+            self.reset(start)
+
+        def reset(self, start):
+            self.m = start
+
+        def step(self):
+            self.n += 1
+            self.k += 1
+            self.m += self.scale
+            return self.n + self.k + self.m
+    """
+    conv = converted(tmp_path, inspect.cleandoc(source), "constants")
+    text = inspect.getsource(conv)
+    assert "@_checks_init(_static_config('scale'), _unshared('m'))" in text  # m: reset writes start there
+    with pytest.raises(TypeError, match="holding -0.0"):
+        conv.C.init(0, -0.0)
+    shared = [1]
+    with pytest.raises(TypeError, match="self.m holds a list"):
+        conv.C.init(shared)
+    assert conv.C.step(conv.C.init(2))[0] == 1 + 0 + 3.0
+    only_constants = """
+    import purify
+
+    @purify.stateful
+    class C:
+        def __init__(self):
+            self.n = 0
+            self.label = None
+
+        def step(self):
+            self.n += 1
+            return self.n
+    """
+    only_constants = inspect.cleandoc(only_constants)
+    text = inspect.getsource(converted(tmp_path, only_constants, "only_constants"))
+    assert "_checks_init" not in text and "_SHARED_MSG" not in text
+    negative_zero = inspect.cleandoc(source).replace("self.scale = scale", "self.scale = -0.0")
+    assert "_static_config('scale')" in inspect.getsource(converted(tmp_path, negative_zero, "negative_zero"))

@@ -458,8 +458,10 @@ ALIAS_REFUSALS = ("changes self.", "changes in place: in Python", "changes in pl
 
 
 # A call that may raise after changing the state, inside a try with handlers or
-# contextlib.suppress (the pure method would lose the changes made before the exception).
-EXCEPTION_REFUSALS = ("this call may raise after changing the state",)
+# contextlib.suppress (the pure method would lose the changes made before the exception); an `if`
+# or a loop on a value that may be traced, there, whose code may raise after a change (its branch
+# functions hand back their changes only when they return).
+EXCEPTION_REFUSALS = ("this call may raise after changing the state", "which hands back its changes only when it returns")
 # `try: return x finally: <changes>` (the state handed back would miss the finally's changes).
 FINALLY_REFUSALS = ("this return leaves a `try` whose `finally` changes the state",)
 # Issue 12 (tests/fuzz/semantics.py generates these): `super()` into a base method that dispatches

@@ -21,7 +21,9 @@ A module has a decorated `Base` (every field, `__init__`, the methods a snippet 
   that changes the state (or only reads it);
 * `exceptions`: a method that changes the state and then raises without a `raise` (a missing
   key, an index out of range, a division by zero, `int("x")`), inside `try`/`except`, or
-  uncaught (the step raises: the object keeps the changes made before, issue 12);
+  uncaught (the step raises: the object keeps the changes made before, issue 12); a change and
+  then such a raise in an `if` or a `for` on the traced argument, inside `try`/`except` (the
+  branch runs as a function: its changes were lost when it raised);
 * `copies`: writes through a slice of a list or an array, an index array, `.T`;
 * `none`: a field (or a local) that is None until a branch on the traced argument assigns it,
   maybe set back to None, tested with `is None` / `is not None` (statements, conditional
@@ -189,6 +191,15 @@ def exceptions(draw: Draw, j: int) -> Snippet:
     s.base = [f"def risky{j}(self):", f"    self.n = (self.n + {_c(draw, 1)}) % 97", f"    return {op}"]
     if draw(st.integers(0, 3)) == 0:  # uncaught: it leaves the step, and the object keeps the changes
         s.step = [f"self.n = (self.n + {_c(draw, 1)}) % 97", f"out += self.risky{j}()"]
+        return s
+    if draw(st.integers(0, 2)) == 0:  # a change, then the raise, in an `if` or a loop on the traced argument
+        s.base += [f"def peek{j}(self):", f"    return {op}"]
+        head = draw(st.sampled_from([f"if v % 2 == {_c(draw, 0, 1)}:", f"if v > {_c(draw, 0, 4)}:",
+                                     "for t in range(v):"]))
+        change = draw(st.sampled_from([f"self.n = (self.n + {_c(draw, 1)}) % 97", f"out += {_c(draw, 1)}"]))
+        raiser = draw(st.sampled_from([f"out += {op}", f"out += self.peek{j}()"]))
+        s.step = ["try:", f"    {head}", f"        {change}", f"        {raiser}", f"except {catcher}:",
+                  "    out += 1", "out += self.n"]
         return s
     s.step = ["try:", f"    out += self.risky{j}()", f"except {catcher}:", "    out += 1", "out += self.n"]
     return s

@@ -297,7 +297,7 @@ def _summary(model: ClassModel, method: Method, table: list[tuple[ast.AST, objec
     if after is None and changes and raises:
         loops = facts(method.node).loops
         after = next((r.raises for r in raises for c in changes
-                      if _ends_before(c.node, r.node) or loops[c.node] & loops[r.node]), None)
+                      if ends_before(c.node, r.node) or loops[c.node] & loops[r.node]), None)
     return Summary(
         writes=bool(changes),
         fields=frozenset().union(*(s.fields for s in found)),
@@ -307,7 +307,7 @@ def _summary(model: ClassModel, method: Method, table: list[tuple[ast.AST, objec
     )
 
 
-def _ends_before(first: ast.AST, then: ast.AST) -> bool:
+def ends_before(first: ast.AST, then: ast.AST) -> bool:
     """Does `first` end before `then` ends? An assignment changes the state, and a call runs its
     callee, once everything in it has been evaluated: at its end."""
     return (first.end_lineno, first.end_col_offset) < (then.end_lineno, then.end_col_offset)  # type: ignore[attr-defined]

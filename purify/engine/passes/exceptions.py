@@ -6,6 +6,11 @@ those changes are lost, and the `except` makes that silent. A call whose callee 
 a change (a `raise` or `assert`, or an operation that raises on some values: analysis/implicit.py) (`Summary.raises_after_change`: every call form the resolver knows, `super()`,
 children and lists of children included) is refused inside a `try` with handlers or a
 `contextlib.suppress` block. Checking first and raising before any change is accepted.
+
+The same holds for an `if` or a loop on a value that may be traced, inside such a block (or a
+`try` with a `finally`): its branches and its body run as functions (runtime/control.py), which
+hand back their changes, to the state and to locals, only when they return. One that may raise
+after a change inside it (`self.n += 1; self.check(dt)`) is refused at its line.
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ from __future__ import annotations
 import ast
 
 from ..analysis.calls import Callee
-from ..analysis.effects import MayRaise, Unseen, site_of
+from ..analysis.effects import MayRaise, Unseen, ends_before, site_of, sites
 from ..analysis.facts import facts
 from ..syntax import walk_own
 from .base import MethodContext
+from .control_flow import static_test
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    _check_calls(ctx, fn)
+    _check_branches(ctx, fn)
+
+
+def _check_calls(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     for block in facts(fn).own:
         for stmt in _guarded(block):
             for n in [stmt, *walk_own(stmt)]:
@@ -35,6 +46,58 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                                 "keeps the changes made before the exception, the pure method loses them",
                                 _HINT_IMPLICIT.format(name=name) if isinstance(found, MayRaise)
                                 else _HINT.format(name=name))
+
+
+def _check_branches(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    for block in facts(fn).own:
+        for stmt in _guarded(block, finally_too=True):
+            for n in [stmt, *walk_own(stmt)]:
+                if not _runs_as_functions(ctx, n):
+                    continue
+                found = _raise_after_change(ctx, n)
+                if found is not None:
+                    change, raised = found
+                    raise ctx.error(n, BRANCH_MSG.format(kind=_KIND[type(n)], raised=_where(raised),
+                                                         changed=change.lineno),
+                                    BRANCH_HINT.format(kind=_KIND[type(n)]))
+
+
+BRANCH_MSG = ("this {kind} is on a value that may be traced, so its code runs as a function (for jax.lax), which "
+              "hands back its changes only when it returns; it may raise ({raised}) after the change at line "
+              "{changed}, and the try around it would see the values from before the {kind}: Python keeps the change")
+BRANCH_HINT = ("check and raise before changing anything in the {kind} (`if dt <= 0: raise ValueError(dt)` first), or "
+               "put the try inside the {kind}")
+_KIND = {ast.If: "`if`", ast.While: "`while` loop", ast.For: "`for` loop"}
+
+
+def _runs_as_functions(ctx: MethodContext, n: ast.AST) -> bool:
+    """Will control_flow make `n`'s blocks functions? (It may keep some in Python form, where a
+    block leaves it: reading those as functions too only refuses more.)"""
+    if isinstance(n, (ast.If, ast.While)):
+        return not static_test(ctx, n.test)
+    if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Name):
+        return n.iter.func.id == "range" and not all(static_test(ctx, a) for a in n.iter.args)
+    return False
+
+
+def _raise_after_change(ctx: MethodContext, n: ast.If | ast.While | ast.For) -> tuple[ast.AST, ast.stmt] | None:
+    """A change inside `n` (to the state, or a binding of a name) and a raise that may follow it."""
+    found = [s for s in sites(ctx.model, ctx.method, n) if s.node is not n]
+    raises = [s for s in found if s.raises is not None]
+    if not raises:
+        return None
+    body = [*n.body, *n.orelse]
+    changes = [s.node for s in found if s.writes] + [b for stmt in body for b in [stmt, *walk_own(stmt)]
+                                                     if isinstance(b, (ast.Assign, ast.AugAssign, ast.AnnAssign,
+                                                                       ast.NamedExpr))]
+    changes.sort(key=lambda c: (c.lineno, c.col_offset))
+    for r in raises:
+        before = next((c for c in changes if ends_before(c, r.node)), None)
+        if before is None and changes and isinstance(n, (ast.While, ast.For)):
+            before = changes[0]  # a raise in a later turn follows every change of an earlier one
+        if before is not None:
+            return before, r.raises  # type: ignore[return-value]
+    return None
 
 
 _HINT = "in {name}, check and raise before changing any attribute, or make this call outside the try"
@@ -58,10 +121,11 @@ def _callee_name(callee: Callee, call: ast.Call | ast.Attribute) -> str:
     return ast.unparse(call.func if isinstance(call, ast.Call) else call)
 
 
-def _guarded(node: ast.AST) -> list[ast.stmt]:
-    """Statements whose exceptions the block may catch and swallow."""
+def _guarded(node: ast.AST, finally_too: bool = False) -> list[ast.stmt]:
+    """Statements whose exceptions the block may catch and swallow (or, `finally_too`, run its
+    `finally` after)."""
     if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-        return node.body if node.handlers else []  # type: ignore[attr-defined, no-any-return]
+        return node.body if node.handlers or finally_too and node.finalbody else []  # type: ignore[attr-defined]
     if isinstance(node, ast.With) and any(is_suppress(item.context_expr) for item in node.items):
         return node.body
     return []

@@ -221,7 +221,7 @@ class Meter:  # trailing on the class line
     State = MeterState
 
     @staticmethod
-    @_checks_init(_unshared('count', 'hist'))
+    @_checks_init(_unshared('hist'))
     def init(n) -> MeterState:
         # above __init__
         return MeterState(

@@ -496,7 +496,6 @@ class Linear:
     State = LinearState
 
     @staticmethod
-    @_checks_init(_unshared('calls'))
     def init(seed, n_in, n_out) -> LinearState:
         # deterministic and cheap
         return LinearState(
@@ -529,7 +528,6 @@ class MLP:
     State = MLPState
 
     @staticmethod
-    @_checks_init(_unshared('steps'))
     def init(seed, sizes) -> MLPState:
         return MLPState(
             layers=tuple((Linear.init(seed + i, a, b) for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])))),
@@ -568,7 +566,6 @@ class Trainer:
     State = TrainerState
 
     @staticmethod
-    @_checks_init(_unshared('steps'))
     def init(seed) -> TrainerState:
         return TrainerState(model=MLP.init(seed, (2, 3)), steps=0)
 
@@ -599,7 +596,7 @@ class Base:
     State = BaseState
 
     @staticmethod
-    @_checks_init(_static_config('n'), _unshared('hits'))
+    @_checks_init(_static_config('n'))
     def init(n) -> BaseState:
         return BaseState(n=n, hits=0)
 
@@ -724,7 +721,6 @@ class Shape:
     SIDES = 4
 
     @staticmethod
-    @_checks_init(_unshared('grown'))
     def init(size) -> ShapeState:
         return ShapeState(size=jnp.asarray(size), grown=0)
 

@@ -11,7 +11,7 @@ class Base:
     State = BaseState
 
     @staticmethod
-    @_checks_init(_static_config('n'), _unshared('hits'))
+    @_checks_init(_static_config('n'))
     def init(n) -> BaseState:
         return BaseState(n=n, hits=0)
 

@@ -9,7 +9,6 @@ class Linear:
     State = LinearState
 
     @staticmethod
-    @_checks_init(_unshared('calls'))
     def init(seed, n_in, n_out) -> LinearState:
         # deterministic and cheap
         return LinearState(

@@ -10,7 +10,6 @@ class MLP:
     State = MLPState
 
     @staticmethod
-    @_checks_init(_unshared('steps'))
     def init(seed, sizes) -> MLPState:
         return MLPState(
             layers=tuple((Linear.init(seed + i, a, b) for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])))),

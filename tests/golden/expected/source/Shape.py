@@ -9,7 +9,6 @@ class Shape:
     SIDES = 4
 
     @staticmethod
-    @_checks_init(_unshared('grown'))
     def init(size) -> ShapeState:
         return ShapeState(size=jnp.asarray(size), grown=0)
 

@@ -8,7 +8,6 @@ class Trainer:
     State = TrainerState
 
     @staticmethod
-    @_checks_init(_unshared('steps'))
     def init(seed) -> TrainerState:
         return TrainerState(model=MLP.init(seed, (2, 3)), steps=0)
 

@@ -796,7 +796,7 @@ class BouncingBall:
     State = BouncingBallState
 
     @staticmethod
-    @_checks_init(_static_config('gravity', 'restitution'), _unshared('y', 'v', 'bounces', 't'))
+    @_checks_init(_static_config('gravity', 'restitution'), _unshared('y'))
     def init(height=10.0, restitution=0.8, gravity=9.81) -> BouncingBallState:
         return BouncingBallState(
             gravity=gravity,
