@@ -224,3 +224,68 @@ def test_in_a_try_the_if_keeps_its_python_form_so_the_handler_sees_the_branchs_c
         jax.jit(lambda s, x: module.Guarded.f(s, x, True))(module.Guarded.init(), 1.0)
     assert "this `if` branches on a traced value and a branch raises" in info.value.bare_msg
     assert (info.value.lineno, info.value.offset) == (line_in(IN_TRY, "if x > 0"), 13)
+
+
+LOOPS = """
+@purify.stateful
+class Acc:
+    def __init__(self):
+        self.x = jnp.asarray(0.0)
+        self.n = jnp.asarray(0)
+
+    def run(self, k, step=1.0):
+        i = 0
+        while i < k:
+            i += 1
+            self.n += 1
+            if step <= 0:
+                raise ValueError("step must be positive")
+            self.x = self.x + step
+        return self.x
+
+    def fill(self, k, step=1.0):
+        for i in range(k):
+            if step <= 0:
+                raise ValueError("step must be positive")
+            self.x = self.x + step * i
+        return self.x
+"""
+
+
+@pytest.mark.parametrize("method", ["run", "fill"])
+def test_a_raise_under_an_if_in_a_traced_loop_is_decided_by_python(method):
+    plain, module = undecorated(LOOPS), load_module(LOOPS)
+    conv = load_module(convert_file(module.__file__), header=False)
+    ks = jnp.asarray([0, 2, 3])
+    for cls in (module.Acc, conv.Acc):
+        out, _ = jax.jit(getattr(cls, method))(cls.init(), 3)  # (a traced bound: a jax.lax loop)
+        assert float(out) == getattr(plain.Acc(), method)(3)
+        outs, states = jax.vmap(getattr(cls, method), in_axes=(None, 0))(cls.init(), ks)
+        for i, k in enumerate(ks.tolist()):
+            obj = plain.Acc()
+            assert float(outs[i]) == getattr(obj, method)(k)
+            assert_same(jax.tree_util.tree_map(lambda x, i=i: x[i], states), obj, where=f"lane {i}")
+    obj, ref = module.Acc(), plain.Acc()
+    for c in (obj, ref):
+        with pytest.raises(ValueError, match="step must be positive"):
+            getattr(c, method)(2, -1.0)
+    assert_same(ref, obj, where="the state after the raise")  # (`run` counted one iteration first)
+
+
+@pytest.mark.parametrize(("method", "kind"), [("run", "while"), ("fill", "for")])
+def test_a_raise_that_runs_while_jax_traces_a_loop_body_is_refused_at_the_raise(method, kind):
+    module = load_module(LOOPS)
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(lambda s, k: getattr(module.Acc, method)(s, k, -1.0))(module.Acc.init(), 3)
+    e = info.value
+    loop = line_in(LOOPS, "while i < k" if kind == "while" else "for i in range(k)")
+    assert e.bare_msg.startswith("this line raised ValueError (step must be positive) while JAX traced the body "
+                                 f"of the `{kind}` loop on a traced value at line {loop}")
+    raises = [i + 1 for i, line in enumerate(Path(module.__file__).read_text().splitlines()) if "raise ValueError" in line]
+    assert (e.lineno, e.offset) == (raises[0 if kind == "while" else 1], 17)
+    assert f"check the value before that `{kind}` loop" in e.hint
+    conv = load_module(convert_file(module.__file__), header=False)
+    with pytest.raises(TypeError, match=f"while JAX traced the body of the `{kind}` loop") as info:
+        jax.jit(lambda s, k: getattr(conv.Acc, method)(s, k, -1.0))(conv.Acc.init(), 3)
+    filename, line = str(info.value).split(": ")[0].rsplit(":", 1)
+    assert Path(filename).read_text().splitlines()[int(line) - 1].strip().startswith("raise ValueError(")

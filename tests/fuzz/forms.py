@@ -17,7 +17,8 @@ Issue 13's exits (`--target` runs programs holding them):
 * `traced_raise`: a `raise` under an `if` on a traced value, caught or not;
 * `bool_value`: `and`/`or` as a value (not the test of an `if` or `while`);
 * `raise_after_exit`: a raise on the Python int `r` after an early `return` under an `if` on a
-  traced value (the state, `v`), or in a branch of one (simple-pid's `elif dt <= 0: raise`).
+  traced value (the state, `v`), or in a branch of one, or in the body of a loop on one
+  (simple-pid's `elif dt <= 0: raise`).
 And issue 14's containers of children (`containers`, which ignores the other forms): a loop over a
 slice, `reversed(...)`, `zip(...)` or `range(len(...))` of a list of children, or over a dict of
 children (`.values()`, `.items()`, its keys), or a dict of children at all.
@@ -125,10 +126,11 @@ def _traced_test(test: ast.expr) -> bool:
 
 
 def _raise_after_exit(fn: ast.FunctionDef) -> bool:
-    """A raise of `r` in a branch of a traced `if`, or after (in the lines of) one that returns."""
+    """A raise of `r` in a branch of a traced `if` or loop, or after (in the lines of) one that returns."""
     raises = [n.lineno for n in ast.walk(fn) if isinstance(n, ast.Raise) and "(r)" in ast.unparse(n)]
     for node in ast.walk(fn):
-        if isinstance(node, ast.If) and _traced_test(node.test):
+        test = node.test if isinstance(node, (ast.If, ast.While)) else node.iter if isinstance(node, ast.For) else None
+        if test is not None and _traced_test(test):
             inner = [n for s in [*node.body, *node.orelse] for n in ast.walk(s)]
             returns = any(isinstance(n, ast.Return) for n in inner)
             last = max(getattr(n, "end_lineno", 0) or 0 for n in [node, *inner])

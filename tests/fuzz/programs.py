@@ -925,9 +925,9 @@ class BodyGen:
 
     def s_raise_r(self, depth: int) -> list[str] | None:
         """A raise on the Python int `r` anywhere in the body (in a branch of a traced `if`, in the
-        code after a traced return: Python's `if` decides it, issue 13), maybe after a change the
-        exception must keep; never in a try (a handler would catch it) nor a traced loop."""
-        if "r" not in self.method.params or self.tries() or self.traced_loops:
+        code after a traced return, in a traced loop's body: Python's `if` decides it, issue 13),
+        maybe after a change the exception must keep; never in a try (a handler would catch it)."""
+        if "r" not in self.method.params or self.tries():
             return None
         fs = self.cls.of("scalar")
         change = [f"self.{self.pick(fs).attr} += {self.draw(st.integers(1, 3))}"] if fs and self.chance(0.5) else []

@@ -17,8 +17,9 @@ or hold what cannot be a branch function (`del`, `global`, `nonlocal`, `yield`, 
 `raise` under a further `if` or loop of a branch (`if dt <= 0: raise ...` on a Python argument,
 in the code after an early `return` on a traced value) does not keep the `if` Python: the inner
 `if` decides, Python's on a concrete test; one that raises while JAX traces a branch is refused
-at run time at the line that raised (runtime/control.py `_branch`). Inside a `try` or `with` it
-does (a handler there would see the state from before the branch). The test of such a statement
+at run time at the line that raised (runtime/branches.py `_refuse_raised`). The same holds for
+the body of a `while` or a `for` over `range`. Inside a `try` or `with` it does keep the
+statement Python (a handler there would see the state from before the branch). The test of such a statement
 (and of an `assert`, a loop that stays Python, a `range` bound) that may be traced goes through
 `_concrete(test, form)`: Python's value when concrete; a refusal at the user's statement saying
 what to write instead when traced (JAX would stop with TracerBoolConversionError).
@@ -98,7 +99,7 @@ class _ControlFlow(StatementPass):
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
-                and not _leaves_branch(s.body):
+                and not _leaves_branch(s.body, not self.handled):
             return self._while(s)
         if isinstance(s, ast.For) and self._traced_range(s):
             return self._for(s)
@@ -136,7 +137,8 @@ class _ControlFlow(StatementPass):
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
                 and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
             return False
-        return not (s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args))
+        return not (s.orelse or _leaves_branch(s.body, not self.handled)
+                    or all(static_test(self.ctx, a) for a in it.args))
 
     def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
         """The names a loop carries from one iteration to the next and out of it (`self` among them
