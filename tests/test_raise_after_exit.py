@@ -289,3 +289,32 @@ def test_a_raise_that_runs_while_jax_traces_a_loop_body_is_refused_at_the_raise(
         jax.jit(lambda s, k: getattr(conv.Acc, method)(s, k, -1.0))(conv.Acc.init(), 3)
     filename, line = str(info.value).split(": ")[0].rsplit(":", 1)
     assert Path(filename).read_text().splitlines()[int(line) - 1].strip().startswith("raise ValueError(")
+
+
+CALL_IN_TRY = """
+@purify.stateful
+class G:
+    def __init__(self):
+        self.x = jnp.asarray(1.0)
+        self.n = jnp.asarray(0.0)
+
+    def check(self, dt):
+        if dt < 0:
+            raise ValueError("neg")
+
+    def f(self, dt):
+        try:
+            if self.x > 0:
+                self.n = self.n + 1.0
+                self.check(dt)
+        except ValueError:
+            pass
+        return self.n
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="known, on 1fcc9cd too: an exception raised by a call inside a converted "
+                   "branch reaches the method's handler, which sees the state from before the branch")
+def test_a_handler_after_a_call_raising_in_a_branch_sees_the_branchs_changes():
+    plain, module = undecorated(CALL_IN_TRY), load_module(CALL_IN_TRY)
+    assert float(module.G().f(-1.0)) == plain.G().f(-1.0) == 1.0
