@@ -302,20 +302,11 @@ def _refuse_raised(e: BaseException, where: tuple, kind: str) -> None:
     """The user's exception `e` was raised while JAX traced a branch of the `if` (`kind` "if") or
     the body of the loop (`kind` "while" or "for") at `where`: refused at the line that raised."""
     if kind == "if":
-        traced = (f"a branch of the `if` on a traced value at line {where[1]} (one of its branches, or the code "
-                  "after an early `return` there); JAX traces every branch whatever the test's value, so Python "
-                  "would not raise in the lanes that take the other one")
-        before = "that `if` (before an early `return` on a traced value)"
+        traced, before = _RAISED_IN_IF.format(line=where[1]), "that `if` (before an early `return` on a traced value)"
     else:
-        traced = (f"the body of the `{kind}` loop on a traced value at line {where[1]}; JAX traces the body "
-                  "once, whatever the number of iterations, so Python would not raise in the lanes where the "
-                  "loop does not get there")
-        before = f"that `{kind}` loop"
-    _refuse(_raised_at(e, where), f"this line raised {type(e).__name__} ({e}) while JAX traced {traced}, and JAX "
-            "cannot raise in some lanes only",
-            f"check the value before {before}, or raise on a Python value that JAX does not trace (a static "
-            "field, a Python argument); for a traced value, compute a safe value with "
-            "`jnp.where(bad, fallback, value)`, or check it with jax.experimental.checkify")
+        traced, before = _RAISED_IN_LOOP.format(kind=kind, line=where[1]), f"that `{kind}` loop"
+    _refuse(_raised_at(e, where), _RAISED_MSG.format(exc=type(e).__name__, e=e, traced=traced),
+            _RAISED_HINT.format(before=before))
 
 
 def _is_array(x: Any) -> bool:
@@ -777,6 +768,18 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
         return found
 
     return run
+
+
+_RAISED_MSG = "this line raised {exc} ({e}) while JAX traced {traced}, and JAX cannot raise in some lanes only"
+_RAISED_IN_IF = ("a branch of the `if` on a traced value at line {line} (one of its branches, or the code after an "
+                 "early `return` there); JAX traces every branch whatever the test's value, so Python would not "
+                 "raise in the lanes that take the other one")
+_RAISED_IN_LOOP = ("the body of the `{kind}` loop on a traced value at line {line}; JAX traces the body once, "
+                   "whatever the number of iterations, so Python would not raise in the lanes where the loop "
+                   "does not get there")
+_RAISED_HINT = ("check the value before {before}, or raise on a Python value that JAX does not trace (a static "
+                "field, a Python argument); for a traced value, compute a safe value with "
+                "`jnp.where(bad, fallback, value)`, or check it with jax.experimental.checkify")
 
 
 class PIDState(NamedTuple):
