@@ -155,6 +155,60 @@ def test_a_field_none_after_init_and_an_array_later_is_warned_with_both_lines():
         compare_three(NONE_THEN_ARRAY, "Env", (), [("reset", ()), ("step", ()), ("step", ())])
 
 
+# simple-pid's shape: `__init__` sets the field None, then calls `self.reset()`, which assigns it
+# (and a setter, run by `self.limit = ...`, assigns another); `reset` leaves `last` None
+INIT_CALLS_RESET = """
+@purify.stateful
+class Pid:
+    def __init__(self, limit=1.0):
+        self.t = None
+        self.last = None
+        self.u = None
+        self.lim = 0.0
+        self.limit = limit
+        self.reset()
+
+    @property
+    def limit(self):
+        return self.lim
+
+    @limit.setter
+    def limit(self, value):
+        self.lim = value
+        self.u = jnp.asarray(value)
+
+    def reset(self):
+        self.t = jnp.asarray(0.0)
+        self.last = None
+
+    def step(self, x):
+        self.t = self.t + 1.0
+        self.last = x
+        self.u = self.u * 2.0
+        return self.last
+"""
+
+
+def none_warnings(source: str) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_module(source)
+    return [str(w.message).split(" after __init__")[0] for w in caught if issubclass(w.category, purify.PurifyWarning)]
+
+
+def test_a_field_that_a_method_init_calls_assigns_is_not_warned_of():
+    """`self.reset()` and the setter run by `self.limit = limit` assign `t` and `u` after
+    `__init__` set them None; `reset` sets `last` None again: only `last` is None after it."""
+    assert none_warnings(INIT_CALLS_RESET) == ["self.last is None"]
+
+
+def test_a_field_set_none_again_after_the_call_is_warned_of():
+    source = INIT_CALLS_RESET.replace("        self.reset()\n", "        self.reset()\n        self.t = None\n")
+    assert sorted(none_warnings(source)) == ["self.last is None", "self.t is None"]
+    source = INIT_CALLS_RESET.replace("        self.reset()\n", "")  # no call: `t` stays None
+    assert sorted(none_warnings(source)) == ["self.last is None", "self.t is None"]
+
+
 def test_the_none_note_in_the_convert_output(tmp_path):
     src = write(tmp_path / "env.py", NONE_THEN_ARRAY)
     code, _, err = convert(src, "-o", tmp_path / "out" / "env.py")

@@ -217,6 +217,37 @@ def test_the_pid_port_raises_on_a_non_positive_dt_as_simple_pid():
     for make in (lambda: simple_pid.PID(time_fn=clock), lambda: pid.PID(time_fn=clock)):
         with pytest.raises(ValueError, match="dt has negative value -0.1, must be positive"):
             make()(1.0, -0.1)
+    for cls in (simple_pid.PID, pid.PID):  # simple-pid checks dt after its manual-mode return
+        assert cls(time_fn=clock, auto_mode=False)(1.0, -0.1) is None
+
+
+def test_decorating_the_pid_warns_only_of_the_fields_reset_leaves_none():
+    """`__init__` calls `self.reset()`, which assigns `_last_time`: it is not None after `__init__`;
+    `reset` sets `_last_output`, `_last_input` and `_last_error` to None, and `__call__` assigns them."""
+    import warnings
+
+    from tests.conftest import load_module
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_module(Path(pid.__file__).read_text(), header=False)
+    found = sorted(str(w.message).split(" is None")[0] for w in caught if issubclass(w.category, purify.PurifyWarning))
+    assert found == ["self._last_error", "self._last_input", "self._last_output"]
+
+
+def test_under_jit_a_non_positive_dt_is_refused_at_simple_pids_raise(converted):
+    """The `raise` would run while JAX traces the code after `if not self.auto_mode: return`,
+    also for controllers in manual mode, where simple-pid returns first."""
+    with pytest.raises(purify.PurifyError) as info:
+        jax.jit(lambda s, x: pid.PID.__call__(s, x, -0.1))(pid.PID.init(time_fn=clock), 1.0)
+    e = info.value
+    assert e.bare_msg.startswith("this line raised ValueError (dt has negative value -0.1, must be positive)")
+    lines = Path(pid.__file__).read_text().splitlines()
+    assert e.filename == pid.__file__ and lines[e.lineno - 1].strip().startswith("raise ValueError(")
+    assert e.offset == lines[e.lineno - 1].index("raise") + 1
+    conv = converted["pid"].PID
+    with pytest.raises(TypeError, match=r"pid\.py:\d+: this line raised ValueError \(dt has negative value"):
+        jax.jit(lambda s, x: conv.__call__(s, x, -0.1))(conv.init(time_fn=clock), 1.0)
 
 
 # -- filterpy's KalmanFilter ----------------------------------------------------------------------

@@ -141,14 +141,14 @@ class PID(object):
         :param dt: If set, uses this value for timestep instead of real time. This can be used in
             simulations when simulation time is different from real time.
         """
-        if dt is not None and dt <= 0:  # purify: checked before the traced auto-mode branch
-            raise ValueError('dt has negative value {}, must be positive'.format(dt))
         if not self.auto_mode:
             return self._last_output
 
         now = self.time_fn()
         if dt is None:
             dt = now - self._last_time if (now - self._last_time) else 1e-16
+        elif dt <= 0:
+            raise ValueError('dt has negative value {}, must be positive'.format(dt))
 
         if self.sample_time is not None and dt < self.sample_time and self._last_output is not None:
             # Only update every sample_time seconds

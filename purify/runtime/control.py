@@ -29,6 +29,7 @@ from .branches import (
     _Plan,
     _Promote,
     _refuse,
+    _refuse_raised,
     _Undefined,
     _value_of,  # noqa: F401
 )
@@ -319,10 +320,8 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
             if _signal(e) or type(e).__module__.startswith("jax"):
                 raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
             # JAX traces both branches whatever the test's value: Python's exception would not be
-            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
-                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
-                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
-                    "or compute a safe value in every branch with `jnp.where`")
+            # raised in the lanes that take the other one (the code after an early `return`, too)
+            _refuse_raised(e, where, "if")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):

@@ -480,7 +480,8 @@ PLAIN_BASE_REFUSALS = ("which is not decorated: purify converts its methods",
 # lower (in a `try`): refused under the transforms at the user's statement (runtime/control.py _concrete).
 CONTROL_REFUSALS = ("JAX cannot raise on a traced value", "that purify cannot turn into a flag",
                     "the loop keeps its Python form, which needs a Python value",
-                    "JAX traces both branches, so the exception would be raised")
+                    "JAX traces both branches, so the exception would be raised",  # (the engine before 0.2)
+                    "and JAX cannot raise in some lanes only")  # (a raise that ran while JAX traced a branch)
 # A method of an undecorated base that purify cannot convert runs on instances as written, and its
 # pure form raises why (engine/convert.py NO_PURE_FORM_MSG): the instance ran, the transforms refuse.
 NO_PURE_FORM_REFUSALS = ("so it has no pure form",)

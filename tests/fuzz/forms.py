@@ -15,7 +15,10 @@ Issue 13's exits (`--target` runs programs holding them):
 * `break_range`: a `break` in a `for` over `range`;
 * `loop_else`: a loop with an `else:`;
 * `traced_raise`: a `raise` under an `if` on a traced value, caught or not;
-* `bool_value`: `and`/`or` as a value (not the test of an `if` or `while`).
+* `bool_value`: `and`/`or` as a value (not the test of an `if` or `while`);
+* `raise_after_exit`: a raise on the Python int `r` after an early `return` under an `if` on a
+  traced value (the state, `v`), or in a branch of one, or in the body of a loop on one
+  (simple-pid's `elif dt <= 0: raise`).
 And issue 14's containers of children (`containers`, which ignores the other forms): a loop over a
 slice, `reversed(...)`, `zip(...)` or `range(len(...))` of a list of children, or over a dict of
 children (`.values()`, `.items()`, its keys), or a dict of children at all.
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import ast
 
-EXITS = ("return_loop", "break_range", "loop_else", "traced_raise", "bool_value")
+EXITS = ("return_loop", "break_range", "loop_else", "traced_raise", "bool_value", "raise_after_exit")
 FORMS = ("item", "loop", "child", "own", "super", "alias_super", "return_finally", *EXITS, "containers")
 _GUARDED = ("item", "loop", "child", "own", "super")
 
@@ -111,7 +114,29 @@ def _exits(tree: ast.AST) -> set[str]:
             out.add("traced_raise")  # (the generator's raise under a traced `if`: programs.s_traced_raise)
         if isinstance(node, ast.BoolOp) and id(node) not in tests:
             out.add("bool_value")
+        if isinstance(node, ast.FunctionDef) and _raise_after_exit(node):
+            out.add("raise_after_exit")
     return out
+
+
+def _traced_test(test: ast.expr) -> bool:
+    """A test the generator draws on traced values (programs.traced_condition): the state or `v`."""
+    return any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
+               or isinstance(n, ast.Name) and n.id == "v" for n in ast.walk(test))
+
+
+def _raise_after_exit(fn: ast.FunctionDef) -> bool:
+    """A raise of `r` in a branch of a traced `if` or loop, or after (in the lines of) one that returns."""
+    raises = [n.lineno for n in ast.walk(fn) if isinstance(n, ast.Raise) and "(r)" in ast.unparse(n)]
+    for node in ast.walk(fn):
+        test = node.test if isinstance(node, (ast.If, ast.While)) else node.iter if isinstance(node, ast.For) else None
+        if test is not None and _traced_test(test):
+            inner = [n for s in [*node.body, *node.orelse] for n in ast.walk(s)]
+            returns = any(isinstance(n, ast.Return) for n in inner)
+            last = max(getattr(n, "end_lineno", 0) or 0 for n in [node, *inner])
+            if any(node.lineno < line <= last or returns and line > last for line in raises):
+                return True
+    return False
 def containers(source: str) -> bool:
     """Does `source` hold one of issue 14's forms of containers of children?"""
     if "{'a': " in source:  # a dict of children (the generator writes plain dicts with "a")

@@ -100,6 +100,10 @@ class MethodInfo:
     int_v: bool = False
     # (condition on `r`, exception) for each raise that may escape the method, its callees' included
     raises: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # a raise anywhere in the body (BodyGen.s_raise_r), maybe after a change, in it or a callee:
+    # never called inside a try with handlers (purify refuses that call: the handler would see the
+    # state from before the change)
+    late_raise: bool = False
 
     def raise_types(self, r: int | None) -> set[str]:
         """The exceptions a call may raise with `r` (None: any value)."""
@@ -259,6 +263,9 @@ class BodyGen:
         return self.pick(safe[:4]) if safe else None
 
     def call_args(self, m: MethodInfo, depth: int) -> str | None:
+        if m.late_raise and self.caught:
+            return None
+        self.method.late_raise |= m.late_raise
         parts = []
         with_w = False
         for p in m.params:
@@ -460,12 +467,11 @@ class BodyGen:
         some), and a final return, maybe inside a try (with a finally, or handlers)."""
         chunks = [self.statement(0) for _ in range(self.draw(st.integers(1, 4)))]
         if "r" in self.method.params and self.chance(0.6):
+            # (after a traced return the raise stands in the branch that runs when the method has not
+            # returned, a traced one: its `if` on `r` stays Python's, and a raise while JAX traces it
+            # is refused at the raise; simple-pid's `elif dt <= 0: raise` after its manual-mode return)
             at = 0 if self.chance(0.5) else self.draw(st.integers(1, len(chunks)))
-            if self.traced_returns and not self.rare(0.2):
-                # (an `if` that raises keeps its Python form: after a traced return it stands in the
-                # branch that runs when the method has not returned, a traced one: refused under the
-                # transforms, issue 13)
-                at = 0
+            self.method.late_raise |= at > 0 and self.traced_returns
             change = []
             fs = self.cls.of("scalar")
             if at > 0 and fs and self.chance(0.7):  # a change the exception would lose, never a no-op
@@ -710,9 +716,12 @@ class BodyGen:
         if self.cls.base is not None:
             kinds += ["alias", "alias"]  # (second names held across super() calls)
         if depth < 2:
-            kinds += ["for", "for", "if", "while", "layers", "guard", "guard", "guard", "finally", "traced_raise"]
+            kinds += ["for", "for", "if", "while", "layers", "guard", "guard", "guard", "finally", "traced_raise",
+                      "raise_r"]
         if self.loop_stack:
             kinds += ["exit", "exit"]
+        if "r" in self.method.params and (self.traced_ifs or self.traced_returns):
+            kinds += ["raise_r"] * 3  # (in a traced branch, after a traced return: issue 13's PID shape)
         if depth > 0 and not self.in_finally_try:
             # (a return in a try whose finally changes the state is refused: return_in_finally only)
             kinds += ["early"]
@@ -914,6 +923,17 @@ class BodyGen:
             return None
         return [f"if self.{self.pick(fs).attr} > 1000000:", "    raise ValueError(1)"]
 
+    def s_raise_r(self, depth: int) -> list[str] | None:
+        """A raise on the Python int `r` anywhere in the body (in a branch of a traced `if`, in the
+        code after a traced return, in a traced loop's body: Python's `if` decides it, issue 13),
+        maybe after a change the exception must keep; never in a try (a handler would catch it)."""
+        if "r" not in self.method.params or self.tries():
+            return None
+        fs = self.cls.of("scalar")
+        change = [f"self.{self.pick(fs).attr} += {self.draw(st.integers(1, 3))}"] if fs and self.chance(0.5) else []
+        self.method.late_raise = True
+        return [*change, *self.raise_stmt()]
+
     def s_for(self, depth: int) -> list[str]:
         if self.method.int_v and self.traced_loop_ok():
             i = self.fresh("i")
@@ -987,6 +1007,9 @@ class BodyGen:
         if not ms:
             return None
         m = self.pick(ms)
+        if m.late_raise and self.caught:
+            return None
+        self.method.late_raise |= m.late_raise
         x = self.fresh("x")
         call = "layer" if m.name == "__call__" else f"layer.{m.name}"
         extra = ", w=1" if "w" in m.params and self.chance(0.5) else ""

@@ -12,8 +12,14 @@ on a traced one. Each branch is a function of the locals it changes that may be 
 (so it can read them) and returns those that are live after the `if` (analysis/liveness.py),
 `self` among them when a branch changes the state. Tests that are never traced (constants,
 static fields, `is`/`isinstance`/`len`) stay Python `if`s, and so do `if`s whose branches
-leave the method or the loop (`return`, `break`, `continue`, `raise`) or hold what cannot be a
-branch function (`del`, `global`, `nonlocal`, `yield`, `await`). The test of such a statement
+leave the method or the loop (`return`, `break`, `continue`, a `raise` the branch always reaches)
+or hold what cannot be a branch function (`del`, `global`, `nonlocal`, `yield`, `await`). A
+`raise` under a further `if` or loop of a branch (`if dt <= 0: raise ...` on a Python argument,
+in the code after an early `return` on a traced value) does not keep the `if` Python: the inner
+`if` decides, Python's on a concrete test; one that raises while JAX traces a branch is refused
+at run time at the line that raised (runtime/branches.py `_refuse_raised`). The same holds for
+the body of a `while` or a `for` over `range`. Inside a `try` or `with` it does keep the
+statement Python (a handler there would see the state from before the branch). The test of such a statement
 (and of an `assert`, a loop that stays Python, a `range` bound) that may be traced goes through
 `_concrete(test, form)`: Python's value when concrete; a refusal at the user's statement saying
 what to write instead when traced (JAX would stop with TracerBoolConversionError).
@@ -41,6 +47,7 @@ UNTIL = "purify_until"  # (loop_exits.UNTIL) the attribute of a lowered `for` na
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
+_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()  # (Python 3.11+)
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -55,6 +62,7 @@ class _ControlFlow(StatementPass):
         self.ctx, self.flow = ctx, flow
         self.operands: list[set[str]] = []  # per enclosing loop: the names converted `if`s in it pass on
         self.targets: list[str] = []  # the targets of the `for` loops around: branches take them as operands
+        self.handled = 0  # the `try`s and `with`s around: a branch that raises there keeps its Python `if`
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -66,7 +74,10 @@ class _ControlFlow(StatementPass):
             rewrite_inner_blocks(self, s)
             del self.targets[len(self.targets) - len(targets):]
             return self._unbound_operands(s, self.operands.pop()) + self._loop(s)
+        handles = isinstance(s, (ast.Try, ast.With, ast.AsyncWith, *_TRY_STAR))
+        self.handled += handles
         rewrite_inner_blocks(self, s)
+        self.handled -= handles
         return self._loop(s)
 
     def _unbound_operands(self, s: ast.For | ast.While, names: set[str]) -> list[ast.stmt]:
@@ -88,7 +99,7 @@ class _ControlFlow(StatementPass):
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
-                and not _leaves_branch(s.body):
+                and not _leaves_branch(s.body, not self.handled):
             return self._while(s)
         if isinstance(s, ast.For) and self._traced_range(s):
             return self._for(s)
@@ -126,7 +137,8 @@ class _ControlFlow(StatementPass):
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
                 and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
             return False
-        return not (s.orelse or _leaves_branch(s.body) or all(static_test(self.ctx, a) for a in it.args))
+        return not (s.orelse or _leaves_branch(s.body, not self.handled)
+                    or all(static_test(self.ctx, a) for a in it.args))
 
     def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
         """The names a loop carries from one iteration to the next and out of it (`self` among them
@@ -202,7 +214,11 @@ class _ControlFlow(StatementPass):
     def _convertible(self, s: ast.If) -> bool:
         if static_test(self.ctx, s.test):
             return False
-        return not any(_leaves_branch(b) for b in (s.body, s.orelse))
+        # a raise under an inner `if` or loop is that statement's to decide, at run time; in a `try`
+        # or `with` an exception leaving a branch function would reach a handler (or `__exit__`) that
+        # sees the locals and the state from before the branch, so there the `if` keeps its form
+        nested_raise = not self.handled
+        return not any(_leaves_branch(b, nested_raise) for b in (s.body, s.orelse))
 
     # -- the rewrite -----------------------------------------------------------------
     def _if(self, s: ast.If) -> list[ast.stmt]:
@@ -352,21 +368,25 @@ def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-def _leaves_branch(block: list[ast.stmt]) -> bool:
+def _leaves_branch(block: list[ast.stmt], nested_raise: bool = False) -> bool:
     """Does the block leave the method or an enclosing loop, or hold what cannot be moved into a
-    function (`del`, `global`, `yield`, ...)?"""
-    todo: list[tuple[ast.AST, bool]] = [(s, False) for s in block]
+    function (`del`, `global`, `yield`, ...)? With `nested_raise`, a `raise` leaves it only when
+    the block always reaches it (not under an inner `if`, loop, `except` or `case`)."""
+    todo: list[tuple[ast.AST, bool, bool]] = [(s, False, False) for s in block]
     while todo:
-        n, in_loop = todo.pop()
+        n, in_loop, conditional = todo.pop()
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, ast.Raise) and nested_raise and conditional:
             continue
         if isinstance(n, (ast.Return, ast.Raise, *_NOT_IN_BRANCH, ast.Yield, ast.YieldFrom, ast.Await)):
             return True
         if isinstance(n, (ast.Break, ast.Continue)) and not in_loop:
             return True
         loop = isinstance(n, (ast.For, ast.AsyncFor, ast.While))
+        inner = conditional or loop or isinstance(n, (ast.If, ast.ExceptHandler, ast.match_case))
         for child in child_nodes(n):
-            todo.append((child, in_loop or (loop and child in getattr(n, "body", []))))
+            todo.append((child, in_loop or (loop and child in getattr(n, "body", [])), inner))
     return False
 
 

@@ -292,6 +292,35 @@ def _as_tuple(out: Any, names: tuple) -> tuple:
     return (out,) if len(names) == 1 else tuple(out)
 
 
+def _raised_at(e: BaseException, where: tuple) -> tuple:
+    """(file, line) of the user's line that raised `e`: the innermost frame of its traceback in the
+    file of the `if` or loop (`where`), the `raise` itself or the call that led to it."""
+    at, tb = where, e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == where[0]:
+            at = (where[0], tb.tb_lineno)
+        tb = tb.tb_next
+    return at
+
+
+def _refuse_raised(e: BaseException, where: tuple, kind: str) -> None:
+    """The user's exception `e` was raised while JAX traced a branch of the `if` (`kind` "if") or
+    the body of the loop (`kind` "while" or "for") at `where`: refused at the line that raised."""
+    if kind == "if":
+        traced, before = _RAISED_IN_IF.format(line=where[1]), "that `if` (before an early `return` on a traced value)"
+    else:
+        traced, before = _RAISED_IN_LOOP.format(kind=kind, line=where[1]), f"that `{kind}` loop"
+    _refuse(_raised_at(e, where), _RAISED_MSG.format(exc=type(e).__name__, e=e, traced=traced),
+            _RAISED_HINT.format(before=before))
+
+
+def _users(e: BaseException) -> bool:
+    """Is `e` an exception of the user's code: not a refusal (purify's, or its stand-in's in
+    convert output), the signal between branch traces, nor JAX's own error?"""
+    return not (isinstance(e, _Promote) or type(e).__module__.startswith("jax")
+                or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False))
+
+
 class _Carry:
     """The values a traced loop carries, as the arrays jax.lax loops take: Python scalars and
     weakly typed values cast to the type one pass of the body gives them; anything else must
@@ -317,7 +346,7 @@ class _Carry:
         found: dict = {}
 
         def probe(arrays: list) -> int:
-            out = self.run(self.values(arrays))
+            out = self._run(self.values(arrays))
             for i in holes:
                 if not isinstance(out[i], _Undefined):
                     found[i] = jax.tree_util.tree_map(lambda x: (jax.numpy.shape(x), jax.numpy.result_type(x)), out[i])
@@ -350,8 +379,18 @@ class _Carry:
             leaves[i] = x
         return jax.tree_util.tree_unflatten(self.tree, leaves)
 
+    def _run(self, values: tuple) -> Any:
+        """One pass of the body, as JAX traces it: the user's exception is refused at its line."""
+        try:
+            return self.run(values)
+        except Exception:  # (no `as`: purify convert copies this class by the names it reads)
+            e = sys.exc_info()[1]
+            if not _users(e):
+                raise
+            _refuse_raised(e, self.where, self.kind)
+
     def _pass(self, arrays: list) -> list:
-        out = self.run(self.values(arrays))
+        out = self._run(self.values(arrays))
         leaves, tree = jax.tree_util.tree_flatten(out)
         if tree != self.tree or any(not _same(leaves[i], x) for i, x in enumerate(self.leaves) if i not in self.arrays):
             for name, before, after in zip(self.names, self.values(arrays), out):
@@ -732,10 +771,8 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
             if _signal(e) or type(e).__module__.startswith("jax"):
                 raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
             # JAX traces both branches whatever the test's value: Python's exception would not be
-            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
-                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
-                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
-                    "or compute a safe value in every branch with `jnp.where`")
+            # raised in the lanes that take the other one (the code after an early `return`, too)
+            _refuse_raised(e, where, "if")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
@@ -775,6 +812,18 @@ def _while(test: Any, body: Any, values: tuple, names: tuple, impure: str = "") 
     final = jax.lax.while_loop(lambda a: _truth(test(*carry.values(a)), where), carry.step, carry.init)
     values = carry.values(final)
     return values[0] if len(names) == 1 else values
+
+
+_RAISED_MSG = "this line raised {exc} ({e}) while JAX traced {traced}, and JAX cannot raise in some lanes only"
+_RAISED_IN_IF = ("a branch of the `if` on a traced value at line {line} (one of its branches, or the code after an "
+                 "early `return` there); JAX traces every branch whatever the test's value, so Python would not "
+                 "raise in the lanes that take the other one")
+_RAISED_IN_LOOP = ("the body of the `{kind}` loop on a traced value at line {line}; JAX traces the body once, "
+                   "whatever the number of iterations, so Python would not raise in the lanes where the loop "
+                   "does not get there")
+_RAISED_HINT = ("check the value before {before}, or raise on a Python value that JAX does not trace (a static "
+                "field, a Python argument); for a traced value, compute a safe value with "
+                "`jnp.where(bad, fallback, value)`, or check it with jax.experimental.checkify")
 
 
 class BouncingBallState(NamedTuple):

@@ -140,6 +140,28 @@ class _Plan:
         self.dtypes: list | None = None
 
 
+def _raised_at(e: BaseException, where: tuple) -> tuple:
+    """(file, line) of the user's line that raised `e`: the innermost frame of its traceback in the
+    file of the `if` or loop (`where`), the `raise` itself or the call that led to it."""
+    at, tb = where, e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == where[0]:
+            at = (where[0], tb.tb_lineno)
+        tb = tb.tb_next
+    return at
+
+
+def _refuse_raised(e: BaseException, where: tuple, kind: str) -> None:
+    """The user's exception `e` was raised while JAX traced a branch of the `if` (`kind` "if") or
+    the body of the loop (`kind` "while" or "for") at `where`: refused at the line that raised."""
+    if kind == "if":
+        traced, before = _RAISED_IN_IF.format(line=where[1]), "that `if` (before an early `return` on a traced value)"
+    else:
+        traced, before = _RAISED_IN_LOOP.format(kind=kind, line=where[1]), f"that `{kind}` loop"
+    _refuse(_raised_at(e, where), _RAISED_MSG.format(exc=type(e).__name__, e=e, traced=traced),
+            _RAISED_HINT.format(before=before))
+
+
 def _is_array(x: Any) -> bool:
     return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
 
@@ -490,10 +512,8 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
             if _signal(e) or type(e).__module__.startswith("jax"):
                 raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
             # JAX traces both branches whatever the test's value: Python's exception would not be
-            _refuse(where, f"a branch of this `if` on a traced value raised {type(e).__name__} ({e}) while JAX traced "
-                    "it; JAX traces both branches, so the exception would be raised whatever the test's value",
-                    "raise on a Python value before the `if` (or before an early `return` on a traced value), "
-                    "or compute a safe value in every branch with `jnp.where`")
+            # raised in the lanes that take the other one (the code after an early `return`, too)
+            _refuse_raised(e, where, "if")
         values = [*((out,) if len(names) == 1 else out)]
         for i, like in plan.fills.items():
             if isinstance(values[i], _Undefined):
@@ -511,6 +531,18 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
         return found
 
     return run
+
+
+_RAISED_MSG = "this line raised {exc} ({e}) while JAX traced {traced}, and JAX cannot raise in some lanes only"
+_RAISED_IN_IF = ("a branch of the `if` on a traced value at line {line} (one of its branches, or the code after an "
+                 "early `return` there); JAX traces every branch whatever the test's value, so Python would not "
+                 "raise in the lanes that take the other one")
+_RAISED_IN_LOOP = ("the body of the `{kind}` loop on a traced value at line {line}; JAX traces the body once, "
+                   "whatever the number of iterations, so Python would not raise in the lanes where the loop "
+                   "does not get there")
+_RAISED_HINT = ("check the value before {before}, or raise on a Python value that JAX does not trace (a static "
+                "field, a Python argument); for a traced value, compute a safe value with "
+                "`jnp.where(bad, fallback, value)`, or check it with jax.experimental.checkify")
 
 
 def _seed_key(seed: Any) -> jax.Array:
