@@ -313,8 +313,19 @@ class G:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="known, on 1fcc9cd too: an exception raised by a call inside a converted "
-                   "branch reaches the method's handler, which sees the state from before the branch")
-def test_a_handler_after_a_call_raising_in_a_branch_sees_the_branchs_changes():
-    plain, module = undecorated(CALL_IN_TRY), load_module(CALL_IN_TRY)
-    assert float(module.G().f(-1.0)) == plain.G().f(-1.0) == 1.0
+def test_a_call_raising_after_a_change_in_a_branch_inside_a_try_is_refused_at_the_if():
+    """The branch runs as a function: the handler would see the state from before it (the
+    eager instance gave n 0 where Python gives 1, on 1fcc9cd). Checking first converts."""
+    with pytest.raises(purify.PurifyError) as info:
+        load_module(CALL_IN_TRY)
+    e = info.value
+    assert e.bare_msg.startswith("this `if` is on a value that may be traced, so its code runs as a function")
+    assert (e.lineno, e.offset) == (line_in(CALL_IN_TRY, "if self.x > 0:"), 13)
+    checked_first = CALL_IN_TRY.replace("                self.n = self.n + 1.0\n                self.check(dt)",
+                                        "                self.check(dt)\n                self.n = self.n + 1.0")
+    assert checked_first != CALL_IN_TRY
+    plain, module = undecorated(checked_first), load_module(checked_first)
+    for dt in (-1.0, 1.0):
+        assert float(module.G().f(dt)) == float(plain.G().f(dt))
+    out, _ = jax.jit(lambda s: module.G.f(s, 1.0))(module.G.init())  # dt a Python value
+    assert float(out) == 1.0

@@ -99,7 +99,7 @@ class _ControlFlow(StatementPass):
         if isinstance(s, ast.If) and self._convertible(s):
             return self._if(s)
         if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
-                and not _leaves_branch(s.body, not self.handled):
+                and not leaves_branch(s.body, not self.handled):
             return self._while(s)
         if isinstance(s, ast.For) and self._traced_range(s):
             return self._for(s)
@@ -137,7 +137,7 @@ class _ControlFlow(StatementPass):
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
                 and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
             return False
-        return not (s.orelse or _leaves_branch(s.body, not self.handled)
+        return not (s.orelse or leaves_branch(s.body, not self.handled)
                     or all(static_test(self.ctx, a) for a in it.args))
 
     def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
@@ -218,7 +218,7 @@ class _ControlFlow(StatementPass):
         # or `with` an exception leaving a branch function would reach a handler (or `__exit__`) that
         # sees the locals and the state from before the branch, so there the `if` keeps its form
         nested_raise = not self.handled
-        return not any(_leaves_branch(b, nested_raise) for b in (s.body, s.orelse))
+        return not any(leaves_branch(b, nested_raise) for b in (s.body, s.orelse))
 
     # -- the rewrite -----------------------------------------------------------------
     def _if(self, s: ast.If) -> list[ast.stmt]:
@@ -368,7 +368,7 @@ def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-def _leaves_branch(block: list[ast.stmt], nested_raise: bool = False) -> bool:
+def leaves_branch(block: list[ast.stmt], nested_raise: bool = False) -> bool:
     """Does the block leave the method or an enclosing loop, or hold what cannot be moved into a
     function (`del`, `global`, `yield`, ...)? With `nested_raise`, a `raise` leaves it only when
     the block always reaches it (not under an inner `if`, loop, `except` or `case`)."""

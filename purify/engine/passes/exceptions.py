@@ -22,7 +22,7 @@ from ..analysis.effects import MayRaise, Unseen, ends_before, site_of, sites
 from ..analysis.facts import facts
 from ..syntax import walk_own
 from .base import MethodContext
-from .control_flow import static_test
+from .control_flow import leaves_branch, static_test
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -71,12 +71,15 @@ _KIND = {ast.If: "`if`", ast.While: "`while` loop", ast.For: "`for` loop"}
 
 
 def _runs_as_functions(ctx: MethodContext, n: ast.AST) -> bool:
-    """Will control_flow make `n`'s blocks functions? (It may keep some in Python form, where a
-    block leaves it: reading those as functions too only refuses more.)"""
-    if isinstance(n, (ast.If, ast.While)):
-        return not static_test(ctx, n.test)
+    """Will control_flow make `n`'s blocks functions? In a `try`, a block that may leave them (a
+    `raise` of its own, a `return`) keeps its Python form, where the handler sees every change."""
+    if isinstance(n, ast.If):
+        return not static_test(ctx, n.test) and not any(leaves_branch(b) for b in (n.body, n.orelse))
+    if isinstance(n, ast.While):
+        return not static_test(ctx, n.test) and not n.orelse and not leaves_branch(n.body)
     if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Name):
-        return n.iter.func.id == "range" and not all(static_test(ctx, a) for a in n.iter.args)
+        return n.iter.func.id == "range" and not n.orelse and not leaves_branch(n.body) \
+            and not all(static_test(ctx, a) for a in n.iter.args)
     return False
 
 
