@@ -67,6 +67,7 @@ class Block:
     lang: str
     text: str
     opts: dict[str, str] = field(default_factory=dict)
+    lines: int = -1  # how many lines the block's body has (an empty block's text is "\n" too)
 
     @property
     def where(self) -> str:
@@ -103,7 +104,7 @@ def parse(page: Path) -> list[Block]:
             j += 1
         assert j < len(lines), f"{page.name}:{i + 1}: unclosed fence"
         body = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in lines[i + 1:j]]
-        blocks.append(Block(page, i + 2, lang, "\n".join(body) + "\n", opts or {}))
+        blocks.append(Block(page, i + 2, lang, "\n".join(body) + "\n", opts or {}, len(body)))
         opts = None
         i = j + 1
     return blocks
@@ -242,7 +243,7 @@ class Page:
     def write_updates(self) -> None:
         lines = self.page.read_text().splitlines()
         for b, text in sorted(self.updates, key=lambda u: -u[0].line):
-            lines[b.line - 1:b.line - 1 + len(b.text.splitlines())] = text.strip("\n").splitlines()
+            lines[b.line - 1:b.line - 1 + b.lines] = text.strip("\n").splitlines()
         self.page.write_text("\n".join(lines) + "\n")
 
     def run_devices(self, b: Block) -> None:
