@@ -955,6 +955,52 @@ def test_a_subclass_of_a_decorated_class_local_to_a_function():
     assert "class Sub(Alias):" in purify.source(sub)
 
 
+ORDER_ONE = """
+    @purify.stateful
+    class GH:
+        \"\"\"filterpy's GHFilterOrder, order 1: a NumPy state written item by item.\"\"\"
+
+        def __init__(self, x0, g, h):
+            self.x = np.copy(x0.astype(float))
+            self.g, self.h = g, h
+
+        def update(self, z):
+            x, dx = self.x[0], self.x[1]
+            y = z - (x + dx)
+            self.x[0] = x + dx + self.g * y
+            self.x[1] = dx + self.h * y
+            return self.x[0]
+"""
+
+
+def test_a_numpy_state_written_item_by_item_with_traced_values(tmp_path):
+    """Under jax.vmap with the state closed over (not passed), the pure method writes traced values
+    into the NumPy array eager code made: it becomes a JAX array, as jax.jit makes of the state it is
+    passed (NumPy cannot hold a tracer: it was JAX's 'setting an array element with a sequence')."""
+    from tests.test_semantics_objects import converted
+
+    plain, module = undecorated(ORDER_ONE), load_module(ORDER_ONE)
+    conv = converted(tmp_path, "import numpy as np\nimport purify\n" + ORDER_ONE.replace("\n    ", "\n"))
+    zs = np.array([[1.0, 2.1, 2.9], [2.0, 4.2, 5.8]])
+    expected = []
+    for row in zs:
+        ref = plain.GH(np.array([0.0, 1.0]), 0.6, 0.02)
+        expected.append([ref.update(z) for z in row])
+    for cls, state in ((module.GH, purify.state_of(module.GH(np.array([0.0, 1.0]), 0.6, 0.02))),
+                       (conv.GH, conv.GH.init(np.array([0.0, 1.0]), 0.6, 0.02))):
+        def run(row, cls=cls, state=state):
+            outs = []
+            for i in range(3):
+                out, state = cls.update(state, row[i])
+                outs.append(out)
+            return jnp.stack(outs)
+
+        np.testing.assert_allclose(jax.vmap(run)(jnp.asarray(zs)), expected, rtol=1e-6)
+        assert isinstance(state.x, np.ndarray)  # the caller's NumPy state is not changed
+    eager = module.GH(np.array([0.0, 1.0]), 0.6, 0.02)
+    assert [eager.update(z) for z in zs[0]] == expected[0] and isinstance(eager.x, np.ndarray)
+
+
 # -- state and static fields ----------------------------------------------------------
 
 

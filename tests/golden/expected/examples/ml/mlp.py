@@ -26,7 +26,9 @@ def _setitem(container: Any, index: Any, value: Any) -> Any:
     """`container[index] = value` without mutating `container`: a new container.
 
     JAX arrays use `.at[index].set(value)`; NumPy arrays, lists, dicts and tuples
-    are copied, so NumPy state ported from eager code keeps working.
+    are copied, so NumPy state ported from eager code keeps working. A NumPy array written
+    with a value (or at an index) JAX traces becomes a JAX array, as `jnp.asarray(a)` under
+    `jax.jit` makes of the state it is passed: a NumPy array cannot hold a tracer.
     """
     if isinstance(container, dict):
         return {**container, index: value}
@@ -40,9 +42,19 @@ def _setitem(container: Any, index: Any, value: Any) -> Any:
         return items
     if hasattr(container, "at"):
         return container.at[index].set(value)
+    if _traced(index, value):
+        import jax.numpy as jnp
+
+        return jnp.asarray(container).at[index].set(value)
     new = container.copy()
     new[index] = value
     return new
+
+
+def _traced(*values: Any) -> bool:
+    import jax
+
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(values))
 
 
 def _seed_key(seed: Any) -> jax.Array:
