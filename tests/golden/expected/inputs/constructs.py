@@ -253,18 +253,20 @@ def _setitem(container: Any, index: Any, value: Any) -> Any:
     if hasattr(container, "at"):
         return container.at[index].set(value)
     if _traced(index, value):
-        import jax.numpy as jnp
+        # (not `import jax.numpy as jnp`: in a converted module that would rebind the module's names)
+        from jax.numpy import asarray
 
-        return jnp.asarray(container).at[index].set(value)
+        return asarray(container).at[index].set(value)
     new = container.copy()
     new[index] = value
     return new
 
 
 def _traced(*values: Any) -> bool:
-    import jax
+    from jax.core import Tracer
+    from jax.tree_util import tree_leaves
 
-    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(values))
+    return any(isinstance(leaf, Tracer) for leaf in tree_leaves(values))
 
 
 def _split(state: Any) -> tuple[Any, Any]:
