@@ -31,6 +31,7 @@ from .branches import (
     _refuse,
     _refuse_raised,
     _Undefined,
+    _users,
     _value_of,  # noqa: F401
 )
 from .other_objects import _obj_call, _obj_field, _obj_property  # noqa: F401 - helpers of passes/others.py, found here
@@ -317,7 +318,7 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
             out = fn(*operands)
         except Exception:  # (no `as`: purify convert copies this function by the names it reads)
             e = sys.exc_info()[1]
-            if _signal(e) or type(e).__module__.startswith("jax"):
+            if not _users(e):
                 raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
             # JAX traces both branches whatever the test's value: Python's exception would not be
             # raised in the lanes that take the other one (the code after an early `return`, too)

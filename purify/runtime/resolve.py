@@ -160,7 +160,7 @@ def _base_cells(cls: type, node: ast.ClassDef) -> dict[str, types.CellType]:
     where its methods may not: in a function's scope (a test, a notebook's helper), `Base` is a
     local of that function, in no closure of the class's methods, so the globals lack it."""
     written = [b.value if isinstance(b, ast.Subscript) else b for b in node.bases]
-    actual = getattr(cls, "__orig_bases__", cls.__bases__) if "__orig_bases__" in cls.__dict__ else cls.__bases__
+    actual = cls.__dict__.get("__orig_bases__", cls.__bases__)  # `Generic[T]`-style bases as written
     if len(written) != len(actual) or any(isinstance(b, ast.Starred) for b in written):
         return {}
     return {b.id: types.CellType(getattr(value, "__origin__", value))

@@ -96,12 +96,12 @@ class _ControlFlow(StatementPass):
         return out
 
     def _loop(self, s: ast.stmt) -> list[ast.stmt]:
-        if isinstance(s, ast.If) and self._convertible(s):
-            return self._if(s)
-        if isinstance(s, ast.While) and not s.orelse and not static_test(self.ctx, s.test) \
-                and not leaves_branch(s.body, not self.handled):
-            return self._while(s)
-        if isinstance(s, ast.For) and self._traced_range(s):
+        if runs_as_functions(self.ctx, s, handled=bool(self.handled)):
+            if isinstance(s, ast.If):
+                return self._if(s)
+            if isinstance(s, ast.While):
+                return self._while(s)
+            assert isinstance(s, ast.For)
             return self._for(s)
         self._keep_python(s)
         return [s]
@@ -129,16 +129,6 @@ class _ControlFlow(StatementPass):
 
     def _concrete(self, test: ast.expr, form: str) -> ast.expr:
         return concrete(self.ctx, test, form)
-
-    def _traced_range(self, s: ast.For) -> bool:
-        """`for i in range(...)` with a bound that may be traced, whose body stays in the loop and
-        whose counter is not read after it."""
-        it = s.iter
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-                and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
-            return False
-        return not (s.orelse or leaves_branch(s.body, not self.handled)
-                    or all(static_test(self.ctx, a) for a in it.args))
 
     def _carried(self, s: ast.While | ast.For, exclude: str = "") -> tuple[list[str], list[ast.stmt]]:
         """The names a loop carries from one iteration to the next and out of it (`self` among them
@@ -209,16 +199,6 @@ class _ControlFlow(StatementPass):
         ast.copy_location(out, s)
         ast.fix_missing_locations(out)
         return out
-
-    # -- which ifs -----------------------------------------------------------------
-    def _convertible(self, s: ast.If) -> bool:
-        if static_test(self.ctx, s.test):
-            return False
-        # a raise under an inner `if` or loop is that statement's to decide, at run time; in a `try`
-        # or `with` an exception leaving a branch function would reach a handler (or `__exit__`) that
-        # sees the locals and the state from before the branch, so there the `if` keeps its form
-        nested_raise = not self.handled
-        return not any(leaves_branch(b, nested_raise) for b in (s.body, s.orelse))
 
     # -- the rewrite -----------------------------------------------------------------
     def _if(self, s: ast.If) -> list[ast.stmt]:
@@ -321,6 +301,28 @@ class _ControlFlow(StatementPass):
         return ""
 
 
+def runs_as_functions(ctx: MethodContext, s: ast.stmt, handled: bool) -> bool:
+    """Does this pass make `s`'s blocks functions, for the `jax.lax` form chosen at run time? An
+    `if` or `while` on a test that may be traced, a `for` over a `range` with a bound that may be
+    traced and a counter that is a name, each with blocks that stay in it (no `return`, no `break`
+    out of it, no `del`, ...). A `raise` under an inner `if` or loop is that statement's to decide,
+    at run time; `handled` (inside a `try` or `with`): an exception leaving a branch function would
+    reach a handler (or `__exit__`) that sees the locals and the state from before the branch, so
+    there any `raise` keeps the Python form."""
+    nested_raise = not handled
+    if isinstance(s, ast.If):
+        return not static_test(ctx, s.test) and not any(_leaves_branch(b, nested_raise) for b in (s.body, s.orelse))
+    if isinstance(s, ast.While):
+        return not s.orelse and not static_test(ctx, s.test) and not _leaves_branch(s.body, nested_raise)
+    if isinstance(s, ast.For):
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
+            return False
+        return not (s.orelse or _leaves_branch(s.body, nested_raise) or all(static_test(ctx, a) for a in it.args))
+    return False
+
+
 def concrete(ctx: MethodContext, test: ast.expr, form: str) -> ast.expr:
     """`_concrete(test, form)`: Python's value when concrete, a located refusal of the construct
     `form` names (runtime/control.py) when traced."""
@@ -368,7 +370,7 @@ def _own_nodes(block: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-def leaves_branch(block: list[ast.stmt], nested_raise: bool = False) -> bool:
+def _leaves_branch(block: list[ast.stmt], nested_raise: bool = False) -> bool:
     """Does the block leave the method or an enclosing loop, or hold what cannot be moved into a
     function (`del`, `global`, `yield`, ...)? With `nested_raise`, a `raise` leaves it only when
     the block always reaches it (not under an inner `if`, loop, `except` or `case`)."""

@@ -22,7 +22,7 @@ from ..analysis.effects import MayRaise, Unseen, ends_before, site_of, sites
 from ..analysis.facts import facts
 from ..syntax import walk_own
 from .base import MethodContext
-from .control_flow import leaves_branch, static_test
+from .control_flow import runs_as_functions
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -52,7 +52,7 @@ def _check_branches(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     for block in facts(fn).own:
         for stmt in _guarded(block, finally_too=True):
             for n in [stmt, *walk_own(stmt)]:
-                if not _runs_as_functions(ctx, n):
+                if not isinstance(n, ast.stmt) or not runs_as_functions(ctx, n, handled=True):
                     continue
                 found = _raise_after_change(ctx, n)
                 if found is not None:
@@ -68,19 +68,6 @@ BRANCH_MSG = ("this {kind} is on a value that may be traced, so its code runs as
 BRANCH_HINT = ("check and raise before changing anything in the {kind} (`if dt <= 0: raise ValueError(dt)` first), or "
                "put the try inside the {kind}")
 _KIND = {ast.If: "`if`", ast.While: "`while` loop", ast.For: "`for` loop"}
-
-
-def _runs_as_functions(ctx: MethodContext, n: ast.AST) -> bool:
-    """Will control_flow make `n`'s blocks functions? In a `try`, a block that may leave them (a
-    `raise` of its own, a `return`) keeps its Python form, where the handler sees every change."""
-    if isinstance(n, ast.If):
-        return not static_test(ctx, n.test) and not any(leaves_branch(b) for b in (n.body, n.orelse))
-    if isinstance(n, ast.While):
-        return not static_test(ctx, n.test) and not n.orelse and not leaves_branch(n.body)
-    if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Name):
-        return n.iter.func.id == "range" and not n.orelse and not leaves_branch(n.body) \
-            and not all(static_test(ctx, a) for a in n.iter.args)
-    return False
 
 
 def _raise_after_change(ctx: MethodContext, n: ast.If | ast.While | ast.For) -> tuple[ast.AST, ast.stmt] | None:

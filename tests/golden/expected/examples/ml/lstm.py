@@ -162,6 +162,13 @@ def _refuse_raised(e: BaseException, where: tuple, kind: str) -> None:
             _RAISED_HINT.format(before=before))
 
 
+def _users(e: BaseException) -> bool:
+    """Is `e` an exception of the user's code: not a refusal (purify's, or its stand-in's in
+    convert output), the signal between branch traces, nor JAX's own error?"""
+    return not (isinstance(e, _Promote) or type(e).__module__.startswith("jax")
+                or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False))
+
+
 def _is_array(x: Any) -> bool:
     return isinstance(x, (jax.Array, bool, int, float, complex)) or (hasattr(x, "dtype") and hasattr(x, "shape"))
 
@@ -466,15 +473,6 @@ def _where() -> tuple:
     return frame.f_code.co_filename, frame.f_lineno
 
 
-def _signal(e: BaseException) -> bool:
-    """Is `e` none of the user's code's exceptions: a refusal (purify's, or its stand-in's in
-    convert output), the signal between branch traces, or JAX's error about tracing a value?"""
-    tracing = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
-               jax.errors.TracerIntegerConversionError, jax.errors.UnexpectedTracerError,
-               jax.errors.NonConcreteBooleanIndexError)
-    return isinstance(e, (_Promote, *tracing)) or type(e).__name__.endswith("PurifyError") or getattr(e, "purify", False)
-
-
 def _truth(test: Any, where: Any) -> Any:
     """`bool(test)` of a traced scalar, as a traced bool."""
     if test.shape != ():
@@ -509,7 +507,7 @@ def _branch(fn: Any, index: int, records: list, plan: _Plan, operands: tuple, na
             out = fn(*operands)
         except Exception:  # (no `as`: purify convert copies this function by the names it reads)
             e = sys.exc_info()[1]
-            if _signal(e) or type(e).__module__.startswith("jax"):
+            if not _users(e):
                 raise  # (a refusal, or JAX's own error about the branch's code: its message is the clearest)
             # JAX traces both branches whatever the test's value: Python's exception would not be
             # raised in the lanes that take the other one (the code after an early `return`, too)
