@@ -153,12 +153,20 @@ def all_names(nodes: Iterable[ast.AST]) -> set[str]:
     return out
 
 
+# What the analysis keeps on a method's node (analysis/facts.py, analysis/implicit.py): facts of
+# the user's method, which a copy that passes rewrite must not carry.
+FACTS, LOCALS = "_purify_facts", "_purify_locals"
+
+
 def clone(node: ast.AST) -> ast.AST:
     """A deep copy of an AST, several times faster than `copy.deepcopy`: a node's fields and
     positions are its `__dict__`, copied at once; only the fields that hold nodes recurse.
-    Annotations kept on a node (`_purify_*`) stay with the user's node."""
+    Annotations kept on a node (`FACTS`, `LOCALS`) stay with the user's node."""
     new = node.__class__.__new__(node.__class__)
-    attrs = {k: v for k, v in node.__dict__.items() if not k.startswith("_purify")}
+    attrs = node.__dict__.copy()
+    if FACTS in attrs or LOCALS in attrs:
+        attrs.pop(FACTS, None)
+        attrs.pop(LOCALS, None)
     for name in node_fields(node.__class__):
         value = attrs.get(name)
         if value.__class__ is list:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from ..model import ClassModel, Method, MethodKind, Resolver
-from ..syntax import arg_names, walk_own
+from ..syntax import FACTS, LOCALS, arg_names, walk_own
 from .facts import facts
 
 _OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul", ast.Div: "truediv",
@@ -31,8 +31,8 @@ def desugar_child_operators(model: ClassModel, resolver: Resolver) -> None:
         self_name = (arg_names(m.node) or [""])[0]
         if any(_operator(model, resolver, n, self_name) for n in facts(m.node).own if isinstance(n, ast.AugAssign)):
             _rewrite_blocks(model, resolver, m.node, self_name)
-            m.node.__dict__.pop("_purify_facts", None)  # the method's nodes changed: walk them again
-            m.node.__dict__.pop("_purify_locals", None)
+            m.node.__dict__.pop(FACTS, None)  # the method's nodes changed: walk them again
+            m.node.__dict__.pop(LOCALS, None)
 
 
 def _operator(model: ClassModel, resolver: Resolver, s: ast.AST, self_name: str) -> Method | None:

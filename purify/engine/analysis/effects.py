@@ -136,6 +136,8 @@ def _site_table(model: ClassModel, method: Method) -> list[tuple[ast.AST, object
     self_name = (arg_names(method.node) or [""])[0]
     out: list[tuple[ast.AST, object]] = []
     for n in facts(method.node).own:
+        if not isinstance(n, _MAY_BE_SITES):
+            continue
         if _reads_summaries(method, n, self_name):
             out.append((n, _DEPENDS))
         else:
@@ -169,7 +171,14 @@ def site_of(model: ClassModel, method: Method, n: ast.AST, self_name: str) -> Si
     return _find_site(model, method, n, self_name)
 
 
+# The nodes that may be sites: statements, calls and reads of properties, and the operations
+# `implicit` counts. A name, a constant, a comparison, a display changes nothing and raises nothing.
+_MAY_BE_SITES = (ast.stmt, ast.Call, ast.Attribute, ast.Subscript, ast.BinOp)
+
+
 def _find_site(model: ClassModel, method: Method, n: ast.AST, self_name: str) -> Site | None:
+    if not isinstance(n, _MAY_BE_SITES):
+        return None
     if isinstance(n, (ast.Raise, ast.Assert)):
         return Site(n, frozenset(), frozenset(), False, n)
     if isinstance(n, ast.stmt):
@@ -249,7 +258,12 @@ class Unseen(ast.Raise):
 class MayRaise(ast.Raise):
     """Stands for an exception nobody wrote that an operation may raise (`implicit`), located at it."""
 
-    what: str  # the operation and what it may raise, for messages
+    operation: implicit.Raising  # (not `cause`: a field of ast.Raise)
+
+    @property
+    def what(self) -> str:
+        """The operation and what it may raise, for messages."""
+        return str(self.operation)
 
 
 # One per node while a class is summarised: a fixpoint needs equal values.
@@ -263,11 +277,11 @@ def _unknown(call: ast.Call) -> ast.stmt:
     return kept[1]
 
 
-def _may_raise(node: ast.AST, what: str) -> ast.stmt:
+def _may_raise(node: ast.AST, what: implicit.Raising) -> ast.stmt:
     kept = _UNSEEN.get((MayRaise, id(node)))
     if kept is None or kept[0] is not node:
         stand_in = ast.copy_location(MayRaise(exc=None, cause=None), node)
-        stand_in.what = what
+        stand_in.operation = what
         kept = _UNSEEN[(MayRaise, id(node))] = (node, stand_in)
     return kept[1]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from ..syntax import FACTS
 from ..syntax import SCOPES as _SCOPES
 from ..transformer import child_nodes
 
@@ -29,7 +30,7 @@ class MethodFacts:
 
 def facts(fn: ast.FunctionDef) -> MethodFacts:
     """The facts of a method of the user's source (kept on the node: computed once)."""
-    kept = fn.__dict__.get("_purify_facts")
+    kept = fn.__dict__.get(FACTS)
     if kept is None:
         every: list[ast.AST] = [fn]
         own: list[ast.AST] = []
@@ -51,5 +52,5 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
                 else:
                     own.append(child)
                 every.append(child)
-        kept = fn.__dict__["_purify_facts"] = MethodFacts(own, every, parents, statement, loops)
+        kept = fn.__dict__[FACTS] = MethodFacts(own, every, parents, statement, loops)
     return kept  # type: ignore[no-any-return]

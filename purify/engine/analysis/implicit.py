@@ -19,9 +19,10 @@ handler is written for.
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from ..model import Method, MethodKind
-from ..syntax import arg_names, assigned_names, dotted, is_self
+from ..syntax import LOCALS, arg_names, assigned_names, dotted, is_self
 from .facts import facts
 
 SAFE_CALLS = frozenset({"len", "isinstance", "issubclass", "print", "abs", "bool", "str", "repr", "type", "id",
@@ -30,10 +31,22 @@ SAFE_CALLS = frozenset({"len", "isinstance", "issubclass", "print", "abs", "bool
 _DIVISIONS = (ast.Div, ast.FloorDiv, ast.Mod)
 
 
-def raises(n: ast.AST, method: Method, self_name: str) -> str | None:
+@dataclasses.dataclass(frozen=True)
+class Raising:
+    """What an operation may raise, for messages: `form` with the text of `node` (shortened) for
+    `{}`. Kept as the two, and written out only when a message needs it: most never do."""
+
+    form: str
+    node: ast.AST
+
+    def __str__(self) -> str:
+        return self.form.format(_short(self.node))
+
+
+def raises(n: ast.AST, method: Method, self_name: str) -> Raising | None:
     """What `n` (a node of the method's own body, no threading call) may raise, or None."""
     if isinstance(n, ast.Subscript):
-        return f"`{_short(n)}` (KeyError or IndexError)"
+        return Raising("`{}` (KeyError or IndexError)", n)
     if isinstance(n, ast.BinOp):
         return _operator(n, n.op, n.right)
     if isinstance(n, ast.AugAssign):
@@ -42,7 +55,7 @@ def raises(n: ast.AST, method: Method, self_name: str) -> str | None:
         name = dotted(n.func)
         if name in SAFE_CALLS:
             return None
-        return f"the call `{_short(n.func)}(...)`, into which purify cannot see"
+        return Raising("the call `{}(...)`, into which purify cannot see", n.func)
     if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
         return _attribute(n, method, self_name)
     if isinstance(n, ast.Assign) and any(isinstance(t, (ast.Tuple, ast.List)) for t in n.targets):
@@ -50,14 +63,14 @@ def raises(n: ast.AST, method: Method, self_name: str) -> str | None:
     return None
 
 
-def _operator(n: ast.AST, op: ast.operator, right: ast.expr) -> str | None:
+def _operator(n: ast.AST, op: ast.operator, right: ast.expr) -> Raising | None:
     if isinstance(op, ast.MatMult):
-        return f"`{_short(n)}` (ValueError on shapes that do not match)"
+        return Raising("`{}` (ValueError on shapes that do not match)", n)
     if isinstance(op, _DIVISIONS) and not _nonzero(right):
-        return f"`{_short(n)}` (ZeroDivisionError)"
+        return Raising("`{}` (ZeroDivisionError)", n)
     if isinstance(op, ast.Pow) and not (isinstance(right, ast.Constant) and isinstance(right.value, (int, float))
                                         and right.value >= 0):
-        return f"`{_short(n)}` (ZeroDivisionError or OverflowError)"
+        return Raising("`{}` (ZeroDivisionError or OverflowError)", n)
     return None
 
 
@@ -66,40 +79,40 @@ def _nonzero(node: ast.expr) -> bool:
         and not isinstance(node.value, bool)
 
 
-def _attribute(n: ast.Attribute, method: Method, self_name: str) -> str | None:
+def _attribute(n: ast.Attribute, method: Method, self_name: str) -> Raising | None:
     if is_self(n.value, self_name):
         target = method.owner.methods.get(n.attr)  # a property of the class that holds the read
         summary = target.summary if target is not None and target.kind == MethodKind.PROPERTY else None
         if summary is not None and summary.raises is not None:
-            return f"the property `{_short(n)}`, which may raise"
+            return Raising("the property `{}`, which may raise", n)
         return None
     root = n.value
     while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
         root = root.func if isinstance(root, ast.Call) else root.value
     if isinstance(root, ast.Name) and root.id in _locals(method):
-        return f"`{_short(n)}` (AttributeError)"
+        return Raising("`{}` (AttributeError)", n)
     return None
 
 
-def _unpacking(n: ast.Assign) -> str | None:
+def _unpacking(n: ast.Assign) -> Raising | None:
     value = n.value
     for t in n.targets:
         if isinstance(t, (ast.Tuple, ast.List)) and not (
                 isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(t.elts)
                 and not any(isinstance(e, ast.Starred) for e in (*t.elts, *value.elts))):
-            return f"the unpacking `{_short(t)} = ...` (ValueError)"
+            return Raising("the unpacking `{} = ...` (ValueError)", t)
     return None
 
 
 def _locals(method: Method) -> set[str]:
     """The method's parameters (after self) and the names it binds: values of any type."""
     fn = method.node
-    kept = fn.__dict__.get("_purify_locals")
+    kept = fn.__dict__.get(LOCALS)
     if kept is None:
         names = assigned_names(facts(fn).own) | set(arg_names(fn))
         if method.kind.has_self and arg_names(fn):
             names.discard(arg_names(fn)[0])
-        kept = fn.__dict__["_purify_locals"] = names
+        kept = fn.__dict__[LOCALS] = names
     return kept  # type: ignore[no-any-return]
 
 

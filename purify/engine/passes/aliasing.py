@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from ..analysis.effects import sites
 from ..analysis.facts import facts
-from ..analysis.names import Form, Namer
+from ..analysis.names import Form
 from ..analysis.paths import LinkKind, StatePath
 from ..model import ClassModel
 from ..syntax import MUTATORS, OPERATORS, may_follow, targets_of
@@ -108,7 +108,7 @@ def _aliases(ctx: MethodContext, fn: ast.FunctionDef) -> list[Alias]:
     """Every name bound to a value that may hold objects of the state (analysis/names.py)."""
     return [Alias(n.name, n.path, n.source, n.bound, n.exposure.depth, n.form,
                   n.form is Form.ASSIGN and n.exposure.depth == 0 and _path(ctx, n.source) == n.path)
-            for n in Namer(ctx.model, ctx.resolver).second_names(ctx.method)
+            for n in ctx.second_names()
             if not (n.form is Form.LOOP and _names_objects(ctx, n.path))]  # children: the calls pass threads them
 
 
@@ -216,6 +216,8 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """Python evaluates `self.d["b"] + self.f()` left to right: the left operand is the array
     object itself, so when f changes it in place the sum sees the change. The pure method's
     operand is the value from before the call."""
+    if not ctx.method.summary.mutations:
+        return  # no call of the method changes the state in place (its summary holds every call's)
     known = facts(fn)
     parents = known.parents
     expressions: dict[ast.stmt, list[ast.AST]] = {}  # each statement's own (not its nested statements')
@@ -270,6 +272,8 @@ def _held(read: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """Python fetches `self.a` before calling f, and `+=` then updates that object: when f changed
     it in place the result includes f's change; the pure method adds to the value from before."""
+    if not ctx.method.summary.mutations:
+        return  # no call of the method changes the state in place (its summary holds every call's)
     for n in facts(fn).own:
         target = _path(ctx, n.target) if isinstance(n, ast.AugAssign) else None
         if target is None or len(target) != 1:

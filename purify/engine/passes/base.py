@@ -9,6 +9,7 @@ from ...errors import PurifyError, error_at
 from .. import templates
 from ..analysis.calls import OTHER, Callee
 from ..analysis.facts import facts
+from ..analysis.names import Namer, SecondName
 from ..model import ClassModel, Field, Method, Resolver
 from ..syntax import Link, all_names, arg_names, origin
 
@@ -41,6 +42,14 @@ class MethodContext:
             self._used.add(name)
             return name
         return self.fresh(name.lstrip("_"))
+
+    def second_names(self) -> list[SecondName]:
+        """The names the method binds to values that may hold state objects (analysis/names.py),
+        found once for the checks that read them (the method and the class do not change)."""
+        kept = self.__dict__.get("_second_names")
+        if kept is None:
+            kept = self.__dict__["_second_names"] = Namer(self.model, self.resolver).second_names(self.method)
+        return kept  # type: ignore[no-any-return]
 
     def holds(self, *types: type) -> bool:
         """Does the user's method hold a node of one of `types`? (From the kept facts: no walk.)"""

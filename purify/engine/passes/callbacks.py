@@ -26,6 +26,8 @@ _HINT = ("pass a function of the values instead, and let {name} call it with the
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
+    if not ctx.method.summary.writes:
+        return  # no call of the method changes the state (its summary holds every call's)
     known = facts(fn)
     closures = _closure_names(ctx, known.own)
     for n in known.own:

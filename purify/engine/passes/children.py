@@ -113,6 +113,8 @@ def _attr_kind(model: ClassModel, attr: str) -> str | None:
 
 def check_protocols(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """Refuse the uses of a child that Python answers with the object's protocol methods."""
+    if not any(f.child is not None or f.children for f in ctx.model.fields.values()):
+        return  # no child here (`child_class` finds one only through such a field)
     parents = facts(fn).parents
     for n in facts(fn).every:
         if not isinstance(n, (ast.Attribute, ast.Subscript, ast.Name)):

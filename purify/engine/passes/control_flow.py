@@ -34,7 +34,7 @@ from .. import templates
 from ..analysis.liveness import Liveness, definitely_bound, liveness, names_in
 from ..model import FieldKind
 from ..syntax import MUTATORS, dotted, self_chain
-from ..transformer import child_nodes
+from ..transformer import child_nodes, walk_statements
 from .base import MethodContext, StatementPass, rewrite_inner_blocks
 
 IF = "_if"
@@ -54,15 +54,34 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values; its body is folded into one constructor
     if ctx.holds(ast.If, ast.While, ast.For, ast.Assert):
-        fn.body = _ControlFlow(ctx, liveness(fn, ctx.self_name)).block(fn.body)
+        flow = liveness(fn, ctx.self_name) if _may_run_as_functions(ctx, fn) else None
+        fn.body = _ControlFlow(ctx, flow).block(fn.body)
+
+
+def _may_run_as_functions(ctx: MethodContext, fn: ast.FunctionDef) -> bool:
+    """Is there an `if`, `while` or `for` whose test (or `range` bound) may be traced? Only such a
+    statement runs as functions (`runs_as_functions` also looks at its blocks), and only the
+    rewrite of one reads the liveness of the method's names, a walk of the whole method."""
+    for s in walk_statements(fn):
+        if isinstance(s, (ast.If, ast.While)) and not static_test(ctx, s.test):
+            return True
+        if isinstance(s, ast.For) and _range_call(s.iter) \
+                and not all(static_test(ctx, a) for a in s.iter.args):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 class _ControlFlow(StatementPass):
-    def __init__(self, ctx: MethodContext, flow: Liveness) -> None:
-        self.ctx, self.flow = ctx, flow
+    def __init__(self, ctx: MethodContext, flow: Liveness | None) -> None:
+        self.ctx, self._flow = ctx, flow
         self.operands: list[set[str]] = []  # per enclosing loop: the names converted `if`s in it pass on
         self.targets: list[str] = []  # the targets of the `for` loops around: branches take them as operands
         self.handled = 0  # the `try`s and `with`s around: a branch that raises there keeps its Python `if`
+
+    @property
+    def flow(self) -> Liveness:
+        assert self._flow is not None, "a statement runs as functions that _may_run_as_functions missed"
+        return self._flow
 
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -84,6 +103,8 @@ class _ControlFlow(StatementPass):
         """`y = _Undefined('y')` before a loop for each name a converted `if` in it passes to its
         branches that only an earlier iteration binds (Python reads it only once bound; the call
         of `_if` reads it on the first iteration too)."""
+        if not names:
+            return []
         before = self.flow.bound_before.get(id(s), frozenset())
         target = set(names_in([s.target]).bound) if isinstance(s, ast.For) else set()
         unbound = sorted(n for n in names if n not in before and n not in target)
@@ -316,11 +337,16 @@ def runs_as_functions(ctx: MethodContext, s: ast.stmt, handled: bool) -> bool:
         return not s.orelse and not static_test(ctx, s.test) and not _leaves_branch(s.body, nested_raise)
     if isinstance(s, ast.For):
         it = s.iter
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-                and 1 <= len(it.args) <= 3 and not it.keywords and isinstance(s.target, ast.Name)):
+        if not (_range_call(it) and isinstance(s.target, ast.Name)):
             return False
         return not (s.orelse or _leaves_branch(s.body, nested_raise) or all(static_test(ctx, a) for a in it.args))
     return False
+
+
+def _range_call(it: ast.expr) -> bool:
+    """`range(...)` with one to three positional bounds."""
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+        and 1 <= len(it.args) <= 3 and not it.keywords
 
 
 def concrete(ctx: MethodContext, test: ast.expr, form: str) -> ast.expr:

@@ -40,7 +40,7 @@ _CERTAIN_VIEWS = frozenset({"items", "values"})  # iterating these, a change of 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     namer = Namer(ctx.model, ctx.resolver)
     env: dict[str, list[Exposure]] = {}
-    for n in namer.second_names(ctx.method):
+    for n in ctx.second_names():
         env.setdefault(n.name, []).append(n.exposure)
     for n in facts(fn).own:
         if isinstance(n, ast.For):
