@@ -17,7 +17,7 @@ from purify.engine.static_resolver import Project, parse_module
 
 from benchmarks.convert_throughput import generate
 
-BOUND = 6.3  # measured 6.25 (session 8: the speed work cut whole-file walks and per-class work, not the visits of a method); 6.2 (the calls pass skips methods and expressions with no call to rewrite; liveness finds each statement's names once); 7.1 with control flow (the benchmark class's `if training:` is converted now: liveness, branch functions, early exits); 4.9 before it (42 before the analysis layer, 7.6 before passes skipped methods with nothing to rewrite): facts walked once, one-pass templates, kept answers of calls.threads, statement-level returns, no walk where the facts show no site
+BOUND = 5.2  # measured 5.20 (session 9: liveness only where a test may be traced; the markers and reads passes visit only the paths to what they rewrite); 6.25 (session 8: the speed work cut whole-file walks and per-class work, not the visits of a method); 6.2 (the calls pass skips methods and expressions with no call to rewrite; liveness finds each statement's names once); 7.1 with control flow (the benchmark class's `if training:` is converted now: liveness, branch functions, early exits); 4.9 before it (42 before the analysis layer, 7.6 before passes skipped methods with nothing to rewrite): facts walked once, one-pass templates, kept answers of calls.threads, statement-level returns, no walk where the facts show no site
 
 
 def visits_per_node(monkeypatch) -> tuple[float, collections.Counter]:

@@ -46,7 +46,7 @@ class Transformer:
         kind = node.__class__
         method = self._table.get(kind)
         if method is None:
-            method = self._table[kind] = getattr(type(self), "visit_" + kind.__name__, Transformer.generic_visit)
+            method = self._table[kind] = getattr(type(self), "visit_" + kind.__name__, type(self).generic_visit)
         return method(self, node)
 
     def generic_visit(self, node: Any) -> Any:

@@ -27,6 +27,16 @@ class MethodFacts:
     statement: dict[ast.AST, ast.stmt]
     loops: dict[ast.AST, frozenset[ast.AST]]  # for each node, the loops (for, while, comprehensions) around it
 
+    def around(self, nodes: list[ast.AST]) -> dict[ast.AST, bool]:
+        """For every node of the method: does it hold one of `nodes` (or is it one)? What a
+        pass that rewrites only `nodes` reads to leave the rest of its copy unvisited."""
+        out = dict.fromkeys(self.parents, False)
+        for n in nodes:
+            while n is not None and not out.get(n, False):
+                out[n] = True
+                n = self.parents.get(n)  # type: ignore[assignment]
+        return out
+
 
 def facts(fn: ast.FunctionDef) -> MethodFacts:
     """The facts of a method of the user's source (kept on the node: computed once)."""

@@ -12,6 +12,21 @@ from ..analysis.facts import facts
 from ..analysis.names import Namer, SecondName
 from ..model import ClassModel, Field, Method, Resolver
 from ..syntax import Link, all_names, arg_names, origin
+from ..transformer import Transformer
+
+
+class Focused(Transformer):
+    """A pass that rewrites only some nodes of the user's method (`around`: facts.around of them)
+    leaves a copy of any other node of it as it is, unvisited: the passes before it build each
+    replacement from the node's own parts, so what a copy holds is what its node holds. New nodes
+    (no `origin`) are visited."""
+
+    around: dict[ast.AST, bool]
+
+    def generic_visit(self, node: Any) -> Any:
+        if self.around.get(origin(node), True) is False:
+            return node
+        return super().generic_visit(node)
 
 
 class MethodContext:

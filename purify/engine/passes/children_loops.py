@@ -12,7 +12,7 @@ from collections.abc import Callable
 from .. import templates
 from ..analysis.loops import LoopChild, keys_of, loop_children
 from ..syntax import Link, clone, dotted, self_chain
-from ..transformer import Transformer, walk
+from ..transformer import Transformer, walk, walk_statements
 from .base import MethodContext
 from .call_plans import Planner
 
@@ -122,7 +122,7 @@ class ChildrenLoops:
 
     def _inner_loop_vars(self, body: list[ast.stmt]) -> set[str]:
         """The variables of the loops over children nested in `body`."""
-        return {c.var for n in walk(ast.Module(body=body, type_ignores=[])) if isinstance(n, ast.For)
+        return {c.var for n in walk_statements(ast.Module(body=body, type_ignores=[])) if isinstance(n, ast.For)
                 for c in loop_children(self.ctx.model.fields, n.iter, n.target, self.ctx.self_name)}
 
     @staticmethod

@@ -9,8 +9,7 @@ import ast
 from .. import templates
 from ..analysis.facts import facts
 from ..syntax import arg_names, origin, self_chain
-from ..transformer import Transformer
-from .base import MethodContext
+from .base import Focused, MethodContext
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -19,18 +18,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     known = facts(ctx.method.node)
     marked = [n for n in known.every if n.__class__ is ast.Call and _is_marked(ctx, n, init, stored)]
     if marked:  # else no walk of the copy
-        _Markers(ctx, init, _local_objects(ctx) if init else set(), stored, _around(marked, known.parents)).visit(fn)
-
-
-def _around(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> dict[ast.AST, bool]:
-    """The user's nodes that hold one of `nodes` (True), themselves included, and every other
-    node of the method (False): the copy of one of the others holds nothing to rewrite."""
-    out = dict.fromkeys(parents, False)
-    for n in nodes:
-        while n is not None and not out.get(n, False):
-            out[n] = True
-            n = parents.get(n)  # type: ignore[assignment]
-    return out
+        _Markers(ctx, init, _local_objects(ctx) if init else set(), stored, known.around(marked)).visit(fn)
 
 
 def _is_marked(ctx: MethodContext, call: ast.Call, init: bool, stored: set[int]) -> bool:
@@ -102,18 +90,10 @@ def _passed_to_constructors(ctx: MethodContext, every: list[ast.AST]) -> set[int
 _REWRITTEN_API = frozenset({"param", "static", "split", "merge"})
 
 
-class _Markers(Transformer):
+class _Markers(Focused):
     def __init__(self, ctx: MethodContext, init: bool, keep: set[int], stored: set[int],
                  around: dict[ast.AST, bool]) -> None:
         self.ctx, self.init, self.keep, self.stored, self.around = ctx, init, keep, stored, around
-
-    def generic_visit(self, node: ast.AST) -> ast.AST:
-        # A copy of a node of the user's method that holds no call to rewrite is left as it is
-        # (the passes before this one build each replacement from the node's own parts, so what
-        # a copy holds is what its node holds); new nodes are visited.
-        if self.around.get(origin(node), True) is False:
-            return node
-        return super().generic_visit(node)  # type: ignore[no-any-return]
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)

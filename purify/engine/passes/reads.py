@@ -14,9 +14,8 @@ from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..eager_only import Kind, mark
 from ..syntax import origin, self_chain, targets_of
-from ..transformer import Transformer
 from . import children
-from .base import MethodContext
+from .base import Focused, MethodContext
 
 EAGER_CALLED_MSG = ("{cls}.{name} runs only on instances (purify could not make it pure), so {caller}, which "
                     "uses it, cannot be made pure")
@@ -41,15 +40,24 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
                     and not (root is n.func and (root.attr in ctx.model.class_attrs or _dunder(root.attr)
                                                  or root.attr in ctx.model.on_instance)):
                 skip.discard(id(root))  # `self.space.contains(a)`, `self.nope()`: read like any other self.x
+    known = facts(ctx.method.node)
     has_children = any(f.child is not None or f.children for f in ctx.model.fields.values())
-    if has_children or any(_self_read_to_rewrite(n, ctx, skip) for n in facts(ctx.method.node).every):
-        _Reads(ctx, skip).visit(fn)  # else nothing to rewrite (a child's constants too): no walk of the copy
+    reads = [n for n in known.every if _self_read_to_rewrite(n, ctx, skip)
+             or has_children and _child_read(n, ctx, skip)]
+    if reads:  # else nothing to rewrite (a child's constants too): no walk of the copy
+        _Reads(ctx, skip, known.around(reads)).visit(fn)
 
 
 def _self_read_to_rewrite(n: ast.AST, ctx: MethodContext, skip: set[int]) -> bool:
     """Is the user's node `n` a read `self.x` this pass rewrites (x not a field)?"""
     return n.__class__ is ast.Attribute and n.value.__class__ is ast.Name and n.value.id == ctx.self_name \
         and ctx.field(n.attr) is None and id(n) not in skip and isinstance(n.ctx, ast.Load)  # type: ignore[attr-defined]
+
+
+def _child_read(n: ast.AST, ctx: MethodContext, skip: set[int]) -> bool:
+    """Is the user's node `n` a read `child.x` that may be on the child's class (children.class_read)?"""
+    return n.__class__ is ast.Attribute and id(n) not in skip and isinstance(n.ctx, ast.Load) \
+        and children.child_class(ctx, n.value) is not None  # type: ignore[attr-defined]
 
 
 def _skip_chain(target: ast.AST, skip: set[int]) -> None:
@@ -88,9 +96,9 @@ def _states_replace(node: ast.Attribute, ctx: MethodContext) -> bool:
         and node.value.id == ctx.self_name
 
 
-class _Reads(Transformer):
-    def __init__(self, ctx: MethodContext, skip: set[int]) -> None:
-        self.ctx, self.skip = ctx, skip
+class _Reads(Focused):
+    def __init__(self, ctx: MethodContext, skip: set[int], around: dict[ast.AST, bool]) -> None:
+        self.ctx, self.skip, self.around = ctx, skip, around
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         if id(origin(node)) in self.skip or not isinstance(node.ctx, ast.Load) or _states_replace(node, self.ctx):
