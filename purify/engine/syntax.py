@@ -174,7 +174,7 @@ def clone(node: ast.AST) -> ast.AST:
         elif isinstance(value, ast.AST):
             attrs[name] = clone(value)
     attrs.setdefault("origin", node)  # the analysis knows the user's nodes
-    new.__dict__.update(attrs)
+    new.__dict__ = attrs  # (a node's fields are its dict: the copy made above is the new node's)
     return new
 
 

@@ -48,14 +48,14 @@ class _Instantiate:
             if not isinstance(value, list):
                 return self._inserted(node.id, value, node.ctx)  # type: ignore[attr-defined]
         new = node.__class__.__new__(node.__class__)
-        attrs = dict(node.__dict__)  # fields and the template's own positions (`origin` may give others)
+        attrs = node.__dict__.copy()  # fields and the template's own positions (`origin` may give others)
         for name in node_fields(node.__class__):
             value = attrs.get(name)
             if value.__class__ is list:
                 attrs[name] = self._items(value)
             elif isinstance(value, ast.AST):
                 attrs[name] = self.node(value)
-        new.__dict__.update(attrs)
+        new.__dict__ = attrs
         if isinstance(new, ast.Attribute) and isinstance(self.subs.get(new.attr), str):
             new.attr = self.subs[new.attr]
         elif isinstance(new, ast.keyword) and isinstance(self.subs.get(new.arg or ""), str):

@@ -35,26 +35,32 @@ class MethodContext:
     def __init__(self, model: ClassModel, method: Method, resolver: Resolver, fn: ast.FunctionDef) -> None:
         self.model, self.method, self.resolver, self.fn = model, method, resolver, fn
         self.self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
-        self._used = all_names(facts(method.node).every) | {model.name, model.state_name}
+        self._taken: set[str] | None = None  # the names fresh ones must avoid, found at the first one
         self._counter = 0
         self.in_place: list[Any] = []  # aliasing.InPlace sites, for the decorator to check at init
         self.helpers: set[str] = set()  # the runtime helpers (runtime/helpers.py) the rewritten code calls
         self.sites: list[Any] = []  # partial_state.CallSite of each call that threads the state
 
     # -- names -------------------------------------------------------------------
+    def _used(self) -> set[str]:
+        """Every name of the user's method, the class's and its State's, and the fresh ones made."""
+        if self._taken is None:
+            self._taken = all_names(facts(self.method.node).every) | {self.model.name, self.model.state_name}
+        return self._taken
+
     def fresh(self, stem: str) -> str:
         """A new local name that the user's code does not use."""
         while True:
             self._counter += 1
             name = f"_{stem}{self._counter}"
-            if name not in self._used:
-                self._used.add(name)
+            if name not in self._used():
+                self._used().add(name)
                 return name
 
     def fresh_named(self, name: str) -> str:
         """`name` itself if the user's code does not use it, else `name` with a number."""
-        if name not in self._used:
-            self._used.add(name)
+        if name not in self._used():
+            self._used().add(name)
             return name
         return self.fresh(name.lstrip("_"))
 

@@ -35,8 +35,11 @@ NO_HOIST_READ = "this read of {read}, a property that caches into the state, cha
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    if _rewritten_calls(ctx):  # else no walk of the copy
-        fn.body = CallsPass(ctx).block(fn.body)
+    calls = _rewritten_calls(ctx)
+    if calls:  # else no walk of the copy
+        rewriting = CallsPass(ctx, calls)
+        fn.body = rewriting.block(fn.body)
+        rewriting.loops = None  # (it holds `rewriting.block`: a cycle the collector would have to find)
 
 
 def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
@@ -60,14 +63,14 @@ def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
 
 
 class CallsPass(StatementPass):
-    def __init__(self, ctx: MethodContext) -> None:
+    def __init__(self, ctx: MethodContext, calls: list[ast.Call]) -> None:
         self.ctx = ctx
         self.planner = Planner(ctx)
         self.plan = self.planner.plan
         self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
         self._user, self._writing = _writing_subtrees(ctx)
-        self._busy = _around(ctx, _rewritten_calls(ctx))  # user subtrees holding a call to rewrite
-        self.loops = ChildrenLoops(ctx, self.planner, self.block)
+        self._busy = facts(ctx.method.node).around(calls)  # user subtrees holding a call to rewrite
+        self.loops: ChildrenLoops | None = ChildrenLoops(ctx, self.planner, self.block)
 
     # -- statements --------------------------------------------------------------
     def stmt(self, s: ast.stmt) -> list[ast.stmt]:
@@ -115,6 +118,7 @@ class CallsPass(StatementPass):
         elif isinstance(s, ast.For):
             s.iter = e(s.iter)
             s.target = self._target(s.target)
+            assert self.loops is not None
             self.loops.rewrite(s)
         elif isinstance(s, ast.With):
             for item in s.items:
@@ -206,8 +210,8 @@ class CallsPass(StatementPass):
         return False
 
     def expr(self, node: ast.expr, pre: list[ast.stmt], hoist: bool) -> ast.expr:
-        user = id(origin(node))
-        if user in self._user and user not in self._busy and origin(node) is not node:
+        user = origin(node)
+        if user is not node and self._busy.get(user, True) is False:
             return node  # the copy of a user's expression holding no call this pass rewrites
         if isinstance(node, ast.Call):
             return self._call(node, pre, hoist)
@@ -332,17 +336,6 @@ class CallsPass(StatementPass):
             call.func = ast.copy_location(ctx.load_chain(chain), call.func)
 
 # -- helpers -------------------------------------------------------------------
-
-
-def _around(ctx: MethodContext, calls: list[ast.Call]) -> set[int]:
-    """The ids of `calls` and of every user node that holds one of them."""
-    parents = facts(ctx.method.node).parents
-    out: set[int] = set()
-    for node in calls:
-        while node is not None and id(node) not in out:
-            out.add(id(node))
-            node = parents.get(node)  # type: ignore[assignment]
-    return out
 
 
 def _writing_subtrees(ctx: MethodContext) -> tuple[set[int], set[int]]:

@@ -94,40 +94,43 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """A nested function, lambda or bound method that reads `self` and is returned or stored in
     the state outlives the call: it would keep reading the state of that moment, while the
     original keeps reading the object's current state."""
-    def reads_self(node: ast.AST) -> bool:
-        return any(is_self(n, ctx.self_name) for n in walk(node))
-
-    closures = {n.name for n in facts(fn).own if isinstance(n, ast.FunctionDef) and reads_self(n)}
+    closures = {n.name for n in facts(fn).own if isinstance(n, ast.FunctionDef) and _reads_self(ctx, n)}
     closures |= {t.id for n in facts(fn).own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
-                 and reads_self(n.value) for t in n.targets if isinstance(t, ast.Name)}
-
-    def escaping(value: ast.AST) -> ast.AST | None:
-        """The closure in `value` that leaves with it (containers and conditionals looked through)."""
-        if isinstance(value, ast.Lambda) and reads_self(value):
-            return value
-        if isinstance(value, ast.Name) and value.id in closures:
-            return value
-        if isinstance(value, ast.Attribute) and is_self(value.value, ctx.self_name):
-            m = ctx.method_named(value.attr)
-            return value if m is not None and m.kind in ("method", "init") else None
-        for part in handed_on(value):
-            found = escaping(part)
-            if found is not None:
-                return found
-        return None
-
+                 and _reads_self(ctx, n.value) for t in n.targets if isinstance(t, ast.Name)}
     for n in facts(fn).own:
         found, where = None, ""
         if isinstance(n, ast.Return) and n.value is not None:
-            found, where = escaping(n.value), "returned"
+            found, where = _escaping(ctx, n.value, closures), "returned"
         elif (isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
               and any(self_chain(t, ctx.self_name) for t in targets_of(n))):
-            found, where = escaping(n.value), "stored in an attribute of self"
+            found, where = _escaping(ctx, n.value, closures), "stored in an attribute of self"
         if found is not None:
             raise ctx.error(found, f"a function that reads `{ctx.self_name}` is {where}, so it outlives the call: "
                             "it would keep seeing the state of this moment, not the object's later state",
                             "return the values it computes instead (call it here), or make it a method and call "
                             "it with the state: Cls.method(state, ...)")
+
+
+def _reads_self(ctx: MethodContext, node: ast.AST) -> bool:
+    return any(is_self(n, ctx.self_name) for n in walk(node))
+
+
+def _escaping(ctx: MethodContext, value: ast.AST, closures: set[str]) -> ast.AST | None:
+    """The closure in `value` that leaves with it (containers and conditionals looked through).
+    (A module function, not a nested one that calls itself: that would be a reference cycle
+    holding the method's context until the collector finds it.)"""
+    if isinstance(value, ast.Lambda) and _reads_self(ctx, value):
+        return value
+    if isinstance(value, ast.Name) and value.id in closures:
+        return value
+    if isinstance(value, ast.Attribute) and is_self(value.value, ctx.self_name):
+        m = ctx.method_named(value.attr)
+        return value if m is not None and m.kind in ("method", "init") else None
+    for part in handed_on(value):
+        found = _escaping(ctx, part, closures)
+        if found is not None:
+            return found
+    return None
 
 
 def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> None:
