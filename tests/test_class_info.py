@@ -1,5 +1,5 @@
 """What a decorated class keeps (`Cls.__purify__`): the answers the engine was given while it
-converted the class, not the trees of the pure functions (a thousand objects a class that every
+converted the class, not the trees of the pure functions (about 500 objects a class that every
 later run of the cyclic garbage collector would read); `purify.source` makes the conversion again
 from those answers, as the decorator compiled it."""
 

@@ -51,7 +51,7 @@ class ClassInfo:
     resolver: RuntimeResolver
     # What the engine was told while it converted the class, and the names of the pure functions
     # in the order they were compiled: enough to make the conversion again (`converted`). The
-    # trees of the pure functions are not kept: a thousand objects a class, which every later
+    # trees of the pure functions are not kept: about 500 objects a class, which every later
     # collection of the cyclic garbage collector would read, for `purify.source` only.
     answers: KeptAnswers
     compiled: tuple[str, ...]
