@@ -95,6 +95,41 @@ class RuntimeResolver:
         return found if isinstance(found, ast.ClassDef) else None
 
 
+class KeptAnswers:
+    """The resolver the engine converts a class with: the live one's answers, each kept by its
+    question and the dotted name it is about (an answer depends on nothing else: `lookup` reads
+    the cells, the module's globals and builtins by that name, and no user code runs while a class
+    is converted), so that the conversion made again later (`ClassInfo.converted`, for
+    `purify.source`) is told what the decorator was told, whatever the globals hold by then, and
+    comes out as the one it compiled. A node that is no dotted name has the same answer always
+    (none), so it is asked of the live resolver and not kept."""
+
+    def __init__(self, live: RuntimeResolver) -> None:
+        self.live = live
+        self.kept: dict[tuple[str, str], Any] = {}
+
+    def stateful(self, node: ast.expr) -> ClassModel | None:
+        return self._answer("stateful", node)  # type: ignore[no-any-return]
+
+    def purify_api(self, node: ast.expr) -> str | None:
+        return self._answer("purify_api", node)  # type: ignore[no-any-return]
+
+    def plain_class(self, node: ast.expr) -> ClassModel | None:
+        return self._answer("plain_class", node)  # type: ignore[no-any-return]
+
+    def plain_class_source(self, node: ast.expr) -> ast.ClassDef | None:
+        return self._answer("plain_class_source", node)  # type: ignore[no-any-return]
+
+    def _answer(self, question: str, node: ast.expr) -> Any:
+        name = dotted(node)
+        if name is None:
+            return getattr(self.live, question)(node)
+        key = (question, name)
+        if key not in self.kept:
+            self.kept[key] = getattr(self.live, question)(node)
+        return self.kept[key]
+
+
 def _written_in(cls: type, node: ast.ClassDef) -> bool:
     """Is the class the one its source defines? (`collections.OrderedDict` has Python source, but
     the class is the C one that replaced it: its methods are not those functions.)"""

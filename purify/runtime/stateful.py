@@ -20,11 +20,13 @@ from jax.extend import core as jax_core
 from ..engine.analysis import analyse
 from ..engine.analysis.classes import PLAIN_SUPER_INIT
 from ..engine.analysis.none_fields import none_then_value
-from ..engine.compile import compile_functions
+from ..engine.compile import compile_functions, fill_locations
 from ..engine.convert import CONTROL_HELPERS, RUNTIME_HELPERS, Converted, convert
+from ..engine.eager_only import EagerOnly
 from ..engine.gc_paused import gc_paused
 from ..engine.model import ClassModel, Origin, field_name
 from ..engine.passes import fluent
+from ..engine.passes.aliasing import InPlace
 from ..engine.source import class_source
 from ..engine.syntax import arg_names, self_chain, targets_of
 from ..engine.text.classes import class_source as converted_source
@@ -32,7 +34,7 @@ from ..errors import PurifyError, PurifyWarning, error_at
 from . import config, context, control, eager, helpers, instances, objects, partial, sharing
 from .functions import function_cells
 from .instances import as_state
-from .resolve import MISSING, RuntimeResolver, class_globals, closure_cells
+from .resolve import MISSING, KeptAnswers, RuntimeResolver, class_globals, closure_cells
 from .resolve import users as resolve_users
 from .state import is_state, make_state_type
 
@@ -44,10 +46,17 @@ class ClassInfo:
     """What purify keeps about a decorated class (`Cls.__purify__`)."""
 
     model: ClassModel
-    converted: Converted
     state: type
     pure: dict[str, Callable[..., Any]]
     resolver: RuntimeResolver
+    # What the engine was told while it converted the class, and the names of the pure functions
+    # in the order they were compiled: enough to make the conversion again (`converted`). The
+    # trees of the pure functions are not kept: about 500 objects a class, which every later
+    # collection of the cyclic garbage collector would read, for `purify.source` only.
+    answers: KeptAnswers
+    compiled: tuple[str, ...]
+    in_place: list[InPlace]  # checked at each `init`
+    eager: dict[str, EagerOnly]  # by attribute: the methods that run only on instances
     # The @stateful classes that __init__ constructs, as found at decoration: the conversion
     # depends on their models, so a later redefinition (a notebook cell run again) is an error.
     children: dict[str, tuple[ast.expr, type]] = dataclasses.field(default_factory=dict)
@@ -56,10 +65,22 @@ class ClassInfo:
     functions: dict[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
     eager_attrs: frozenset[str] = frozenset()
 
+    @property
+    def converted(self) -> Converted:
+        """The pure functions as the decorator compiled them (trees with the positions it gave
+        them), made again from the same class statement and the same answers."""
+        conv = convert(analyse(self.model.node, self.model.origin, self.answers), self.answers)
+        by_name = {fn.name: fn for fn in [conv.init, *conv.methods.values()]}
+        fns = [by_name[name] for name in self.compiled]
+        with objects.defaults_deferred(fns):  # as compiled: the defaults were out of the tree then
+            fill_locations(fns, self.model.node)
+        return conv
+
     def source(self) -> str:
         """What `purify convert` writes for the class."""
         cls = self.state._cls  # type: ignore[attr-defined]
-        return converted_source(self.converted, RuntimeResolver(class_globals(cls), closure_cells(cls, self.model.node)))
+        return converted_source(self.converted,
+                                RuntimeResolver(class_globals(cls), closure_cells(cls, self.model.node)))
 
 
 def stateful(cls: T) -> T:
@@ -101,15 +122,18 @@ def _decorate(cls: T) -> T:
     globals_ = class_globals(cls)
     cells = closure_cells(cls, src.node)
     resolver = RuntimeResolver(globals_, cells)
-    conv = convert(analyse(src.node, origin, resolver), resolver)
+    answers = KeptAnswers(resolver)
+    conv = convert(analyse(src.node, origin, answers), answers)
     model = conv.model
     state = make_state_type(model.layout, cls.__module__, cls.__qualname__)
     bindings = _bindings(cls, state, model, resolver, conv.helpers)
     fns = [conv.init, *conv.methods.values()]
     converted_functions = function_cells(model, src, resolver, globals_, cells)  # `_clamp(...)`, converted
     pure = {}
+    compiled: list[str] = []
     for group, filename, flags, names, free in _by_module(cls, conv, fns, src, globals_,
                                                           {**cells, **converted_functions}):
+        compiled += [fn.name for fn in group]
         with objects.defaults_deferred(group):
             pure.update(compile_functions(group, filename=filename, flags=flags, globals_=names, cells=free,
                                           bindings=bindings, origin=src.node, qualname=cls.__qualname__))
@@ -118,10 +142,11 @@ def _decorate(cls: T) -> T:
         pure_by_attr[attr] = pure[fn.name]
     objects.python_defaults(cls, pure_by_attr)
     _plain_base_defaults(model, resolver, pure_by_attr)
-    info = ClassInfo(model, conv, state, pure_by_attr, resolver, _child_classes(model, resolver),
+    info = ClassInfo(model, state, pure_by_attr, resolver, answers, tuple(compiled), conv.in_place, conv.eager,
+                     _child_classes(model, resolver),
                      {k: v for k, v in cls.__dict__.items() if callable(v) or isinstance(v, (staticmethod, classmethod))},
                      frozenset(a for m in conv.eager.values() for a in m.attrs()) - set(model.fields))
-    eager_methods = _eager_methods(cls, info)
+    eager_methods = _eager_methods(cls, conv)
     partial.register(model.name, pure_by_attr, conv.frames,
                      {m.attr(model.name): bool(m.writes) for m in model.methods.values()})
     _install(cls, info)
@@ -177,10 +202,10 @@ def _warn_none_fields(model: ClassModel) -> None:
                                found.method.origin.filename, found.node.lineno)
 
 
-def _eager_methods(cls: type, info: ClassInfo) -> dict[str, eager.EagerOnlyMethod]:
+def _eager_methods(cls: type, conv: Converted) -> dict[str, eager.EagerOnlyMethod]:
     """The descriptors of the methods that run only on instances (engine/eager_only.py)."""
     out = {}
-    for attr, method in info.converted.eager.items():
+    for attr, method in conv.eager.items():
         fn = eager.original(cls, attr)
         if fn is not None:
             out[attr] = eager.EagerOnlyMethod(fn, method.method.name, method.pure_error(cls.__name__))
@@ -388,7 +413,7 @@ def _plain_user_object(info: ClassInfo, value: Any) -> bool:
 def _check_in_place(info: ClassInfo, state: Any) -> None:
     """Augmented assignments the engine could not judge: in place (and so refused) when the
     field holds a NumPy array or a list, or a dict for `|=`."""
-    for site in info.converted.in_place:
+    for site in info.in_place:
         mutable = (np.ndarray, list, dict) if site.dict_too else (np.ndarray, list)
         value = getattr(state, field_name(site.field))
         leaves = [value, *jax.tree_util.tree_leaves(value, is_leaf=lambda x, m=mutable: isinstance(x, m))]
