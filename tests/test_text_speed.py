@@ -1,0 +1,92 @@
+"""The shortcuts of `purify convert`'s text side give the answers of the long ways they replace:
+the one walk of a class's emitted code rewrites it as the standalone Transformer did and finds
+the names it reads and the purify names left in it as the walks that followed it did. Each is
+checked on every class of the examples and of the golden inputs. No JAX."""
+
+from __future__ import annotations
+
+import ast
+import copy
+from pathlib import Path
+
+import pytest
+from purify.engine.static_resolver import Project, StaticResolver, parse_module
+from purify.engine.text import module, standalone
+from purify.engine.transformer import Transformer, walk
+from purify.errors import PurifyError
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted([*(ROOT / "examples").rglob("*.py"), *(ROOT / "tests" / "golden" / "inputs").rglob("*.py")])
+
+
+class _OldStandalone(Transformer):
+    """The rewrite as it was: a Transformer asking every name whether it is purify.Rng."""
+
+    def __init__(self, resolver) -> None:
+        self.resolver, self.eager, self.rng = resolver, False, False
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        made = isinstance(node.func, (ast.Name, ast.Attribute)) and (
+            self.resolver.stateful(node.func) is not None or standalone.is_rng(self.resolver, node.func))
+        self.generic_visit(node)
+        if made:
+            self.eager = True
+            return ast.copy_location(ast.Call(ast.Name("_Eager", ast.Load()), [node.func, *node.args],
+                                              node.keywords), node)
+        return node
+
+    def _name(self, node: ast.expr) -> ast.AST:
+        if standalone.is_rng(self.resolver, node):
+            self.rng = True
+            return ast.copy_location(ast.Name("Rng", ast.Load()), node)
+        return self.generic_visit(node) if isinstance(node, ast.Attribute) else node
+
+    visit_Name = visit_Attribute = _name
+
+
+def _converted_classes(path: Path, project: Project, info, seen: list) -> None:
+    """Convert the file, checking each class's walk against the old one on a copy of its code."""
+    def checked(parts, resolver, purify_names=frozenset()):
+        before = [copy.deepcopy(s) for s in parts.statements()]
+        old = _OldStandalone(resolver)
+        expected = [old.visit(s) for s in before]
+        found = standalone.standalone(parts, resolver, purify_names)
+        assert [ast.dump(s, include_attributes=True) for s in parts.statements()] == \
+            [ast.dump(s, include_attributes=True) for s in expected], path
+        assert (found.eager, found.rng) == (old.eager, old.rng), path
+        names = [n for s in expected for n in walk(s) if isinstance(n, ast.Name)]
+        assert found.loads == {n.id for n in names if isinstance(n.ctx, ast.Load)}, path
+        assert found.purify_left == any(n.id in purify_names for n in names), path
+        seen.append((parts.model.name, found.eager, found.rng, found.purify_left))
+        return found
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(module, "standalone", checked)
+    try:
+        module.convert_module(info, project)
+    except PurifyError:  # a file refused: its classes were checked up to the refusal
+        pass
+    finally:
+        patch.undo()
+
+
+def test_the_one_walk_of_the_emitted_code_finds_what_the_walks_it_replaces_found():
+    project = Project(roots=[ROOT / "examples", ROOT / "tests" / "golden" / "inputs"])
+    infos = [(p, project.add(parse_module(p.read_text(encoding="utf-8"), str(p), p))) for p in FILES]
+    seen: list = []
+    for path, info in infos:
+        _converted_classes(path, project, info, seen)
+    assert len(seen) > 40
+    assert any(eager for _, eager, _, _ in seen) and any(rng for _, _, rng, _ in seen)  # both rewrites ran
+
+
+def test_a_purify_name_left_in_the_code_is_refused_where_the_walk_it_replaces_found_it():
+    text = "import purify\n\n\n@purify.stateful\nclass A:\n    def __init__(self):\n        self.n = 0\n\n" \
+           "    def f(self):\n        self.n += 1\n        return purify.jit\n"
+    project = Project()
+    info = project.add(parse_module(text, "a.py"))
+    with pytest.raises(PurifyError) as e:
+        module.convert_module(info, project)
+    assert (e.value.lineno, e.value.offset) == (11, 16)
+    assert "purify convert cannot write `jit` without purify" in str(e.value)
+    assert isinstance(project.resolver(info), StaticResolver)
