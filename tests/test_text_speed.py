@@ -1,17 +1,20 @@
 """The shortcuts of `purify convert`'s text side give the answers of the long ways they replace:
 the one walk of a class's emitted code rewrites it as the standalone Transformer did and finds
-the names it reads and the purify names left in it as the walks that followed it did. Each is
-checked on every class of the examples and of the golden inputs. No JAX."""
+the names it reads and the purify names left in it as the walks that followed it did (checked on
+every class of the examples and of the golden inputs); the comment scan finds the comments
+`tokenize` finds. No JAX."""
 
 from __future__ import annotations
 
 import ast
 import copy
+import sys
 from pathlib import Path
 
 import pytest
 from purify.engine.static_resolver import Project, StaticResolver, parse_module
 from purify.engine.text import module, standalone
+from purify.engine.text.index import Comment, SourceIndex
 from purify.engine.transformer import Transformer, walk
 from purify.errors import PurifyError
 
@@ -90,3 +93,49 @@ def test_a_purify_name_left_in_the_code_is_refused_where_the_walk_it_replaces_fo
     assert (e.value.lineno, e.value.offset) == (11, 16)
     assert "purify convert cannot write `jit` without purify" in str(e.value)
     assert isinstance(project.resolver(info), StaticResolver)
+
+
+TRICKY_LINES = [  # a file of the hard cases, one line each
+    '#!/usr/bin/env python  # a shebang is a comment too',
+    'x = "a # not a comment"  # but this is: it says \'x\'',
+    'y = \'it\\\'s # still a string\'  # "quoted" in a comment',
+    'z = """a docstring with # and \' and " and \\""" inside',
+    '# still the string',
+    '"""  # after it',
+    "w = '''one ' two '' three # '''  # after '''",
+    'r = r"\\\\"  # a raw string ending in an escaped backslash',
+    'b = (b"#"  # between the parts of one string',
+    '     rb\'\\\'\' b"#")',
+    'f = f"{x!r:>{len(y)}} # {\'#\'}"  # an f-string',
+    's = "line \\',
+    'continued # in the string"  # the end',
+    'def g():',
+    '    pass',
+    '        # indented deeper than the code',
+    '# the last line, with no newline',
+]
+TRICKY = "\n".join(TRICKY_LINES)
+
+
+def _both(text: str) -> tuple[list, list]:
+    index = SourceIndex(text)
+    return index._scanned(text), index._comments(text)
+
+
+def test_the_comment_scan_finds_what_tokenize_finds():
+    scanned, tokenized = _both(TRICKY)
+    assert scanned == tokenized
+    assert [c.line for c in scanned] == [1, 2, 3, 6, 7, 8, 9, 11, 13, 16, 17]
+    assert scanned[1] == Comment(2, 25, "# but this is: it says 'x'", False)
+    assert scanned[-2].own_line and scanned[-2].col == 8
+    for path in [*FILES, *(ROOT / "purify").rglob("*.py"), *(ROOT / "tests").glob("*.py")]:
+        scanned, tokenized = _both(path.read_text(encoding="utf-8"))
+        assert scanned == tokenized, path
+
+
+def test_text_that_does_not_parse_is_tokenized_as_before():
+    text = 'x = 1  # one\ny = (  # open\n'
+    index = SourceIndex(text)
+    assert [c.text for c in index.comments] == ["# one", "# open"] == [c.text for c in index._comments(text)]
+    if sys.version_info < (3, 12):  # (the scan, which only code that parses may use, finds them too)
+        assert index._scanned(text) == index.comments
