@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from purify.engine.static_resolver import Project, StaticResolver, parse_module
 from purify.engine.text import module, standalone
-from purify.engine.text.index import Comment, SourceIndex
+from purify.engine.text.index import Comment, SourceIndex, pos
 from purify.engine.transformer import Transformer, walk
 from purify.errors import PurifyError
 
@@ -139,3 +139,50 @@ def test_text_that_does_not_parse_is_tokenized_as_before():
     assert [c.text for c in index.comments] == ["# one", "# open"] == [c.text for c in index._comments(text)]
     if sys.version_info < (3, 12):  # (the scan, which only code that parses may use, finds them too)
         assert index._scanned(text) == index.comments
+
+
+def _old_equal(index: SourceIndex, a: object, b: object, memo: dict) -> bool:
+    """The writer's comparison of a rewritten node with the user's, as it was (a call per field)."""
+    if isinstance(a, ast.AST):
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, (ast.expr, ast.stmt)) and a is not b and getattr(a, "end_col_offset", None) is not None \
+                and (type(a), *pos(a)) == (type(b), *pos(b)):
+            seen = memo.get(id(a))
+            if seen is not None and seen[0] is a:
+                return seen[1] is b
+        return all(_old_equal(index, getattr(a, f, None), getattr(b, f, None), memo) for f in a._fields)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_old_equal(index, x, y, memo) for x, y in zip(a, b))
+    return a == b and type(a) is type(b)
+
+
+def test_the_writer_keeps_the_user_text_of_the_nodes_the_old_comparison_kept():
+    """Every node the writer asks about, in every class of the examples and golden inputs: the
+    same answer (the user's node, or none) as the comparison field by field gave."""
+    asked = []
+    new_original = SourceIndex.original
+    old_memo: dict = {}
+
+    def both(self, node, memo):
+        found = new_original(self, node, memo)
+        seen = old_memo.get(id(node))
+        if seen is None or seen[0] is not node:
+            orig = self.user_node(node) if getattr(node, "end_col_offset", None) is not None else None
+            if orig is not None and not _old_equal(self, node, orig, old_memo):
+                orig = None
+            old_memo[id(node)] = seen = (node, orig)
+        assert found is seen[1], ast.dump(node)
+        asked.append(found is not None)
+        return found
+
+    project = Project(roots=[ROOT / "examples", ROOT / "tests" / "golden" / "inputs"])
+    infos = [project.add(parse_module(p.read_text(encoding="utf-8"), str(p), p)) for p in FILES]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SourceIndex, "original", both)
+        for info in infos:
+            try:
+                module.convert_module(info, project)
+            except PurifyError:
+                pass
+    assert sum(asked) > 1000 and len(asked) - sum(asked) > 1000  # kept and rewritten nodes, many of each

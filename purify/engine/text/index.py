@@ -96,34 +96,48 @@ class SourceIndex:
         if seen is not None and seen[0] is node:
             return seen[1]
         orig = None
-        if getattr(node, "end_col_offset", None) is not None:
-            orig = self.user_node(node)
+        end = getattr(node, "end_col_offset", None)
+        if end is not None:  # (user_node, inline)
+            orig = self.nodes.get((node.__class__, node.lineno, node.col_offset, node.end_lineno, end))  # type: ignore
             if orig is not None and not self._equal(node, orig, memo):
                 orig = None
         memo[id(node)] = (node, orig)
         return orig
 
-    def _equal(self, a: object, b: object, memo: Memo) -> bool:
-        if isinstance(a, ast.AST):
-            if type(a) is not type(b):
-                return False
-            if isinstance(a, (ast.expr, ast.stmt)) and a is not b and getattr(a, "end_col_offset", None) is not None \
-                    and (type(a), *pos(a)) == (type(b), *pos(b)):  # type: ignore[arg-type]
-                seen = memo.get(id(a))  # a rewritten node compared before: the answer stands
-                if seen is not None and seen[0] is a:
-                    return seen[1] is b
-            for f in a._fields:  # (a loop, not all() of a generator: this runs for every node written)
-                if not self._equal(getattr(a, f, None), getattr(b, f, None), memo):
+    def _equal(self, a: ast.AST, b: object, memo: Memo) -> bool:
+        """Is `a` the same tree as `b`? (This runs for every node written: the common fields are
+        compared in the loop, without a call each.)"""
+        if a.__class__ is not b.__class__:
+            return False
+        if a is not b:
+            seen = memo.get(id(a))  # a rewritten node compared before at the user's place: the answer stands
+            if seen is not None and seen[0] is a and isinstance(a, (ast.expr, ast.stmt)) \
+                    and getattr(a, "end_col_offset", None) is not None and pos(a) == pos(b):
+                return seen[1] is b
+        for f in a._fields:
+            x, y = getattr(a, f, None), getattr(b, f, None)
+            if isinstance(x, _NO_FIELDS):
+                if x.__class__ is not y.__class__:
                     return False
-            return True
-        if isinstance(a, list):
-            if not isinstance(b, list) or len(a) != len(b):
-                return False
-            for x, y in zip(a, b):
+            elif isinstance(x, ast.AST):
                 if not self._equal(x, y, memo):
                     return False
+            elif not self._same(x, y, memo):
+                return False
+        return True
+
+    def _same(self, x: object, y: object, memo: Memo) -> bool:
+        """`_equal` for any field's value: a node, a list, a name or constant."""
+        if isinstance(x, ast.AST):
+            return self._equal(x, y, memo)
+        if isinstance(x, list):
+            if not isinstance(y, list) or len(x) != len(y):
+                return False
+            for p, q in zip(x, y):
+                if not self._same(p, q, memo):
+                    return False
             return True
-        return a == b and type(a) is type(b)
+        return x == y and type(x) is type(y)
 
     def segment(self, node: ast.AST) -> str:
         l1, c1, l2, c2 = pos(node)
@@ -173,6 +187,9 @@ def compound(node: ast.AST) -> bool:
 
 _ALWAYS_COMPOUND: dict[type, bool] = {}  # node class -> a statement of it is compound whatever it holds
 
+
+# Nodes that hold nothing and are neither expressions nor statements: the same when of one class.
+_NO_FIELDS = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 _INDEXES: dict[tuple[str, str], SourceIndex] = {}  # (filename, digest) -> index; the last few files
 
