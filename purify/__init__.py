@@ -84,14 +84,15 @@ def _bind_runtime() -> None:
     globals()["Rng"] = Rng
 
 
-def __getattr__(name: str) -> object:
-    if not (name.startswith("__") and name.endswith("__")):  # (tools probe dunders: they need no JAX)
+if not _typing.TYPE_CHECKING:  # (type checkers read the imports above, and flag a name purify lacks)
+
+    def __getattr__(name: str) -> object:
+        if not (name.startswith("__") and name.endswith("__")):  # (tools probe dunders: they need no JAX)
+            _load_runtime()
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module 'purify' has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
         _load_runtime()
-        if name in globals():
-            return globals()[name]
-    raise AttributeError(f"module 'purify' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    _load_runtime()
-    return sorted(globals())
+        return sorted(globals())
