@@ -15,13 +15,18 @@
 
 from __future__ import annotations
 
+import threading as _threading
+import typing as _typing
+
 from ._version import __version__ as __version__
 from .errors import PurifyError, PurifyWarning
-from .runtime.branches import _Maybe as Maybe
-from .runtime.instances import set_state, state_of
-from .runtime.resolve import API as _API
-from .runtime.stateful import source, stateful
-from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
+
+if _typing.TYPE_CHECKING:  # what type checkers and the API docs read; at run time `__getattr__` imports them
+    from .runtime.branches import _Maybe as Maybe
+    from .runtime.instances import set_state, state_of
+    from .runtime.rng import Rng
+    from .runtime.stateful import source, stateful
+    from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
 
 __all__ = [
     "Maybe",
@@ -42,7 +47,52 @@ __all__ = [
     "vmap",
 ]
 
-for _name in ("stateful", "param", "static", "jit", "vmap", "grad", "value_and_grad", "split", "merge"):
-    _API[id(globals()[_name])] = _name
+# The runtime (and so JAX, about 0.6 s) is imported at the first use of a name that needs it, not
+# by `import purify`: `purify convert` (`python -m purify`, which imports this package first)
+# reads and writes code and needs neither. Every name is the same object as before, registered
+# for the resolver as before: by the time anything can see a purify name, it is registered.
+_lock = _threading.RLock()  # one thread imports the runtime; the others wait for it
+_state = {"loading": False, "loaded": False}
 
-from .runtime.rng import Rng
+
+def _load_runtime() -> None:
+    with _lock:
+        if _state["loaded"] or _state["loading"]:
+            return  # (re-entered while the runtime imports: names not bound yet are missing, as they were)
+        _state["loading"] = True
+        try:
+            _bind_runtime()
+            _state["loaded"] = True
+        finally:
+            _state["loading"] = False
+
+
+def _bind_runtime() -> None:
+    from .runtime.branches import _Maybe
+    from .runtime.instances import set_state, state_of
+    from .runtime.resolve import API
+    from .runtime.stateful import source, stateful
+    from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
+
+    api = {"stateful": stateful, "param": param, "static": static, "jit": jit, "vmap": vmap, "grad": grad,
+           "value_and_grad": value_and_grad, "split": split, "merge": merge}
+    globals().update(api, Maybe=_Maybe, set_state=set_state, state_of=state_of, source=source, _API=API)
+    for name, value in api.items():  # the decorator's resolver knows them by identity
+        API[id(value)] = name
+    from .runtime.rng import Rng  # decorated at import: after the names above are registered
+
+    globals()["Rng"] = Rng
+
+
+if not _typing.TYPE_CHECKING:  # (type checkers read the imports above, and flag a name purify lacks)
+
+    def __getattr__(name: str) -> object:
+        if not (name.startswith("__") and name.endswith("__")):  # (tools probe dunders: they need no JAX)
+            _load_runtime()
+            if name in globals():
+                return globals()[name]
+        raise AttributeError(f"module 'purify' has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        _load_runtime()
+        return sorted(globals())

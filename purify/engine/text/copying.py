@@ -136,20 +136,16 @@ def copy_definitions(path: Path, names: set[str]) -> Copied:
         seen.add(name)
         if name in stand_ins.definitions:
             continue  # a stand-in calls nothing of purify's
-        todo += [n.id for n in walk(library.definitions[name])
-                 if isinstance(n, ast.Name) and n.id in library.definitions]
+        todo += _called(path, name)
     out = Copied(imports=dict(library.imports), names=seen)
     previous: ast.stmt | None = None
     # constants after the definitions that read them (at run time): the copied code then starts with
     # a `def` or `class`, as the import block before it expects
     order = sorted((n for n in library.definitions if n in seen), key=lambda n: _constant(library.definitions[n]))
     for name in order:
-        text = _text(stand_ins if name in stand_ins.definitions else library, name)
-        node = ast.parse(text)
-        runtime = {n.id for n in walk(node) if isinstance(n, ast.Name)} - set(library.imports) \
-            - set(library.definitions) - set(dir(builtins)) - bound_anywhere(node)
+        text, node, runtime = _copied(path, name)
         if runtime:
-            out.runtime[name] = runtime
+            out.runtime[name] = set(runtime)
         if _constant(library.definitions[name]) and previous is not None and _constant(previous):
             out.texts[-1] += text  # constants stay together, as in the file
         else:
@@ -157,6 +153,31 @@ def copy_definitions(path: Path, names: set[str]) -> Copied:
         out.trees.append(node)
         previous = library.definitions[name]
     return out
+
+
+# What copying needs of one definition, found once per run: the key is (file, name), and the
+# files are read once (`_library`) and never change while purify runs, so neither can the answer.
+# (The trees are shared: the callers only read them.)
+
+
+@functools.cache
+def _called(path: Path, name: str) -> tuple[str, ...]:
+    """The definitions of the file that `name` reads (in walk order, repeats kept)."""
+    library = _library(path)
+    return tuple(n.id for n in walk(library.definitions[name])
+                 if isinstance(n, ast.Name) and n.id in library.definitions)
+
+
+@functools.cache
+def _copied(path: Path, name: str) -> tuple[str, ast.Module, frozenset[str]]:
+    """The text copied for `name` (a stand-in's in place of purify's), its parse, and the names
+    it reads of purify's runtime (none, or it cannot be copied)."""
+    library, stand_ins = _library(path), _library(STANDALONE_FILE)
+    text = _text(stand_ins if name in stand_ins.definitions else library, name)
+    node = ast.parse(text)
+    runtime = {n.id for n in walk(node) if isinstance(n, ast.Name)} - set(library.imports) \
+        - set(library.definitions) - set(dir(builtins)) - bound_anywhere(node)
+    return text, node, frozenset(runtime)
 
 
 def names_read(trees: list[ast.AST]) -> set[str]:

@@ -130,6 +130,7 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
     resolver = project.resolver(info)
     refusals: list[PurifyError] = []  # every class's, reported together
     functions = Functions()  # the module functions the classes call, converted (engine/functions.py)
+    purify_names = frozenset(info.purify_modules | set(info.purify_names))  # refused in converted code
     for node in targets:
         model = project.model(info, node)
         assert model is not None
@@ -148,10 +149,12 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
         out.unchecked += [found.note() for found in none_then_value(conv.model)]
         parts = class_parts(conv, copy=False)
         out.helpers |= add_value_checks(parts)
-        used_eager, used_rng = standalone(parts, resolver)
-        out.uses_rng |= used_rng
-        out.uses_eager |= used_eager
-        out.loads |= _check_no_purify(info, parts)
+        code = standalone(parts, resolver, purify_names)
+        if code.purify_left:
+            _refuse_purify_left(info, parts, purify_names)
+        out.uses_rng |= code.rng
+        out.uses_eager |= code.eager
+        out.loads |= code.loads
         out.emitted += parts.statements()
         line = lines[node.lineno - 1].encode("utf-8")
         indent = line[:node.col_offset].decode("utf-8")
@@ -259,15 +262,11 @@ def _inside(node: ast.AST, containers: list[ast.ClassDef]) -> bool:
                and (c.lineno, c.col_offset) <= (node.lineno, node.col_offset) for c in containers)
 
 
-def _check_no_purify(info: ModuleInfo, parts: ClassParts) -> set[str]:
-    """Refuse purify names left in the converted code; returns the names it reads."""
-    aliases = info.purify_modules | set(info.purify_names)
+def _refuse_purify_left(info: ModuleInfo, parts: ClassParts, aliases: frozenset[str]) -> None:
+    """Refuse the first purify name (in `walk`'s order) left in the converted code."""
     resolver = StaticResolver(None, info)
-    loads: set[str] = set()
     for s in parts.statements():
         for n in walk(s):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-                loads.add(n.id)
             attr = n if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) else None
             if isinstance(n, ast.Name) and n.id in aliases or attr is not None and attr.value.id in aliases:
                 n = attr if attr is not None else n
@@ -277,7 +276,7 @@ def _check_no_purify(info: ModuleInfo, parts: ClassParts) -> set[str]:
                                "converted module must run on its own",
                                "use the pure API in the class (jax.jit, jax.vmap on Cls.method), or keep "
                                "this class decorated and out of --select", origin.lines)
-    return loads
+    raise AssertionError("a purify name was seen in the converted code")  # pragma: no cover - unreachable
 
 
 def _outside(info: ModuleInfo, targets: list[ast.ClassDef]

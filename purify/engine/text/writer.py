@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ClassVar
 
 from ..syntax import dotted
 from ..transformer import walk
@@ -43,6 +44,17 @@ class Writer(PortableUnparser):
         self._memo: Memo = {}  # node -> the user's node it still is
         self.ctx_for: dict[int, Context] = {}  # id(stmt) -> the ctx to write it in
         self.blank_before: set[int] = set()  # id(stmt) with a blank line before it
+
+    def _visit(self, node: ast.AST) -> None:
+        """`ast.NodeVisitor.visit`, its method found once per node class (not by name per node)."""
+        kind = node.__class__
+        method = self._visitors.get(kind)
+        if method is None:
+            method = self._visitors[kind] = getattr(type(self), "visit_" + kind.__name__, Writer.generic_visit)
+        method(self, node)
+
+    # node class -> its visit function (no instance has one of its own)
+    _visitors: ClassVar[dict[type, Callable[[Writer, ast.AST], None]]] = {}
 
     # -- output ------------------------------------------------------------------
     def render(self, node: ast.AST) -> str:
@@ -176,7 +188,7 @@ class Writer(PortableUnparser):
                     and any(isinstance(e, ast.Slice) for e in node.elts)):
                 self._segment(node, self._ctx.index.segment(orig))
                 return
-        ast.NodeVisitor.visit(self, node)
+        self._visit(node)
 
     def _in_context(self, ctx: Context, node: ast.AST) -> None:
         """A top statement with the comments of its user's lines (the rest of them at its end)."""
@@ -194,7 +206,7 @@ class Writer(PortableUnparser):
             self._blank = True
         ctx = self._ctx
         if ctx is None or getattr(node, "end_lineno", None) is None:
-            ast.NodeVisitor.visit(self, node)
+            self._visit(node)
             return
         is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", []) if hasattr(d, "lineno")])
@@ -221,7 +233,7 @@ class Writer(PortableUnparser):
             self.fill(ctx.index.segment(node))
             self._consume(node)
         else:
-            ast.NodeVisitor.visit(self, node)
+            self._visit(node)
         if pos(node) in ctx.index.simple:
             self._trailing(node.lineno, node.end_lineno)  # type: ignore[arg-type]
             self._last = max(self._last, node.end_lineno)  # type: ignore[arg-type]
@@ -240,7 +252,7 @@ class Writer(PortableUnparser):
             self._header = [self._take(c) for c in self._pending
                             if node.lineno <= comments[c].line <= header_end and self._open_trailing(c)]
             self._last = max(self._last, header_end)
-        ast.NodeVisitor.visit(self, node)
+        self._visit(node)
 
     def _write_docstring_and_traverse_body(self, node: ast.AST) -> None:
         if self.get_raw_docstring(node) is not None:
