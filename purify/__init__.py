@@ -71,15 +71,13 @@ def _bind_runtime() -> None:
     from .runtime.branches import _Maybe
     from .runtime.instances import set_state, state_of
     from .runtime.resolve import API
-    from .runtime.stateful import source, stateful
+    from .runtime.stateful import source, stateful  # (which registers the API for the resolver)
     from .runtime.transforms import grad, jit, merge, param, split, static, value_and_grad, vmap
 
-    api = {"stateful": stateful, "param": param, "static": static, "jit": jit, "vmap": vmap, "grad": grad,
-           "value_and_grad": value_and_grad, "split": split, "merge": merge}
-    globals().update(api, Maybe=_Maybe, set_state=set_state, state_of=state_of, source=source, _API=API)
-    for name, value in api.items():  # the decorator's resolver knows them by identity
-        API[id(value)] = name
-    from .runtime.rng import Rng  # decorated at import: after the names above are registered
+    globals().update(stateful=stateful, param=param, static=static, jit=jit, vmap=vmap, grad=grad,
+                     value_and_grad=value_and_grad, split=split, merge=merge, Maybe=_Maybe, set_state=set_state,
+                     state_of=state_of, source=source, _API=API)
+    from .runtime.rng import Rng  # decorated at import
 
     globals()["Rng"] = Rng
 

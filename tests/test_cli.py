@@ -233,6 +233,20 @@ EXTRA_CASES = [
             def __call__(self, x):
                 return x * self.w + self.b + jax.random.normal(self.rng(), (3,))
         ''', "Noisy", (0,), [("__call__", (1.0,)), ("__call__", (1.0,))]),
+    ("rng_imported_by_name", '''
+        from purify import Rng
+
+
+        @purify.stateful
+        class Drawn:
+            def __init__(self, seed):
+                self.rng = Rng(seed)  # the copied Rng of the output, though the file named purify's
+                self.n = 0
+
+            def __call__(self, x):
+                self.n += 1
+                return x + jax.random.normal(self.rng(), ())
+        ''', "Drawn", (0,), [("__call__", (1.0,)), ("__call__", (1.0,))]),
     ("value_and_grad_split_merge", '''
         @purify.stateful
         class Lin:

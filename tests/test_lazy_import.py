@@ -128,3 +128,28 @@ def test_a_class_decorated_right_after_import_resolves_the_api_by_identity(tmp_p
     script = tmp_path / "layer.py"  # (the decorator reads the class's source from its file)
     script.write_text(textwrap.dedent(code))
     assert _python(str(script)).stdout.strip() == "2.0 1 True True"
+
+
+def test_the_api_is_registered_however_the_runtime_is_reached(tmp_path: Path):
+    """The registry is filled when the decorator's module is imported, not by the package's
+    `__getattr__`: a module of the runtime imported directly (no `purify.X` read first) decorates
+    as before (a `param` field, no "other class decorators" refusal)."""
+    (tmp_path / "direct.py").write_text(textwrap.dedent("""\
+        import jax.numpy as jnp
+
+        from purify.runtime.stateful import stateful
+        from purify.runtime.transforms import param
+
+
+        @stateful
+        class Dense:
+            def __init__(self):
+                self.w = param(jnp.ones(2))
+
+            def __call__(self, x):
+                return self.w @ x
+
+
+        print(Dense.__purify__.model.fields["w"].kind.name)
+        """))
+    assert _python(str(tmp_path / "direct.py"), cwd=tmp_path).stdout.split() == ["PARAM"]

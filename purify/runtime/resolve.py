@@ -16,7 +16,7 @@ from typing import Any
 from ..engine.model import ClassModel
 from ..engine.syntax import dotted
 
-API: dict[int, str] = {}  # id(purify API object) -> its name; filled by purify/__init__.py
+API: dict[int, str] = {}  # id(purify API object) -> its name; filled by runtime/stateful.py
 
 MISSING = object()  # lookup() found nothing
 

@@ -34,7 +34,7 @@ from ..errors import PurifyError, PurifyWarning, error_at
 from . import config, context, control, eager, helpers, instances, objects, partial, sharing
 from .functions import function_cells
 from .instances import as_state
-from .resolve import MISSING, KeptAnswers, RuntimeResolver, class_globals, closure_cells
+from .resolve import API, MISSING, KeptAnswers, RuntimeResolver, class_globals, closure_cells
 from .resolve import users as resolve_users
 from .state import is_state, make_state_type
 
@@ -473,3 +473,18 @@ def source(cls: type) -> str:
         raise PurifyError(f"{getattr(cls, '__name__', cls)!r} is not a @purify.stateful class",
                           hint="decorate it with @purify.stateful first")
     return info.source()
+
+
+def _register_api() -> None:
+    """The decorator's resolver knows purify's API by identity (runtime/resolve.py `API`): filled
+    here, when the decorator itself is first imported, so it is filled before any class is
+    decorated, whichever way purify was reached (`purify.stateful`, `from purify import param`,
+    a module of the runtime imported directly)."""
+    from . import transforms  # (it does not import this module: no cycle)
+
+    for name in ("param", "static", "jit", "vmap", "grad", "value_and_grad", "split", "merge"):
+        API[id(getattr(transforms, name))] = name
+    API[id(stateful)] = "stateful"
+
+
+_register_api()

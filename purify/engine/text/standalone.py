@@ -98,9 +98,10 @@ class _Standalone:
         return node.attr == "Rng" if node.__class__ is ast.Attribute else node.id in self._rng_names  # type: ignore[union-attr]
 
     def _read(self, name: str) -> ast.Name:
-        new = ast.Name(name, ast.Load())
-        self._saw(new)
-        return new
+        """A read of what the rewrite copies into the module (`Rng`, `_Eager`): a name of the
+        output's own, even where the user's file bound it to purify (`from purify import Rng`)."""
+        self.found.loads.add(name)
+        return ast.Name(name, ast.Load())
 
     def _saw(self, name: ast.Name) -> None:
         if name.ctx.__class__ is ast.Load:
