@@ -808,6 +808,33 @@ def test_errors_are_located_and_nothing_is_written(tmp_path):
         load_module(BAD, header=False)
 
 
+def test_a_purify_name_left_is_refused_where_it_is_not_where_rng_was_written(tmp_path):
+    """`Rng` bound by `from purify import Rng` is the copied class in the output: the refusal of a
+    purify name left in the code points at that name (line 16), not at a `Rng` the rewrite wrote."""
+    src = tmp_path / "left.py"
+    src.write_text(textwrap.dedent("""\
+        import jax
+        from purify import Rng, source, stateful
+
+
+        @stateful
+        class Drawn:
+            def __init__(self, seed):
+                self.rng = Rng(seed)
+                self.n = 0
+
+            def __call__(self, x):
+                self.n += 1
+                return x + jax.random.normal(self.rng(), ())
+
+            def text(self):
+                return source
+        """))
+    code, _, err = convert(src, "-o", tmp_path / "out.py")
+    assert code == 2 and f"{src}:16:16: purify convert cannot write `source` without purify" in err
+    assert not (tmp_path / "out.py").exists()
+
+
 def test_syntax_error_is_located(tmp_path):
     src = tmp_path / "broken.py"
     src.write_text("import purify\n\n@purify.stateful\nclass A:\n    def f(self:\n        pass\n")

@@ -151,7 +151,7 @@ def _convert_classes(info: ModuleInfo, project: Project, targets: list[ast.Class
         out.helpers |= add_value_checks(parts)
         code = standalone(parts, resolver, purify_names)
         if code.purify_left:
-            _refuse_purify_left(info, parts, purify_names)
+            _refuse_purify_left(info, parts, purify_names, code.written)
         out.uses_rng |= code.rng
         out.uses_eager |= code.eager
         out.loads |= code.loads
@@ -262,11 +262,14 @@ def _inside(node: ast.AST, containers: list[ast.ClassDef]) -> bool:
                and (c.lineno, c.col_offset) <= (node.lineno, node.col_offset) for c in containers)
 
 
-def _refuse_purify_left(info: ModuleInfo, parts: ClassParts, aliases: frozenset[str]) -> None:
-    """Refuse the first purify name (in `walk`'s order) left in the converted code."""
+def _refuse_purify_left(info: ModuleInfo, parts: ClassParts, aliases: frozenset[str], written: set[int]) -> None:
+    """Refuse the first purify name (in `walk`'s order) left in the converted code (the names
+    the standalone rewrite wrote, `written`, are the module's own)."""
     resolver = StaticResolver(None, info)
     for s in parts.statements():
         for n in walk(s):
+            if id(n) in written or isinstance(n, ast.Attribute) and id(n.value) in written:
+                continue
             attr = n if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) else None
             if isinstance(n, ast.Name) and n.id in aliases or attr is not None and attr.value.id in aliases:
                 n = attr if attr is not None else n

@@ -29,6 +29,9 @@ class StandaloneCode:
     rng: bool = False  # it reads Rng
     loads: set[str] = dataclasses.field(default_factory=set)  # the names it reads (ast.Load)
     purify_left: bool = False  # a name bound to purify is still in it (the caller says where)
+    # the names the rewrite wrote (`Rng`, `_Eager`, by id): the module's own, though the user's
+    # file may bind the same name to purify (`from purify import Rng`)
+    written: set[int] = dataclasses.field(default_factory=set)
 
 
 def standalone(parts: ClassParts, resolver: Resolver, purify_names: frozenset[str] = frozenset()) -> StandaloneCode:
@@ -100,8 +103,10 @@ class _Standalone:
     def _read(self, name: str) -> ast.Name:
         """A read of what the rewrite copies into the module (`Rng`, `_Eager`): a name of the
         output's own, even where the user's file bound it to purify (`from purify import Rng`)."""
+        new = ast.Name(name, ast.Load())
         self.found.loads.add(name)
-        return ast.Name(name, ast.Load())
+        self.found.written.add(id(new))
+        return new
 
     def _saw(self, name: ast.Name) -> None:
         if name.ctx.__class__ is ast.Load:
