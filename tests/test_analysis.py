@@ -398,3 +398,33 @@ def test_methods_that_call_each_other_in_a_cycle_settle():
     assert all(after[name] is not None for name in "abc")
     lines = {done[0].methods[name].node.lineno: name for name in "abc"}  # each raise is one of the three
     assert all(any(0 < after[name].lineno - line <= 3 for line in lines) for name in "abc")
+
+
+LIVENESS_SOURCE = '''
+def step(self, x, flag):
+    y = x + 1
+    if flag:
+        z = y * 2
+        for i in range(3):
+            w = z + i
+            assert w > 0
+    else:
+        z = 0
+    return z
+'''
+
+
+def test_names_read_from_the_memo_of_simple_statements_match_a_fresh_walk():
+    from purify.engine.analysis.liveness import liveness, names_in
+
+    fn = ast.parse(LIVENESS_SOURCE).body[0]
+    flow = liveness(fn, "self")
+    branch = fn.body[1]
+    for block in (branch.body, branch.orelse, fn.body):
+        assert names_in(block, flow.memo) == names_in(block)  # nested statements too
+    assert id(branch) not in flow.memo  # a compound statement is never kept whole
+    inner = branch.body[1].body[1]  # `assert w > 0`: kept from the walk, at depth three
+    assert flow.memo[id(inner)][0] is inner
+    inner.test = ast.Compare(ast.Name("v", ast.Load()), [ast.Gt()], [ast.Constant(0)])
+    flow.memo.pop(id(inner))  # what a pass that changes a simple statement in place does
+    assert "v" in names_in(branch.body, flow.memo).read

@@ -28,29 +28,35 @@ class Names:
     bound: tuple[str, ...]
 
 
-Memo = dict[int, tuple[ast.AST, Names]]  # id(statement) -> (it, its names), while nothing changes it
+Memo = dict[int, tuple[ast.AST, Names]]  # id(simple statement) -> (it, its names), while nothing changes it
+
+# statements whose blocks a pass rewrites in place: their names are their parts', never memoized
+# whole (a nested def is its own scope, which the passes leave alone, so it is memoized)
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
+             *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 
 def names_in(nodes: list[ast.AST], memo: Memo | None = None) -> Names:
     """The names read and bound by `nodes` (statements or expressions), in their own scope.
-    `memo` keeps each statement's answer, for a tree that does not change meanwhile."""
+    `memo` keeps each simple statement's answer (at any depth), for statements that do not change
+    meanwhile: a pass that changes one in place drops its entry."""
     read: dict[str, None] = {}
     bound: dict[str, None] = {}
     for node in nodes:
-        if memo is None or not isinstance(node, ast.stmt):
-            _collect(node, read, bound)
-            continue
+        _collect(node, read, bound, memo)
+    return Names(tuple(read), tuple(bound))
+
+
+def _collect(node: ast.AST, read: dict[str, None], bound: dict[str, None], memo: Memo | None = None) -> None:
+    if isinstance(node, ast.Name):
+        (read if isinstance(node.ctx, ast.Load) else bound).setdefault(node.id, None)
+        return
+    if memo is not None and isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND):
         kept = memo.get(id(node))
         if kept is None or kept[0] is not node:
             kept = memo[id(node)] = (node, names_in([node]))
         read.update(dict.fromkeys(kept[1].read))  # in order of first appearance, as _collect adds them
         bound.update(dict.fromkeys(kept[1].bound))
-    return Names(tuple(read), tuple(bound))
-
-
-def _collect(node: ast.AST, read: dict[str, None], bound: dict[str, None]) -> None:
-    if isinstance(node, ast.Name):
-        (read if isinstance(node.ctx, ast.Load) else bound).setdefault(node.id, None)
         return
     if isinstance(node, _SCOPES):
         if not isinstance(node, ast.Lambda):
@@ -84,7 +90,7 @@ def _collect(node: ast.AST, read: dict[str, None], bound: dict[str, None]) -> No
     if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
         read.setdefault(node.target.id, None)
     for child in child_nodes(node):
-        _collect(child, read, bound)
+        _collect(child, read, bound, memo)
 
 
 def _scope_parts(node: ast.AST) -> list[ast.AST]:
@@ -101,16 +107,16 @@ def _scope_body(node: ast.AST) -> list[ast.AST]:
     return [body] if isinstance(body, ast.expr) else list(body)
 
 
-def definitely_bound(block: list[ast.stmt]) -> set[str]:
+def definitely_bound(block: list[ast.stmt], memo: Memo | None = None) -> set[str]:
     """Names every path through `block` binds (an under-approximation: top-level statements,
     and both sides of an `if`)."""
     out: set[str] = set()
     for s in block:
         if isinstance(s, ast.If):
-            out |= definitely_bound(s.body) & definitely_bound(s.orelse)
+            out |= definitely_bound(s.body, memo) & definitely_bound(s.orelse, memo)
         elif isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.FunctionDef, ast.ClassDef,
                             ast.Import, ast.ImportFrom)) and not (isinstance(s, ast.AnnAssign) and s.value is None):
-            out |= set(names_in([s]).bound)
+            out |= set(names_in([s], memo).bound)
         if isinstance(s, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
             break
     return out
@@ -121,11 +127,13 @@ class Liveness:
     """Names live after each compound statement (`live_after[id(stmt)]`), live on entry to the
     branches of each `if` (`branch_live`: what a branch reads before it binds it, or hands on
     unchanged), and the names that may be bound before each (`bound_before[id(stmt)]`), for the
-    `if`/`while`/`for` of a method."""
+    `if`/`while`/`for` of a method; `memo`, the names of its simple statements, for the rewrite
+    that reads this (it drops the entry of a statement it changes in place)."""
 
     live_after: dict[int, frozenset[str]]
     branch_live: dict[int, frozenset[str]]
     bound_before: dict[int, frozenset[str]]
+    memo: Memo
 
 
 def liveness(fn: ast.FunctionDef, self_name: str) -> Liveness:
@@ -136,7 +144,7 @@ def liveness(fn: ast.FunctionDef, self_name: str) -> Liveness:
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs,
                               *[x for x in (fn.args.vararg, fn.args.kwarg) if x is not None]]}
     forward.block(fn.body, frozenset(params))
-    return Liveness(walk.live_after, walk.branch_live, forward.bound_before)
+    return Liveness(walk.live_after, walk.branch_live, forward.bound_before, memo)
 
 
 class _Backward:

@@ -140,6 +140,8 @@ class _ControlFlow(StatementPass):
             s.test = self._concrete(self._test(s.test), "loop")
         elif isinstance(s, ast.Assert) and not static_test(self.ctx, s.test):
             s.test = self._concrete(self._test(s.test), "assert")
+            if self._flow is not None:
+                self._flow.memo.pop(id(s), None)  # changed in place: its names are found anew
         elif isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
                 and s.iter.func.id == "range" and not s.iter.keywords:
             s.iter.args = [a if static_test(self.ctx, a) or isinstance(a, ast.Starred) else self._concrete(a, "loop")
@@ -157,7 +159,7 @@ class _ControlFlow(StatementPass):
         live = self.flow.live_after.get(id(s), frozenset()) | {self.ctx.self_name}
         entry = self.flow.branch_live.get(id(s), frozenset())
         test = set(names_in([s.test]).read) if isinstance(s, ast.While) else set()
-        changed = [n for n in names_in(list(s.body)).bound if n != exclude]
+        changed = [n for n in names_in(list(s.body), self.flow.memo).bound if n != exclude]
         carried = [n for n in changed if n in live or n in entry or n in test]
         before = self.flow.bound_before.get(id(s), frozenset())
         pre: list[ast.stmt] = []
@@ -225,7 +227,7 @@ class _ControlFlow(StatementPass):
     def _if(self, s: ast.If) -> list[ast.stmt]:
         live = self.flow.live_after.get(id(s), frozenset()) | {self.ctx.self_name}
         before = self.flow.bound_before.get(id(s), frozenset())
-        body, orelse = names_in(list(s.body)), names_in(list(s.orelse))
+        body, orelse = names_in(list(s.body), self.flow.memo), names_in(list(s.orelse), self.flow.memo)
         changed = list(dict.fromkeys([*body.bound, *orelse.bound]))
         outputs = [n for n in changed if n in live]
         pre = self._undefined(s, outputs, before)
@@ -234,7 +236,7 @@ class _ControlFlow(StatementPass):
         params = [n for n in changed if n in bound and n in entry]
         # a loop's counter read in a branch is passed in too: a function defined in a loop should not
         # read the loop's variable from outside (ruff's B023), though it runs at once
-        read = set(names_in([*s.body, *s.orelse]).read)
+        read = {*body.read, *orelse.read}
         params += [n for n in dict.fromkeys(self.targets) if n in read and n not in params and n not in changed]
         if self.operands:
             self.operands[-1].update(params)
@@ -251,7 +253,7 @@ class _ControlFlow(StatementPass):
                               then=first, orelse=second,
                               operands=_tuple([ast.Name(p, ast.Load()) for p in params]),
                               names=_tuple([ast.Constant(n) for n in outputs]))
-        impure = self._impure(s, live)
+        impure = self._impure(s, live, (body.bound, orelse.bound))
         if impure:
             call.keywords.append(ast.keyword("impure", ast.Constant(impure)))
         if not outputs:
@@ -287,7 +289,7 @@ class _ControlFlow(StatementPass):
 
     def _undefined(self, s: ast.If, outputs: list[str], before: frozenset[str]) -> list[ast.stmt]:
         """`y = _Undefined('y')` for each output not bound before that a branch may leave unbound."""
-        both = definitely_bound(s.body) & definitely_bound(s.orelse)
+        both = definitely_bound(s.body, self.flow.memo) & definitely_bound(s.orelse, self.flow.memo)
         out: list[ast.stmt] = []
         for name in outputs:
             if name not in before and name not in both:
@@ -306,10 +308,12 @@ class _ControlFlow(StatementPass):
             fn.body = list(body)
         return fn
 
-    def _impure(self, s: ast.If | ast.While | ast.For, live: frozenset[str]) -> str:
-        """What in the branches (or the loop's body) could not run traced, or ''."""
-        for block in (s.body, s.orelse):
-            bound = set(names_in(list(block)).bound)
+    def _impure(self, s: ast.If | ast.While | ast.For, live: frozenset[str],
+                bounds: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> str:
+        """What in the branches (or the loop's body) could not run traced, or ''. `bounds`: the
+        names each of the two blocks binds, where the caller has them."""
+        for i, block in enumerate((s.body, s.orelse)):
+            bound = set(bounds[i] if bounds else names_in(list(block), self.flow.memo).bound)
             for n in _own_nodes(block):
                 if isinstance(n, ast.Call):
                     name = dotted(n.func)
