@@ -156,7 +156,7 @@ def _left_calls(model: ClassModel, method: Method, left: dict[str, PurifyError])
 
     out = []
     self_name = (arg_names(method.node) or ["self"])[0]
-    for n in facts(method.node).own:
+    for n in facts(method.node).of(ast.Call, ast.Attribute):
         callee = method.callees.get(id(n)) if isinstance(n, ast.Call) else None
         hit = next((m for _, m in callee.targets if m.name in left and m.owner.plain), None) if callee else None
         if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and n.attr in left \

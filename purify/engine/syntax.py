@@ -47,8 +47,11 @@ def is_super_init(stmt: ast.stmt) -> bool:
             and is_super_call(stmt.value.func.value))
 
 
+ASSIGNING = (ast.Assign, ast.AugAssign, ast.AnnAssign)  # the statements with targets (`targets_of`)
+
+
 def targets_of(stmt: ast.stmt) -> list[ast.expr]:
-    """The assignment targets of a statement, tuples flattened."""
+    """The assignment targets of a statement, tuples flattened (none but of `ASSIGNING`)."""
     if isinstance(stmt, ast.Assign):
         raw = list(stmt.targets)
     elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
@@ -101,13 +104,6 @@ def may_follow(first: ast.AST, then: ast.AST, loops: dict[ast.AST, frozenset[ast
     return bool(loops.get(first, frozenset()) & loops.get(then, frozenset()))
 
 
-def nested_scopes(own: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Functions, lambdas and classes among the nodes of a scope (`walk_own`'s): the outermost."""
-    for n in own:
-        if isinstance(n, _SCOPES):
-            yield n
-
-
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []
@@ -127,8 +123,11 @@ def arg_names(fn: ast.FunctionDef | ast.Lambda) -> list[str]:
     return names
 
 
+BINDING = (ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)  # what it reads
+
+
 def assigned_names(own: Iterable[ast.AST]) -> set[str]:
-    """Names bound in a scope, from its nodes (`walk_own`'s)."""
+    """Names bound in a scope, from its nodes (`walk_own`'s, or those of them of the `BINDING` classes)."""
     out: set[str] = set()
     for n in own:
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):

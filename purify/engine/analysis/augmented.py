@@ -29,7 +29,7 @@ def desugar_child_operators(model: ClassModel, resolver: Resolver) -> None:
         if not m.kind.has_self or m.kind == MethodKind.INIT or m.owner is not model:
             continue
         self_name = (arg_names(m.node) or [""])[0]
-        if any(_operator(model, resolver, n, self_name) for n in facts(m.node).own if isinstance(n, ast.AugAssign)):
+        if any(_operator(model, resolver, n, self_name) for n in facts(m.node).of(ast.AugAssign)):  # type: ignore[arg-type]
             _rewrite_blocks(model, resolver, m.node, self_name)
             m.node.__dict__.pop(FACTS, None)  # the method's nodes changed: walk them again
             m.node.__dict__.pop(LOCALS, None)

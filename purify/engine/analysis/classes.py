@@ -21,6 +21,7 @@ from .. import eager_only
 from ..eager_only import Kind, mark
 from ..model import ClassModel, Field, FieldKind, Method, MethodKind, Origin, Resolver
 from ..syntax import (
+    ASSIGNING,
     arg_names,
     dotted,
     is_self,
@@ -289,7 +290,7 @@ def _method_kind(ctx: _Ctx, fn: ast.FunctionDef) -> MethodKind | None:
 
 
 def _is_generator(ctx: _Ctx, fn: ast.FunctionDef) -> bool:
-    for n in facts(fn).own:
+    for n in facts(fn).of(ast.Yield, ast.YieldFrom):
         if isinstance(n, (ast.Yield, ast.YieldFrom)):
             ctx.refuse(n, f"generator method {fn.name} cannot be made pure",
                        "return a list or array instead of yielding")
@@ -388,12 +389,11 @@ def _writes(method: Method) -> list[tuple[str, ast.AST]]:
     """(attribute, node) for each write through self in the method's own body."""
     self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
     out = []
-    for n in facts(method.node).own:
-        if isinstance(n, ast.stmt):
-            for t in targets_of(n):
-                chain = self_chain(t, self_name)
-                if chain and chain[0][0] == "attr":
-                    out.append((str(chain[0][1]), t))
+    for n in facts(method.node).of(*ASSIGNING):
+        for t in targets_of(n):  # type: ignore[arg-type]
+            chain = self_chain(t, self_name)
+            if chain and chain[0][0] == "attr":
+                out.append((str(chain[0][1]), t))
     return out
 
 
@@ -454,7 +454,7 @@ def _check_child_writes(model: ClassModel, resolver: Resolver) -> list[PurifyErr
         if m.kind not in ("method", "property") or m.owner is not model:
             continue
         self_name = (arg_names(m.node) or ["self"])[0]
-        stmts = sorted((n for n in facts(m.node).own if isinstance(n, ast.stmt)), key=lambda n: (n.lineno, n.col_offset))
+        stmts = sorted(facts(m.node).of(*ASSIGNING), key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
         for n in stmts:
             for t in targets_of(n):
                 chain = self_chain(t, self_name)

@@ -135,9 +135,7 @@ def _site_table(model: ClassModel, method: Method) -> list[tuple[ast.AST, object
     """(node, its site, None, or _DEPENDS) for each node of the method's own body, in walk order."""
     self_name = (arg_names(method.node) or [""])[0]
     out: list[tuple[ast.AST, object]] = []
-    for n in facts(method.node).own:
-        if not isinstance(n, _MAY_BE_SITES):
-            continue
+    for n in facts(method.node).of(*_MAY_BE_SITES):
         if _reads_summaries(method, n, self_name):
             out.append((n, _DEPENDS))
         else:
@@ -157,7 +155,7 @@ def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> lis
     """The sites in `node` (the method's body by default), nested functions aside, in the
     order of the walk (not of the text)."""
     self_name = (arg_names(method.node) or [""])[0]
-    nodes = facts(method.node).own if node is None else walk_own(node)
+    nodes = facts(method.node).of(*_MAY_BE_SITES) if node is None else walk_own(node)
     out = [site_of(model, method, n, self_name) for n in nodes]
     return [s for s in out if s is not None]
 

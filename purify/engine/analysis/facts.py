@@ -4,7 +4,9 @@ instead of walking the method's tree again (a dozen of them would each walk it).
 `own` is the method's own scope (nested functions, lambdas and classes appear, their insides do
 not) and `every` every node below the method, both in the order of `ast.walk`, so a check
 reports what it finds in that order; `parents` maps each node to the one holding it,
-`statement` each expression to the innermost statement holding it.
+`statement` each expression to the innermost statement holding it. `of(ast.Call)` is the own
+nodes of some classes, from an index by class made in the same walk: most checks look at one or
+two kinds of node, and a loop over every node to find them cost more than the walk.
 """
 
 from __future__ import annotations
@@ -26,6 +28,20 @@ class MethodFacts:
     parents: dict[ast.AST, ast.AST]
     statement: dict[ast.AST, ast.stmt]
     loops: dict[ast.AST, frozenset[ast.AST]]  # for each node, the loops (for, while, comprehensions) around it
+    by_class: dict[type, list[int]]  # node class -> the places in `own` of its nodes
+    every_by_class: dict[type, list[int]]  # the same in `every`
+    _of: dict[tuple[bool, tuple[type, ...]], tuple[ast.AST, ...]] = dataclasses.field(default_factory=dict)
+
+    def of(self, *kinds: type, nested: bool = False) -> tuple[ast.AST, ...]:
+        """The own nodes (`nested`: every node) that are instances of `kinds` (abstract classes
+        such as `ast.stmt` too), in the order of `own` (of `every`)."""
+        kept = self._of.get((nested, kinds))
+        if kept is None:
+            index, nodes = (self.every_by_class, self.every) if nested else (self.by_class, self.own)
+            places = [index[c] for c in index if issubclass(c, kinds)]
+            order = places[0] if len(places) == 1 else sorted(i for p in places for i in p)
+            kept = self._of[(nested, kinds)] = tuple(nodes[i] for i in order)
+        return kept
 
     def around(self, nodes: list[ast.AST]) -> dict[ast.AST, bool]:
         """For every node of the method: does it hold one of `nodes` (or is it one)? What a
@@ -48,6 +64,8 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
         parents: dict[ast.AST, ast.AST] = {}
         statement: dict[ast.AST, ast.stmt] = {}
         loops: dict[ast.AST, frozenset[ast.AST]] = {fn: frozenset()}
+        by_class: dict[type, list[int]] = {}
+        every_by_class: dict[type, list[int]] = {fn.__class__: [0]}
         for node in every:  # grows while it is read: ast.walk's order
             holder = node if isinstance(node, ast.stmt) else statement.get(node)
             inside = node in nested or (node is not fn and isinstance(node, _SCOPES))
@@ -60,7 +78,15 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
                 if inside:
                     nested.add(child)
                 else:
+                    places = by_class.get(child.__class__)
+                    if places is None:
+                        places = by_class[child.__class__] = []
+                    places.append(len(own))
                     own.append(child)
+                places = every_by_class.get(child.__class__)
+                if places is None:
+                    places = every_by_class[child.__class__] = []
+                places.append(len(every))
                 every.append(child)
-        kept = fn.__dict__[FACTS] = MethodFacts(own, every, parents, statement, loops)
+        kept = fn.__dict__[FACTS] = MethodFacts(own, every, parents, statement, loops, by_class, every_by_class)
     return kept  # type: ignore[no-any-return]

@@ -60,7 +60,7 @@ def _built_by_a_library(values: list[ast.expr], init: Method, resolver: Resolver
     `_seed_key`) are left out: their arrays stay in JAX's fast flattening."""
     def built(v: ast.expr) -> bool:
         if isinstance(v, ast.Name):
-            bound = [n.value for n in facts(init.node).own if isinstance(n, ast.Assign)
+            bound = [n.value for n in facts(init.node).of(ast.Assign) if isinstance(n, ast.Assign)
                      and any(isinstance(t, ast.Name) and t.id == v.id for t in n.targets)]
             return bool(bound) and all(isinstance(b, ast.Call) and built(b) for b in bound)
         if not isinstance(v, ast.Call) or resolver.purify_api(v.func) is not None:
@@ -85,7 +85,7 @@ def _child_made_later(model: ClassModel, attr: str, resolver: Resolver) -> ast.e
         if m.kind == "init" or not m.kind.has_self:
             continue
         self_name = (arg_names(m.node) or ["self"])[0]
-        for n in facts(m.node).own:
+        for n in facts(m.node).of(ast.Assign):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and is_self(t.value, self_name)
                                                  and t.attr == attr for t in n.targets):
                 made += _passed(model, m, n.value, resolver) or [_constructor(n.value, resolver)]
@@ -105,7 +105,7 @@ def _passed(model: ClassModel, method: Method, value: ast.expr, resolver: Resolv
     out: list[ast.expr | None] = []
     for m in model.methods.values():
         self_name = (arg_names(m.node) or ["self"])[0]
-        for n in facts(m.node).own:
+        for n in facts(m.node).of(ast.Call):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and is_self(n.func.value, self_name) \
                     and n.func.attr == method.name:
                 arg = n.args[at] if at < len(n.args) else next((k.value for k in n.keywords if k.arg == value.id), None)
@@ -123,7 +123,7 @@ def _init_values(init: Method, attr: str) -> list[ast.expr]:
     """The values assigned to self.<attr> in __init__ (None-free)."""
     self_name = arg_names(init.node)[0]
     out = []
-    for n in facts(init.node).own:
+    for n in facts(init.node).of(ast.Assign, ast.AnnAssign):
         if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
             for t in targets:
@@ -202,11 +202,11 @@ def _name_is_config(name: str, init: Method, resolver: Resolver, seen: set[str])
     if name in params:
         ann = params[name].annotation
         return not (ann is not None and any(h in ast.unparse(ann) for h in _ARRAY_HINTS))
-    values = [n.value for n in facts(init.node).own if isinstance(n, ast.Assign)
+    values = [n.value for n in facts(init.node).of(ast.Assign) if isinstance(n, ast.Assign)
               and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
     if values:
         return all(_is_config(v, init, resolver, seen) for v in values)
-    bound = {n.id for n in facts(init.node).own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound = {n.id for n in facts(init.node).of(ast.Name) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return name not in bound  # a global, builtin or closure name: configuration
 
 
@@ -271,7 +271,7 @@ def _sequence_of_children(v: ast.expr, init: Method, resolver: Resolver) -> list
     if isinstance(v, ast.Call) and dotted(v.func) in ("tuple", "list") and len(v.args) == 1:
         return _sequence_of_children(v.args[0], init, resolver)
     if isinstance(v, ast.Name):  # a local list built with .append(Child(...))
-        appended = [_constructor(n.args[0], resolver) for n in facts(init.node).own if isinstance(n, ast.Call)
+        appended = [_constructor(n.args[0], resolver) for n in facts(init.node).of(ast.Call) if isinstance(n, ast.Call)
                     and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == v.id and n.args]
         return appended if appended and all(appended) else None  # type: ignore[return-value]

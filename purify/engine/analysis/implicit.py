@@ -22,7 +22,7 @@ import ast
 import dataclasses
 
 from ..model import Method, MethodKind
-from ..syntax import LOCALS, arg_names, assigned_names, dotted, is_self
+from ..syntax import BINDING, LOCALS, arg_names, assigned_names, dotted, is_self
 from .facts import facts
 
 SAFE_CALLS = frozenset({"len", "isinstance", "issubclass", "print", "abs", "bool", "str", "repr", "type", "id",
@@ -109,7 +109,7 @@ def _locals(method: Method) -> set[str]:
     fn = method.node
     kept = fn.__dict__.get(LOCALS)
     if kept is None:
-        names = assigned_names(facts(fn).own) | set(arg_names(fn))
+        names = assigned_names(facts(fn).of(*BINDING)) | set(arg_names(fn))
         if method.kind.has_self and arg_names(fn):
             names.discard(arg_names(fn)[0])
         kept = fn.__dict__[LOCALS] = names

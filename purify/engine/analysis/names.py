@@ -95,7 +95,7 @@ class Namer:
             return []
         out: list[SecondName] = []
         env: dict[str, list[Exposure]] = {}
-        nodes = [n for n in facts(method.node).own if isinstance(n, (ast.stmt, ast.NamedExpr))]
+        nodes = facts(method.node).of(ast.stmt, ast.NamedExpr)
         for n in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):  # type: ignore[attr-defined]
             for target, value, form, found in self._bindings(method, n, self_name, env):
                 for name, exposure in _destructure(target, found, form):
@@ -238,8 +238,9 @@ class Namer:
             env: dict[str, list[Exposure]] = {}
             for n in self.second_names(method):
                 env.setdefault(n.name, []).append(n.exposure)
-            self._returns[key] = [e for n in facts(method.node).own if isinstance(n, ast.Return)
-                                  and n.value is not None for e in self.exposed(method, n.value, self_name, env)]
+            self._returns[key] = [e for n in facts(method.node).of(ast.Return)
+                                  if n.value is not None  # type: ignore[attr-defined]
+                                  for e in self.exposed(method, n.value, self_name, env)]  # type: ignore[attr-defined]
         return self._returns[key]
 
     def _property(self, attr: str) -> list[Exposure]:

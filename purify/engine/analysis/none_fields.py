@@ -59,7 +59,7 @@ def none_then_value(model: ClassModel) -> list[NoneThenValue]:
 
 def _assigns(method: Method, attr: str) -> list[ast.Assign]:
     self_name = (arg_names(method.node) or ["self"])[0]
-    return [n for n in facts(method.node).own if isinstance(n, ast.Assign) and any(
+    return [n for n in facts(method.node).of(ast.Assign) if isinstance(n, ast.Assign) and any(
         isinstance(t, ast.Attribute) and is_self(t.value, self_name) and t.attr == attr for t in n.targets)]
 
 
@@ -89,7 +89,7 @@ def _left(method: Method, attr: str, seen: set[int]) -> Left:
     seen = seen | {id(method)}
     events: list[tuple[tuple[int, int], Left]] = [
         (_at(n), Left.NONE if _is_none(n.value) else Left.VALUE) for n in _assigns(method, attr)]
-    for node in facts(method.node).own:
+    for node in facts(method.node).of(ast.Call, ast.Attribute):  # (what `callees` holds)
         callee = method.callees.get(id(node))
         if callee is not None and callee.kind in _OWN_CALLS:
             left = _either([_left(m, attr, seen) for _, m in callee.targets])

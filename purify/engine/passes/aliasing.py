@@ -274,8 +274,8 @@ def _check_augmented_during_call(ctx: MethodContext, fn: ast.FunctionDef) -> Non
     it in place the result includes f's change; the pure method adds to the value from before."""
     if not ctx.method.summary.mutations:
         return  # no call of the method changes the state in place (its summary holds every call's)
-    for n in facts(fn).own:
-        target = _path(ctx, n.target) if isinstance(n, ast.AugAssign) else None
+    for n in facts(fn).of(ast.AugAssign):
+        target = _path(ctx, n.target)  # type: ignore[attr-defined]
         if target is None or len(target) != 1:
             continue  # `self.d[k] += self.f()`: refusals._check_aug_item_reentry
         for site, path, certain in _mutations(ctx, ast.Expr(n.value)):  # type: ignore[attr-defined]
@@ -336,7 +336,7 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
     by_name = {a.name: a for a in aliases}
     stored: dict[str, tuple[Path, ast.AST]] = {}  # local name -> the first attribute it was stored in
     mutations: list[tuple[ast.AST, Path, bool]] | None = None  # the class's, walked once when first needed
-    for n in sorted((n for n in facts(fn).own if isinstance(n, (ast.stmt, ast.NamedExpr))),
+    for n in sorted(facts(fn).of(ast.stmt, ast.NamedExpr),
                     key=lambda n: (n.lineno, n.col_offset)):
         if _swap(ctx, n):
             continue

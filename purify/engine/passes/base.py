@@ -74,7 +74,7 @@ class MethodContext:
 
     def holds(self, *types: type) -> bool:
         """Does the user's method hold a node of one of `types`? (From the kept facts: no walk.)"""
-        return any(isinstance(n, types) for n in facts(self.method.node).own)
+        return bool(facts(self.method.node).of(*types))
 
     def cls_expr(self) -> ast.expr:
         return ast.Name(self.model.name, ast.Load())

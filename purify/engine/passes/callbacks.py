@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.effects import site_of
-from ..analysis.facts import facts
+from ..analysis.facts import MethodFacts, facts
 from ..model import MethodKind
 from ..syntax import handed_on, is_self, self_chain
 from .base import MethodContext
@@ -29,10 +29,9 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if not ctx.method.summary.writes:
         return  # no call of the method changes the state (its summary holds every call's)
     known = facts(fn)
-    closures = _closure_names(ctx, known.own)
-    for n in known.own:
-        if not isinstance(n, ast.Call):
-            continue
+    closures = _closure_names(ctx, known)
+    for n in known.of(ast.Call):
+        assert isinstance(n, ast.Call)
         site = site_of(ctx.model, ctx.method, n, ctx.self_name)
         if site is None or not site.writes:
             continue
@@ -48,10 +47,10 @@ def _reads_self(ctx: MethodContext, node: ast.AST) -> bool:
     return any(is_self(n, ctx.self_name) for n in ast.walk(node))
 
 
-def _closure_names(ctx: MethodContext, own: list[ast.AST]) -> set[str]:
+def _closure_names(ctx: MethodContext, known: MethodFacts) -> set[str]:
     """Local names bound to a function that reads self (a def, a lambda, a bound method)."""
-    names = {n.name for n in own if isinstance(n, ast.FunctionDef) and _reads_self(ctx, n)}
-    for n in own:
+    names = {n.name for n in known.of(ast.FunctionDef) if _reads_self(ctx, n)}  # type: ignore[attr-defined]
+    for n in known.of(ast.Assign, ast.AnnAssign):
         if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
             if _passed_closure(ctx, n.value, names) is not None:

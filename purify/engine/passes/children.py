@@ -146,7 +146,7 @@ def check_dicts(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     in sorted order (the order JAX hands a dict back in)."""
     if ctx.method.kind != MethodKind.INIT:
         return
-    for n in facts(fn).own:
+    for n in facts(fn).of(ast.DictComp, ast.Dict):
         if isinstance(n, ast.DictComp) and ctx.resolver.stateful(_called(n.value)) is not None:
             raise ctx.error(n, DICT_KEYS_MSG, DICT_KEYS_HINT)
         if not isinstance(n, ast.Dict) or not n.values or not all(

@@ -38,8 +38,9 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values
     if ctx.holds(ast.IfExp, ast.BoolOp) or any(_min_max(ctx, n) or _bool_call(ctx, n) or _not_or_chain(n)
-                                                or isinstance(n, ast.comprehension) and n.ifs
-                                                for n in facts(ctx.method.node).own):
+                                                or isinstance(n, ast.comprehension) and n.ifs for n in facts(
+                                                    ctx.method.node).of(ast.Call, ast.UnaryOp, ast.Compare,
+                                                                        ast.comprehension)):
         _Expressions(ctx).visit(fn)
 
 

@@ -15,7 +15,7 @@ import ast
 
 from ..analysis.facts import facts
 from ..model import ClassModel
-from ..syntax import Link, self_chain, targets_of
+from ..syntax import ASSIGNING, Link, self_chain, targets_of
 from .base import MethodContext
 
 _SLICE = ("`{target}` writes into {part}, a slice of {whole}: a copy when it holds a list (nothing changes in "
@@ -27,8 +27,8 @@ _HINT = "write the items of {whole} directly (e.g. {whole}[i] = v, or {whole}[0:
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in facts(fn).own:
-        targets = targets_of(n) if isinstance(n, ast.stmt) else []
+    for n in facts(fn).of(*ASSIGNING, ast.For):
+        targets = targets_of(n)  # type: ignore[arg-type]
         if isinstance(n, ast.For):
             targets = [n.target]
         for t in targets:

@@ -30,9 +30,7 @@ _HINT = ("write the base's steps into {cls}.{name} without super() (purify conve
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in facts(fn).own:
-        if not isinstance(n, ast.Call):
-            continue
+    for n in facts(fn).of(ast.Call):
         callee = ctx.method.callees.get(id(n))
         if callee is None or callee.kind is not CallKind.SUPER or not callee.targets:
             continue

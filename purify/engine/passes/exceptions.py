@@ -31,7 +31,7 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 
 
 def _check_calls(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for block in facts(fn).own:
+    for block in facts(fn).of(*_CATCHING):
         for stmt in _guarded(block):
             for n in [stmt, *walk_own(stmt)]:
                 # a call, or a read of a property (the resolver's entry: a caching one runs its body here)
@@ -49,7 +49,7 @@ def _check_calls(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 
 
 def _check_branches(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for block in facts(fn).own:
+    for block in facts(fn).of(*_CATCHING):
         for stmt in _guarded(block, finally_too=True):
             for n in [stmt, *walk_own(stmt)]:
                 if not isinstance(n, ast.stmt) or not runs_as_functions(ctx, n, handled=True):
@@ -109,6 +109,9 @@ def _callee_name(callee: Callee, call: ast.Call | ast.Attribute) -> str:
         model, method = inner.targets[0]
         return f"{model.name}.{method.name}"
     return ast.unparse(call.func if isinstance(call, ast.Call) else call)
+
+
+_CATCHING = (ast.Try, ast.With, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))  # what `_guarded` looks in
 
 
 def _guarded(node: ast.AST, finally_too: bool = False) -> list[ast.stmt]:

@@ -26,8 +26,8 @@ def returns_self(method: Method) -> bool:
     if method.kind != MethodKind.METHOD:
         return False
     names = [a.arg for a in (*method.node.args.posonlyargs, *method.node.args.args)]
-    return bool(names) and any(isinstance(n, ast.Return) and n.value is not None and is_self(n.value, names[0])
-                               for n in facts(method.node).own)
+    return bool(names) and any(n.value is not None and is_self(n.value, names[0])  # type: ignore[attr-defined]
+                               for n in facts(method.node).of(ast.Return))
 
 
 def always_returns_self(method: Method) -> bool:
@@ -37,15 +37,13 @@ def always_returns_self(method: Method) -> bool:
     if not returns_self(method) or not isinstance(method.node.body[-1], ast.Return):
         return False
     self_name = (method.node.args.posonlyargs or method.node.args.args)[0].arg
-    return all(n.value is not None and is_self(n.value, self_name)
-               for n in facts(method.node).own if isinstance(n, ast.Return))
+    return all(n.value is not None and is_self(n.value, self_name)  # type: ignore[attr-defined]
+               for n in facts(method.node).of(ast.Return))
 
 
 def check_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     known = facts(fn)
-    for n in known.own:
-        if not isinstance(n, ast.Call):
-            continue
+    for n in known.of(ast.Call):
         callee = ctx.method.callees.get(id(n))
         if callee is None or not callee.threads or not any(returns_self(m) for _, m in callee.targets):
             continue

@@ -42,7 +42,7 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     env: dict[str, list[Exposure]] = {}
     for n in ctx.second_names():
         env.setdefault(n.name, []).append(n.exposure)
-    for n in facts(fn).own:
+    for n in facts(fn).of(ast.For, ast.Call):
         if isinstance(n, ast.For):
             _check_loop(ctx, namer, n, env)
         elif isinstance(n, ast.Call):
@@ -151,8 +151,8 @@ def _arguments(call: ast.Call, callee) -> list[tuple[ast.expr, str | None]]:
 
 def _augments(fn: ast.FunctionDef, param: str) -> bool:
     """Does `fn` write `param += ...` (in place on a list or a NumPy array)?"""
-    return any(isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == param
-               for n in facts(fn).own)
+    return any(isinstance(n.target, ast.Name) and n.target.id == param  # type: ignore[attr-defined]
+               for n in facts(fn).of(ast.AugAssign))
 
 
 def _text(path: StatePath) -> str:

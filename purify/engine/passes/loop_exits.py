@@ -37,7 +37,7 @@ UNTIL = "purify_until"  # the attribute of a lowered `for` naming its break flag
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init" or not (ctx.holds(ast.Break, ast.Continue) or getattr(fn, BREAKS, False) or any(
-            isinstance(n, (ast.For, ast.While)) and n.orelse for n in facts(ctx.method.node).own)):
+            n.orelse for n in facts(ctx.method.node).of(ast.For, ast.While))):  # type: ignore[attr-defined]
         return  # (the user's exits, those early_returns wrote, loops with an `else:`)
     fn.body = _Loops(ctx).block(fn.body)
 

@@ -34,7 +34,7 @@ def _stored_objects(ctx: MethodContext) -> set[int]:
     __init__. (Objects made into locals stay objects, see `_local_objects`.)"""
     out: set[int] = set()
     setters = {name for name in ctx.model.setters.values() if _stores_its_value(ctx, name)}
-    for n in facts(ctx.method.node).own:
+    for n in facts(ctx.method.node).of(ast.Call, ast.Assign):
         # `self.np_random = purify.Rng(seed)` through a property's setter (analysis/setters.py):
         # the value assigned, as written, goes into the state too
         setter_value = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in setters \
@@ -64,7 +64,7 @@ def _stores_its_value(ctx: MethodContext, setter: str) -> bool:
     return bool(params) and any(
         isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == params[0]
         and all(self_chain(t, arg_names(method.node)[0]) for t in n.targets)
-        for n in facts(method.node).own)  # type: ignore[union-attr]
+        for n in facts(method.node).of(ast.Assign))  # type: ignore[union-attr]
 
 
 def _local_objects(ctx: MethodContext) -> set[int]:

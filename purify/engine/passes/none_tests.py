@@ -36,7 +36,7 @@ _EXITS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if ctx.method.kind == "init":
         return  # `init` runs on Python values
-    if any(_none_operand(ctx, n) is not None for n in facts(ctx.method.node).own if isinstance(n, ast.Compare)):
+    if any(_none_operand(ctx, n) is not None for n in facts(ctx.method.node).of(ast.Compare)):  # type: ignore[arg-type]
         _narrow_block(ctx, fn.body)
         _NoneTests(ctx).visit(fn)
 

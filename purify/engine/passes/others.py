@@ -62,14 +62,14 @@ def _copy_bindings(ctx: MethodContext) -> dict[str, ast.Assign]:
     kept = ctx.__dict__.get("_copy_bindings")
     if kept is not None:
         return kept
-    own = facts(ctx.method.node).own
+    known = facts(ctx.method.node)
     found: dict[str, list[ast.AST]] = {}
-    augmented = {id(n.target) for n in own if isinstance(n, ast.AugAssign)}  # `r += other` keeps r the copy
-    for n in own:
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)) and id(n) not in augmented:
-            found.setdefault(n.id, []).append(n)
+    augmented = {id(n.target) for n in known.of(ast.AugAssign)}  # type: ignore[attr-defined] # `r += other` keeps r the copy
+    for n in known.of(ast.Name):
+        if isinstance(n.ctx, (ast.Store, ast.Del)) and id(n) not in augmented:  # type: ignore[attr-defined]
+            found.setdefault(n.id, []).append(n)  # type: ignore[attr-defined]
     out = {}
-    for n in own:
+    for n in known.of(ast.Assign):
         if (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
                 and is_copy_of_self(n.value, ctx.self_name) and len(found.get(n.targets[0].id, [])) == 1
                 and n.targets[0].id not in arg_names(ctx.method.node)):
@@ -84,7 +84,7 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if not copies:
         return
     known = facts(fn)
-    for n in known.own:
+    for n in known.of(ast.Name):
         if not (isinstance(n, ast.Name) and n.id in copies and isinstance(n.ctx, ast.Load)):
             continue
         parent = known.parents.get(n)
@@ -92,7 +92,7 @@ def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         if what:
             raise ctx.error(n, USE_MSG.format(name=n.id, self=ctx.self_name, what=what),
                             USE_HINT.format(name=n.id))
-    for n in known.own:
+    for n in known.of(ast.AugAssign):
         if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id in copies \
                 and _operator_method(ctx, n.op) is None:
             dunder = _INPLACE.get(type(n.op), "?")
@@ -106,8 +106,8 @@ def check_plain_super(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     class that inherits them, not as the base's own versions."""
     from ..convert import PLAIN_SUPER_HINT, PLAIN_SUPER_MSG
 
-    for n in facts(fn).own:
-        callee = ctx.method.callees.get(id(n)) if isinstance(n, ast.Call) else None
+    for n in facts(fn).of(ast.Call):
+        callee = ctx.method.callees.get(id(n))
         if callee is not None and callee.kind is CallKind.SUPER and any(b.plain for b, _ in callee.targets):
             if callee.name == "__init__":
                 continue  # convert.py's `_super_init` runs it, or says why not
@@ -154,8 +154,8 @@ def _operator_method(ctx: MethodContext, op: ast.operator) -> str | None:
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     params = _object_params(ctx)
-    if _copy_bindings(ctx) or params or any(is_copy_of_self(n, ctx.self_name) for n in facts(ctx.method.node).own
-                                            if isinstance(n, ast.Call)):
+    if _copy_bindings(ctx) or params or any(is_copy_of_self(n, ctx.self_name)
+                                            for n in facts(ctx.method.node).of(ast.Call)):
         _Others(ctx, set(_copy_bindings(ctx)), params).visit(fn)
 
 
@@ -177,7 +177,7 @@ def _object_params(ctx: MethodContext) -> set[str]:
         return set()
     names = set(arg_names(ctx.method.node)[1:])
     out = set()
-    for n in facts(ctx.method.node).own:
+    for n in facts(ctx.method.node).of(ast.Attribute):
         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names \
                 and _param_attr_kind(ctx, n.attr):
             out.add(n.value.id)

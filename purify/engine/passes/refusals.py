@@ -13,13 +13,15 @@ from ..analysis.facts import facts
 from ..eager_only import Kind, mark
 from ..model import Field
 from ..syntax import (
+    ASSIGNING,
+    BINDING,
     MUTATORS,
     OPERATORS,
+    SCOPES,
     arg_names,
     assigned_names,
     handed_on,
     is_self,
-    nested_scopes,
     self_chain,
     targets_of,
     walk_own,
@@ -65,9 +67,8 @@ def _check_aug_item_reentry(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`self.d[k] += self.f()` where f changes self.d: Python fetches the container before calling
     f, so when f replaces it the update lands in the old container and is lost (with NumPy
     arrays f's own in-place changes show through instead). The rewrite cannot follow that."""
-    for n in facts(fn).own:
-        if not isinstance(n, ast.AugAssign):
-            continue
+    for n in facts(fn).of(ast.AugAssign):
+        assert isinstance(n, ast.AugAssign)
         chain = self_chain(n.target, ctx.self_name)
         if not chain or chain[0][0] != "attr" or not any(kind == "item" for kind, _, _ in chain):
             continue
@@ -94,10 +95,11 @@ def _check_escaping_closures(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """A nested function, lambda or bound method that reads `self` and is returned or stored in
     the state outlives the call: it would keep reading the state of that moment, while the
     original keeps reading the object's current state."""
-    closures = {n.name for n in facts(fn).own if isinstance(n, ast.FunctionDef) and _reads_self(ctx, n)}
-    closures |= {t.id for n in facts(fn).own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
-                 and _reads_self(ctx, n.value) for t in n.targets if isinstance(t, ast.Name)}
-    for n in facts(fn).own:
+    known = facts(fn)
+    closures = {n.name for n in known.of(ast.FunctionDef) if _reads_self(ctx, n)}  # type: ignore[attr-defined]
+    closures |= {t.id for n in known.of(ast.Assign) if isinstance(n.value, ast.Lambda)  # type: ignore[attr-defined]
+                 and _reads_self(ctx, n.value) for t in n.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
+    for n in known.of(ast.Return, ast.Assign, ast.AnnAssign):
         found, where = None, ""
         if isinstance(n, ast.Return) and n.value is not None:
             found, where = _escaping(ctx, n.value, closures), "returned"
@@ -136,8 +138,8 @@ def _escaping(ctx: MethodContext, value: ast.AST, closures: set[str]) -> ast.AST
 def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`try: return x  finally: self.n += 1`: Python runs the finally after computing the return
     value; the rewritten `return x, self` would hand back the state from before the finally."""
-    for t in facts(fn).own:
-        if not isinstance(t, ast.Try) and type(t).__name__ != "TryStar" or not t.finalbody:  # type: ignore[attr-defined]
+    for t in facts(fn).of(ast.Try, *_TRY_STAR):
+        if not t.finalbody:  # type: ignore[attr-defined]
             continue
         final = ast.Module(body=t.finalbody, type_ignores=[])  # type: ignore[attr-defined]
         if not _may_change_state(ctx, final):
@@ -156,8 +158,12 @@ def _may_change_state(ctx: MethodContext, node: ast.AST) -> bool:
     return any(site.writes for site in sites(ctx.model, ctx.method, node))
 
 
+_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()  # (Python 3.11+)
+
+
 def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in facts(fn).every:
+    for n in facts(fn).of(ast.Global, ast.Nonlocal, ast.Delete, ast.AsyncFunctionDef, ast.Await, ast.AsyncFor,
+                          ast.AsyncWith, nested=True):
         if isinstance(n, (ast.Global, ast.Nonlocal)):
             word = "global" if isinstance(n, ast.Global) else "nonlocal"
             raise ctx.error(n, f"`{word}` in a method makes it impure: purify cannot thread that variable",
@@ -174,9 +180,9 @@ def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 
 def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`self` may only be read through an attribute, or called: anything else lets it escape."""
-    parents = facts(fn).parents
-    own = set(facts(fn).own)
-    for n in facts(fn).every:
+    known = facts(fn)
+    parents = known.parents
+    for n in known.of(ast.Name, nested=True):
         if not is_self(n, ctx.self_name):
             continue
         assert isinstance(n, ast.Name)
@@ -204,7 +210,7 @@ def _check_self_uses(ctx: MethodContext, fn: ast.FunctionDef) -> None:
             raise mark(ctx.error(n, f"`{ctx.self_name}` is passed to a function, so purify cannot track its state",
                                  "pass the attributes the function needs (self.x), or make the function a method"),
                        Kind.SELF_VALUE)
-        if isinstance(parent, ast.Return) and ctx.method.kind == "method" and n in own:
+        if isinstance(parent, ast.Return) and ctx.method.kind == "method" and n in known.of(ast.Name):
             continue  # `return self`: the new state in the pure API, the object itself eagerly
         if isinstance(parent, ast.Return):
             raise ctx.error(n, f"`{ctx.self_name}` is returned, so its state would escape",
@@ -227,7 +233,7 @@ def _computed_attr_error(ctx: MethodContext, call: ast.Call) -> Exception:
 
 
 def _check_nested_writes(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for scope in nested_scopes(facts(fn).own):
+    for scope in facts(fn).of(*SCOPES):
         for n in walk(scope):
             for t in targets_of(n) if isinstance(n, ast.stmt) else []:
                 if self_chain(t, ctx.self_name):
@@ -237,7 +243,7 @@ def _check_nested_writes(ctx: MethodContext, fn: ast.FunctionDef) -> None:
 
 
 def _check_container_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in facts(fn).every:
+    for n in facts(fn).of(ast.Call, nested=True):
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS):
             continue
         chain = self_chain(n.func.value, ctx.self_name)
@@ -272,8 +278,8 @@ def _args(call: ast.Call) -> str:
 
 def _check_argument_mutation(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     params = set(arg_names(fn)[1:]) if ctx.method.kind != "static" else set(arg_names(fn))
-    params -= assigned_names(facts(fn).own)
-    for n in facts(fn).own:
+    params -= assigned_names(facts(fn).of(*BINDING))
+    for n in facts(fn).of(*ASSIGNING, ast.Call):
         base = None
         if isinstance(n, ast.stmt):
             for t in targets_of(n):
