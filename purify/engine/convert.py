@@ -215,7 +215,8 @@ def _frames(ctx: MethodContext) -> MethodFrames:
     table = partial_state.frames_for(ctx.method.node)
     for site in ctx.sites:
         table.add(site)
-    table.user_functions = partial_state.user_functions(facts(ctx.method.node).every)
+    table.user_functions = partial_state.user_functions(
+        facts(ctx.method.node).of(ast.FunctionDef, ast.AsyncFunctionDef, nested=True))
     return table
 
 

@@ -53,7 +53,7 @@ def module_functions(model: ClassModel, module: ast.Module, resolver: Resolver) 
         return out
     origin = model.origin
     todo = [n.func.id for m in model.methods.values() if m.origin.filename == origin.filename
-            for n in facts(m.node).every  # (kept: no walk of the methods)
+            for n in facts(m.node).of(ast.Call, nested=True)  # (kept: no walk of the methods)
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in candidates]
     seen: set[str] = set()
     while todo:

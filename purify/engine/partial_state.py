@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import enum
+from collections.abc import Iterable
 
 from .model import ClassModel, field_name
 from .syntax import arg_names
@@ -132,7 +133,7 @@ class _FieldNames(ast.NodeTransformer):
         return node
 
 
-def user_functions(nodes: list[ast.AST]) -> frozenset[str]:
+def user_functions(nodes: Iterable[ast.AST]) -> frozenset[str]:
     """The names of the functions the user nested in the method (`nodes`: its kept facts): every
     other function nested in the generated one is the passes' (fresh names), and holds `self`."""
     return frozenset(n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))

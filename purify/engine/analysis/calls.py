@@ -70,10 +70,10 @@ def resolve_calls(model: ClassModel, method: Method, resolver: Resolver) -> dict
     self_name = (arg_names(method.node) or [""])[0] if method.kind.has_self else ""
     known = facts(method.node)
     out = {id(n): resolve(model, method, n, resolver, self_name, _loops_around(model, n, known, self_name))
-           for n in known.every if isinstance(n, ast.Call)}
+           for n in known.of(ast.Call, nested=True)}
     if self_name:
-        for n in known.every:
-            if n.__class__ is ast.Attribute and isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
+        for n in known.of(ast.Attribute, nested=True):
+            if isinstance(n.ctx, ast.Load):  # type: ignore[attr-defined]
                 read = property_read(model, n, resolver, self_name, known.parents.get(n))  # type: ignore[arg-type]
                 if read is not None:
                     out[id(n)] = read

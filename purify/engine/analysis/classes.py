@@ -431,7 +431,7 @@ def _check_private_names(model: ClassModel) -> list[PurifyError]:
         if m.name.startswith("__") and not m.name.endswith("__"):
             uses.setdefault(m.name, {}).setdefault(m.owner.name, (m.node, m))
         self_name = (arg_names(m.node) or [""])[0]
-        for n in facts(m.node).every:
+        for n in facts(m.node).of(ast.Attribute, nested=True):
             if (isinstance(n, ast.Attribute) and is_self(n.value, self_name) and n.attr.startswith("__")
                     and not n.attr.endswith("__")):
                 uses.setdefault(n.attr, {}).setdefault(m.owner.name, (n, m))

@@ -38,9 +38,16 @@ class MethodFacts:
         kept = self._of.get((nested, kinds))
         if kept is None:
             index, nodes = (self.every_by_class, self.every) if nested else (self.by_class, self.own)
-            places = [index[c] for c in index if issubclass(c, kinds)]
-            order = places[0] if len(places) == 1 else sorted(i for p in places for i in p)
-            kept = self._of[(nested, kinds)] = tuple(nodes[i] for i in order)
+            classes = _CLASSES.get(kinds)
+            if classes is None:
+                classes = _CLASSES[kinds] = _subclasses(kinds)
+            places = [p for c, p in index.items() if c in classes]
+            if not places:
+                kept = ()
+            else:
+                order = places[0] if len(places) == 1 else sorted(i for p in places for i in p)
+                kept = tuple(nodes[i] for i in order)
+            self._of[(nested, kinds)] = kept
         return kept
 
     def around(self, nodes: list[ast.AST]) -> dict[ast.AST, bool]:
@@ -52,6 +59,20 @@ class MethodFacts:
                 out[n] = True
                 n = self.parents.get(n)  # type: ignore[assignment]
         return out
+
+
+_CLASSES: dict[tuple[type, ...], frozenset[type]] = {}  # the kinds asked of `MethodFacts.of` -> their node classes
+
+
+def _subclasses(kinds: tuple[type, ...]) -> frozenset[type]:
+    """Every class of node that is one of `kinds` (an abstract kind, `ast.stmt`, stands for its subclasses)."""
+    out: set[type] = set()
+    todo = list(kinds)
+    while todo:
+        kind = todo.pop()
+        out.add(kind)
+        todo += kind.__subclasses__()
+    return frozenset(out)
 
 
 def facts(fn: ast.FunctionDef) -> MethodFacts:

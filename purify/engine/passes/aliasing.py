@@ -29,7 +29,7 @@ from ..analysis.facts import facts
 from ..analysis.names import Form
 from ..analysis.paths import LinkKind, StatePath
 from ..model import ClassModel
-from ..syntax import MUTATORS, OPERATORS, may_follow, targets_of
+from ..syntax import ASSIGNING, MUTATORS, OPERATORS, may_follow, targets_of
 from .base import MethodContext
 
 Path = StatePath
@@ -172,7 +172,7 @@ def _check_changed_through(ctx: MethodContext, fn: ast.FunctionDef, alias: Alias
     src = ast.unparse(alias.source)
     what = src if alias.direct else f"self.{alias.path.field}"
     copy = alias.copy_hint().replace("bind", "change", 1)
-    for n in facts(fn).every:
+    for n in facts(fn).of(*ASSIGNING, ast.Call, nested=True):
         if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == alias.name \
                 and alias.depth == 0:
             _in_place(ctx, alias.path, n, f"{alias.describe()}: `{ast.unparse(n).splitlines()[0]}` changes "
@@ -220,21 +220,23 @@ def _check_read_then_changed(ctx: MethodContext, fn: ast.FunctionDef) -> None:
         return  # no call of the method changes the state in place (its summary holds every call's)
     known = facts(fn)
     parents = known.parents
-    expressions: dict[ast.stmt, list[ast.AST]] = {}  # each statement's own (not its nested statements')
-    for n in known.own:
-        if not isinstance(n, ast.stmt) and n in known.statement:
-            expressions.setdefault(known.statement[n], []).append(n)
-    for own in expressions.values():
-        calls = [n for n in own if isinstance(n, ast.Call)  # (and reads of properties: a cache runs its body)
-                 or isinstance(n, ast.Attribute) and id(n) in ctx.method.callees]
-        if not calls:
+    calls: dict[ast.stmt, list[ast.AST]] = {}  # each statement's own (not its nested statements')
+    for n in known.of(ast.Call, ast.Attribute):  # (and reads of properties: a cache runs its body)
+        if (n.__class__ is ast.Call or id(n) in ctx.method.callees) and n in known.statement:
+            calls.setdefault(known.statement[n], []).append(n)
+    reads: dict[ast.stmt, list[ast.AST]] = {}
+    for n in known.of(ast.Attribute, ast.Subscript):
+        if known.statement.get(n) in calls and _held(n, parents):
+            reads.setdefault(known.statement[n], []).append(n)
+    for s in (fn, *known.of(ast.stmt)):  # (in the order of the walk, as each statement's expressions are)
+        if s not in reads:
             continue
         changed_by: dict[ast.AST, list[tuple[ast.AST, Path, bool]]] = {}  # each call's mutations, walked once
-        for read in own:
-            path = _path(ctx, read) if _held(read, parents) else None
+        for read in reads[s]:
+            path = _path(ctx, read)
             if path is None:
                 continue
-            for call in calls:
+            for call in calls[s]:
                 if (call.lineno, call.col_offset) < (read.end_lineno, read.end_col_offset):  # type: ignore[operator]
                     continue  # evaluated before the read
                 if call not in changed_by:

@@ -46,19 +46,17 @@ def _rewritten_calls(ctx: MethodContext) -> list[ast.Call]:
     """The calls of the user's method this pass rewrites: those that thread the state, those
     through self (a static or class method, a property, a method of a state value), and those on
     a loop variable (an item of a list of children)."""
-    every = facts(ctx.method.node).every
-    loop_vars = {name.id for loop in every if isinstance(loop, (ast.For, ast.comprehension))
-                 for name in walk(loop.target) if isinstance(name, ast.Name)}
+    known = facts(ctx.method.node)
+    loop_vars = {name.id for loop in known.of(ast.For, ast.comprehension, nested=True)
+                 for name in walk(loop.target) if isinstance(name, ast.Name)}  # type: ignore[attr-defined]
     out = []
-    for n in every:
-        if n.__class__ is not ast.Call:
-            continue
+    for n in known.of(ast.Call, nested=True):
         func = n.func.value if isinstance(n.func, ast.Attribute) else n.func  # type: ignore[attr-defined]
         if (ctx.callee(n).threads or self_chain(n.func, ctx.self_name)  # type: ignore[attr-defined]
                 or isinstance(func, ast.Name) and func.id in loop_vars):
             out.append(n)
     planner = Planner(ctx)  # (reads of caching properties: threaded like calls)
-    out.extend(n for n in every if n.__class__ is ast.Attribute and planner.plan_read(n) is not None)
+    out.extend(n for n in known.of(ast.Attribute, nested=True) if planner.plan_read(n) is not None)  # type: ignore[arg-type]
     return out
 
 
@@ -68,7 +66,7 @@ class CallsPass(StatementPass):
         self.planner = Planner(ctx)
         self.plan = self.planner.plan
         self.nested = 0  # > 0 inside nested functions: state-changing calls are refused there
-        self._user, self._writing = _writing_subtrees(ctx)
+        self._writing = _writing_subtrees(ctx)
         self._busy = facts(ctx.method.node).around(calls)  # user subtrees holding a call to rewrite
         self.loops: ChildrenLoops | None = ChildrenLoops(ctx, self.planner, self.block)
 
@@ -197,9 +195,9 @@ class CallsPass(StatementPass):
         """Does evaluating `node` (outside nested scopes) call something that changes state?
         Asked of subtrees before this pass rewrites them: for the user's nodes, the answer was
         computed once; new nodes are walked."""
-        user = id(origin(node))
-        if user in self._user:
-            return user in self._writing
+        user = origin(node)
+        if user in self._busy:  # (every user's node but the method's own)
+            return id(user) in self._writing
         for n in walk_eval(node):
             if isinstance(n, ast.Call):
                 plan = self.plan(n)
@@ -338,23 +336,26 @@ class CallsPass(StatementPass):
 # -- helpers -------------------------------------------------------------------
 
 
-def _writing_subtrees(ctx: MethodContext) -> tuple[set[int], set[int]]:
-    """(the user's nodes of the method, those whose evaluation calls something that changes the
-    state), by id: children before parents, nested functions and lambdas not looked into."""
+def _writing_subtrees(ctx: MethodContext) -> set[int]:
+    """The user's nodes of the method whose evaluation calls something that changes the state, by
+    id: each such call and the nodes above it, up to the nearest function, lambda or class (what a
+    nested scope calls does not run where it is defined)."""
     known = facts(ctx.method.node)
     writing: set[int] = set()
-    for node in reversed(known.every):  # every node comes after its parent in ast.walk's order
-        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            writing.discard(id(node))  # what a nested scope calls does not run here
+    for node in known.of(ast.Call, ast.Attribute, nested=True):
+        if id(node) in writing or node.__class__ is not ast.Call and id(node) not in ctx.method.callees:
             continue
-        if id(node) not in writing and (isinstance(node, ast.Call) or id(node) in ctx.method.callees):
-            site = site_of(ctx.model, ctx.method, node, ctx.self_name)
-            if site is None or not site.writes:
-                continue
-            writing.add(id(node))
-        if id(node) in writing and node in known.parents:
-            writing.add(id(known.parents[node]))
-    return {id(n) for n in known.every}, writing
+        site = site_of(ctx.model, ctx.method, node, ctx.self_name)
+        if site is None or not site.writes:
+            continue
+        n: ast.AST | None = node
+        while n is not None and n.__class__ not in _SCOPES and id(n) not in writing:
+            writing.add(id(n))
+            n = known.parents.get(n)
+    return writing
+
+
+_SCOPES = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _bind_directly(pre: list[ast.stmt], s: ast.Assign) -> bool:

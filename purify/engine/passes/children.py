@@ -67,7 +67,7 @@ def _loop_children(ctx: MethodContext) -> dict[str, object]:
     if kept is not None:
         return kept
     out = {}
-    for n in facts(ctx.method.node).every:
+    for n in facts(ctx.method.node).of(ast.For, ast.comprehension, nested=True):
         if isinstance(n, (ast.For, ast.comprehension)):
             for c in loop_children(ctx.model.fields, n.iter, n.target, ctx.self_name):
                 out[c.var] = c.source.field
@@ -116,9 +116,7 @@ def check_protocols(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     if not any(f.child is not None or f.children for f in ctx.model.fields.values()):
         return  # no child here (`child_class` finds one only through such a field)
     parents = facts(fn).parents
-    for n in facts(fn).every:
-        if not isinstance(n, (ast.Attribute, ast.Subscript, ast.Name)):
-            continue
+    for n in facts(fn).of(ast.Attribute, ast.Subscript, ast.Name, nested=True):
         found = child_class(ctx, n)
         if found is None:
             continue

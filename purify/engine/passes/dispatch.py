@@ -87,7 +87,7 @@ def _looked_up(cls: ClassModel, method: Method) -> list[tuple[ClassModel, Method
             continue
         seen.add((id(c.node), id(m.node)))
         self_name = (arg_names(m.node) or [""])[0]
-        for n in facts(m.node).every:
+        for n in facts(m.node).of(ast.Attribute, nested=True):
             if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == self_name
                     and (n.attr not in c.fields or isinstance(n.ctx, ast.Load))):
                 out.append((c, m, n))

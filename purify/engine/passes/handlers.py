@@ -44,7 +44,7 @@ _NEVER_SWALLOW = frozenset({"jax", "jnp", "np", "numpy", "warnings", "open"})
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    if not any(isinstance(n, (ast.ExceptHandler, ast.With)) for n in facts(ctx.method.node).every):
+    if not facts(ctx.method.node).of(ast.ExceptHandler, ast.With, nested=True):
         return  # nothing catches: no walk of the copy
     for node in walk(fn):
         if isinstance(node, ast.ExceptHandler) and _may_catch(node.type):

@@ -31,7 +31,7 @@ HELPER_HINT = "rename it (e.g. {name}_)"
 
 def check_binding_targets(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`for self.i in ...`, `[... for self.i in ...]`, `with ... as self.x`."""
-    for n in facts(fn).every:
+    for n in facts(fn).of(ast.For, ast.comprehension, ast.With, nested=True):
         found: list[tuple[str, ast.expr]] = []
         if isinstance(n, ast.For):
             found = [("for", n.target)]
@@ -80,7 +80,9 @@ def method_aliases(node: ast.ClassDef) -> dict[str, str]:
 def check_alias_calls(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`self.bump()` where `bump = inc`: the analysis resolves methods by their def name."""
     aliases = method_aliases(ctx.model.node)
-    for n in facts(fn).every:
+    if not aliases:
+        return
+    for n in facts(fn).of(ast.Attribute, nested=True):
         if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == ctx.self_name
                 and n.attr in aliases and ctx.field(n.attr) is None and ctx.method_named(n.attr) is None):
             name = aliases[n.attr]
@@ -100,7 +102,7 @@ def check_helper_names(model: ClassModel, helpers: set[str]) -> list[PurifyError
         for p in params:
             if p.arg in helpers:
                 out.append(_helper_error(model, method.origin.filename, method.origin.lines, p, p.arg))
-        for n in facts(method.node).every:
+        for n in facts(method.node).of(ast.Name, nested=True):
             if isinstance(n, ast.Name) and n.id in helpers:
                 out.append(_helper_error(model, method.origin.filename, method.origin.lines, n, n.id))
                 break

@@ -16,7 +16,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     init = ctx.method.kind == "init"
     stored = set() if init else _stored_objects(ctx)
     known = facts(ctx.method.node)
-    marked = [n for n in known.every if n.__class__ is ast.Call and _is_marked(ctx, n, init, stored)]
+    marked = [n for n in known.of(ast.Call, nested=True) if _is_marked(ctx, n, init, stored)]  # type: ignore[arg-type]
     if marked:  # else no walk of the copy
         _Markers(ctx, init, _local_objects(ctx) if init else set(), stored, known.around(marked)).visit(fn)
 

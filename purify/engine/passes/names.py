@@ -27,7 +27,7 @@ def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     # Only a name with a leading `_` changes, and every attribute of the state in the copy is one
     # the user wrote (the passes before this write them as written): none there, no walk.
     if any(n.__class__ is ast.Attribute and n.attr[:1] == "_" and n.attr not in _STATE_API  # type: ignore[attr-defined]
-           for n in facts(ctx.method.node).every):
+           for n in facts(ctx.method.node).of(ast.Attribute, nested=True)):
         _Names(ctx).visit(fn)
 
 

@@ -30,7 +30,7 @@ ARGUMENT_HINT = "return the new value from {method} and assign it: {arg} = {call
 
 
 def check(ctx: MethodContext, fn: ast.FunctionDef) -> None:
-    for n in facts(fn).every:
+    for n in facts(fn).of(ast.Call, nested=True):
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
             continue
         chain = self_chain(n.func.value, ctx.self_name)

@@ -13,7 +13,7 @@ from .. import templates
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..eager_only import Kind, mark
-from ..syntax import origin, self_chain, targets_of
+from ..syntax import ASSIGNING, origin, self_chain, targets_of
 from . import children
 from .base import Focused, MethodContext
 
@@ -24,7 +24,7 @@ EAGER_CALLED_HINT = "call obj.{name}() on the instance after obj.{caller}(...) r
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     skip: set[int] = set()  # nodes of the user's method (`syntax.origin`)
-    for n in facts(ctx.method.node).every:
+    for n in facts(ctx.method.node).of(*ASSIGNING, ast.For, ast.Call, nested=True):
         if isinstance(n, ast.stmt):
             for t in targets_of(n):
                 _skip_chain(t, skip)
