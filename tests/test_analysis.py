@@ -428,3 +428,39 @@ def test_names_read_from_the_memo_of_simple_statements_match_a_fresh_walk():
     inner.test = ast.Compare(ast.Name("v", ast.Load()), [ast.Gt()], [ast.Constant(0)])
     flow.memo.pop(id(inner))  # what a pass that changes a simple statement in place does
     assert "v" in names_in(branch.body, flow.memo).read
+
+
+PING = '''
+import purify
+
+
+@purify.stateful
+class Ping:
+    def __init__(self):
+        self.n = 0
+
+    def a(self, k):
+        self.n += 1
+        self.b(k)
+
+    def b(self, k):
+        if k > 0:
+            self.a(k - 1)
+'''
+
+
+def test_a_change_goes_round_a_cycle_of_calls_to_every_summary_and_site():
+    """`b` is summarised first (it is a's callee) while `a`'s summary is still empty: only a second
+    round, which the cycle asks for, shows that `b` changes the state through `a`. (Without a cycle
+    one round settles every summary, each method after its callees.)"""
+    from purify.engine.analysis.effects import _callees_first, site_of
+
+    m = model(PING, "Ping")
+    b = m.methods["b"]
+    assert b.summary.writes and b.summary.fields == {"n"}
+    call = next(n for n in ast.walk(b.node) if isinstance(n, ast.Call))
+    assert site_of(m, b, call, "self").writes  # the sites kept are those of the round that settled
+    order, cyclic = _callees_first([m.methods[name] for name in ("a", "b")])
+    assert cyclic and [x.name for x in order] == ["b", "a"]
+    chain = model(SOURCE, "Model")
+    assert not _callees_first([x for x in chain.methods.values() if x.kind.has_self])[1]

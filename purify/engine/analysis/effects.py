@@ -76,41 +76,54 @@ def summarise(model: ClassModel, resolver: Resolver) -> None:
     # Only calls that thread the state and reads of properties depend on other methods' summaries:
     # the rest of each method's sites is found once, not once per round of the fixpoint.
     tables = {id(m): _site_table(model, m) for m in methods}
-    methods = _callees_first(methods)
+    methods, cyclic = _callees_first(methods)
+    found: dict[int, list[tuple[ast.AST, Site | None]]] = {}  # each method's sites, of the last round
     changed = True
-    while changed:
+    while changed:  # (one round when no methods call each other in a cycle: each comes after its callees)
         changed = False
         for m in methods:
-            new = _settled(m.summary, _summary(model, m, tables[id(m)]))
+            summary, found[id(m)] = _summary(model, m, tables[id(m)])
+            new = _settled(m.summary, summary)
             if new != m.summary:
                 m.summary, changed = new, True
-    for m in methods:
-        self_name = (arg_names(m.node) or [""])[0]
-        m.sites = {id(n): (n, _find_site(model, m, n, self_name) if site is _DEPENDS else site)
-                   for n, site in tables[id(m)]}
+        changed = changed and cyclic
+    for m in methods:  # (the last round found them from the final summaries)
+        m.sites = {id(n): (n, site) for n, site in found[id(m)]}
 
 
-def _callees_first(methods: list[Method]) -> list[Method]:
+def _callees_first(methods: list[Method]) -> tuple[list[Method], bool]:
     """`methods`, each after the methods of the class it calls, where they do not call each other
-    in a cycle: then the first round of the fixpoint gives each method its final summary."""
+    in a cycle: then the first round of the fixpoint gives each method its final summary. And
+    whether some do call each other in a cycle (a method calling itself among them)."""
     ours = {id(m) for m in methods}
     order: list[Method] = []
     placed: set[int] = set()
+    open_: set[int] = set()  # on the stack: a call back to one of them closes a cycle
+    cyclic = False
     for first in methods:
         if id(first) in placed:
             continue
         stack = [(first, iter(_called(first, ours)))]
         placed.add(id(first))
+        open_.add(id(first))
         while stack:
             method, pending = stack[-1]
-            callee = next((c for c in pending if id(c) not in placed), None)
+            callee = None
+            for c in pending:
+                if id(c) in open_:
+                    cyclic = True
+                elif id(c) not in placed:
+                    callee = c
+                    break
             if callee is None:
                 stack.pop()
+                open_.discard(id(method))
                 order.append(method)
             else:
                 placed.add(id(callee))
+                open_.add(id(callee))
                 stack.append((callee, iter(_called(callee, ours))))
-    return order
+    return order, cyclic
 
 
 def _called(method: Method, ours: set[int]) -> list[Method]:
@@ -299,10 +312,13 @@ def _child_path(model: ClassModel, call: ast.Call | ast.Attribute, callee: Calle
     return StatePath((PathLink(LinkKind.ATTR, callee.field.attr),)).item()
 
 
-def _summary(model: ClassModel, method: Method, table: list[tuple[ast.AST, object]]) -> Summary:
+def _summary(model: ClassModel, method: Method,
+             table: list[tuple[ast.AST, object]]) -> tuple[Summary, list[tuple[ast.AST, Site | None]]]:
+    """The method's summary from the callees' summaries of this round, and its sites as found."""
     self_name = (arg_names(method.node) or [""])[0]
-    found = [s for n, site in table
-             if (s := _find_site(model, method, n, self_name) if site is _DEPENDS else site) is not None]
+    sites: list[tuple[ast.AST, Site | None]] = [
+        (n, _find_site(model, method, n, self_name) if site is _DEPENDS else site) for n, site in table]  # type: ignore[misc]
+    found = [s for _, s in sites if s is not None]
     changes = [s for s in found if s.writes]
     raises = [s for s in found if s.raises is not None]
     after = next((s.raises_after_change for s in found if s.raises_after_change is not None), None)
@@ -316,7 +332,7 @@ def _summary(model: ClassModel, method: Method, table: list[tuple[ast.AST, objec
         mutations=frozenset().union(*(s.mutations for s in found)),
         raises=raises[0].raises if raises else None,
         raises_after_change=after,
-    )
+    ), sites
 
 
 def ends_before(first: ast.AST, then: ast.AST) -> bool:

@@ -3,8 +3,9 @@ instead of walking the method's tree again (a dozen of them would each walk it).
 
 `own` is the method's own scope (nested functions, lambdas and classes appear, their insides do
 not) and `every` every node below the method, both in the order of `ast.walk`, so a check
-reports what it finds in that order; `parents` maps each node to the one holding it,
-`statement` each expression to the innermost statement holding it. `of(ast.Call)` is the own
+reports what it finds in that order; `parents` maps each node to the one holding it, and from
+these, when first asked, `statement` each expression to the innermost statement holding it and
+`loops` each node to the loops around it (few methods need them). `of(ast.Call)` is the own
 nodes of some classes, from an index by class made in the same walk: most checks look at one or
 two kinds of node, and a loop over every node to find them cost more than the walk.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 from ..syntax import FACTS
 from ..syntax import SCOPES as _SCOPES
@@ -26,11 +29,45 @@ class MethodFacts:
     own: list[ast.AST]
     every: list[ast.AST]
     parents: dict[ast.AST, ast.AST]
-    statement: dict[ast.AST, ast.stmt]
-    loops: dict[ast.AST, frozenset[ast.AST]]  # for each node, the loops (for, while, comprehensions) around it
     by_class: dict[type, list[int]]  # node class -> the places in `own` of its nodes
     every_by_class: dict[type, list[int]]  # the same in `every`
     _of: dict[tuple[bool, tuple[type, ...]], tuple[ast.AST, ...]] = dataclasses.field(default_factory=dict)
+    _loops: dict[ast.AST, frozenset[ast.AST]] | None = None
+    _statement: dict[ast.AST, ast.stmt] | None = None
+
+    @property
+    def statement(self) -> dict[ast.AST, ast.stmt]:
+        """For each expression, the innermost statement holding it: found when first asked."""
+        kept = self._statement
+        if kept is None:
+            found: dict[ast.AST, ast.stmt | None] = {self.every[0]: None}
+            for node in self.every:
+                self._down(found, node, lambda parent, above: parent if isinstance(parent, ast.stmt) else above)
+            kept = self._statement = {n: s for n, s in found.items() if s is not None and not isinstance(n, ast.stmt)}
+        return kept
+
+    def _down(self, kept: dict[ast.AST, Any], node: ast.AST, step: Callable[[ast.AST, Any], Any]) -> None:
+        """`kept[node] = step(parent, kept[parent])`, the parents first. (A parent comes before its
+        children in the walk's order, but a node the desugaring shares has the parent it was seen
+        under last, which may come later.)"""
+        chain = []
+        while node not in kept:
+            chain.append(node)
+            node = self.parents[node]
+        for n in reversed(chain):
+            parent = self.parents[n]
+            kept[n] = step(parent, kept[parent])
+
+    @property
+    def loops(self) -> dict[ast.AST, frozenset[ast.AST]]:
+        """For each node, the loops (for, while, comprehensions) around it: found when first asked
+        (two checks ask, for few methods)."""
+        kept = self._loops
+        if kept is None:
+            kept = self._loops = {self.every[0]: frozenset()}
+            for node in self.every:
+                self._down(kept, node, lambda parent, above: above | {parent} if isinstance(parent, _LOOPS) else above)
+        return kept
 
     def of(self, *kinds: type, nested: bool = False) -> tuple[ast.AST, ...]:
         """The own nodes (`nested`: every node) that are instances of `kinds` (abstract classes
@@ -83,19 +120,12 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
         own: list[ast.AST] = []
         nested: set[ast.AST] = set()  # nested functions, lambdas and classes, and all inside them
         parents: dict[ast.AST, ast.AST] = {}
-        statement: dict[ast.AST, ast.stmt] = {}
-        loops: dict[ast.AST, frozenset[ast.AST]] = {fn: frozenset()}
         by_class: dict[type, list[int]] = {}
         every_by_class: dict[type, list[int]] = {fn.__class__: [0]}
         for node in every:  # grows while it is read: ast.walk's order
-            holder = node if isinstance(node, ast.stmt) else statement.get(node)
             inside = node in nested or (node is not fn and isinstance(node, _SCOPES))
-            around = loops[node] | {node} if isinstance(node, _LOOPS) else loops[node]
             for child in child_nodes(node):
                 parents[child] = node
-                loops[child] = around
-                if holder is not None and not isinstance(child, ast.stmt):
-                    statement[child] = holder
                 if inside:
                     nested.add(child)
                 else:
@@ -109,5 +139,5 @@ def facts(fn: ast.FunctionDef) -> MethodFacts:
                     places = every_by_class[child.__class__] = []
                 places.append(len(every))
                 every.append(child)
-        kept = fn.__dict__[FACTS] = MethodFacts(own, every, parents, statement, loops, by_class, every_by_class)
+        kept = fn.__dict__[FACTS] = MethodFacts(own, every, parents, by_class, every_by_class)
     return kept  # type: ignore[no-any-return]
