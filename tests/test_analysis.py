@@ -464,3 +464,18 @@ def test_a_change_goes_round_a_cycle_of_calls_to_every_summary_and_site():
     assert cyclic and [x.name for x in order] == ["b", "a"]
     chain = model(SOURCE, "Model")
     assert not _callees_first([x for x in chain.methods.values() if x.kind.has_self])[1]
+
+
+def test_the_facts_of_a_node_shared_by_two_parents_are_those_of_the_later():
+    """The desugaring may put one node in two places: the walk meets it under its first parent,
+    but `parents` keeps the one it was seen under last, which the walk reaches later."""
+    from purify.engine.analysis.facts import facts
+
+    fn = ast.parse("def f(self, x):\n    x\n    for i in x:\n        x\n").body[0]
+    shared = fn.body[0].value
+    loop = fn.body[1]
+    loop.body[0].value = shared  # the second `x` is the first one's node now
+    known = facts(fn)
+    assert known.parents[shared] is loop.body[0]
+    assert known.statement[shared] is loop.body[0]
+    assert known.loops[shared] == {loop}

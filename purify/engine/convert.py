@@ -224,16 +224,17 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
                   in_place: list[InPlace]) -> ast.FunctionDef:
     method = model.methods.get("__init__")
     state = model.state_name
-    empty = ", ".join(f"{f.name}=None" for f in model.fields.values())
     if method is None:
-        fn = templates.stmts(f"def init():\n    return {state}({empty})", model.node)[0]
+        fn = templates.stmts("def init():\n    return state_()", model.node, state_=state)[0]
         assert isinstance(fn, ast.FunctionDef)
+        _empty_fields(fn.body[0].value, model, model.node)  # type: ignore[attr-defined]
         return fn
     fn = clone(method.node)
     ctx = MethodContext(model, method, resolver, fn)
     fn.body = [_super_init(ctx, s) for s in fn.body]
     _run_passes(ctx, fn, helpers, in_place)
-    start = templates.stmts(f"self = {state}({empty})", method.node, self=ctx.self_name)
+    start = templates.stmts("self = state_()", method.node, self=ctx.self_name, state_=state)
+    _empty_fields(start[0].value, model, method.node)  # type: ignore[attr-defined]
     doc = fn.body[:1] if _is_docstring(fn.body[0]) else []
     fn.body = doc + start + fn.body[len(doc):]
     initial.rewrite(fn, model)
@@ -242,6 +243,14 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
     fn.args.posonlyargs, fn.args.args = _drop_first(fn.args)
     fn.returns = ast.Name(state, ast.Load())
     return fn
+
+
+def _empty_fields(call: ast.Call, model: ClassModel, origin: ast.AST) -> None:
+    """`XState(a=None, b=None)`: every field of the State given None, located at `origin`. (Built
+    here, not in the template: a template naming the fields would be parsed once a class.)"""
+    for f in model.fields.values():
+        value = ast.copy_location(ast.Constant(None), origin)
+        call.keywords.append(ast.copy_location(ast.keyword(f.name, value), origin))
 
 
 PLAIN_SUPER_MSG = ("super().{name}(...) runs {name} of {base}, which is not decorated: purify converts its methods "

@@ -63,22 +63,26 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
     own_copy = clone if copy else (lambda n: n)
     layout, name = model.layout, model.name
     state = layout.name
-    fields = [f"    {f}: Any" for f in layout.fields] or ["    pass"]
-    doc = f'    """{layout.doc}"""'
-    state_class = templates.stmts("\n".join([f"class {state}(NamedTuple):", doc, *fields]), model.node)[0]
+    # (the templates name no class and hold no literal of one: each is parsed once, not once a class)
+    node = model.node
+    state_class = templates.stmts("class State_(NamedTuple):\n    doc_", node, doc_=_literal(layout.doc, node))[0]
     assert isinstance(state_class, ast.ClassDef)
+    state_class.name = state
+    state_class.body += [s for f in layout.fields for s in templates.stmts("field_: Any", node, field_=f)] \
+        or templates.stmts("pass", node)
     register: list[ast.stmt] = []
     if layout.static or layout.opaque:
         how = "_register_state" if layout.by_value else "jax.tree_util.register_dataclass"
-        opaque = f", opaque_fields={list(layout.opaque)!r}" if layout.opaque else ""
-        register = templates.stmts(f"{how}({state}, data_fields={list(layout.data)!r}, "
-                                   f"meta_fields={list(layout.static)!r}{opaque})", model.node)
+        opaque = ", opaque_fields=opaque_" if layout.opaque else ""
+        register = templates.stmts(f"{how}(state_, data_fields=data_, meta_fields=meta_{opaque})", node,
+                                   state_=state, data_=_literal(list(layout.data), node),
+                                   meta_=_literal(list(layout.static), node), opaque_=_literal(list(layout.opaque), node))
 
     items: list[BodyItem] = []
     body = model.node.body
     if _docstring(model.node):
         items.append(BodyItem(clone(body[0]), body[0], model.origin, own=True))
-    items.append(BodyItem(templates.stmts(f"State = {state}", model.node)[0]))
+    items.append(BodyItem(templates.stmts("State = state_", model.node, state_=state)[0]))
 
     by_node = {id(m.node): m for m in model.methods.values()}
     init = _init(conv, own_copy)
@@ -116,10 +120,20 @@ def class_parts(conv: Converted, copy: bool = True) -> ClassParts:
                        body=[i.stmt for i in items], decorator_list=[],
                        **({"type_params": []} if "type_params" in ast.ClassDef._fields else {}))
     ast.copy_location(cls, model.node)
-    tail = templates.stmts(f"{state}._cls = {name}\n{state}._params = {layout.params!r}", model.node)
+    tail = templates.stmts("state_._cls = cls_\nstate_._params = params_", node, state_=state, cls_=name,
+                           params_=_literal(layout.params, node))
     if layout.static:
-        tail += templates.stmts(f"{state}._static = {layout.static!r}", model.node)
+        tail += templates.stmts("state_._static = static_", node, state_=state, static_=_literal(layout.static, node))
     return ClassParts(model, state_class, register, cls, items, tail)
+
+
+def _literal(value: str | tuple[str, ...] | list[str], origin: ast.AST) -> ast.expr:
+    """The expression a string, or a tuple or list of them, is written as, located at `origin`."""
+    if isinstance(value, str):
+        node: ast.expr = ast.Constant(value)
+    else:
+        node = (ast.Tuple if isinstance(value, tuple) else ast.List)([_literal(v, origin) for v in value], ast.Load())
+    return ast.copy_location(node, origin)
 
 
 def class_statements(conv: Converted) -> list[ast.stmt]:

@@ -87,6 +87,15 @@ class ModuleInfo:
         return self._all
 
     @functools.cached_property
+    def bound_roots(self) -> frozenset[str]:
+        """The names a name or dotted name must start with to name a class of the run or purify's
+        API in this file: its classes, imports, aliases and purify names (asked of every call and
+        attribute the engine looks up: the rest are answered without a look)."""
+        self.classes("")  # (fills the classes by name)
+        assert self._classes is not None
+        return frozenset([*self._classes, *self.imports, *self.aliases, *self.purify_modules, *self.purify_names])
+
+    @functools.cached_property
     def aliases(self) -> dict[str, ast.expr | None]:
         """`Layer = Dense` at the top of the module: what each such name names (the last such
         assignment, as at run time), if it is another name or dotted name; None otherwise."""
@@ -305,6 +314,13 @@ def is_decorated(info: ModuleInfo, node: ast.ClassDef) -> bool:
     return any(resolver.purify_api(d) == "stateful" for d in node.decorator_list)
 
 
+def _root(node: ast.AST) -> str | None:
+    """`a` of `a.b.c` (None for anything but a name or dotted name)."""
+    while node.__class__ is ast.Attribute:
+        node = node.value  # type: ignore[attr-defined]
+    return node.id if node.__class__ is ast.Name else None  # type: ignore[attr-defined]
+
+
 class StaticResolver:
     """The engine's `Resolver` (engine/model.py) for one file."""
 
@@ -312,6 +328,8 @@ class StaticResolver:
         self.project, self.info = project, info
 
     def purify_api(self, node: ast.expr) -> str | None:
+        if _root(node) not in self.info.bound_roots:
+            return None
         name = dotted(node)
         if name is None:
             return None
@@ -344,6 +362,8 @@ class StaticResolver:
         """The class `node` names, with the file that defines it: in this file, or imported (from an
         installed package too, with `installed`). Asked for every call of every method: answered
         once per file and name (the files of a run do not change while it runs)."""
+        if _root(node) not in self.info.bound_roots:
+            return None
         name = dotted(node)
         if name is None or self.project is None:
             return None

@@ -31,7 +31,8 @@ class MethodFacts:
     parents: dict[ast.AST, ast.AST]
     by_class: dict[type, list[int]]  # node class -> the places in `own` of its nodes
     every_by_class: dict[type, list[int]]  # the same in `every`
-    _of: dict[tuple[bool, tuple[type, ...]], tuple[ast.AST, ...]] = dataclasses.field(default_factory=dict)
+    _of: dict[tuple[type, ...], tuple[ast.AST, ...]] = dataclasses.field(default_factory=dict)  # own nodes by kinds
+    _of_every: dict[tuple[type, ...], tuple[ast.AST, ...]] = dataclasses.field(default_factory=dict)
     _loops: dict[ast.AST, frozenset[ast.AST]] | None = None
     _statement: dict[ast.AST, ast.stmt] | None = None
 
@@ -40,10 +41,20 @@ class MethodFacts:
         """For each expression, the innermost statement holding it: found when first asked."""
         kept = self._statement
         if kept is None:
-            found: dict[ast.AST, ast.stmt | None] = {self.every[0]: None}
-            for node in self.every:
-                self._down(found, node, lambda parent, above: parent if isinstance(parent, ast.stmt) else above)
-            kept = self._statement = {n: s for n, s in found.items() if s is not None and not isinstance(n, ast.stmt)}
+            # each node's holder: the innermost statement above it (the method's own node for the method)
+            found: dict[ast.AST, ast.stmt] = {self.every[0]: self.every[0]}  # type: ignore[dict-item]
+            parents = self.parents
+            for node in self.every[1:]:
+                parent = parents[node]
+                if parent.__class__ in _STATEMENTS:
+                    found[node] = parent  # type: ignore[assignment]
+                else:
+                    above = found.get(parent)
+                    if above is None:  # (see `_down`)
+                        self._down(found, parent, _statement_step)
+                        above = found[parent]
+                    found[node] = above
+            kept = self._statement = {n: s for n, s in found.items() if n.__class__ not in _STATEMENTS}
         return kept
 
     def _down(self, kept: dict[ast.AST, Any], node: ast.AST, step: Callable[[ast.AST, Any], Any]) -> None:
@@ -65,14 +76,21 @@ class MethodFacts:
         kept = self._loops
         if kept is None:
             kept = self._loops = {self.every[0]: frozenset()}
-            for node in self.every:
-                self._down(kept, node, lambda parent, above: above | {parent} if isinstance(parent, _LOOPS) else above)
+            parents = self.parents
+            for node in self.every[1:]:
+                parent = parents[node]
+                above = kept.get(parent)
+                if above is None:  # (see `_down`)
+                    self._down(kept, parent, _loops_step)
+                    above = kept[parent]
+                kept[node] = above | {parent} if isinstance(parent, _LOOPS) else above
         return kept
 
     def of(self, *kinds: type, nested: bool = False) -> tuple[ast.AST, ...]:
         """The own nodes (`nested`: every node) that are instances of `kinds` (abstract classes
         such as `ast.stmt` too), in the order of `own` (of `every`)."""
-        kept = self._of.get((nested, kinds))
+        found = self._of_every if nested else self._of
+        kept = found.get(kinds)
         if kept is None:
             index, nodes = (self.every_by_class, self.every) if nested else (self.by_class, self.own)
             classes = _CLASSES.get(kinds)
@@ -84,7 +102,7 @@ class MethodFacts:
             else:
                 order = places[0] if len(places) == 1 else sorted(i for p in places for i in p)
                 kept = tuple(nodes[i] for i in order)
-            self._of[(nested, kinds)] = kept
+            found[kinds] = kept
         return kept
 
     def around(self, nodes: list[ast.AST]) -> dict[ast.AST, bool]:
@@ -96,6 +114,14 @@ class MethodFacts:
                 out[n] = True
                 n = self.parents.get(n)  # type: ignore[assignment]
         return out
+
+
+def _loops_step(parent: ast.AST, above: frozenset[ast.AST]) -> frozenset[ast.AST]:
+    return above | {parent} if isinstance(parent, _LOOPS) else above
+
+
+def _statement_step(parent: ast.AST, above: ast.stmt) -> ast.stmt:
+    return parent if isinstance(parent, ast.stmt) else above  # type: ignore[return-value]
 
 
 _CLASSES: dict[tuple[type, ...], frozenset[type]] = {}  # the kinds asked of `MethodFacts.of` -> their node classes
@@ -110,6 +136,9 @@ def _subclasses(kinds: tuple[type, ...]) -> frozenset[type]:
         out.add(kind)
         todo += kind.__subclasses__()
     return frozenset(out)
+
+
+_STATEMENTS = _subclasses((ast.stmt,))
 
 
 def facts(fn: ast.FunctionDef) -> MethodFacts:
