@@ -20,13 +20,16 @@ OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorD
 def self_chain(node: ast.AST, self_name: str) -> list[Link] | None:
     """`self.a[i].b` -> [("attr","a"), ("item", i), ("attr","b")]; None if not rooted at self."""
     links: list[Link] = []
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        if isinstance(node, ast.Attribute):
-            links.append(("attr", node.attr, node))
+    while True:  # (classes compared, not isinstance: this is asked of most nodes, and parsed nodes are exact)
+        kind = node.__class__
+        if kind is ast.Attribute:
+            links.append(("attr", node.attr, node))  # type: ignore[attr-defined]
+        elif kind is ast.Subscript:
+            links.append(("item", node.slice, node))  # type: ignore[attr-defined]
         else:
-            links.append(("item", node.slice, node))
-        node = node.value
-    if isinstance(node, ast.Name) and node.id == self_name and links:
+            break
+        node = node.value  # type: ignore[attr-defined]
+    if kind is ast.Name and links and node.id == self_name:  # type: ignore[attr-defined]
         return links[::-1]
     return None
 
@@ -107,11 +110,11 @@ def may_follow(first: ast.AST, then: ast.AST, loops: dict[ast.AST, frozenset[ast
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
+    while node.__class__ is ast.Attribute:  # (as in self_chain)
+        parts.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+    if node.__class__ is ast.Name:
+        parts.append(node.id)  # type: ignore[attr-defined]
         return ".".join(reversed(parts))
     return None
 
@@ -130,8 +133,10 @@ def assigned_names(own: Iterable[ast.AST]) -> set[str]:
     """Names bound in a scope, from its nodes (`walk_own`'s, or those of them of the `BINDING` classes)."""
     out: set[str] = set()
     for n in own:
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            out.add(n.id)
+        kind = n.__class__
+        if kind is ast.Name:
+            if n.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined] # (Store or Del)
+                out.add(n.id)  # type: ignore[attr-defined]
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.add(n.name)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):

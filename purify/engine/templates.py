@@ -41,29 +41,34 @@ class _Instantiate:
                 getattr(origin, a, None) is not None or a.startswith("end_") and hasattr(origin, a))}
 
     def node(self, node: ast.AST) -> ast.AST:
-        if node.__class__ is ast.Name and node.id in self.subs:  # type: ignore[attr-defined]
+        kind = node.__class__  # (a template's nodes are the parser's: their classes are exact)
+        if kind is ast.Name and node.id in self.subs:  # type: ignore[attr-defined]
             value = self.subs[node.id]  # type: ignore[attr-defined]
             if isinstance(value, str):
                 return self._located(ast.copy_location(ast.Name(id=value, ctx=node.ctx), node))  # type: ignore[attr-defined]
             if not isinstance(value, list):
                 return self._inserted(node.id, value, node.ctx)  # type: ignore[attr-defined]
-        new = node.__class__.__new__(node.__class__)
+        new = kind.__new__(kind)
         attrs = node.__dict__.copy()  # fields and the template's own positions (`origin` may give others)
-        for name in node_fields(node.__class__):
+        for name in node_fields(kind):
             value = attrs.get(name)
             if value.__class__ is list:
                 attrs[name] = self._items(value)
             elif isinstance(value, ast.AST):
                 attrs[name] = self.node(value)
+        if kind is ast.Attribute:
+            if isinstance(self.subs.get(attrs["attr"]), str):
+                attrs["attr"] = self.subs[attrs["attr"]]
+        elif kind is ast.keyword:
+            if isinstance(self.subs.get(attrs["arg"] or ""), str):
+                attrs["arg"] = self.subs[attrs["arg"]]
+        elif kind is ast.Tuple:
+            for elt in attrs["elts"]:
+                _set_ctx(elt, attrs["ctx"])
+        if self.position and kind._attributes:  # (a class with positions has all four)
+            attrs.update(self.position)
         new.__dict__ = attrs
-        if isinstance(new, ast.Attribute) and isinstance(self.subs.get(new.attr), str):
-            new.attr = self.subs[new.attr]
-        elif isinstance(new, ast.keyword) and isinstance(self.subs.get(new.arg or ""), str):
-            new.arg = self.subs[new.arg]  # type: ignore[index]
-        elif isinstance(new, ast.Tuple):
-            for elt in new.elts:
-                _set_ctx(elt, new.ctx)
-        return self._located(new)
+        return new
 
     def _items(self, items: list[Any]) -> list[Any]:
         out: list[Any] = []

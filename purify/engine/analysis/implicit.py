@@ -45,21 +45,22 @@ class Raising:
 
 def raises(n: ast.AST, method: Method, self_name: str) -> Raising | None:
     """What `n` (a node of the method's own body, no threading call) may raise, or None."""
-    if isinstance(n, ast.Subscript):
+    kind = n.__class__  # (the parser's nodes: their classes are exact; this is asked of most nodes)
+    if kind is ast.Subscript:
         return Raising("`{}` (KeyError or IndexError)", n)
-    if isinstance(n, ast.BinOp):
-        return _operator(n, n.op, n.right)
-    if isinstance(n, ast.AugAssign):
-        return _operator(n, n.op, n.value)
-    if isinstance(n, ast.Call):
-        name = dotted(n.func)
+    if kind is ast.BinOp:
+        return _operator(n, n.op, n.right)  # type: ignore[attr-defined]
+    if kind is ast.AugAssign:
+        return _operator(n, n.op, n.value)  # type: ignore[attr-defined]
+    if kind is ast.Call:
+        name = dotted(n.func)  # type: ignore[attr-defined]
         if name in SAFE_CALLS:
             return None
-        return Raising("the call `{}(...)`, into which purify cannot see", n.func)
-    if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
-        return _attribute(n, method, self_name)
-    if isinstance(n, ast.Assign) and any(isinstance(t, (ast.Tuple, ast.List)) for t in n.targets):
-        return _unpacking(n)
+        return Raising("the call `{}(...)`, into which purify cannot see", n.func)  # type: ignore[attr-defined]
+    if kind is ast.Attribute and n.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
+        return _attribute(n, method, self_name)  # type: ignore[arg-type]
+    if kind is ast.Assign and any(isinstance(t, (ast.Tuple, ast.List)) for t in n.targets):  # type: ignore[attr-defined]
+        return _unpacking(n)  # type: ignore[arg-type]
     return None
 
 
