@@ -51,6 +51,7 @@ def is_super_init(stmt: ast.stmt) -> bool:
 
 
 ASSIGNING = (ast.Assign, ast.AugAssign, ast.AnnAssign)  # the statements with targets (`targets_of`)
+TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()  # `try: ... except* E:` (Python 3.11+)
 
 
 def targets_of(stmt: ast.stmt) -> list[ast.expr]:

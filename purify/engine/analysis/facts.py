@@ -46,14 +46,9 @@ class MethodFacts:
             parents = self.parents
             for node in self.every[1:]:
                 parent = parents[node]
-                if parent.__class__ in _STATEMENTS:
-                    found[node] = parent  # type: ignore[assignment]
-                else:
-                    above = found.get(parent)
-                    if above is None:  # (see `_down`)
-                        self._down(found, parent, _statement_step)
-                        above = found[parent]
-                    found[node] = above
+                if parent not in found:  # (see `_down`)
+                    self._down(found, parent, _statement_step)
+                found[node] = _statement_step(parent, found[parent])
             kept = self._statement = {n: s for n, s in found.items() if n.__class__ not in _STATEMENTS}
         return kept
 
@@ -79,11 +74,9 @@ class MethodFacts:
             parents = self.parents
             for node in self.every[1:]:
                 parent = parents[node]
-                above = kept.get(parent)
-                if above is None:  # (see `_down`)
+                if parent not in kept:  # (see `_down`)
                     self._down(kept, parent, _loops_step)
-                    above = kept[parent]
-                kept[node] = above | {parent} if isinstance(parent, _LOOPS) else above
+                kept[node] = _loops_step(parent, kept[parent])
         return kept
 
     def of(self, *kinds: type, nested: bool = False) -> tuple[ast.AST, ...]:
@@ -121,7 +114,7 @@ def _loops_step(parent: ast.AST, above: frozenset[ast.AST]) -> frozenset[ast.AST
 
 
 def _statement_step(parent: ast.AST, above: ast.stmt) -> ast.stmt:
-    return parent if isinstance(parent, ast.stmt) else above  # type: ignore[return-value]
+    return parent if parent.__class__ in _STATEMENTS else above  # type: ignore[return-value]
 
 
 _CLASSES: dict[tuple[type, ...], frozenset[type]] = {}  # the kinds asked of `MethodFacts.of` -> their node classes

@@ -18,7 +18,7 @@ import ast
 from .. import partial_state, templates
 from ..analysis.effects import site_of
 from ..analysis.facts import facts
-from ..syntax import origin, self_chain
+from ..syntax import SCOPES, TRY_STAR, origin, self_chain
 from ..transformer import walk
 from . import children
 from .base import MethodContext, StatementPass
@@ -122,7 +122,7 @@ class CallsPass(StatementPass):
             for item in s.items:
                 item.context_expr = e(item.context_expr)
             s.body = self.block(s.body)
-        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+        elif isinstance(s, (ast.Try, *TRY_STAR)):
             s.body, s.orelse, s.finalbody = self.block(s.body), self.block(s.orelse), self.block(s.finalbody)
             for h in s.handlers:  # type: ignore[attr-defined]
                 if h.type is not None:
@@ -349,13 +349,11 @@ def _writing_subtrees(ctx: MethodContext) -> set[int]:
         if site is None or not site.writes:
             continue
         n: ast.AST | None = node
-        while n is not None and n.__class__ not in _SCOPES and id(n) not in writing:
+        while n is not None and n.__class__ not in SCOPES and id(n) not in writing:
             writing.add(id(n))
             n = known.parents.get(n)
     return writing
 
-
-_SCOPES = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _bind_directly(pre: list[ast.stmt], s: ast.Assign) -> bool:

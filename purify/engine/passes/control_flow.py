@@ -33,7 +33,7 @@ import re
 from .. import templates
 from ..analysis.liveness import Liveness, definitely_bound, liveness, names_in
 from ..model import FieldKind
-from ..syntax import MUTATORS, dotted, self_chain
+from ..syntax import MUTATORS, TRY_STAR, dotted, self_chain
 from ..transformer import child_nodes, walk_statements
 from .base import MethodContext, StatementPass, rewrite_inner_blocks
 
@@ -47,7 +47,6 @@ UNTIL = "purify_until"  # (loop_exits.UNTIL) the attribute of a lowered `for` na
 _STATIC_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "len", "type", "id"})
 _IO_CALLS = frozenset({"print", "open", "input", "breakpoint"})
 _NOT_IN_BRANCH = (ast.Delete, ast.Global, ast.Nonlocal)
-_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()  # (Python 3.11+)
 
 
 def rewrite(ctx: MethodContext, fn: ast.FunctionDef) -> None:
@@ -93,7 +92,7 @@ class _ControlFlow(StatementPass):
             rewrite_inner_blocks(self, s)
             del self.targets[len(self.targets) - len(targets):]
             return self._unbound_operands(s, self.operands.pop()) + self._loop(s)
-        handles = isinstance(s, (ast.Try, ast.With, ast.AsyncWith, *_TRY_STAR))
+        handles = isinstance(s, (ast.Try, ast.With, ast.AsyncWith, *TRY_STAR))
         self.handled += handles
         rewrite_inner_blocks(self, s)
         self.handled -= handles

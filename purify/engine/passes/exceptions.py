@@ -20,7 +20,7 @@ import ast
 from ..analysis.calls import Callee
 from ..analysis.effects import MayRaise, Unseen, ends_before, site_of, sites
 from ..analysis.facts import facts
-from ..syntax import walk_own
+from ..syntax import TRY_STAR, walk_own
 from .base import MethodContext
 from .control_flow import runs_as_functions
 
@@ -111,13 +111,13 @@ def _callee_name(callee: Callee, call: ast.Call | ast.Attribute) -> str:
     return ast.unparse(call.func if isinstance(call, ast.Call) else call)
 
 
-_CATCHING = (ast.Try, ast.With, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))  # what `_guarded` looks in
+_CATCHING = (ast.Try, ast.With, *TRY_STAR)  # what `_guarded` looks in
 
 
 def _guarded(node: ast.AST, finally_too: bool = False) -> list[ast.stmt]:
     """Statements whose exceptions the block may catch and swallow (or, `finally_too`, run its
     `finally` after)."""
-    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+    if isinstance(node, (ast.Try, *TRY_STAR)):
         return node.body if node.handlers or finally_too and node.finalbody else []  # type: ignore[attr-defined]
     if isinstance(node, ast.With) and any(is_suppress(item.context_expr) for item in node.items):
         return node.body

@@ -18,6 +18,7 @@ from ..syntax import (
     MUTATORS,
     OPERATORS,
     SCOPES,
+    TRY_STAR,
     arg_names,
     assigned_names,
     handed_on,
@@ -138,7 +139,7 @@ def _escaping(ctx: MethodContext, value: ast.AST, closures: set[str]) -> ast.AST
 def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> None:
     """`try: return x  finally: self.n += 1`: Python runs the finally after computing the return
     value; the rewritten `return x, self` would hand back the state from before the finally."""
-    for t in facts(fn).of(ast.Try, *_TRY_STAR):
+    for t in facts(fn).of(ast.Try, *TRY_STAR):
         if not t.finalbody:  # type: ignore[attr-defined]
             continue
         final = ast.Module(body=t.finalbody, type_ignores=[])  # type: ignore[attr-defined]
@@ -156,9 +157,6 @@ def _check_return_before_finally(ctx: MethodContext, fn: ast.FunctionDef) -> Non
 
 def _may_change_state(ctx: MethodContext, node: ast.AST) -> bool:
     return any(site.writes for site in sites(ctx.model, ctx.method, node))
-
-
-_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()  # (Python 3.11+)
 
 
 def _check_statements(ctx: MethodContext, fn: ast.FunctionDef) -> None:
