@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .transformer import node_fields
+from .transformer import node_fields, walk_statements
 
 _FACTORY = "__purify_factory__"
 
@@ -34,12 +34,7 @@ def compile_functions(
 ) -> dict[str, Callable[..., Any]]:
     """Compile each FunctionDef; returns functions by their `def` name."""
     params = sorted(set(cells) | set(bindings))
-    factory = _factory(fns, params, origin)
-    defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
-    _fill_locations(factory, factory, defs)
-    module = ast.Module(body=[factory], type_ignores=[])
-    with _without_annotations(defs):
-        code = compile(module, filename, "exec", flags=flags, dont_inherit=True)
+    code = _compiled(_factory(fns, params, origin), fns, filename, flags)
     scope: dict[str, Any] = {}
     exec(code, globals_, scope)  # noqa: S102 - defines the factory only; nothing of the user's runs
     values = [_cell_value(cells[p]) if p in cells else bindings[p] for p in params]
@@ -57,11 +52,24 @@ def compile_functions(
 
 
 def fill_locations(fns: list[ast.FunctionDef], origin: ast.AST) -> None:
-    """What `compile_functions` does to the functions' trees, without compiling them: the
-    positions it gives the nodes that have none (`ClassInfo.source` makes the pure functions again
-    and needs them as the decorator left them)."""
-    factory = _factory(fns, [], origin)
-    _fill_locations(factory, factory, [])
+    """What `compile_functions` does to the functions' trees: the positions it gives the nodes
+    that have none, if any (`ClassInfo.source` makes the pure functions again and needs them as
+    the decorator left them)."""
+    _compiled(_factory(fns, [], origin), fns, "<purify>", 0)
+
+
+def _compiled(factory: ast.FunctionDef, fns: list[ast.FunctionDef], filename: str, flags: int) -> types.CodeType:
+    """The factory's code. compile() refuses a node without a position: the templates give the
+    nodes they put in theirs (engine/templates.py), and only when a pass made one that no template
+    located does a walk of every node fill them (`_fill_locations`)."""
+    module = ast.Module(body=[factory], type_ignores=[])
+    defs = [n for fn in fns for n in walk_statements(fn) if n.__class__ in _DEFS]  # (no expression holds a def)
+    with _without_annotations(defs):
+        try:
+            return compile(module, filename, "exec", flags=flags, dont_inherit=True)
+        except (TypeError, ValueError):  # "required field "lineno" missing", "invalid integer value: None"
+            _fill_locations(factory, factory)
+            return compile(module, filename, "exec", flags=flags, dont_inherit=True)
 
 
 def _factory(fns: list[ast.FunctionDef], params: list[str], origin: ast.AST) -> ast.FunctionDef:
@@ -74,7 +82,11 @@ def _factory(fns: list[ast.FunctionDef], params: list[str], origin: ast.AST) -> 
         decorator_list=[], returns=None,
         **({"type_params": []} if "type_params" in ast.FunctionDef._fields else {}),
     )
-    return ast.copy_location(factory, origin)
+    at = {a: getattr(origin, a, None) or 0 for a in _POSITION}
+    ret = factory.body[-1]
+    for n in [factory, *factory.args.args, ret, ret.value, *ret.value.elts]:  # type: ignore[attr-defined]
+        n.__dict__.update(at)
+    return factory
 
 
 def _cell_value(cell: types.CellType) -> Any:
@@ -87,7 +99,7 @@ def _cell_value(cell: types.CellType) -> Any:
 @contextlib.contextmanager
 def _without_annotations(defs: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> Iterator[None]:
     """Annotations are evaluated at def time, where class-body names are out of scope: compile
-    the `def`s (the functions and those nested in them, as `_fill_locations` found them) without
+    the `def`s (the functions and those nested in them) without
     them (the CLI output keeps them), then put them back."""
     saved: list[tuple[ast.AST, str, Any]] = []
     for n in defs:
@@ -130,14 +142,12 @@ _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _fill_locations(node: ast.AST, source: ast.AST, defs: list[ast.FunctionDef | ast.AsyncFunctionDef],
-                    fields: tuple[str, ...] | None = None) -> None:
+def _fill_locations(node: ast.AST, source: ast.AST, fields: tuple[str, ...] | None = None) -> None:
     """Give scaffolding without a position the position of `source` (`node` itself when it has
-    one, else the nearest node above it that has one), never line 1 of the file, and collect the
-    `def`s below `node`. A node's fields and positions are read from its `__dict__` (where `ast`
-    keeps them; a position missing there is None, as the class default is). It reads every node
-    of the class's code: with the second walk it replaced, it took 41-43 ms for the 100 classes of
-    benchmarks/convert_throughput.py, 33-36 ms now."""
+    one, else the nearest node above it that has one), never line 1 of the file. A node's fields
+    and positions are read from its `__dict__` (where `ast` keeps them; a position missing there
+    is None, as the class default is). It reads every node of the class's code: 33-36 ms for the
+    100 classes of benchmarks/convert_throughput.py, when every compile needed it."""
     values = node.__dict__
     for name in node_fields(node.__class__) if fields is None else fields:
         value = values.get(name)
@@ -150,9 +160,7 @@ def _fill_locations(node: ast.AST, source: ast.AST, defs: list[ast.FunctionDef |
                     for attr in _POSITION:
                         if getattr(child, attr, None) is None:
                             setattr(child, attr, getattr(source, attr, 0) or 0)
-                if child.__class__ in _DEFS:
-                    defs.append(child)
                 if below:
-                    _fill_locations(child, child, defs, below)
+                    _fill_locations(child, child, below)
             elif kind is _Kind.UNPOSITIONED:
-                _fill_locations(child, child if hasattr(child, "lineno") else source, defs, below)
+                _fill_locations(child, child if hasattr(child, "lineno") else source, below)

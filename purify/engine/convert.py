@@ -22,7 +22,7 @@ from .passes import control_expressions, control_flow, handlers, hygiene, initia
 from .passes.aliasing import InPlace
 from .passes.base import MethodContext
 from .pipeline import rewrite_method
-from .syntax import arg_names, clone, is_self, is_super_init
+from .syntax import clone, is_self, is_super_init
 
 T = TypeVar("T")
 RUNTIME_HELPERS = ("_setitem", "_grad", "_value_and_grad", "_split", "_merge", "_register_state", "_deepcopy")  # in runtime/helpers.py
@@ -155,7 +155,7 @@ def _left_calls(model: ClassModel, method: Method, left: dict[str, PurifyError])
     from .analysis.facts import facts
 
     out = []
-    self_name = (arg_names(method.node) or ["self"])[0]
+    self_name = method.first_param or "self"
     for n in facts(method.node).of(ast.Call, ast.Attribute):
         callee = method.callees.get(id(n)) if isinstance(n, ast.Call) else None
         hit = next((m for _, m in callee.targets if m.name in left and m.owner.plain), None) if callee else None
@@ -241,7 +241,7 @@ def _convert_init(model: ClassModel, resolver: Resolver, helpers: set[str],
     fn.name = "init"
     fn.decorator_list = []
     fn.args.posonlyargs, fn.args.args = _drop_first(fn.args)
-    fn.returns = ast.Name(state, ast.Load())
+    fn.returns = ast.copy_location(ast.Name(state, ast.Load()), fn)
     return fn
 
 
@@ -268,7 +268,7 @@ def _convert_plain_init(model: ClassModel, method: Method, resolver: Resolver, h
     _run_passes(ctx, fn, helpers, in_place)
     fn.name, fn.decorator_list = method.name, []
     _annotate_self(fn, model)
-    fn.returns = ast.Name(model.state_name, ast.Load())
+    fn.returns = ast.copy_location(ast.Name(model.state_name, ast.Load()), fn)
     return fn
 
 
@@ -298,7 +298,7 @@ def _super_init(ctx: MethodContext, stmt: ast.stmt) -> ast.stmt:
 
 def _annotate_self(fn: ast.FunctionDef, model: ClassModel) -> None:
     first = (fn.args.posonlyargs or fn.args.args)[0]
-    first.annotation = ast.Name(model.state_name, ast.Load())
+    first.annotation = ast.copy_location(ast.Name(model.state_name, ast.Load()), first)
 
 
 def _drop_first(args: ast.arguments) -> tuple[list[ast.arg], list[ast.arg]]:

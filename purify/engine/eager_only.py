@@ -96,7 +96,7 @@ class EagerOnly:
 
     def attrs(self) -> set[str]:
         """The attributes of self it assigns (those not in the State live on the instance)."""
-        self_name = (arg_names(self.method.node) or ["self"])[0]
+        self_name = self.method.first_param or "self"
         out = set()
         for n in ast.walk(self.method.node):
             if isinstance(n, ast.stmt):
@@ -146,7 +146,7 @@ def _own_attrs(model: ClassModel, eager: EagerOnly) -> bool:
 
 def _read(method: Method) -> set[str]:
     """The attributes of self the method reads (`self.surf.fill(...)` after making it)."""
-    self_name = (arg_names(method.node) or ["self"])[0]
+    self_name = method.first_param or "self"
     return {n.attr for n in ast.walk(method.node) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
             and isinstance(n.value, ast.Name) and n.value.id == self_name}
 
@@ -194,7 +194,7 @@ def _other_objects(model: ClassModel) -> bool:
         return True
     for m in model.methods.values():
         params = set(arg_names(m.node)[1:])
-        self_name = (arg_names(m.node) or ["self"])[0]
+        self_name = m.first_param or "self"
         for n in ast.walk(m.node):
             if isinstance(n, ast.Call) and n.args and isinstance(n.args[0], ast.Name) \
                     and n.args[0].id == self_name and ast.unparse(n.func) in ("copy.copy", "copy.deepcopy", "deepcopy"):

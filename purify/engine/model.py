@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import enum
+import functools
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -98,6 +99,14 @@ class Method:
     sites: dict[int, tuple[ast.AST, Site | None]] | None = None
     # an eager-only method that a converted one calls: the call runs it on the instance (_eager_call)
     on_instance: bool = False
+
+    @functools.cached_property
+    def first_param(self) -> str:
+        """The name of its first parameter (`self`), or "" when it has none: asked of every method
+        by most analyses and checks, found once."""
+        a = self.node.args
+        first = [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None)][:1]
+        return first[0].arg if first else ""
 
     @property
     def writes(self) -> bool:

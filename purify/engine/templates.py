@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import ast
 import functools
-from typing import Any
+from typing import Any, TypeVar
 
 from .syntax import clone
 from .transformer import node_fields
+
+N = TypeVar("N", bound=ast.AST)
 
 
 class moved:  # lower case: reads as a function at the call site, `value=moved(node)`
@@ -34,18 +36,16 @@ class _Instantiate:
 
     def __init__(self, subs: dict[str, Any], origin: ast.AST | None) -> None:
         self.subs, self.origin = subs, origin
-        # `ast.copy_location(node, origin)` for every new node, its answer found once: the
-        # positions origin has (an `end_*` one even when None, as copy_location copies it)
-        self.position = {} if origin is None else {
-            a: getattr(origin, a, None) for a in _POSITION if a in origin._attributes and (
-                getattr(origin, a, None) is not None or a.startswith("end_") and hasattr(origin, a))}
+        self.position = {} if origin is None else _position(origin)
 
     def node(self, node: ast.AST) -> ast.AST:
         kind = node.__class__  # (a template's nodes are the parser's: their classes are exact)
         if kind is ast.Name and node.id in self.subs:  # type: ignore[attr-defined]
             value = self.subs[node.id]  # type: ignore[attr-defined]
-            if isinstance(value, str):
-                return self._located(ast.copy_location(ast.Name(id=value, ctx=node.ctx), node))  # type: ignore[attr-defined]
+            if value.__class__ is str:  # a new name, where the placeholder is
+                new = ast.Name.__new__(ast.Name)
+                new.__dict__ = {**node.__dict__, "id": value, **self.position}
+                return new
             if not isinstance(value, list):
                 return self._inserted(node.id, value, node.ctx)  # type: ignore[attr-defined]
         new = kind.__new__(kind)
@@ -75,7 +75,7 @@ class _Instantiate:
         for item in items:
             value = self.subs.get(item.id) if item.__class__ is ast.Name else None
             if isinstance(value, list):  # spliced where the placeholder stands
-                out += [clone(v) for v in value if isinstance(v, ast.expr)]
+                out += [self._spliced(clone(v)) for v in value if isinstance(v, ast.expr)]
             else:
                 out.append(self.node(item) if isinstance(item, ast.AST) else item)
         return out
@@ -86,20 +86,65 @@ class _Instantiate:
         else:
             new = clone(value)
         _set_ctx(new, ctx)
+        if self.position:
+            _locate(new, self.position)
         return new
 
-    def _located(self, node: ast.AST) -> ast.AST:
-        if self.position and "lineno" in node._attributes:  # (every such node has all four)
-            node.__dict__.update(self.position)
+    def _spliced(self, node: ast.AST) -> ast.AST:
+        if self.position:
+            _locate(node, self.position)
         return node
+
 
 
 _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
+def _position(origin: ast.AST) -> dict[str, Any]:
+    """What `ast.copy_location(node, origin)` copies, found once a template: the positions origin
+    has (an `end_*` one even when None, as copy_location copies it)."""
+    if "lineno" not in origin._attributes:
+        return {}
+    own = origin.__dict__
+    out = {a: own[a] for a in ("lineno", "col_offset") if own.get(a) is not None}
+    out["end_lineno"], out["end_col_offset"] = own.get("end_lineno"), own.get("end_col_offset")
+    return out
+
+
+def located(node: N, origin: ast.AST) -> N:
+    """`node`, a tree a pass built without a template (`ast.Call(...)`), with the nodes of it that
+    have no position given `origin`'s, as a template gives them (see `_locate`)."""
+    _locate(node, _position(origin))
+    return node
+
+
+def _locate(node: ast.AST, position: dict[str, Any]) -> None:
+    """Give the nodes of a substituted subtree that the passes made without a position the
+    template's, down to the first nodes that have one: the user's, a template's (located when it
+    was made), a pass's `located` one. `compile()` needs every position: engine/compile.py fills
+    any left without one, in a walk of the whole method, which the nodes located here spare it."""
+    own = node.__dict__
+    if "lineno" in node._attributes:
+        if own.get("lineno") is not None and own.get("col_offset") is not None:
+            return
+        own.update(position)
+    for name in node_fields(node.__class__):
+        value = own.get(name)
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    _locate(item, position)
+        elif isinstance(value, ast.AST):
+            _locate(value, position)
+
+
+_NESTING = (ast.Tuple, ast.List, ast.Starred)  # their items take the context too
+
+
 def _set_ctx(node: ast.AST, ctx: ast.expr_context) -> None:
     """Give a substituted target the context of the placeholder it replaces."""
-    if hasattr(node, "ctx"):
+    own = node.__dict__.get("ctx")
+    if own is not None and (own.__class__ is not ctx.__class__ or node.__class__ in _NESTING):
         node.ctx = type(ctx)()
         if isinstance(node, (ast.Tuple, ast.List)):
             for elt in node.elts:

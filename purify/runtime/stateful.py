@@ -28,7 +28,7 @@ from ..engine.model import ClassModel, Origin, field_name
 from ..engine.passes import fluent
 from ..engine.passes.aliasing import InPlace
 from ..engine.source import class_source
-from ..engine.syntax import arg_names, self_chain, targets_of
+from ..engine.syntax import self_chain, targets_of
 from ..engine.text.classes import class_source as converted_source
 from ..errors import PurifyError, PurifyWarning, error_at
 from . import config, context, control, eager, helpers, instances, objects, partial, sharing
@@ -395,7 +395,7 @@ def _writer(model: ClassModel, attr: str) -> tuple[str, int] | None:
     for m in model.methods.values():
         if m.kind == "init" or not m.kind.has_self:
             continue
-        self_name = arg_names(m.node)[0] if arg_names(m.node) else "self"
+        self_name = m.first_param or "self"
         for n in ast.walk(m.node):
             for t in targets_of(n) if isinstance(n, ast.stmt) else []:
                 chain = self_chain(t, self_name)

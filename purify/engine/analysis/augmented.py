@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from ..model import ClassModel, Method, MethodKind, Resolver
-from ..syntax import FACTS, LOCALS, arg_names, walk_own
+from ..syntax import FACTS, LOCALS, walk_own
 from .facts import facts
 
 _OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul", ast.Div: "truediv",
@@ -28,7 +28,7 @@ def desugar_child_operators(model: ClassModel, resolver: Resolver) -> None:
     for m in model.methods.values():
         if not m.kind.has_self or m.kind == MethodKind.INIT or m.owner is not model:
             continue
-        self_name = (arg_names(m.node) or [""])[0]
+        self_name = m.first_param
         if any(_operator(model, resolver, n, self_name) for n in facts(m.node).of(ast.AugAssign)):  # type: ignore[arg-type]
             _rewrite_blocks(model, resolver, m.node, self_name)
             m.node.__dict__.pop(FACTS, None)  # the method's nodes changed: walk them again

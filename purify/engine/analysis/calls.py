@@ -27,7 +27,7 @@ import dataclasses
 import enum
 
 from ..model import ClassModel, Field, Method, MethodKind, Resolver
-from ..syntax import arg_names, is_self, is_super_call, self_chain
+from ..syntax import is_self, is_super_call, self_chain
 from .facts import MethodFacts, facts
 from .loops import loop_children
 
@@ -67,7 +67,7 @@ OTHER = Callee(CallKind.OTHER)
 
 def resolve_calls(model: ClassModel, method: Method, resolver: Resolver) -> dict[int, Callee]:
     """Every call in `method` (nested functions and lambdas included) -> what it runs."""
-    self_name = (arg_names(method.node) or [""])[0] if method.kind.has_self else ""
+    self_name = method.first_param if method.kind.has_self else ""
     known = facts(method.node)
     out = {id(n): resolve(model, method, n, resolver, self_name, _loops_around(model, n, known, self_name))
            for n in known.of(ast.Call, nested=True)}

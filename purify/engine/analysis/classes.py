@@ -304,7 +304,7 @@ def _is_generator(ctx: _Ctx, fn: ast.FunctionDef) -> bool:
 def _init_fields(ctx: _Ctx, model: ClassModel, init: Method) -> dict[str, Field]:
     """Fields in order of first assignment in __init__; super().__init__ splices the base's."""
     fields: dict[str, Field] = {}
-    self_name = arg_names(init.node)[0]
+    self_name = init.first_param
     inherited = init.owner is not model
 
     def visit(stmts: list[ast.stmt]) -> None:
@@ -387,7 +387,7 @@ def _all_bases(bases: list[ClassModel]) -> list[ClassModel]:
 
 def _writes(method: Method) -> list[tuple[str, ast.AST]]:
     """(attribute, node) for each write through self in the method's own body."""
-    self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
+    self_name = method.first_param or "self"
     out = []
     for n in facts(method.node).of(*ASSIGNING):
         for t in targets_of(n):  # type: ignore[arg-type]
@@ -430,7 +430,7 @@ def _check_private_names(model: ClassModel) -> list[PurifyError]:
     for m in methods:
         if m.name.startswith("__") and not m.name.endswith("__"):
             uses.setdefault(m.name, {}).setdefault(m.owner.name, (m.node, m))
-        self_name = (arg_names(m.node) or [""])[0]
+        self_name = m.first_param
         for n in facts(m.node).of(ast.Attribute, nested=True):
             if (isinstance(n, ast.Attribute) and is_self(n.value, self_name) and n.attr.startswith("__")
                     and not n.attr.endswith("__")):
@@ -453,7 +453,7 @@ def _check_child_writes(model: ClassModel, resolver: Resolver) -> list[PurifyErr
     for m in model.methods.values():
         if m.kind not in ("method", "property") or m.owner is not model:
             continue
-        self_name = (arg_names(m.node) or ["self"])[0]
+        self_name = m.first_param or "self"
         stmts = sorted(facts(m.node).of(*ASSIGNING), key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
         for n in stmts:
             for t in targets_of(n):

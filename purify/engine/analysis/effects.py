@@ -24,7 +24,7 @@ import ast
 import dataclasses
 
 from ..model import ClassModel, Method, Resolver
-from ..syntax import arg_names, self_chain, targets_of, walk_own
+from ..syntax import self_chain, targets_of, walk_own
 from . import implicit
 from .calls import Callee, CallKind, resolve_calls
 from .facts import facts
@@ -146,7 +146,7 @@ _DEPENDS = object()  # in a site table: found anew each round (it reads a summar
 
 def _site_table(model: ClassModel, method: Method) -> list[tuple[ast.AST, object]]:
     """(node, its site, None, or _DEPENDS) for each node of the method's own body, in walk order."""
-    self_name = (arg_names(method.node) or [""])[0]
+    self_name = method.first_param
     out: list[tuple[ast.AST, object]] = []
     for n in facts(method.node).of(*_MAY_BE_SITES):
         if _reads_summaries(method, n, self_name):
@@ -167,7 +167,7 @@ def _reads_summaries(method: Method, n: ast.AST, self_name: str) -> bool:
 def sites(model: ClassModel, method: Method, node: ast.AST | None = None) -> list[Site]:
     """The sites in `node` (the method's body by default), nested functions aside, in the
     order of the walk (not of the text)."""
-    self_name = (arg_names(method.node) or [""])[0]
+    self_name = method.first_param
     nodes = facts(method.node).of(*_MAY_BE_SITES) if node is None else walk_own(node)
     out = [site_of(model, method, n, self_name) for n in nodes]
     return [s for s in out if s is not None]
@@ -315,7 +315,7 @@ def _child_path(model: ClassModel, call: ast.Call | ast.Attribute, callee: Calle
 def _summary(model: ClassModel, method: Method,
              table: list[tuple[ast.AST, object]]) -> tuple[Summary, list[tuple[ast.AST, Site | None]]]:
     """The method's summary from the callees' summaries of this round, and its sites as found."""
-    self_name = (arg_names(method.node) or [""])[0]
+    self_name = method.first_param
     sites: list[tuple[ast.AST, Site | None]] = [
         (n, _find_site(model, method, n, self_name) if site is _DEPENDS else site) for n, site in table]  # type: ignore[misc]
     found = [s for _, s in sites if s is not None]

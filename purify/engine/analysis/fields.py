@@ -84,7 +84,7 @@ def _child_made_later(model: ClassModel, attr: str, resolver: Resolver) -> ast.e
     for m in model.methods.values():
         if m.kind == "init" or not m.kind.has_self:
             continue
-        self_name = (arg_names(m.node) or ["self"])[0]
+        self_name = m.first_param or "self"
         for n in facts(m.node).of(ast.Assign):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and is_self(t.value, self_name)
                                                  and t.attr == attr for t in n.targets):
@@ -104,7 +104,7 @@ def _passed(model: ClassModel, method: Method, value: ast.expr, resolver: Resolv
     at = params.index(value.id)
     out: list[ast.expr | None] = []
     for m in model.methods.values():
-        self_name = (arg_names(m.node) or ["self"])[0]
+        self_name = m.first_param or "self"
         for n in facts(m.node).of(ast.Call):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and is_self(n.func.value, self_name) \
                     and n.func.attr == method.name:
@@ -121,7 +121,7 @@ def _api(resolver: Resolver, node: ast.expr) -> str | None:
 
 def _init_values(init: Method, attr: str) -> list[ast.expr]:
     """The values assigned to self.<attr> in __init__ (None-free)."""
-    self_name = arg_names(init.node)[0]
+    self_name = init.first_param
     out = []
     for n in facts(init.node).of(ast.Assign, ast.AnnAssign):
         if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
@@ -153,12 +153,12 @@ def _is_config(node: ast.expr, init: Method, resolver: Resolver, seen: set[str])
     if isinstance(node, ast.Name):
         return _name_is_config(node.id, init, resolver, seen)
     if isinstance(node, ast.Attribute):
-        if is_self(node.value, arg_names(init.node)[0]):
+        if is_self(node.value, init.first_param):
             return _field_is_config(node.attr, init, resolver, seen)
         root = node
         while isinstance(root, ast.Attribute):
             root = root.value
-        return isinstance(root, ast.Name) and root.id != arg_names(init.node)[0] and rec(root)
+        return isinstance(root, ast.Name) and root.id != init.first_param and rec(root)
     if isinstance(node, ast.Tuple):
         return all(rec(e) for e in node.elts)
     if isinstance(node, ast.BinOp):

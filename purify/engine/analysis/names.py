@@ -29,7 +29,7 @@ import dataclasses
 import enum
 
 from ..model import ClassModel, Method, MethodKind, Resolver
-from ..syntax import arg_names, dotted, is_self
+from ..syntax import dotted, is_self
 from .calls import CallKind
 from .facts import facts
 from .paths import StatePath
@@ -90,7 +90,7 @@ class Namer:
     # -- names --------------------------------------------------------------------------------
     def second_names(self, method: Method) -> list[SecondName]:
         """Every name the method binds to a value that may hold state objects, in text order."""
-        self_name = (arg_names(method.node) or [""])[0] if method.kind.has_self else ""
+        self_name = method.first_param if method.kind.has_self else ""
         if not self_name:
             return []
         out: list[SecondName] = []
@@ -234,7 +234,7 @@ class Namer:
         key = id(method.node)
         if key not in self._returns:
             self._returns[key] = []  # recursion: nothing more than what the other returns give
-            self_name = (arg_names(method.node) or [""])[0]
+            self_name = method.first_param
             env: dict[str, list[Exposure]] = {}
             for n in self.second_names(method):
                 env.setdefault(n.name, []).append(n.exposure)

@@ -16,7 +16,7 @@ import dataclasses
 import enum
 
 from ..model import ClassModel, Field, FieldKind, Method
-from ..syntax import arg_names, is_self
+from ..syntax import is_self
 from .calls import CallKind
 from .facts import facts
 
@@ -58,7 +58,7 @@ def none_then_value(model: ClassModel) -> list[NoneThenValue]:
 
 
 def _assigns(method: Method, attr: str) -> list[ast.Assign]:
-    self_name = (arg_names(method.node) or ["self"])[0]
+    self_name = method.first_param or "self"
     return [n for n in facts(method.node).of(ast.Assign) if isinstance(n, ast.Assign) and any(
         isinstance(t, ast.Attribute) and is_self(t.value, self_name) and t.attr == attr for t in n.targets)]
 

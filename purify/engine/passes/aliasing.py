@@ -338,7 +338,7 @@ def _check_shared_fields(ctx: MethodContext, fn: ast.FunctionDef, aliases: list[
     by_name = {a.name: a for a in aliases}
     stored: dict[str, tuple[Path, ast.AST]] = {}  # local name -> the first attribute it was stored in
     mutations: list[tuple[ast.AST, Path, bool]] | None = None  # the class's, walked once when first needed
-    for n in sorted(facts(fn).of(ast.stmt, ast.NamedExpr),
+    for n in sorted(facts(fn).of(ast.Assign, ast.AnnAssign, ast.NamedExpr),  # (what `_bindings` reads)
                     key=lambda n: (n.lineno, n.col_offset)):
         if _swap(ctx, n):
             continue

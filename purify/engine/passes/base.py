@@ -11,7 +11,7 @@ from ..analysis.calls import OTHER, Callee
 from ..analysis.facts import facts
 from ..analysis.names import Namer, SecondName
 from ..model import ClassModel, Field, Method, Resolver
-from ..syntax import Link, all_names, arg_names, origin
+from ..syntax import Link, all_names, origin
 from ..transformer import Transformer
 
 
@@ -34,7 +34,7 @@ class MethodContext:
 
     def __init__(self, model: ClassModel, method: Method, resolver: Resolver, fn: ast.FunctionDef) -> None:
         self.model, self.method, self.resolver, self.fn = model, method, resolver, fn
-        self.self_name = arg_names(method.node)[0] if arg_names(method.node) else "self"
+        self.self_name = method.first_param or "self"
         self._taken: set[str] | None = None  # the names fresh ones must avoid, found at the first one
         self._counter = 0
         self.in_place: list[Any] = []  # aliasing.InPlace sites, for the decorator to check at init

@@ -10,7 +10,7 @@ from .. import templates
 from ..analysis.calls import Callee, CallKind
 from ..eager_only import EAGER_CALL
 from ..model import Method, MethodKind
-from ..syntax import Link, arg_names, is_super_init, origin, self_chain, targets_of
+from ..syntax import Link, is_super_init, origin, self_chain, targets_of
 from .base import MethodContext
 from .writes import simple_index
 
@@ -161,7 +161,7 @@ REINIT_HINT = "set self.{attr} on every path of __init__ (e.g. self.{attr} = Non
 def _check_reinit(ctx: MethodContext, init: Method, at: ast.expr) -> None:
     """Running `__init__` again is `Cls.init(...)` when `__init__` sets every field on every path
     (its top-level statements, or a base's `super().__init__()`)."""
-    always = _always_set(init, init.node.body, (arg_names(init.node) or ["self"])[0])
+    always = _always_set(init, init.node.body, (init.first_param or "self"))
     for f in ctx.model.fields.values():
         if f.attr not in always:
             raise ctx.error(at, REINIT_MSG.format(attr=f.attr, line=getattr(f.node, "lineno", "?")),

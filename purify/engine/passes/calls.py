@@ -94,7 +94,7 @@ class CallsPass(StatementPass):
             if self.threads(s.value) and hoist and self_chain(s.target, self.ctx.self_name):
                 # `self.n += self.f()` reads self.n before calling f: keep that order.
                 load = self.ctx.load_chain(self_chain(s.target, self.ctx.self_name) or [])
-                value = e(ast.copy_location(ast.BinOp(load, s.op, s.value), s))
+                value = e(templates.located(ast.BinOp(load, s.op, s.value), s))
                 return pre + [ast.copy_location(ast.Assign([s.target], value), s)]
             s.value = e(s.value)
             s.target = self._target(s.target)
@@ -217,7 +217,7 @@ class CallsPass(StatementPass):
             read = self.planner.plan_read(node)
             if read is not None:  # a property that caches into the state: a call with no arguments
                 self._setup(read, pre, hoist)
-                invoke = ast.copy_location(ast.Call(read.func, [*read.prefix, read.state], []), node)
+                invoke = templates.located(ast.Call(read.func, [*read.prefix, read.state], []), node)
                 return self._thread(node, read, invoke, pre, hoist)
         if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             return self._children(node, pre, hoist=False, scoped=True)
@@ -280,9 +280,9 @@ class CallsPass(StatementPass):
         call.args = values.elts[: len(call.args)]
         for k, v in zip(call.keywords, values.elts[len(call.args):]):
             k.value = v
-        invoke = ast.copy_location(ast.Call(plan.func, [*plan.prefix, plan.state, *call.args], call.keywords), call)
+        invoke = templates.located(ast.Call(plan.func, [*plan.prefix, plan.state, *call.args], call.keywords), call)
         if not plan.writes:
-            return ast.copy_location(ast.Subscript(invoke, ast.Constant(0), ast.Load()), call)
+            return templates.located(ast.Subscript(invoke, ast.Constant(0), ast.Load()), call)
         return self._thread(call, plan, invoke, pre, hoist)
 
     def _setup(self, plan: Plan, pre: list[ast.stmt], hoist: bool) -> None:
@@ -315,7 +315,7 @@ class CallsPass(StatementPass):
         ctx = self.ctx
         chain = self_chain(call.func, ctx.self_name)
         if isinstance(call.func, ast.Attribute) and children.child_class(ctx, call.func.value) is not None:
-            value = ctx.load_chain(chain[:-1]) if chain else call.func.value
+            value = templates.located(ctx.load_chain(chain[:-1]), call.func) if chain else call.func.value
             on_class = children.class_read(ctx, call.func, value)  # a child's static or class method
             if on_class is not None:
                 call.func = on_class
@@ -331,7 +331,7 @@ class CallsPass(StatementPass):
             call.func = templates.expr("cls_.m(self)", call.func, cls_=ctx.cls_expr(),
                                        m=method.attr(ctx.model.name), self=ctx.self_name)
         else:
-            call.func = ast.copy_location(ctx.load_chain(chain), call.func)
+            call.func = templates.located(ctx.load_chain(chain), call.func)
 
 # -- helpers -------------------------------------------------------------------
 

@@ -161,7 +161,7 @@ class _ReadItem(Transformer):
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id == self.var and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(clone(self.item), node)
+            return templates.located(clone(self.item), node)
         return node
 
 

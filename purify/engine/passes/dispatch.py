@@ -17,7 +17,7 @@ import ast
 from ..analysis.calls import CallKind
 from ..analysis.facts import facts
 from ..model import ClassModel, FieldKind, Method
-from ..syntax import arg_names, targets_of
+from ..syntax import targets_of
 from .base import MethodContext
 
 _MSG = ("super().{name}() runs {base}.{name} as converted for {base}, where self.{attr} is {base}'s; "
@@ -86,7 +86,7 @@ def _looked_up(cls: ClassModel, method: Method) -> list[tuple[ClassModel, Method
         if (id(c.node), id(m.node)) in seen:
             continue
         seen.add((id(c.node), id(m.node)))
-        self_name = (arg_names(m.node) or [""])[0]
+        self_name = m.first_param
         for n in facts(m.node).of(ast.Attribute, nested=True):
             if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == self_name
                     and (n.attr not in c.fields or isinstance(n.ctx, ast.Load))):

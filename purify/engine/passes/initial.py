@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 
+from .. import templates
 from ..model import ClassModel
 from ..syntax import dotted
 from ..transformer import Transformer, walk
@@ -51,7 +52,14 @@ def _as_tuple(value: ast.expr) -> ast.expr:
         value = value.args[0]
     elif isinstance(value, ast.ListComp):
         value = ast.copy_location(ast.GeneratorExp(value.elt, value.generators), value)
-    return ast.copy_location(ast.Call(ast.Name("tuple", ast.Load()), [value], []), value)
+    return templates.expr("tuple(value)", value, value=templates.moved(value))
+
+
+def _keyword(name: str, value: ast.expr | None, first: ast.stmt) -> ast.keyword:
+    """`name=value` of the folded State constructor, located at its value (or at the constructor
+    for a field given None)."""
+    value = value if value is not None else ast.copy_location(ast.Constant(None), first)
+    return ast.copy_location(ast.keyword(name, value), value)
 
 
 def _fold_init(fn: ast.FunctionDef, model: ClassModel) -> None:
@@ -79,7 +87,7 @@ def _fold_init(fn: ast.FunctionDef, model: ClassModel) -> None:
         i += 1
     if not values:
         return
-    first.value.keywords = [ast.keyword(name, values.get(name, ast.Constant(None))) for name in order]
+    first.value.keywords = [_keyword(name, values.get(name), first) for name in order]
     rest = body[i:]
     ast.copy_location(first, body[i - 1])  # where the folded statements were: their comments go above it
     if len(rest) == 1 and isinstance(rest[0], ast.Return) and isinstance(rest[0].value, ast.Name) \

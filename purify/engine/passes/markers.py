@@ -63,7 +63,7 @@ def _stores_its_value(ctx: MethodContext, setter: str) -> bool:
     params = arg_names(method.node)[1:2] if method is not None else []
     return bool(params) and any(
         isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == params[0]
-        and all(self_chain(t, arg_names(method.node)[0]) for t in n.targets)
+        and all(self_chain(t, method.first_param) for t in n.targets)
         for n in facts(method.node).of(ast.Assign))  # type: ignore[union-attr]
 
 

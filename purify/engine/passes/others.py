@@ -223,17 +223,18 @@ class _Others(Transformer):
         func = node.func
         child = self._child_of_param(func.value) if isinstance(func, ast.Attribute) else None
         if child is not None and _attr_kind(child, func.attr) == "method":  # `other.mean.get()`
-            self.ctx.helpers.add("_obj_call")
-            self.generic_visit(node)
-            return ast.copy_location(ast.Call(ast.copy_location(ast.Name("_obj_call", ast.Load()), func),
-                                              [func.value, ast.Constant(func.attr), *node.args], node.keywords), node)
+            return self._obj_call(node, func)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.params \
                 and _param_attr_kind(self.ctx, func.attr) == "method":
-            self.ctx.helpers.add("_obj_call")
-            self.generic_visit(node)
-            return ast.copy_location(ast.Call(ast.copy_location(ast.Name("_obj_call", ast.Load()), func),
-                                              [func.value, ast.Constant(func.attr), *node.args], node.keywords), node)
+            return self._obj_call(node, func)
         return self.generic_visit(node)
+
+    def _obj_call(self, node: ast.Call, func: ast.Attribute) -> ast.AST:
+        """`other.m(a)` -> `_obj_call(other, "m", a)`: an object or a State, the helper answers."""
+        self.ctx.helpers.add("_obj_call")
+        self.generic_visit(node)
+        return templates.located(ast.Call(ast.Name("_obj_call", ast.Load()),
+                                          [func.value, ast.Constant(func.attr), *node.args], node.keywords), node)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         value = node.value

@@ -40,7 +40,7 @@ class WritesPass(StatementPass):
             pre: list[ast.stmt] = []  # Python evaluates the target's indices once, before the value
             chain = [self._fix_index(link, pre, s) for link in chain]
             load = self.ctx.load_chain(chain)
-            return pre + self._write(chain, ast.copy_location(ast.BinOp(load, s.op, s.value), s), s)
+            return pre + self._write(chain, templates.located(ast.BinOp(load, s.op, s.value), s), s)
         if isinstance(s, ast.AnnAssign) and chain:
             return [] if s.value is None else self._write(chain, s.value, s)
         for name in ("body", "orelse", "finalbody"):
@@ -90,8 +90,18 @@ class WritesPass(StatementPass):
             pre += templates.stmts("tmp = value", origin, tmp=tmp, value=templates.moved(value))
             value = ast.Name(tmp, ast.Load())
             chain = [self._fix_index(link, pre, origin) for link in chain]
+        if len(chain) == 1 and chain[0][0] == "attr":  # `self.x = v`, the common write: one template
+            _, key, node = chain[0]
+            self._check_field(str(key), node)
+            return pre + templates.stmts("self = self._replace(name=new)", origin, self=self.ctx.self_name,
+                                         name=field_name(str(key)), new=templates.moved(value))
         new_state = self._rebuild(self.ctx.self_load(), chain, value, origin, top=True)
         return pre + templates.stmts("self = new", origin, self=self.ctx.self_name, new=templates.moved(new_state))
+
+    def _check_field(self, attr: str, node: ast.AST) -> None:
+        if self.ctx.field(attr) is None:
+            raise self.ctx.error(node, f"self.{attr} is not an attribute set in __init__",
+                                 f"add `self.{attr} = <initial value>` to __init__")
 
     def _fix_index(self, link: Link, pre: list[ast.stmt], origin: ast.stmt) -> Link:
         kind, key, node = link
@@ -108,10 +118,7 @@ class WritesPass(StatementPass):
         if kind == "attr":
             name = field_name(str(key)) if top or self._is_state(base) else str(key)  # the `_replace` keyword
             if top:
-                f = self.ctx.field(str(key))
-                if f is None:
-                    raise self.ctx.error(node, f"self.{key} is not an attribute set in __init__",
-                                         f"add `self.{key} = <initial value>` to __init__")
+                self._check_field(str(key), node)
             inner = ast.Attribute(clone(base), str(key), ast.Load())  # as written: the names pass renames it
             new = self._rebuild(inner, rest, value, origin, top=False)
             return templates.expr("base._replace(name=new)", origin, base=templates.moved(base), name=name,
