@@ -6,7 +6,8 @@ A keyword maps a placeholder name to a string (a new name), an AST expression
 (copied), `moved(expression)` (put in without a copy: a subtree the caller hands over,
 copied only if the placeholder appears again), or a list of expressions (spliced where
 the placeholder stands as a call argument or a tuple element). New nodes take the position of `origin`
-(the node they replace), so errors and tracebacks point at the user's code.
+(the node they replace), so errors and tracebacks point at the user's code; so do the nodes of
+a substituted subtree that a pass made without a position (`compile()` needs one on every node).
 """
 
 from __future__ import annotations
@@ -94,7 +95,6 @@ class _Instantiate:
         if self.position:
             _locate(node, self.position)
         return node
-
 
 
 _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
