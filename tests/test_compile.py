@@ -78,13 +78,13 @@ def _converted_trees() -> list[tuple[str, ast.FunctionDef]]:
 def test_the_passes_leave_no_node_that_compile_would_need_to_be_given_a_position():
     """What keeps decorating from walking every tree: a pass that builds nodes without a template
     gives them a position (`templates.located`), and this lists where one did not."""
-    unlocated = []
-    for where, fn in _converted_trees():
+    unlocated, trees = [], _converted_trees()
+    for where, fn in trees:
         annotations = {id(n) for d in ast.walk(fn) if isinstance(d, ast.FunctionDef)
                        for a in [d.returns, *(x.annotation for x in ast.walk(d.args) if isinstance(x, ast.arg))]
                        if a is not None for n in ast.walk(a)}  # (left out of what compile sees)
         unlocated += [f"{where}: {ast.unparse(n)}" for n in ast.walk(fn) if "lineno" in n._attributes
                       and id(n) not in annotations and (getattr(n, "lineno", None) is None
                                                         or getattr(n, "col_offset", None) is None)]
-    assert len(_converted_trees()) > 50
+    assert len(trees) > 50
     assert unlocated == []
