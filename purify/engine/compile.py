@@ -16,6 +16,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import templates
 from .transformer import node_fields, walk_statements
 
 _FACTORY = "__purify_factory__"
@@ -82,11 +83,7 @@ def _factory(fns: list[ast.FunctionDef], params: list[str], origin: ast.AST) -> 
         decorator_list=[], returns=None,
         **({"type_params": []} if "type_params" in ast.FunctionDef._fields else {}),
     )
-    at = {a: getattr(origin, a, None) or 0 for a in _POSITION}
-    ret = factory.body[-1]
-    for n in [factory, *factory.args.args, ret, ret.value, *ret.value.elts]:  # type: ignore[attr-defined]
-        n.__dict__.update(at)
-    return factory
+    return templates.located(factory, origin)  # (its scaffolding only: the functions have positions)
 
 
 def _cell_value(cell: types.CellType) -> Any:
