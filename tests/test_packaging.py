@@ -147,3 +147,15 @@ def test_benchmarks_write_their_tracked_results_only_when_asked(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "| counter | baseline |" in (tmp_path / "results.md").read_text() and (tmp_path / "results.json").exists()
     assert [p.stat().st_mtime_ns for p in tracked] == before
+
+
+def test_engine_floor_times_every_stage_it_names():
+    """benchmarks/engine_floor.py hooks the engine's stages by name: a stage renamed or moved would
+    read 0 ms in its table (and the decorating rows would switch nothing off) without this."""
+    proc = subprocess.run([sys.executable, "benchmarks/engine_floor.py", "--decorated", "1", "--classes", "2",
+                           "--repeat", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    rows = dict(line.split(" | ")[:2] for line in proc.stdout.splitlines() if line.startswith("| "))
+    assert {"| nothing", "| passes", "| passes, compile", "| passes, compile, checks"} <= set(rows)
+    for stage in ("parse", "analysis", "checks", "passes", "writer", "compile check", "total", "bare"):
+        assert rows[f"| {stage}"] != "0.0 ms", (stage, proc.stdout)
