@@ -69,30 +69,12 @@ def convert_row(pairs: int, repeat: int) -> dict[str, float]:
 
     from benchmarks.convert_throughput import best, generate
 
-
     spent: collections.Counter[str] = collections.Counter()
-
-    def timed(owner: Any, attr: str, stage: str) -> None:
-        fn = getattr(owner, attr)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.process_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[stage] += time.process_time() - start
-
-        setattr(owner, attr, wrapper)
-
-    for owner, attr in ((static_resolver, "parse_module"), (static_resolver, "analyse"), (module, "class_text"),
-                        (module, "_check_compiles")):
-        assert hasattr(owner, attr), f"{owner.__name__}.{attr} is gone: say here what to time instead"
-    timed(static_resolver, "parse_module", "parse")
-    timed(static_resolver, "analyse", "analysis")
-    timed(pipeline.refusals, "check", "checks")
-    pipeline.REWRITES = tuple((name, _timed_pass(fn, spent)) for name, fn in pipeline.REWRITES)
-    timed(module, "class_text", "writer")
-    timed(module, "_check_compiles", "compile check")
+    for owner, attr, stage in ((static_resolver, "parse_module", "parse"), (static_resolver, "analyse", "analysis"),
+                               (pipeline.refusals, "check", "checks"), (module, "class_text", "writer"),
+                               (module, "_check_compiles", "compile check")):
+        setattr(owner, attr, _timed(getattr(owner, attr), stage, spent))  # (getattr fails on a stage renamed)
+    pipeline.REWRITES = tuple((name, _timed(fn, "passes", spent)) for name, fn in pipeline.REWRITES)
     text = generate(pairs)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.py"
@@ -113,13 +95,14 @@ def convert_row(pairs: int, repeat: int) -> dict[str, float]:
     return {**out, "bare": bare}
 
 
-def _timed_pass(fn: Callable[..., None], spent: collections.Counter[str]) -> Callable[..., None]:
-    def wrapper(ctx: Any, tree: Any) -> None:
+def _timed(fn: Callable[..., Any], stage: str, spent: collections.Counter[str]) -> Callable[..., Any]:
+    """`fn`, adding the CPU time of each call to `spent[stage]`."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.process_time()
         try:
-            fn(ctx, tree)
+            return fn(*args, **kwargs)
         finally:
-            spent["passes"] += time.process_time() - start
+            spent[stage] += time.process_time() - start
 
     return wrapper
 
